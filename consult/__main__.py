@@ -1,0 +1,152 @@
+"""Command line: ``python -m consult <command>``.
+
+migrate      bring the database schema up to date (Alembic)
+demo         load the demo sub-district (safe to run twice)
+logins       print the demo logins
+createuser   create an account, optionally with a role at a place
+serve        run the web server (uvicorn)
+pb ...       pabulib open-data files (see ``pb --help``)
+owners ...   owners' votes recount from files (see ``owners --help``)
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+
+
+def _settings():
+    from consult.config import Settings
+
+    return Settings.from_env()
+
+
+def cmd_migrate(args) -> int:
+    from consult.db.migrate import upgrade
+
+    upgrade(_settings().database_url)
+    print("database is up to date")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from consult.db import Database, make_engine
+    from consult.demo import load
+
+    settings = _settings()
+    database = Database(make_engine(settings.database_url))
+    with database.session(write=True) as db:
+        created = load(db, settings)
+        db.commit()
+    print("demo loaded" if created else "demo already present; nothing changed")
+    return 0
+
+
+def cmd_logins(args) -> int:
+    from consult.demo import DEMO_PASSWORD, demo_logins
+
+    print("\nDemo logins (password for all: %s)" % DEMO_PASSWORD)
+    for login, name, role in demo_logins():
+        print(f"  {login:<14} {name:<10} {role}")
+    print("\nOpen http://127.0.0.1:8000 in a browser.\n")
+    return 0
+
+
+def cmd_createuser(args) -> int:
+    from consult.accounts import rules
+    from consult.accounts import services as accounts
+    from consult.communities import services as communities
+    from consult.communities.models import ROLES
+    from consult.db import Database, make_engine
+    from consult.errors import UserError
+    from consult.i18n import translator
+
+    t = translator("en")
+    settings = _settings()
+    if args.role and args.role not in ROLES:
+        print(f"unknown role {args.role!r}; choose one of {', '.join(ROLES)}", file=sys.stderr)
+        return 2
+    if args.role and args.place is None:
+        print("--role needs --place (a place id)", file=sys.stderr)
+        return 2
+    if sys.stdin.isatty():
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Again: ") != password:
+            print("passwords differ", file=sys.stderr)
+            return 2
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    if problem := rules.password_problem(password, login=args.login):
+        print(t(problem), file=sys.stderr)
+        return 2
+    phone = rules.normalize_phone(args.login)
+    database = Database(make_engine(settings.database_url))
+    with database.session(write=True) as db:
+        if accounts.find_by_login(db, args.login):
+            print(f"{args.login} already exists", file=sys.stderr)
+            return 2
+        place = None
+        if args.role:
+            from consult.communities.models import Place
+
+            place = db.get(Place, args.place)
+            if place is None:
+                print(f"no place with id {args.place}", file=sys.stderr)
+                return 2
+        try:
+            user = accounts.create_user(db, settings, login=phone or args.login, phone=phone,
+                                        display_name=args.name or args.login, password=password)
+            if place is not None:
+                communities.grant_role(db, user=user, role=args.role, place=place)
+        except UserError as exc:
+            print(t(exc.msg), file=sys.stderr)
+            return 2
+        db.commit()
+    print(f"created {args.login}" + (f" as {args.role} of place {args.place}" if args.role else ""))
+    return 0
+
+
+def cmd_serve(args) -> int:
+    import uvicorn
+
+    uvicorn.run("app:app", host=args.host, port=args.port, workers=args.workers,
+                proxy_headers=False, log_level="info")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "pb":
+        from consult.voting.cli import main as pb_main
+
+        return pb_main(argv[1:])
+    if argv and argv[0] == "owners":
+        from consult.owners.cli import main as owners_main
+
+        return owners_main(argv[1:])
+    parser = argparse.ArgumentParser(prog="python -m consult", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("migrate").set_defaults(func=cmd_migrate)
+    sub.add_parser("demo").set_defaults(func=cmd_demo)
+    sub.add_parser("logins").set_defaults(func=cmd_logins)
+    create = sub.add_parser("createuser", help="password is read from a prompt or stdin")
+    create.add_argument("login", help="a mainland mobile number or a staff username")
+    create.add_argument("--name", help="display name")
+    create.add_argument("--role", help="resident, owner, moderator, expert, owners_rep or admin")
+    create.add_argument("--place", type=int, help="id of the place where the role applies")
+    create.set_defaults(func=cmd_createuser)
+    serve = sub.add_parser("serve")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument("--workers", type=int, default=1)
+    serve.set_defaults(func=cmd_serve)
+    sub.add_parser("pb", help="pabulib files: tally FILE.pb [--rule RULE], import FILE.pb")
+    sub.add_parser("owners", help="owners' votes: tally --homes H --ballots B --matter KIND")
+    args = parser.parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Accounts: people, their passwords, sessions and API tokens."""

@@ -1,0 +1,152 @@
+"""Account pages: register, sign in and out, password, preferences. Thin: parse → service → respond."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse
+from starlette.routing import Route
+
+from consult import clock
+from consult.accounts import services
+from consult.communities import services as communities
+from consult.errors import FieldErrors, UserError
+from consult.i18n import LOCALES, Msg, N_
+from consult.web.auth import current_user, require_user, sign_in, sign_out
+from consult.web.csrf import read_form
+from consult.web.db import get_db, keep_writes
+from consult.web.responses import flash, redirect_to, safe_next
+from consult.web.security import request_client
+from consult.web.templating import render
+
+YEAR = 365 * 24 * 3600
+
+
+async def register_page(request: Request):
+    return render(request, "accounts/register.html", {"form": {}, "errors": {}})
+
+
+async def register_submit(request: Request):
+    form = await read_form(request)
+    values = {k: str(form.get(k, "")) for k in ("phone", "display_name")}
+    try:
+        user = services.register(
+            get_db(request), request.app.state.settings,
+            phone=values["phone"], display_name=values["display_name"],
+            password=str(form.get("password", "")),
+            password_confirm=str(form.get("password_confirm", "")),
+        )
+    except FieldErrors as exc:
+        return render(request, "accounts/register.html",
+                      {"form": values, "errors": exc.errors}, status=422)
+    sign_in(request, user)
+    flash(request, Msg(N_("Welcome! Ask to be verified as a resident so you can take part.")))
+    return redirect_to(request, "verify")
+
+
+async def login_page(request: Request):
+    return render(request, "accounts/login.html",
+                  {"form": {}, "error": None, "next": safe_next(request.query_params.get("next"))})
+
+
+async def login_submit(request: Request):
+    form = await read_form(request)
+    login = str(form.get("login", ""))
+    nxt = safe_next(str(form.get("next", "")))
+    try:
+        user = services.authenticate(
+            get_db(request), request.app.state.settings, login=login,
+            password=str(form.get("password", "")), client=request_client(request),
+            now=clock.utcnow(),
+        )
+    except UserError as exc:
+        keep_writes(request)  # failed attempts must be counted
+        return render(request, "accounts/login.html",
+                      {"form": {"login": login}, "error": exc.msg, "next": nxt},
+                      status=exc.status)
+    sign_in(request, user)
+    return RedirectResponse(nxt, status_code=303)
+
+
+async def logout(request: Request):
+    await read_form(request)
+    sign_out(request)
+    return redirect_to(request, "home")
+
+
+async def logout_everywhere(request: Request):
+    await read_form(request)
+    user = require_user(request)
+    services.logout_everywhere(get_db(request), user)
+    sign_out(request)
+    return redirect_to(request, "home")
+
+
+async def account_page(request: Request):
+    user = require_user(request)
+    db = get_db(request)
+    return render(request, "accounts/account.html", {
+        "roles": communities.roles_of(db, user),
+        "requests": communities.my_requests(db, user),
+    })
+
+
+async def password_page(request: Request):
+    require_user(request)
+    return render(request, "accounts/password.html", {"errors": {}})
+
+
+async def password_submit(request: Request):
+    form = await read_form(request)
+    user = require_user(request)
+    try:
+        services.change_password(
+            get_db(request), request.app.state.settings, user,
+            current=str(form.get("current", "")), new=str(form.get("new", "")),
+            confirm=str(form.get("confirm", "")),
+        )
+    except FieldErrors as exc:
+        return render(request, "accounts/password.html", {"errors": exc.errors}, status=422)
+    sign_in(request, user)  # this device stays signed in; every other session is revoked
+    flash(request, Msg(N_("Your password was changed. Other devices have been signed out.")))
+    return redirect_to(request, "account")
+
+
+async def set_language(request: Request):
+    form = await read_form(request)
+    lang = str(form.get("lang", ""))
+    response = RedirectResponse(safe_next(str(form.get("next", ""))), status_code=303)
+    if lang in LOCALES:
+        response.set_cookie("lang", lang, max_age=YEAR, samesite="lax",
+                            secure=request.app.state.settings.https, httponly=True)
+        user = current_user(request)
+        if user:
+            user.locale = lang
+            get_db(request).add(user)
+    return response
+
+
+async def set_elder_mode(request: Request):
+    form = await read_form(request)
+    on = form.get("elder") == "1"
+    response = RedirectResponse(safe_next(str(form.get("next", ""))), status_code=303)
+    response.set_cookie("elder", "1" if on else "0", max_age=YEAR, samesite="lax",
+                        secure=request.app.state.settings.https, httponly=True)
+    user = current_user(request)
+    if user:
+        services.set_elder_mode(get_db(request), user, on)
+    return response
+
+
+routes = [
+    Route("/register", register_page, methods=["GET"], name="register"),
+    Route("/register", register_submit, methods=["POST"], name="register_submit"),
+    Route("/login", login_page, methods=["GET"], name="login"),
+    Route("/login", login_submit, methods=["POST"], name="login_submit"),
+    Route("/logout", logout, methods=["POST"], name="logout"),
+    Route("/logout/everywhere", logout_everywhere, methods=["POST"], name="logout_everywhere"),
+    Route("/account", account_page, methods=["GET"], name="account"),
+    Route("/account/password", password_page, methods=["GET"], name="password"),
+    Route("/account/password", password_submit, methods=["POST"], name="password_submit"),
+    Route("/prefs/language", set_language, methods=["POST"], name="set_language"),
+    Route("/prefs/elder", set_elder_mode, methods=["POST"], name="set_elder_mode"),
+]

@@ -1,0 +1,80 @@
+"""Pure rules for accounts: what a valid phone, name and password are; login throttling."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import lru_cache
+from pathlib import Path
+
+from consult.i18n import Msg, N_
+
+_PHONE = re.compile(r"1[3-9]\d{9}")
+_SEPARATORS = re.compile(r"[\s\-()]")
+MIN_PASSWORD = 8
+MAX_PASSWORD = 128
+
+
+def normalize_phone(raw: str) -> str | None:
+    """A mainland mobile number in its 11-digit form, or None when it is not one.
+
+    Accepts spaces, dashes and a leading +86 / 86 / 0086, as people type them.
+    """
+    digits = _SEPARATORS.sub("", raw or "")
+    for prefix in ("+86", "0086"):
+        if digits.startswith(prefix):
+            digits = digits[len(prefix):]
+    if len(digits) == 13 and digits.startswith("86"):
+        digits = digits[2:]
+    return digits if _PHONE.fullmatch(digits) else None
+
+
+@lru_cache(maxsize=1)
+def common_passwords() -> frozenset[str]:
+    path = Path(__file__).with_name("common_passwords.txt")
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+
+
+def password_problem(password: str, *, login: str = "") -> Msg | None:
+    """Why ``password`` is not acceptable, or None."""
+    if len(password) < MIN_PASSWORD:
+        return Msg(N_("The password must have at least %(min)s characters."), {"min": MIN_PASSWORD})
+    if len(password) > MAX_PASSWORD:
+        return Msg(N_("The password must have at most %(max)s characters."), {"max": MAX_PASSWORD})
+    lowered = password.lower()
+    if lowered in common_passwords() or len(set(lowered)) <= 2 or lowered == login.lower():
+        return Msg(N_("This password is too common. Please choose another one."))
+    return None
+
+
+def display_name_problem(name: str) -> Msg | None:
+    name = name.strip()
+    if not name:
+        return Msg(N_("Please enter a name."))
+    if len(name) > 40:
+        return Msg(N_("The name must have at most %(max)s characters."), {"max": 40})
+    return None
+
+
+@dataclass(frozen=True)
+class ThrottleState:
+    failures: int
+    window_start: datetime
+    locked_until: datetime | None
+
+
+def is_locked(state: ThrottleState | None, now: datetime) -> bool:
+    return bool(state and state.locked_until and state.locked_until > now)
+
+
+def after_failure(
+    state: ThrottleState | None, now: datetime, *, limit: int, window: timedelta
+) -> ThrottleState:
+    """Count one more failure; lock once ``limit`` failures fall within ``window``."""
+    if state is None or now - state.window_start > window:
+        state = ThrottleState(0, now, None)
+    failures = state.failures + 1
+    locked_until = now + window if failures >= limit else None
+    return ThrottleState(failures, state.window_start, locked_until)

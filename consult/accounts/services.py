@@ -1,0 +1,200 @@
+"""Account services: registration, sign-in with throttling, passwords, sessions, API tokens."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlmodel import delete, select
+
+from consult.accounts import passwords, rules
+from consult.accounts.models import ApiToken, LoginThrottle, User
+from consult.config import Settings
+from consult.errors import FieldErrors, TooManyRequests, UserError
+from consult.i18n import Msg, N_
+
+
+def get_user(db: Session, user_id: int) -> User | None:
+    return db.get(User, user_id)
+
+
+def find_by_login(db: Session, login: str) -> User | None:
+    login = login.strip()
+    phone = rules.normalize_phone(login)
+    return db.exec(select(User).where(User.login == (phone or login))).first()
+
+
+def create_user(
+    db: Session,
+    settings: Settings,
+    *,
+    login: str,
+    display_name: str,
+    password: str | None,
+    phone: str | None = None,
+) -> User:
+    """Create an account without the checks of self-registration (CLI, demo, staff)."""
+    user = User(
+        login=login,
+        phone=phone,
+        display_name=display_name.strip(),
+        password_hash=passwords.hash_password(password, settings.argon2) if password else None,
+    )
+    db.add(user)
+    db.flush()
+    return user
+
+
+def register(
+    db: Session, settings: Settings, *, phone: str, display_name: str, password: str,
+    password_confirm: str,
+) -> User:
+    errors: dict[str, Msg] = {}
+    normalized = rules.normalize_phone(phone)
+    if normalized is None:
+        errors["phone"] = Msg(N_("Please enter a valid mainland mobile number (11 digits, starting with 1)."))
+    elif db.exec(select(User.id).where(User.login == normalized)).first() is not None:
+        errors["phone"] = Msg(N_("This mobile number is already registered."))
+    if problem := rules.display_name_problem(display_name):
+        errors["display_name"] = problem
+    if problem := rules.password_problem(password, login=normalized or phone):
+        errors["password"] = problem
+    elif password != password_confirm:
+        errors["password_confirm"] = Msg(N_("The two passwords do not match."))
+    if errors:
+        raise FieldErrors(errors)
+    try:
+        with db.begin_nested():
+            return create_user(
+                db, settings, login=normalized, phone=normalized,
+                display_name=display_name, password=password,
+            )
+    except IntegrityError:
+        raise FieldErrors({"phone": Msg(N_("This mobile number is already registered."))}) from None
+
+
+# -- sign-in and throttling --------------------------------------------------------------
+
+def _throttle_row(db: Session, key: str) -> LoginThrottle | None:
+    return db.exec(select(LoginThrottle).where(LoginThrottle.key == key).with_for_update()).first()
+
+
+def _state(row: LoginThrottle | None) -> rules.ThrottleState | None:
+    if row is None:
+        return None
+    return rules.ThrottleState(row.failures, row.window_start, row.locked_until)
+
+
+def _count_failure(db: Session, key: str, now: datetime, limit: int, window: timedelta) -> None:
+    row = _throttle_row(db, key)
+    new = rules.after_failure(_state(row), now, limit=limit, window=window)
+    if row is None:
+        try:
+            with db.begin_nested():
+                db.add(LoginThrottle(key=key, failures=new.failures,
+                                     window_start=new.window_start, locked_until=new.locked_until))
+            return
+        except IntegrityError:
+            row = _throttle_row(db, key)
+            new = rules.after_failure(_state(row), now, limit=limit, window=window)
+    row.failures, row.window_start, row.locked_until = new.failures, new.window_start, new.locked_until
+    db.add(row)
+
+
+def authenticate(
+    db: Session, settings: Settings, *, login: str, password: str, client: str, now: datetime
+) -> User:
+    """Return the user, or raise. Failures are counted per account and per address.
+
+    The caller must keep this transaction's writes even when sign-in fails, so the
+    counters persist (see ``keep_writes`` in :mod:`consult.web.db`).
+    """
+    account_key = "account:" + (rules.normalize_phone(login) or login.strip().lower())[:100]
+    address_key = "address:" + client[:100]
+    window = timedelta(seconds=settings.login_lock_seconds)
+    account_row = _throttle_row(db, account_key)
+    address_row = _throttle_row(db, address_key)
+    if rules.is_locked(_state(account_row), now) or rules.is_locked(_state(address_row), now):
+        raise TooManyRequests()
+    user = find_by_login(db, login)
+    ok, new_hash = passwords.verify(user.password_hash if user else None, password, settings.argon2)
+    if not ok:
+        _count_failure(db, account_key, now, settings.login_failures_per_account, window)
+        _count_failure(db, address_key, now, settings.login_failures_per_address, window)
+        raise UserError(N_("Wrong mobile number or password."), code="bad_credentials")
+    if new_hash:
+        user.password_hash = new_hash
+        db.add(user)
+    db.exec(delete(LoginThrottle).where(LoginThrottle.key == account_key))
+    return user
+
+
+def change_password(
+    db: Session, settings: Settings, user: User, *, current: str, new: str, confirm: str
+) -> User:
+    ok, _ = passwords.verify(user.password_hash, current, settings.argon2)
+    errors: dict[str, Msg] = {}
+    if not ok:
+        errors["current"] = Msg(N_("The current password is not correct."))
+    if problem := rules.password_problem(new, login=user.login):
+        errors["new"] = problem
+    elif new != confirm:
+        errors["confirm"] = Msg(N_("The two passwords do not match."))
+    if errors:
+        raise FieldErrors(errors)
+    user.password_hash = passwords.hash_password(new, settings.argon2)
+    user.session_version += 1
+    db.add(user)
+    db.exec(delete(ApiToken).where(ApiToken.user_id == user.id))
+    return user
+
+
+def set_password(db: Session, settings: Settings, user: User, password: str) -> None:
+    """Staff/CLI reset: same checks as a person's own change, and every session revoked."""
+    if problem := rules.password_problem(password, login=user.login):
+        raise FieldErrors({"password": problem})
+    user.password_hash = passwords.hash_password(password, settings.argon2)
+    user.session_version += 1
+    db.add(user)
+
+
+def logout_everywhere(db: Session, user: User) -> None:
+    user.session_version += 1
+    db.add(user)
+    db.exec(delete(ApiToken).where(ApiToken.user_id == user.id))
+
+
+def set_elder_mode(db: Session, user: User, on: bool) -> None:
+    user.elder_mode = on
+    db.add(user)
+
+
+# -- API tokens -------------------------------------------------------------------------
+
+def _digest(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def issue_token(db: Session, user: User) -> str:
+    raw = secrets.token_urlsafe(32)
+    db.add(ApiToken(user_id=user.id, digest=_digest(raw), session_version=user.session_version))
+    return raw
+
+
+def user_for_token(db: Session, raw: str) -> User | None:
+    row = db.exec(
+        select(User, ApiToken.session_version)
+        .join(ApiToken, ApiToken.user_id == User.id)
+        .where(ApiToken.digest == _digest(raw))
+    ).first()
+    if row is None:
+        return None
+    user, version = row
+    return user if version == user.session_version else None
+
+
+def revoke_token(db: Session, raw: str) -> None:
+    db.exec(delete(ApiToken).where(ApiToken.digest == _digest(raw)))

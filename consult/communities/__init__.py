@@ -1,0 +1,1 @@
+"""Places (sub-district → residential area → estate → building group → home) and roles."""

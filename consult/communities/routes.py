@@ -1,0 +1,133 @@
+"""Pages for places and residents' verification."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.routing import Route
+
+from consult import clock
+from consult.audit import services as audit
+from consult.communities import services
+from consult.communities.rules import CHILD_HEADINGS
+from consult.errors import FieldErrors, UserError
+from consult.i18n import Msg, N_
+from consult.web.auth import current_user, require, require_user
+from consult.web.csrf import read_form
+from consult.web.db import get_db
+from consult.web.responses import flash, redirect_to
+from consult.web.templating import render
+
+
+def _int(value, default: int | None = None) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return default
+
+
+async def home(request: Request):
+    db = get_db(request)
+    root = services.root(db)
+    areas = services.children(db, root) if root else []
+    return render(request, "communities/home.html", {
+        "root": root,
+        "areas": areas,
+        "counts": services.subtree_counts(db, root) if root else {},
+    })
+
+
+async def place_page(request: Request):
+    db = get_db(request)
+    place = services.get_place(db, request.path_params["place_id"])
+    homes = services.homes_of(db, place) if place.kind in ("estate", "building_group") else []
+    return render(request, "communities/place.html", {
+        "place": place,
+        "ancestors": services.ancestors(db, place),
+        "children": services.children(db, place),
+        "counts": services.subtree_counts(db, place),
+        "homes": homes,
+        "area_total": services.area_total_hundredths(db, place) if homes else 0,
+        "child_heading": CHILD_HEADINGS[place.kind],
+    })
+
+
+def _verify_context(request: Request, **extra) -> dict:
+    db = get_db(request)
+    root = services.root(db)
+    context = {
+        "areas": services.places_of_kind(db, "area", root),
+        "requests": services.my_requests(db, current_user(request)),
+        "form": {},
+        "errors": {},
+        "error": None,
+    }
+    context.update(extra)
+    return context
+
+
+async def verify_page(request: Request):
+    require_user(request)
+    return render(request, "communities/verify.html", _verify_context(request))
+
+
+async def verify_submit(request: Request):
+    form = await read_form(request)
+    user = require_user(request)
+    actor = require(request, "use_account")
+    values = {k: str(form.get(k, "")) for k in ("area_id", "note")}
+    try:
+        services.request_verification(get_db(request), actor, user, area_id=values["area_id"],
+                                      note=values["note"])
+    except FieldErrors as exc:
+        return render(request, "communities/verify.html",
+                      _verify_context(request, form=values, errors=exc.errors), status=422)
+    except UserError as exc:
+        return render(request, "communities/verify.html",
+                      _verify_context(request, form=values, error=exc.msg), status=exc.status)
+    flash(request, Msg(N_("Your request was sent. A moderator of your area will decide soon.")))
+    return redirect_to(request, "account")
+
+
+async def verifications_page(request: Request):
+    actor = require(request, "view_staff_area")
+    return render(request, "communities/verifications.html", {
+        "pending": services.pending_requests(get_db(request), actor),
+        "errors": {},
+    })
+
+
+async def verification_decide(request: Request):
+    form = await read_form(request)
+    actor = require(request, "view_staff_area")
+    approve = form.get("decision") == "approve"
+    try:
+        services.decide_verification(
+            get_db(request), actor, request_id=request.path_params["request_id"],
+            approve=approve, reason=str(form.get("reason", "")), now=clock.utcnow(),
+        )
+    except FieldErrors as exc:
+        return render(request, "communities/verifications.html", {
+            "pending": services.pending_requests(get_db(request), actor),
+            "errors": {request.path_params["request_id"]: exc.errors.get("reason")},
+        }, status=422)
+    flash(request, Msg(N_("Approved.") if approve else N_("Refused; the person will see your reason.")))
+    return redirect_to(request, "verifications")
+
+
+async def audit_page(request: Request):
+    actor = require(request, "view_staff_area")
+    db = get_db(request)
+    places = services.staff_places(actor, db)
+    return render(request, "audit/log.html", {"entries": audit.entries_within(db, places)})
+
+
+routes = [
+    Route("/", home, methods=["GET"], name="home"),
+    Route("/places/{place_id:int}", place_page, methods=["GET"], name="place"),
+    Route("/verify", verify_page, methods=["GET"], name="verify"),
+    Route("/verify", verify_submit, methods=["POST"], name="verify_submit"),
+    Route("/staff/verifications", verifications_page, methods=["GET"], name="verifications"),
+    Route("/staff/verifications/{request_id:int}", verification_decide, methods=["POST"],
+          name="verification_decide"),
+    Route("/staff/audit", audit_page, methods=["GET"], name="audit_log"),
+]

@@ -1,0 +1,257 @@
+"""Services for places, roles and residents' verification."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlmodel import select
+
+from consult import permissions
+from consult.accounts.models import User
+from consult.audit import services as audit
+from consult.communities import rules
+from consult.communities.models import Home, HomeOwner, Place, RoleAssignment, VerificationRequest
+from consult.errors import Conflict, FieldErrors, Forbidden, NotFound, UserError
+from consult.i18n import Msg, N_
+from consult.notifications import services as notifications
+from consult.permissions import Actor
+
+# -- places -----------------------------------------------------------------------------
+
+
+def create_place(db: Session, *, kind: str, name: str, parent: Place | None = None,
+                 position: int = 0) -> Place:
+    if problem := rules.child_kind_problem(parent.kind if parent else None, kind):
+        raise FieldErrors({"kind": problem})
+    place = Place(kind=kind, name=name.strip(), parent_id=parent.id if parent else None,
+                  position=position)
+    db.add(place)
+    db.flush()
+    place.path = f"{parent.path if parent else '/'}{place.id}/"
+    db.add(place)
+    return place
+
+
+def get_place(db: Session, place_id: int) -> Place:
+    place = db.get(Place, place_id)
+    if place is None:
+        raise NotFound()
+    return place
+
+
+def root(db: Session) -> Place | None:
+    return db.exec(select(Place).where(Place.parent_id.is_(None)).order_by(Place.id)).first()
+
+
+def children(db: Session, place: Place) -> list[Place]:
+    return list(db.exec(
+        select(Place).where(Place.parent_id == place.id).order_by(Place.position, Place.id)
+    ).all())
+
+
+def ancestors(db: Session, place: Place) -> list[Place]:
+    ids = place.ids_from_root[:-1]
+    if not ids:
+        return []
+    found = {p.id: p for p in db.exec(select(Place).where(Place.id.in_(ids))).all()}
+    return [found[i] for i in ids if i in found]
+
+
+def places_of_kind(db: Session, kind: str, within: Place | None = None) -> list[Place]:
+    query = select(Place).where(Place.kind == kind).order_by(Place.position, Place.id)
+    if within is not None:
+        query = query.where(Place.path.startswith(within.path))
+    return list(db.exec(query).all())
+
+
+def subtree_counts(db: Session, place: Place) -> dict[str, int]:
+    """How many places of each kind, and homes, lie under ``place`` (two queries)."""
+    rows = db.exec(
+        select(Place.kind, func.count()).where(Place.path.startswith(place.path),
+                                               Place.id != place.id).group_by(Place.kind)
+    ).all()
+    counts = Counter(dict(rows))
+    under = select(Place.id).where(Place.path.startswith(place.path))
+    counts["home"] = db.exec(
+        select(func.count()).select_from(Home).where(
+            (Home.estate_id.in_(under)) | (Home.building_group_id.in_(under))
+        )
+    ).one()
+    return dict(counts)
+
+
+def homes_of(db: Session, place: Place) -> list[Home]:
+    column = Home.estate_id if place.kind == "estate" else Home.building_group_id
+    return list(db.exec(select(Home).where(column == place.id)
+                        .order_by(Home.building, Home.room)).all())
+
+
+def area_total_hundredths(db: Session, place: Place) -> int:
+    column = Home.estate_id if place.kind == "estate" else Home.building_group_id
+    return db.exec(
+        select(func.coalesce(func.sum(Home.area_hundredths), 0)).where(column == place.id)
+    ).one()
+
+
+def add_home(db: Session, *, estate: Place, building_group: Place | None, code: str,
+             building: str, room: str, area_hundredths: int, owners: list[str],
+             developer_held: bool = False) -> Home:
+    home = Home(estate_id=estate.id, building_group_id=building_group.id if building_group else None,
+                code=code, building=building, room=room, area_hundredths=area_hundredths,
+                developer_held=developer_held)
+    db.add(home)
+    db.flush()
+    for name in owners:
+        db.add(HomeOwner(home_id=home.id, name=name))
+    return home
+
+
+# -- roles ------------------------------------------------------------------------------
+
+
+def actor_for(db: Session, user: User | None) -> Actor:
+    if user is None:
+        return permissions.ANONYMOUS
+    rows = db.exec(
+        select(RoleAssignment.role, RoleAssignment.place_id).where(RoleAssignment.user_id == user.id)
+    ).all()
+    return Actor(user_id=user.id, roles=frozenset((role, place) for role, place in rows))
+
+
+def roles_of(db: Session, user: User) -> list[tuple[RoleAssignment, Place]]:
+    return list(db.exec(
+        select(RoleAssignment, Place).join(Place, Place.id == RoleAssignment.place_id)
+        .where(RoleAssignment.user_id == user.id).order_by(Place.path)
+    ).all())
+
+
+def grant_role(db: Session, *, user: User, role: str, place: Place, by: User | None = None,
+               actor: Actor | None = None) -> RoleAssignment:
+    """Give ``user`` a role at ``place``; when ``actor`` is given it must be allowed to."""
+    if problem := rules.role_problem(role):
+        raise FieldErrors({"role": problem})
+    if actor is not None and not permissions.allowed("assign_roles", actor, place.ids_from_root):
+        raise Forbidden()
+    existing = db.exec(select(RoleAssignment).where(
+        RoleAssignment.user_id == user.id, RoleAssignment.role == role,
+        RoleAssignment.place_id == place.id)).first()
+    if existing:
+        return existing
+    assignment = RoleAssignment(user_id=user.id, role=role, place_id=place.id,
+                                granted_by=by.id if by else None)
+    db.add(assignment)
+    if by is not None:
+        audit.record(db, actor_id=by.id, action="grant_role", target_type="user",
+                     target_id=user.id, place_id=place.id, role=role)
+    db.flush()
+    return assignment
+
+
+def staff_places(actor: Actor, db: Session, roles=permissions.STAFF) -> list[Place]:
+    """The places where the actor holds one of ``roles`` (each covers its subtree)."""
+    ids = [place for role, place in actor.roles if role in roles]
+    if not ids:
+        return []
+    return list(db.exec(select(Place).where(Place.id.in_(ids)).order_by(Place.path)).all())
+
+
+# -- verification -----------------------------------------------------------------------
+
+
+def my_requests(db: Session, user: User) -> list[tuple[VerificationRequest, Place]]:
+    return list(db.exec(
+        select(VerificationRequest, Place).join(Place, Place.id == VerificationRequest.area_id)
+        .where(VerificationRequest.user_id == user.id)
+        .order_by(VerificationRequest.id.desc())
+    ).all())
+
+
+def request_verification(db: Session, actor: Actor, user: User, *, area_id: int | str,
+                         building_group_id: int | str | None = None, note: str = "") -> VerificationRequest:
+    try:
+        area = db.get(Place, int(area_id))
+    except (TypeError, ValueError):
+        area = None
+    if area is None or area.kind != "area":
+        raise FieldErrors({"area_id": Msg(N_("Please choose your residential area."))})
+    if not permissions.allowed("request_verification", actor, area.ids_from_root):
+        raise Conflict(N_("You are already verified as a resident of this area."))
+    group = None
+    if building_group_id not in (None, ""):
+        try:
+            group = db.get(Place, int(building_group_id))
+        except (TypeError, ValueError):
+            group = None
+        if group is None or group.kind != "building_group" or not group.path.startswith(area.path):
+            raise FieldErrors({"building_group_id": Msg(N_("This building group is not in that area."))})
+    note = note.strip()
+    if len(note) > 200:
+        raise FieldErrors({"note": Msg(N_("The note must have at most %(max)s characters."), {"max": 200})})
+    pending = db.exec(select(VerificationRequest.id).where(
+        VerificationRequest.user_id == user.id, VerificationRequest.area_id == area.id,
+        VerificationRequest.status == "pending")).first()
+    if pending:
+        raise Conflict(N_("Your request for this area is already waiting for a decision."))
+    request = VerificationRequest(user_id=user.id, area_id=area.id,
+                                  building_group_id=group.id if group else None, note=note)
+    db.add(request)
+    db.flush()
+    return request
+
+
+def pending_requests(db: Session, actor: Actor) -> list[tuple[VerificationRequest, User, Place]]:
+    """Pending requests in the places the actor moderates."""
+    places = staff_places(actor, db)
+    if not places:
+        return []
+    condition = None
+    for place in places:
+        clause = Place.path.startswith(place.path)
+        condition = clause if condition is None else condition | clause
+    return list(db.exec(
+        select(VerificationRequest, User, Place)
+        .join(User, User.id == VerificationRequest.user_id)
+        .join(Place, Place.id == VerificationRequest.area_id)
+        .where(VerificationRequest.status == "pending", condition)
+        .order_by(VerificationRequest.id)
+    ).all())
+
+
+def decide_verification(db: Session, actor: Actor, *, request_id: int, approve: bool,
+                        reason: str = "", now: datetime) -> VerificationRequest:
+    request = db.get(VerificationRequest, request_id)
+    if request is None:
+        raise NotFound()
+    area = db.get(Place, request.area_id)
+    if not permissions.allowed("decide_verification", actor, area.ids_from_root):
+        raise Forbidden()
+    if request.status != "pending":
+        raise Conflict(N_("This request has already been decided."))
+    reason = reason.strip()
+    if not approve and (problem := rules.refusal_reason_problem(reason)):
+        raise FieldErrors({"reason": problem})
+    request.status = "approved" if approve else "refused"
+    request.reason = reason or None
+    request.decided_at = now
+    request.decided_by = actor.user_id
+    db.add(request)
+    user = db.get(User, request.user_id)
+    if approve:
+        try:
+            with db.begin_nested():
+                grant_role(db, user=user, role="resident", place=area)
+        except IntegrityError:
+            raise UserError() from None
+    audit.record(db, actor_id=actor.user_id, action="approve_resident" if approve else "refuse_resident",
+                 target_type="user", target_id=user.id, place_id=area.id, reason=request.reason)
+    notifications.notify(
+        db, user_id=user.id,
+        kind="verification_approved" if approve else "verification_refused",
+        params={"area": area.name, "reason": request.reason or ""},
+        link="/account",
+    )
+    return request

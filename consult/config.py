@@ -1,0 +1,92 @@
+"""Settings, read once from environment variables.
+
+Everything that differs between a laptop, CI and production is here, so the rest
+of the code never reads ``os.environ`` itself.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+VAR = ROOT / "var"
+
+
+def _split(value: str) -> list[str]:
+    return [part.strip() for part in value.split(",") if part.strip()]
+
+
+def _secret_key(var_dir: Path) -> str:
+    """Return the configured key, or one generated once into ``var/`` and reused."""
+    configured = os.environ.get("CONSULT_SECRET_KEY")
+    if configured:
+        return configured
+    path = var_dir / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    var_dir.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w") as fh:
+        fh.write(key)
+    return key
+
+
+@dataclass(frozen=True)
+class Argon2Params:
+    time_cost: int = 3
+    memory_cost: int = 65536
+    parallelism: int = 4
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    secret_key: str
+    base_url: str = "http://127.0.0.1:8000"
+    allowed_hosts: tuple[str, ...] = ("127.0.0.1", "localhost", "[::1]")
+    trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+    media_dir: Path = VAR / "media"
+    argon2: Argon2Params = field(default_factory=Argon2Params)
+    # Bodies: forms are small; photo uploads carry up to three 8 MB images.
+    max_body_bytes: int = 1024 * 1024
+    max_upload_body_bytes: int = 26 * 1024 * 1024
+    login_failures_per_account: int = 5
+    login_failures_per_address: int = 30
+    login_lock_seconds: int = 15 * 60
+
+    @property
+    def https(self) -> bool:
+        return self.base_url.startswith("https://")
+
+    @classmethod
+    def from_env(cls, **overrides) -> Settings:
+        var_dir = Path(os.environ.get("CONSULT_VAR_DIR", VAR))
+        base_url = os.environ.get("CONSULT_BASE_URL", "http://127.0.0.1:8000")
+        hosts = _split(os.environ.get("CONSULT_ALLOWED_HOSTS", ""))
+        if not hosts:
+            hosts = ["127.0.0.1", "localhost", "[::1]"]
+            base_host = urlsplit(base_url).hostname
+            if base_host and base_host not in hosts:
+                hosts.append(base_host)
+        proxies = tuple(
+            ipaddress.ip_network(p, strict=False)
+            for p in _split(os.environ.get("CONSULT_TRUSTED_PROXIES", ""))
+        )
+        values = dict(
+            database_url=os.environ.get(
+                "CONSULT_DATABASE_URL", f"sqlite:///{var_dir / 'consult.db'}"
+            ),
+            secret_key=overrides.pop("secret_key", None) or _secret_key(var_dir),
+            base_url=base_url.rstrip("/"),
+            allowed_hosts=tuple(hosts),
+            trusted_proxies=proxies,
+            media_dir=Path(os.environ.get("CONSULT_MEDIA_DIR", var_dir / "media")),
+        )
+        values.update(overrides)
+        return cls(**values)

@@ -1,0 +1,46 @@
+"""Creating and reading notifications."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import func, update
+from sqlalchemy.orm import Session
+from sqlmodel import select
+
+from consult.i18n import Msg, N_
+from consult.notifications.models import Notification
+
+#: Message templates by kind; other domains add their kinds here.
+TEMPLATES: dict[str, str] = {
+    "verification_approved": N_("You are now verified as a resident of %(area)s."),
+    "verification_refused": N_("Your request to be verified in %(area)s was refused: %(reason)s"),
+    "idea_shortlisted": N_("Your idea “%(title)s” was shortlisted."),
+    "idea_revision_requested": N_("Please revise your idea “%(title)s”: %(note)s"),
+    "idea_merged": N_("Your idea “%(title)s” was merged into “%(target)s”."),
+    "idea_rejected": N_("Your idea “%(title)s” was not taken forward: %(reason)s"),
+    "vote_opened": N_("Voting has opened: %(title)s"),
+}
+
+
+def notify(db: Session, *, user_id: int, kind: str, params: dict, link: str | None = None) -> None:
+    db.add(Notification(user_id=user_id, kind=kind, params=params, link=link))
+
+
+def message(note: Notification) -> Msg:
+    return Msg(TEMPLATES.get(note.kind, note.kind), note.params)
+
+
+def unread_count(db: Session, user_id: int) -> int:
+    return db.exec(select(func.count()).select_from(Notification).where(
+        Notification.user_id == user_id, Notification.read_at.is_(None))).one()
+
+
+def recent(db: Session, user_id: int, limit: int = 50) -> list[Notification]:
+    return list(db.exec(select(Notification).where(Notification.user_id == user_id)
+                        .order_by(Notification.id.desc()).limit(limit)).all())
+
+
+def mark_all_read(db: Session, user_id: int, now: datetime) -> None:
+    db.exec(update(Notification).where(Notification.user_id == user_id,
+                                       Notification.read_at.is_(None)).values(read_at=now))

@@ -1,0 +1,133 @@
+"""Who may do what, where: every authorization decision in one module.
+
+A role is held at a place and covers that place and everything under it (a
+moderator of 郑家巷 moderates its estates; a sub-district admin, everything).
+Predicates are pure functions of an :class:`Actor` and the place path of the
+thing acted on (ids from the root down), so they are tested for every role
+against every action without HTTP or a database. Routes and services ask
+``allowed(action, actor, path)``; nothing else decides.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+PlacePath = tuple[int, ...]
+
+STAFF = frozenset({"moderator", "admin"})
+
+
+@dataclass(frozen=True)
+class Actor:
+    """The person acting: ``user_id`` is None for an anonymous visitor."""
+
+    user_id: int | None = None
+    roles: frozenset[tuple[str, int]] = frozenset()
+
+    @property
+    def authenticated(self) -> bool:
+        return self.user_id is not None
+
+    def holds(self, roles: Iterable[str], path: PlacePath) -> bool:
+        """Does the actor hold one of ``roles`` at a place on ``path``?"""
+        wanted = set(roles)
+        places = set(path)
+        return any(role in wanted and place in places for role, place in self.roles)
+
+    def holds_anywhere(self, roles: Iterable[str]) -> bool:
+        wanted = set(roles)
+        return any(role in wanted for role, _ in self.roles)
+
+
+ANONYMOUS = Actor()
+
+
+def _signed_in(actor: Actor, path: PlacePath = ()) -> bool:
+    return actor.authenticated
+
+
+def _staff(actor: Actor, path: PlacePath) -> bool:
+    return actor.holds(STAFF, path)
+
+
+def _admin(actor: Actor, path: PlacePath) -> bool:
+    return actor.holds({"admin"}, path)
+
+
+def _resident(actor: Actor, path: PlacePath) -> bool:
+    return actor.holds({"resident"}, path)
+
+
+def _resident_or_staff(actor: Actor, path: PlacePath) -> bool:
+    return actor.holds({"resident", "expert", *STAFF}, path)
+
+
+def _expert_or_staff(actor: Actor, path: PlacePath) -> bool:
+    return actor.holds({"expert", *STAFF}, path)
+
+
+def _owner(actor: Actor, path: PlacePath) -> bool:
+    return actor.holds({"owner"}, path)
+
+
+def _owners_staff(actor: Actor, path: PlacePath) -> bool:
+    return actor.holds({"owners_rep", *STAFF}, path)
+
+
+def _can_request_verification(actor: Actor, path: PlacePath) -> bool:
+    return actor.authenticated and not actor.holds({"resident"}, path)
+
+
+def _staff_anywhere(actor: Actor, path: PlacePath = ()) -> bool:
+    return actor.holds_anywhere(STAFF)
+
+
+#: Every action of the product and its predicate. Adding an action means adding a
+#: line here and a row in ``tests/test_permissions.py``.
+RULES: dict[str, Callable[[Actor, PlacePath], bool]] = {
+    # accounts and places
+    "view_public": lambda actor, path: True,
+    "use_account": _signed_in,
+    "request_verification": _can_request_verification,
+    "decide_verification": _staff,
+    "view_audit_log": _staff,
+    "assign_roles": _admin,
+    "manage_places": _admin,
+    "view_staff_area": _staff_anywhere,
+    # consultations
+    "manage_consultation": _staff,
+    "submit_idea": _resident,
+    "support_idea": _resident,
+    "comment": _resident_or_staff,
+    "report_comment": _signed_in,
+    "review_idea": _staff,
+    "advise_idea": _expert_or_staff,
+    "hide_comment": _staff,
+    "export_ideas": _staff,
+    # voting
+    "vote": _resident,
+    "enter_paper_ballot": _staff,
+    "publish_results": _staff,
+    "view_turnout": _staff,
+    "file_objection": _resident,
+    "answer_objection": _staff,
+    # surveys and ratings
+    "manage_survey": _staff,
+    "enter_paper_survey": _staff,
+    "manage_campaign": _staff,
+    "rate_contest_entry": _resident,
+    "enter_forum_ratings": _staff,
+    # owners' votes
+    "manage_owner_register": _owners_staff,
+    "manage_owner_matter": _staff,
+    "cast_owner_ballot": _owner,
+    "enter_owner_paper_ballot": _staff,
+    "void_owner_ballot": _staff,
+    "view_owner_turnout": lambda actor, path: actor.holds({"owner", "owners_rep", *STAFF}, path),
+}
+
+
+def allowed(action: str, actor: Actor, path: PlacePath = ()) -> bool:
+    """The single question every route and service asks."""
+    return RULES[action](actor, path)

@@ -1,0 +1,113 @@
+"""Error responses in the reader's language: HTML pages, or the API's JSON format.
+
+API errors are always ``{"error": {"code": ..., "message": ...}}`` with a proper
+status. HTML error pages need no database, so they work even when it failed.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import JSONResponse, RedirectResponse, Response
+
+from consult.errors import FieldErrors, NotSignedIn, UserError
+from consult.i18n import Msg, N_
+from consult.web.security import HEADERS
+
+log = logging.getLogger("consult")
+
+TITLES = {
+    400: N_("Something is wrong with the request"),
+    401: N_("Please sign in"),
+    403: N_("Not allowed"),
+    404: N_("Not found"),
+    405: N_("Not allowed"),
+    409: N_("Cannot do that now"),
+    413: N_("Too large"),
+    422: N_("Please check your input"),
+    429: N_("Too many attempts"),
+    500: N_("Something went wrong on our side"),
+}
+
+MESSAGES = {
+    400: N_("The request could not be processed."),
+    403: N_("You are not allowed to do this."),
+    404: N_("The page or item was not found."),
+    405: N_("This address does not accept that kind of request."),
+    413: N_("What you sent is too large. Photos may be at most 8 MB each."),
+    429: N_("Too many attempts. Please wait a while and try again."),
+    500: N_("Sorry, an error occurred. It has been logged; please try again later."),
+}
+
+CODES = {400: "bad_request", 401: "not_signed_in", 403: "forbidden", 404: "not_found",
+         405: "method_not_allowed", 409: "conflict", 413: "too_large", 422: "invalid",
+         429: "too_many_requests", 500: "server_error"}
+
+
+def is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def api_error(request: Request, status: int, code: str, message: Msg | str,
+              fields: dict | None = None) -> JSONResponse:
+    from consult.web.templating import translator_for
+
+    t = translator_for(request)
+    body = {"error": {"code": code, "message": t(message)}}
+    if fields:
+        body["error"]["fields"] = {name: t(msg) for name, msg in fields.items()}
+    return JSONResponse(body, status_code=status)
+
+
+def error_response(request: Request, status: int, message: Msg | str | None = None,
+                   code: str | None = None) -> Response:
+    message = message or MESSAGES.get(status, MESSAGES[400])
+    if is_api(request):
+        return api_error(request, status, code or CODES.get(status, "error"), message)
+    from consult.web.templating import templates, translator_for
+
+    t = translator_for(request)
+    has_session = "session" in request.scope
+    context = {
+        "request": request, "user": None, "actor": None, "t": t, "locale": t.locale,
+        "elder": request.cookies.get("elder") == "1", "unread": 0,
+        "csrf_token": request.session.get("csrf", "") if has_session else "",
+        "flashes": [], "status": status, "title": TITLES.get(status, TITLES[400]), "message": message,
+    }
+    response = templates.TemplateResponse(request, "errors/error.html", context, status_code=status)
+    response.headers["cache-control"] = "no-store"
+    return response
+
+
+async def user_error(request: Request, exc: UserError) -> Response:
+    if isinstance(exc, NotSignedIn) and not is_api(request):
+        target = request.app.url_path_for("login")
+        nxt = request.url.path if request.method == "GET" else "/"
+        return RedirectResponse(f"{target}?next={nxt}", status_code=303)
+    if is_api(request):
+        fields = exc.errors if isinstance(exc, FieldErrors) else None
+        return api_error(request, exc.status, exc.code, exc.msg, fields)
+    return error_response(request, exc.status, exc.msg, exc.code)
+
+
+async def http_error(request: Request, exc: HTTPException) -> Response:
+    response = error_response(request, exc.status_code)
+    if exc.headers:
+        response.headers.update(exc.headers)
+    return response
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
+    try:
+        response = error_response(request, 500)
+    except Exception:  # the error page itself failed: fall back to plain text
+        response = Response("500 Internal Server Error", status_code=500, media_type="text/plain")
+    for name, value in HEADERS:
+        response.headers.setdefault(name.decode(), value.decode())
+    return response
+
+
+HANDLERS = {UserError: user_error, HTTPException: http_error, 500: server_error}

@@ -1,0 +1,148 @@
+"""Jinja2 templating: the shared context every page gets, filters and translation.
+
+The context a page receives is a contract: tests read ``response.context``.
+Every page gets ``request``, ``user``, ``actor``, ``t`` (the translator),
+``locale``, ``elder``, ``unread`` and ``csrf_token``; pages add their own keys.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+from urllib.parse import urlencode
+
+from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
+from markupsafe import Markup
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
+from starlette.templating import Jinja2Templates
+
+from consult import clock
+from consult.communities import rules as place_rules
+from consult.communities.rules import format_area
+from consult.config import ROOT
+from consult.i18n import Msg, Translator, negotiate, translator
+from consult.web import csrf
+from consult.web.responses import pop_flashes
+
+TEMPLATES = ROOT / "templates"
+STATIC = ROOT / "static"
+
+
+def locale_of(request: Request) -> str:
+    cached = getattr(request.state, "locale", None)
+    if cached is None:
+        cached = negotiate(request.cookies.get("lang"), request.headers.get("accept-language"))
+        request.state.locale = cached
+    return cached
+
+
+def translator_for(request: Request) -> Translator:
+    return translator(locale_of(request))
+
+
+@pass_context
+def _gettext(ctx, message, **params):
+    return ctx["t"].gettext(message, **params)
+
+
+@pass_context
+def _ngettext(ctx, singular, plural, n, **params):
+    return ctx["t"].ngettext(singular, plural, n, **params)
+
+
+@pass_context
+def _url(ctx, name: str, query: dict | None = None, **params) -> str:
+    path = ctx["request"].app.url_path_for(name, **params)
+    if query:
+        pairs = {k: v for k, v in query.items() if v not in (None, "")}
+        if pairs:
+            path = f"{path}?{urlencode(pairs)}"
+    return str(path)
+
+
+@lru_cache
+def _static_version(path: str) -> str:
+    try:
+        return hashlib.sha256((STATIC / path).read_bytes()).hexdigest()[:10]
+    except OSError:
+        return "0"
+
+
+def _static(path: str) -> str:
+    return f"/static/{path}?v={_static_version(path)}"
+
+
+@pass_context
+def _csrf_field(ctx) -> Markup:
+    return Markup('<input type="hidden" name="csrf_token" value="%s">') % ctx["csrf_token"]
+
+
+@pass_context
+def _tr(ctx, message: Msg | str) -> str:
+    """Translate a Msg (from a service) or a plain string in the reader's language."""
+    return ctx["t"](message)
+
+
+def _datetime(value, fmt: str = "%Y-%m-%d %H:%M") -> str:
+    return clock.to_local(value).strftime(fmt) if value else ""
+
+
+def _money(cents: int | None) -> str:
+    if cents is None:
+        return ""
+    sign = "-" if cents < 0 else ""
+    yuan, fen = divmod(abs(cents), 100)
+    return f"{sign}¥{yuan:,}.{fen:02d}"
+
+
+def make_environment() -> Environment:
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=select_autoescape(["html", "xml", "svg"]),
+        extensions=["jinja2.ext.i18n"],
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.install_gettext_callables(_gettext, _ngettext, newstyle=True)
+    env.globals.update(
+        url=_url, static=_static, csrf_field=_csrf_field, tr=_tr,
+        role_names=place_rules.ROLE_NAMES, kind_names=place_rules.KIND_NAMES,
+        status_names=place_rules.REQUEST_STATUS_NAMES,
+    )
+    env.filters.update(dt=_datetime, area=format_area, money=_money)
+    return env
+
+
+templates = Jinja2Templates(env=make_environment())
+
+
+def base_context(request: Request) -> dict:
+    from consult.notifications import services as notifications
+    from consult.web.auth import current_actor, current_user
+    from consult.web.db import get_db
+
+    user = current_user(request)
+    t = translator_for(request)
+    elder = user.elder_mode if user else request.cookies.get("elder") == "1"
+    return {
+        "request": request,
+        "user": user,
+        "actor": current_actor(request),
+        "t": t,
+        "locale": t.locale,
+        "elder": elder,
+        "unread": notifications.unread_count(get_db(request), user.id) if user else 0,
+        "csrf_token": csrf.token(request),
+        "flashes": pop_flashes(request),
+    }
+
+
+def render(request: Request, name: str, context: dict | None = None, status: int = 200) -> HTMLResponse:
+    full = base_context(request)
+    full.update(context or {})
+    response = templates.TemplateResponse(request, name, full, status_code=status)
+    response.headers["cache-control"] = "no-store"
+    response.headers["content-language"] = full["t"].html_lang
+    return response
