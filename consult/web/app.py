@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.middleware.gzip import GZipMiddleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.routing import BaseRoute, Mount, Route
@@ -13,6 +12,7 @@ from starlette.staticfiles import StaticFiles
 from consult.config import Settings
 from consult.db.engine import Database, make_engine
 from consult.web.api import PREFIX
+from consult.web.compression import Compression
 from consult.web.db import DatabaseMiddleware
 from consult.web.errors import HANDLERS
 from consult.web.security import BodyLimitMiddleware, SecurityHeadersMiddleware
@@ -55,7 +55,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     middleware = [
         Middleware(SecurityHeadersMiddleware, hsts=settings.https),
         Middleware(TrustedHostMiddleware, allowed_hosts=list(settings.allowed_hosts)),
-        Middleware(GZipMiddleware, minimum_size=512),
+        Middleware(Compression, minimum_size=512),
         Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes,
                    max_upload_bytes=settings.max_upload_body_bytes),
         Middleware(SessionMiddleware, secret_key=settings.secret_key,

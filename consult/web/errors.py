@@ -66,7 +66,7 @@ def error_response(request: Request, status: int, message: Msg | str | None = No
     message = message or MESSAGES.get(status, MESSAGES[400])
     if is_api(request):
         return api_error(request, status, code or CODES.get(status, "error"), message)
-    from consult.web.templating import templates, translator_for
+    from consult.web.templating import _current, templates, translator_for
 
     t = translator_for(request)
     has_session = "session" in request.scope
@@ -76,7 +76,12 @@ def error_response(request: Request, status: int, message: Msg | str | None = No
         "csrf_token": request.session.get("csrf", "") if has_session else "",
         "flashes": [], "status": status, "title": TITLES.get(status, TITLES[400]), "message": message,
     }
-    response = templates.TemplateResponse(request, "errors/error.html", context, status_code=status)
+    token = _current.set(t)
+    try:
+        response = templates.TemplateResponse(request, "errors/error.html", context,
+                                              status_code=status)
+    finally:
+        _current.reset(token)
     response.headers["cache-control"] = "no-store"
     return response
 

@@ -8,6 +8,7 @@ Every page gets ``request``, ``user``, ``actor``, ``t`` (the translator),
 from __future__ import annotations
 
 import hashlib
+from contextvars import ContextVar
 from functools import lru_cache
 from urllib.parse import urlencode
 
@@ -41,14 +42,23 @@ def translator_for(request: Request) -> Translator:
     return translator(locale_of(request))
 
 
+# The translator of the page being rendered. Macros imported without context still
+# translate through it.
+_current: ContextVar[Translator] = ContextVar("translator")
+
+
+def _translator(ctx) -> Translator:
+    return ctx.get("t") or _current.get()
+
+
 @pass_context
 def _gettext(ctx, message, **params):
-    return ctx["t"].gettext(message, **params)
+    return _translator(ctx).gettext(message, **params)
 
 
 @pass_context
 def _ngettext(ctx, singular, plural, n, **params):
-    return ctx["t"].ngettext(singular, plural, n, **params)
+    return _translator(ctx).ngettext(singular, plural, n, **params)
 
 
 @pass_context
@@ -81,7 +91,7 @@ def _csrf_field(ctx) -> Markup:
 @pass_context
 def _tr(ctx, message: Msg | str) -> str:
     """Translate a Msg (from a service) or a plain string in the reader's language."""
-    return ctx["t"](message)
+    return _translator(ctx)(message)
 
 
 def _datetime(value, fmt: str = "%Y-%m-%d %H:%M") -> str:
@@ -142,7 +152,11 @@ def base_context(request: Request) -> dict:
 def render(request: Request, name: str, context: dict | None = None, status: int = 200) -> HTMLResponse:
     full = base_context(request)
     full.update(context or {})
-    response = templates.TemplateResponse(request, name, full, status_code=status)
+    token = _current.set(full["t"])
+    try:
+        response = templates.TemplateResponse(request, name, full, status_code=status)
+    finally:
+        _current.reset(token)
     response.headers["cache-control"] = "no-store"
     response.headers["content-language"] = full["t"].html_lang
     return response

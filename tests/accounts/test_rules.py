@@ -1,0 +1,73 @@
+"""Pure account rules: phone numbers, passwords, throttling."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from consult.accounts import rules
+
+
+@pytest.mark.parametrize("raw, expected", [
+    ("13812345678", "13812345678"),
+    ("138 1234 5678", "13812345678"),
+    ("138-1234-5678", "13812345678"),
+    ("+86 138 1234 5678", "13812345678"),
+    ("008613812345678", "13812345678"),
+    ("8613812345678", "13812345678"),
+    ("19912345678", "19912345678"),
+])
+def test_valid_mainland_mobiles(raw, expected):
+    assert rules.normalize_phone(raw) == expected
+
+
+@pytest.mark.parametrize("raw", [
+    "", "1381234567", "138123456789", "12812345678", "23812345678", "abcdefghijk",
+    "021-62345678", "+1 415 555 0100", "１３８１２３４５６７８",
+])
+def test_invalid_mobiles(raw):
+    assert rules.normalize_phone(raw) is None
+
+
+@pytest.mark.parametrize("password", ["short", "1234567"])
+def test_short_passwords_refused(password):
+    assert "at least" in rules.password_problem(password).text
+
+
+@pytest.mark.parametrize("password", ["12345678", "Password", "woaini1314", "aaaaaaaa", "abababab", "qwertyuiop"])
+def test_common_passwords_refused(password):
+    assert "too common" in rules.password_problem(password).text
+
+
+def test_password_equal_to_login_refused():
+    assert rules.password_problem("13812345678", login="13812345678") is not None
+
+
+def test_good_password_accepted():
+    assert rules.password_problem("梧桐树下的那张长椅 2019") is None
+    assert rules.password_problem("correct horse battery") is None
+
+
+NOW = datetime(2026, 11, 26, 8, 0, tzinfo=UTC)
+WINDOW = timedelta(minutes=15)
+
+
+def test_lock_after_limit_failures():
+    state = None
+    for _ in range(4):
+        state = rules.after_failure(state, NOW, limit=5, window=WINDOW)
+        assert not rules.is_locked(state, NOW)
+    state = rules.after_failure(state, NOW, limit=5, window=WINDOW)
+    assert state.failures == 5
+    assert rules.is_locked(state, NOW)
+    assert rules.is_locked(state, NOW + WINDOW - timedelta(seconds=1))
+    assert not rules.is_locked(state, NOW + WINDOW)
+
+
+def test_failures_outside_window_start_over():
+    state = None
+    for _ in range(4):
+        state = rules.after_failure(state, NOW, limit=5, window=WINDOW)
+    later = NOW + WINDOW + timedelta(seconds=1)
+    state = rules.after_failure(state, later, limit=5, window=WINDOW)
+    assert state.failures == 1
+    assert not rules.is_locked(state, later)

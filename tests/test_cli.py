@@ -1,0 +1,75 @@
+"""The command line: migrate, demo (twice), createuser, logins."""
+
+import subprocess
+import sys
+
+import pytest
+from sqlmodel import select
+
+from consult.accounts.models import User
+from consult.communities.models import Place, RoleAssignment
+from consult.config import ROOT
+from consult.db import Database, make_engine
+
+
+@pytest.fixture
+def cli_env(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'cli.db'}"
+    env = {"CONSULT_DATABASE_URL": url, "CONSULT_SECRET_KEY": "cli-test", "PATH": "/usr/bin:/bin",
+           "CONSULT_VAR_DIR": str(tmp_path)}
+    return url, env
+
+
+def run(env, *args, stdin=""):
+    return subprocess.run([sys.executable, "-m", "consult", *args], cwd=ROOT, env=env,
+                          input=stdin, capture_output=True, text=True, timeout=120)
+
+
+def test_migrate_demo_twice_and_createuser(cli_env):
+    url, env = cli_env
+    assert run(env, "migrate").returncode == 0
+    first = run(env, "demo")
+    assert first.returncode == 0 and "demo loaded" in first.stdout
+    second = run(env, "demo")
+    assert second.returncode == 0 and "nothing changed" in second.stdout
+
+    database = Database(make_engine(url))
+    with database.session() as db:
+        areas = db.exec(select(Place).where(Place.kind == "area")).all()
+        assert len(areas) == 11
+        assert {"恒丰", "郑家巷", "东王", "太和"} <= {a.name for a in areas}
+        estates = {p.name for p in db.exec(select(Place).where(Place.kind == "estate")).all()}
+        assert {"御品大厦", "国际丽都城"} <= estates
+        roles = {r.role for r in db.exec(select(RoleAssignment)).all()}
+        assert roles >= {"resident", "owner", "moderator", "expert", "owners_rep", "admin"}
+        area_id = areas[0].id
+
+    created = run(env, "createuser", "13911112222", "--name", "新主任", "--role", "moderator",
+                  "--place", str(area_id), stdin="a fine long password\n")
+    assert created.returncode == 0, created.stderr
+    with database.session() as db:
+        user = db.exec(select(User).where(User.login == "13911112222")).one()
+        assert user.display_name == "新主任"
+        assert db.exec(select(RoleAssignment).where(RoleAssignment.user_id == user.id)).one().role == "moderator"
+
+    assert run(env, "createuser", "13911112222", stdin="a fine long password\n").returncode == 2
+    weak = run(env, "createuser", "13933334444", stdin="12345678\n")
+    assert weak.returncode == 2 and "too common" in weak.stderr
+    assert run(env, "createuser", "admin2", "--role", "emperor", "--place", "1",
+               stdin="a fine long password\n").returncode == 2
+    assert run(env, "createuser", "admin3", "--role", "admin", "--place", "99999",
+               stdin="a fine long password\n").returncode == 2
+    logins = run(env, "logins")
+    assert "13800000002" in logins.stdout and "shimen-demo-2026" in logins.stdout
+    database.engine.dispose()
+
+
+def test_secret_key_generated_once(tmp_path, monkeypatch):
+    from consult.config import Settings
+
+    monkeypatch.delenv("CONSULT_SECRET_KEY", raising=False)
+    monkeypatch.setenv("CONSULT_VAR_DIR", str(tmp_path))
+    first = Settings.from_env().secret_key
+    assert len(first) > 40 and (tmp_path / "secret_key").read_text() == first
+    assert Settings.from_env().secret_key == first
+    assert oct((tmp_path / "secret_key").stat().st_mode)[-3:] == "600"

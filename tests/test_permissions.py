@@ -1,0 +1,106 @@
+"""Every role against every action, inside and outside its place.
+
+Places: sub-district 1 → areas 2 (恒丰) and 3 (郑家巷); 恒丰 → estate 4 → group 5;
+郑家巷 → estate 6 → group 7. The thing acted on sits at group 5 (inside 恒丰), so a role
+"in place" is held at 恒丰 and "out of place" at 郑家巷.
+"""
+
+import pytest
+
+from consult.permissions import ANONYMOUS, RULES, Actor, allowed
+
+IN = (1, 2, 4, 5)  # path of the thing acted on
+AREA_IN, AREA_OUT, ROOT = 2, 3, 1
+
+
+def actor(role=None, place=None):
+    return Actor(user_id=7, roles=frozenset({(role, place)}) if role else frozenset())
+
+
+ACTORS = {
+    "anonymous": ANONYMOUS,
+    "signed_in": actor(),
+    "resident_in": actor("resident", AREA_IN),
+    "resident_out": actor("resident", AREA_OUT),
+    "owner_in": actor("owner", 4),
+    "owner_out": actor("owner", 6),
+    "owners_rep_in": actor("owners_rep", 4),
+    "owners_rep_out": actor("owners_rep", 6),
+    "expert_in": actor("expert", AREA_IN),
+    "expert_out": actor("expert", AREA_OUT),
+    "moderator_in": actor("moderator", AREA_IN),
+    "moderator_out": actor("moderator", AREA_OUT),
+    "admin": actor("admin", ROOT),
+}
+
+# Who may do each action on a thing at IN; everyone else must be refused.
+STAFF_IN = {"moderator_in", "admin"}
+SIGNED = set(ACTORS) - {"anonymous"}
+EXPECTED = {
+    "view_public": set(ACTORS),
+    "use_account": SIGNED,
+    "request_verification": SIGNED - {"resident_in"},
+    "decide_verification": STAFF_IN,
+    "view_audit_log": STAFF_IN,
+    "assign_roles": {"admin"},
+    "manage_places": {"admin"},
+    "manage_consultation": STAFF_IN,
+    "submit_idea": {"resident_in"},
+    "support_idea": {"resident_in"},
+    "comment": {"resident_in", "expert_in"} | STAFF_IN,
+    "report_comment": SIGNED,
+    "review_idea": STAFF_IN,
+    "advise_idea": {"expert_in"} | STAFF_IN,
+    "hide_comment": STAFF_IN,
+    "export_ideas": STAFF_IN,
+    "vote": {"resident_in"},
+    "enter_paper_ballot": STAFF_IN,
+    "publish_results": STAFF_IN,
+    "view_turnout": STAFF_IN,
+    "file_objection": {"resident_in"},
+    "answer_objection": STAFF_IN,
+    "manage_survey": STAFF_IN,
+    "enter_paper_survey": STAFF_IN,
+    "manage_campaign": STAFF_IN,
+    "rate_contest_entry": {"resident_in"},
+    "enter_forum_ratings": STAFF_IN,
+    "answer_survey": {"resident_in"},
+    "answer_owner_survey": {"owner_in"},
+    "answer_rep_survey": {"owners_rep_in"},
+    "view_forum": {"owners_rep_in"} | STAFF_IN,
+    "manage_owner_register": {"owners_rep_in"} | STAFF_IN,
+    "manage_owner_matter": STAFF_IN,
+    "cast_owner_ballot": {"owner_in"},
+    "enter_owner_paper_ballot": STAFF_IN,
+    "void_owner_ballot": STAFF_IN,
+    "view_owner_turnout": {"owner_in", "owners_rep_in"} | STAFF_IN,
+}
+
+# Actions that are not about a place: "anywhere" is the scope.
+PLACELESS = {"view_staff_area": {"moderator_in", "moderator_out", "admin"}}
+
+
+def test_every_action_has_expectations():
+    assert set(RULES) == set(EXPECTED) | set(PLACELESS)
+
+
+@pytest.mark.parametrize("action", sorted(EXPECTED))
+@pytest.mark.parametrize("who", sorted(ACTORS))
+def test_role_against_action(action, who):
+    assert allowed(action, ACTORS[who], IN) == (who in EXPECTED[action])
+
+
+@pytest.mark.parametrize("who", sorted(ACTORS))
+def test_staff_area(who):
+    assert allowed("view_staff_area", ACTORS[who]) == (who in PLACELESS["view_staff_area"])
+
+
+def test_role_covers_descendants_not_ancestors():
+    moderator_of_group = actor("moderator", 5)
+    assert allowed("decide_verification", moderator_of_group, (1, 2, 4, 5))
+    assert not allowed("decide_verification", moderator_of_group, (1, 2))
+
+
+def test_unknown_action_is_an_error():
+    with pytest.raises(KeyError):
+        allowed("launch_rockets", ACTORS["admin"], IN)
