@@ -118,6 +118,10 @@ RULES: dict[str, Callable[[Actor, PlacePath], bool]] = {
     "manage_campaign": _staff,
     "rate_contest_entry": _resident,
     "enter_forum_ratings": _staff,
+    "answer_survey": _resident,
+    "answer_owner_survey": _owner,
+    "answer_rep_survey": lambda actor, path: actor.holds({"owners_rep"}, path),
+    "view_forum": _owners_staff,
     # owners' votes
     "manage_owner_register": _owners_staff,
     "manage_owner_matter": _staff,
