@@ -27,8 +27,7 @@ def _int(value, default: int | None = None) -> int | None:
 
 async def home(request: Request):
     db = get_db(request)
-    root = services.root(db)
-    areas = services.children(db, root) if root else []
+    root, areas = services.overview(db)
     return render(request, "communities/home.html", {
         "root": root,
         "areas": areas,

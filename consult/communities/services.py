@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import func, literal, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlmodel import select
@@ -69,19 +68,30 @@ def places_of_kind(db: Session, kind: str, within: Place | None = None) -> list[
 
 
 def subtree_counts(db: Session, place: Place) -> dict[str, int]:
-    """How many places of each kind, and homes, lie under ``place`` (two queries)."""
+    """How many places of each kind, and homes, lie under ``place``, in one statement."""
+    inside = Place.path.startswith(place.path)
+    places = (
+        select(Place.kind.label("kind"), func.count().label("n"))
+        .where(inside, Place.id != place.id).group_by(Place.kind)
+    )
+    if place.kind == "building_group":
+        homes = select(literal("home"), func.count()).where(Home.building_group_id == place.id)
+    else:
+        homes = (select(literal("home"), func.count())
+                 .select_from(Home).join(Place, Place.id == Home.estate_id).where(inside))
+    return {kind: n for kind, n in db.exec(union_all(places, homes)).all()}
+
+
+def overview(db: Session) -> tuple[Place | None, list[Place]]:
+    """The sub-district and its residential areas, in one statement (the home page)."""
+    top = select(Place.id).where(Place.parent_id.is_(None)).scalar_subquery()
     rows = db.exec(
-        select(Place.kind, func.count()).where(Place.path.startswith(place.path),
-                                               Place.id != place.id).group_by(Place.kind)
+        select(Place).where((Place.parent_id.is_(None)) | (Place.parent_id == top))
+        .order_by(Place.parent_id.is_not(None), Place.position, Place.id)
     ).all()
-    counts = Counter(dict(rows))
-    under = select(Place.id).where(Place.path.startswith(place.path))
-    counts["home"] = db.exec(
-        select(func.count()).select_from(Home).where(
-            (Home.estate_id.in_(under)) | (Home.building_group_id.in_(under))
-        )
-    ).one()
-    return dict(counts)
+    if not rows or rows[0].parent_id is not None:
+        return None, []
+    return rows[0], [p for p in rows[1:] if p.parent_id == rows[0].id]
 
 
 def homes_of(db: Session, place: Place) -> list[Home]:

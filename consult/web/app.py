@@ -24,9 +24,14 @@ SESSION_DAYS = 14
 def page_routes() -> list[BaseRoute]:
     from consult.accounts import routes as accounts
     from consult.communities import routes as communities
+    from consult.consultations import routes as consultations
     from consult.notifications import routes as notifications
+    from consult.owners import routes as owners
+    from consult.ratings import routes as ratings
+    from consult.surveys import routes as surveys
 
-    return [*communities.routes, *accounts.routes, *notifications.routes]
+    return [*communities.routes, *accounts.routes, *notifications.routes, *surveys.routes,
+            *ratings.routes, *consultations.routes, *owners.routes]
 
 
 def api_routes() -> list[Route]:
@@ -34,8 +39,12 @@ def api_routes() -> list[Route]:
     from consult.api.openapi import openapi_json
     from consult.communities import api as communities
     from consult.notifications import api as notifications
+    from consult.ratings import api as ratings_api
+    from consult.surveys import api as surveys_api
 
     return [
+        *surveys_api.routes,
+        *ratings_api.routes,
         Route("/openapi.json", openapi_json, methods=["GET"], name="openapi"),
         *accounts.routes,
         *communities.routes,
@@ -67,4 +76,5 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.settings = settings
     app.state.database = database
     app.state.api_routes = api
+    app.state.url_cache = {}
     return app

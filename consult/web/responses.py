@@ -12,7 +12,9 @@ from consult.i18n import Msg
 
 def redirect_to(request: Request, name: str, query: dict | None = None, **params) -> RedirectResponse:
     """303 See Other after a successful POST, to a named route."""
-    path = str(request.app.url_path_for(name, **params))
+    from consult.web.templating import path_for
+
+    path = path_for(request.app, name, **params)
     if query:
         path += "?" + urlencode(query)
     return RedirectResponse(path, status_code=303)

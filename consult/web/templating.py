@@ -61,9 +61,22 @@ def _ngettext(ctx, singular, plural, n, **params):
     return _translator(ctx).ngettext(singular, plural, n, **params)
 
 
+def path_for(app, name: str, **params) -> str:
+    """``url_path_for`` with a per-app cache: routes never change after start-up, and
+    Starlette's lookup walks every route (a page builds dozens of links)."""
+    cache: dict = app.state.url_cache
+    key = (name, tuple(sorted(params.items())))
+    path = cache.get(key)
+    if path is None:
+        if len(cache) > 20000:  # links to many distinct ideas: keep memory bounded
+            cache.clear()
+        path = cache[key] = str(app.url_path_for(name, **params))
+    return path
+
+
 @pass_context
 def _url(ctx, name: str, query: dict | None = None, **params) -> str:
-    path = ctx["request"].app.url_path_for(name, **params)
+    path = path_for(ctx["request"].app, name, **params)
     if query:
         pairs = {k: v for k, v in query.items() if v not in (None, "")}
         if pairs:

@@ -1,0 +1,56 @@
+"""SQLite under concurrent writers: BEGIN IMMEDIATE makes them wait, not fail."""
+
+import threading
+
+from sqlalchemy import text
+
+from consult.db import Database, make_engine
+
+
+def test_concurrent_writers_all_succeed(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'c.db'}")
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE counter (id INTEGER PRIMARY KEY, n INTEGER NOT NULL)"))
+        conn.execute(text("INSERT INTO counter VALUES (1, 0)"))
+    database = Database(engine)
+    errors: list[Exception] = []
+
+    def bump():
+        for _ in range(20):
+            try:
+                with database.session(write=True) as db:
+                    # read-then-write: with a deferred BEGIN two threads could both read,
+                    # then one would fail to upgrade its lock ("database is locked").
+                    n = db.execute(text("SELECT n FROM counter WHERE id = 1")).scalar_one()
+                    db.execute(text("UPDATE counter SET n = :n WHERE id = 1"), {"n": n + 1})
+                    db.commit()
+            except Exception as exc:  # pragma: no cover - the assertion reports it
+                errors.append(exc)
+
+    threads = [threading.Thread(target=bump) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT n FROM counter")).scalar_one() == 160
+    engine.dispose()
+
+
+def test_read_sessions_use_deferred_transactions(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'r.db'}")
+    database = Database(engine)
+    seen = []
+    from sqlalchemy import event
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def spy(conn, cursor, statement, *args):
+        seen.append(statement)
+
+    with database.session() as db:
+        db.execute(text("SELECT 1"))
+    with database.session(write=True) as db:
+        db.execute(text("SELECT 1"))
+    assert "BEGIN DEFERRED" in seen and "BEGIN IMMEDIATE" in seen
+    engine.dispose()
