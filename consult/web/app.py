@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from importlib import import_module
+
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
@@ -21,34 +23,22 @@ from consult.web.templating import STATIC
 SESSION_DAYS = 14
 
 
-def page_routes() -> list[BaseRoute]:
-    from consult.accounts import routes as accounts
-    from consult.communities import routes as communities
-    from consult.consultations import routes as consultations
-    from consult.notifications import routes as notifications
-    from consult.owners import routes as owners
-    from consult.ratings import routes as ratings
-    from consult.surveys import routes as surveys
+#: The domains whose ``routes`` module (HTML pages) and ``api`` module (JSON API, under
+#: /api/v1) make up the app. A new domain adds its name here.
+PAGE_DOMAINS = ("communities", "accounts", "notifications")
+API_DOMAINS = ("accounts", "communities", "notifications")
 
-    return [*communities.routes, *accounts.routes, *notifications.routes, *surveys.routes,
-            *ratings.routes, *consultations.routes, *owners.routes]
+
+def page_routes() -> list[BaseRoute]:
+    return [route for name in PAGE_DOMAINS
+            for route in import_module(f"consult.{name}.routes").routes]
 
 
 def api_routes() -> list[Route]:
-    from consult.accounts import api as accounts
     from consult.api.openapi import openapi_json
-    from consult.communities import api as communities
-    from consult.notifications import api as notifications
-    from consult.ratings import api as ratings_api
-    from consult.surveys import api as surveys_api
 
-    return [
-        *surveys_api.routes,
-        *ratings_api.routes,
-        Route("/openapi.json", openapi_json, methods=["GET"], name="openapi"),
-        *accounts.routes,
-        *communities.routes,
-        *notifications.routes,
+    return [Route("/openapi.json", openapi_json, methods=["GET"], name="openapi")] + [
+        route for name in API_DOMAINS for route in import_module(f"consult.{name}.api").routes
     ]
 
 
