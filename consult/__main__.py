@@ -46,7 +46,7 @@ def cmd_demo(args) -> int:
 def cmd_logins(args) -> int:
     from consult.demo import DEMO_PASSWORD, demo_logins
 
-    print("\nDemo logins (password for all: %s)" % DEMO_PASSWORD)
+    print(f"\nDemo logins (password for all: {DEMO_PASSWORD})")
     for login, name, role in demo_logins():
         print(f"  {login:<14} {name:<10} {role}")
     print("\nOpen http://127.0.0.1:8000 in a browser.\n")

@@ -6,7 +6,7 @@ people; the message is translated only when it is shown.
 
 from __future__ import annotations
 
-from consult.i18n import Msg, N_
+from consult.i18n import N_, Msg
 
 
 class UserError(Exception):

@@ -10,7 +10,7 @@ from consult import clock
 from consult.accounts import services
 from consult.communities import services as communities
 from consult.errors import FieldErrors, UserError
-from consult.i18n import LOCALES, Msg, N_
+from consult.i18n import LOCALES, N_, Msg
 from consult.web.auth import current_user, require_user, sign_in, sign_out
 from consult.web.csrf import read_form
 from consult.web.db import get_db, keep_writes

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 
-from consult.i18n import Msg, N_
+from consult.i18n import N_, Msg
 
 _PHONE = re.compile(r"1[3-9]\d{9}")
 _SEPARATORS = re.compile(r"[\s\-()]")

@@ -14,7 +14,7 @@ from consult.accounts import passwords, rules
 from consult.accounts.models import ApiToken, LoginThrottle, User
 from consult.config import Settings
 from consult.errors import FieldErrors, TooManyRequests, UserError
-from consult.i18n import Msg, N_
+from consult.i18n import N_, Msg
 
 
 def get_user(db: Session, user_id: int) -> User | None:

@@ -10,7 +10,7 @@ from consult.audit import services as audit
 from consult.communities import services
 from consult.communities.rules import CHILD_HEADINGS
 from consult.errors import FieldErrors, UserError
-from consult.i18n import Msg, N_
+from consult.i18n import N_, Msg
 from consult.web.auth import current_user, require, require_user
 from consult.web.csrf import read_form
 from consult.web.db import get_db

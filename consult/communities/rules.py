@@ -5,7 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from consult.communities.models import PLACE_KINDS, ROLES
-from consult.i18n import Msg, N_
+from consult.i18n import N_, Msg
 
 CHILD_KIND = {"subdistrict": "area", "area": "estate", "estate": "building_group"}
 

@@ -15,7 +15,7 @@ from consult.audit import services as audit
 from consult.communities import rules
 from consult.communities.models import Home, HomeOwner, Place, RoleAssignment, VerificationRequest
 from consult.errors import Conflict, FieldErrors, Forbidden, NotFound, UserError
-from consult.i18n import Msg, N_
+from consult.i18n import N_, Msg
 from consult.notifications import services as notifications
 from consult.permissions import Actor
 

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, Engine, make_url
-from sqlmodel import Session
-from sqlmodel import create_engine
+from sqlmodel import Session, create_engine
 
 _SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",

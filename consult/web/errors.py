@@ -13,7 +13,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from consult.errors import FieldErrors, NotSignedIn, UserError
-from consult.i18n import Msg, N_
+from consult.i18n import N_, Msg
 from consult.web.security import HEADERS
 
 log = logging.getLogger("consult")

@@ -1,7 +1,7 @@
 """A person asks to be verified; a moderator of the area (or above) decides; the person is told."""
 
-from starlette.testclient import TestClient
 from sqlmodel import select
+from starlette.testclient import TestClient
 
 from consult.audit.models import AuditEntry
 from consult.communities import services
