@@ -59,6 +59,7 @@ class Settings:
     login_failures_per_account: int = 5
     login_failures_per_address: int = 30
     login_lock_seconds: int = 15 * 60
+    public_cache_seconds: float = 30
 
     @property
     def https(self) -> bool:

@@ -26,12 +26,12 @@ def _int(value, default: int | None = None) -> int | None:
 
 
 async def home(request: Request):
-    db = get_db(request)
-    root, areas = services.overview(db)
+    data = request.app.state.public_cache.get(
+        "overview", lambda: services.overview_data(get_db(request)))
     return render(request, "communities/home.html", {
-        "root": root,
-        "areas": areas,
-        "counts": services.subtree_counts(db, root) if root else {},
+        "root": data.root,
+        "areas": data.areas,
+        "counts": data.counts,
     })
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import func, literal, union_all
@@ -80,6 +81,31 @@ def subtree_counts(db: Session, place: Place) -> dict[str, int]:
         homes = (select(literal("home"), func.count())
                  .select_from(Home).join(Place, Place.id == Home.estate_id).where(inside))
     return {kind: n for kind, n in db.exec(union_all(places, homes)).all()}
+
+
+@dataclass(frozen=True)
+class PlaceRef:
+    """A place as plain data (safe to cache beyond one request)."""
+
+    id: int
+    kind: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Overview:
+    root: PlaceRef | None
+    areas: tuple[PlaceRef, ...]
+    counts: dict
+
+
+def overview_data(db: Session) -> Overview:
+    """Everything the home page shows about places: two statements."""
+    root, areas = overview(db)
+    if root is None:
+        return Overview(None, (), {})
+    ref = lambda p: PlaceRef(p.id, p.kind, p.name)  # noqa: E731
+    return Overview(ref(root), tuple(ref(a) for a in areas), subtree_counts(db, root))
 
 
 def overview(db: Session) -> tuple[Place | None, list[Place]]:

@@ -14,6 +14,7 @@ from starlette.staticfiles import StaticFiles
 from consult.config import Settings
 from consult.db.engine import Database, make_engine
 from consult.web.api import PREFIX
+from consult.web.cache import TTLCache
 from consult.web.compression import Compression
 from consult.web.db import DatabaseMiddleware
 from consult.web.errors import HANDLERS
@@ -67,4 +68,5 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.database = database
     app.state.api_routes = api
     app.state.url_cache = {}
+    app.state.public_cache = TTLCache(settings.public_cache_seconds)
     return app

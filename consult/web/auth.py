@@ -52,7 +52,8 @@ def current_user(request: Request) -> User | None:
 def current_actor(request: Request) -> Actor:
     cached = getattr(request.state, "actor", None)
     if cached is None:
-        cached = communities.actor_for(get_db(request), current_user(request))
+        user = current_user(request)
+        cached = communities.actor_for(get_db(request), user) if user else permissions.ANONYMOUS
         request.state.actor = cached
     return cached
 

@@ -17,6 +17,10 @@ _DEBUG = "http.response.debug"
 
 
 class Compression(GZipMiddleware):
+    def __init__(self, app, minimum_size: int = 500, compresslevel: int = 6) -> None:
+        # Level 6: nearly the size of level 9 at a fraction of the CPU per response.
+        super().__init__(app, minimum_size=minimum_size, compresslevel=compresslevel)
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if _DEBUG not in scope.get("extensions", {}):
             await super().__call__(scope, receive, send)

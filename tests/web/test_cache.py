@@ -1,0 +1,38 @@
+"""The public cache: the home page's places are reused for a few seconds, then recomputed."""
+
+from consult.communities import services
+from consult.web.cache import TTLCache
+from tests import factories
+
+
+def test_ttl_cache_expires():
+    now = [100.0]
+    cache = TTLCache(30, clock=lambda: now[0])
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return len(calls)
+
+    assert cache.get("k", compute) == 1
+    now[0] += 29.9
+    assert cache.get("k", compute) == 1
+    now[0] += 0.2
+    assert cache.get("k", compute) == 2
+
+
+def test_zero_seconds_means_no_cache():
+    cache = TTLCache(0)
+    values = iter(range(10))
+    assert cache.get("k", lambda: next(values)) == 0
+    assert cache.get("k", lambda: next(values)) == 1
+
+
+def test_home_page_uses_the_cache(client, db, app):
+    tree = factories.place_tree(db)
+    assert [a.name for a in client.get("/").context["areas"]] == ["恒丰", "郑家巷"]
+    services.create_place(db, kind="area", name="东王", parent=tree["root"])
+    db.flush()
+    assert [a.name for a in client.get("/").context["areas"]] == ["恒丰", "郑家巷"]
+    app.state.public_cache.clear()
+    assert [a.name for a in client.get("/").context["areas"]] == ["恒丰", "郑家巷", "东王"]
