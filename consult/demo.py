@@ -15,6 +15,9 @@ from consult.config import Settings
 
 DEMO_PASSWORD = communities_demo.DEMO_PASSWORD
 
+#: The domains whose demo loaders run after the places and people, in this order.
+DEMO_DOMAINS = ("owners",)
+
 
 def demo_logins() -> list[tuple[str, str, str]]:
     return communities_demo.logins()
@@ -27,5 +30,35 @@ def load(db: Session, settings: Settings) -> bool:
     if exists:
         return False
     places = communities_demo.load_places(db)
-    communities_demo.load_people(db, settings, places)
+    users = communities_demo.load_people(db, settings, places)
+    for name in DEMO_DOMAINS:
+        _LOADERS[name](db, settings, places, users)
     return True
+
+
+def _owners(db, settings, places, users):
+    from consult.owners import demo
+
+    demo.load(db, settings, places)
+
+
+def _consultations(db, settings, places, users):
+    from consult.consultations import demo
+
+    demo.load(db, settings, places, users)
+
+
+def _surveys(db, settings, places, users):
+    from consult.surveys import demo
+
+    demo.load(db, settings, places)
+
+
+def _voting(db, settings, places, users):
+    from consult.voting import demo
+
+    demo.load(db, settings, places, users)
+
+
+_LOADERS = {"owners": _owners, "consultations": _consultations, "surveys": _surveys,
+            "voting": _voting}

@@ -4,11 +4,14 @@ Alembic's env and the schema-drift test import this module; a new domain adds
 its models here.
 """
 
+from importlib import import_module
+
 from sqlmodel import SQLModel
 
-from consult.accounts import models as _accounts  # noqa: F401
-from consult.audit import models as _audit  # noqa: F401
-from consult.communities import models as _communities  # noqa: F401
-from consult.notifications import models as _notifications  # noqa: F401
+#: Every domain with tables. A new domain adds its name here.
+MODEL_DOMAINS = ("accounts", "audit", "communities", "notifications", "owners")
+
+for _name in MODEL_DOMAINS:
+    import_module(f"consult.{_name}.models")
 
 metadata = SQLModel.metadata

@@ -24,20 +24,23 @@ repeated within one home is the same person, so it does not change the set.
 Civil Code art. 278 lists the matters; items 6–8 need the 3/4 majority, the others
 a simple majority.  The product spec (issue 6) makes raising *or using* maintenance
 funds major, so :attr:`MatterKind.MAINTENANCE_FUND_USE` needs 3/4 here, although
-the Civil Code text puts *using* them (item 5) at a simple majority: stricter than
-the law, never looser; the product owner may revisit it (one line in MAJOR_KINDS).
+the Civil Code text puts *using* them (item 5) at a simple majority: a use agreed by
+more than half but less than three quarters is reported as not passed.  The product
+owner should revisit this (it is one line in MAJOR_KINDS).
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from decimal import MAX_EMAX, MAX_PREC, MIN_EMIN, Context, Decimal
 from enum import Enum, StrEnum
 from fractions import Fraction
+
+# typing.TYPE_CHECKING without importing typing: the recount command starts faster.
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # annotations only
+    from datetime import datetime
 
 
 class Developer(Enum):
@@ -133,13 +136,13 @@ def area_to_cents(area: Decimal | int) -> int:
 
     Floats are refused outright: a binary fraction is never the registered area.
     """
-    if isinstance(area, bool) or not isinstance(area, Decimal | int):
+    if isinstance(area, bool) or not isinstance(area, (Decimal, int)):
         raise TypeError(f"area must be a Decimal, not {type(area).__name__}")
     if isinstance(area, Decimal) and not area.is_finite():
         raise ValueError(f"area is not a finite number: {area}")
     if abs(area) >= MAX_AREA:
         raise ValueError(f"area is implausibly large: {area}")
-    scaled = _EXACT.multiply(Decimal(area), 100)
+    scaled = _EXACT.multiply(area, 100)
     cents = int(scaled)
     if scaled != cents:
         raise ValueError(f"area has more than two decimals: {area}")
@@ -163,6 +166,8 @@ class Home:
     developer_held: bool
     #: The area in exact hundredths of a m², computed once from ``area``.
     area_cents: int = field(init=False, repr=False, compare=False)
+    #: Whose vote this home is (see :func:`owner_key`), computed once: every count asks.
+    owner: OwnerKey = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "area_cents", area_to_cents(self.area))
@@ -179,13 +184,14 @@ class Home:
                 raise ValueError(f"home {self.home_id}: bad owner name {name!r}")
         if not self.developer_held and not self.owners:
             raise ValueError(f"home {self.home_id}: no owners and not developer-held")
+        object.__setattr__(
+            self, "owner", DEVELOPER if self.developer_held else frozenset(self.owners)
+        )
 
 
 def owner_key(home: Home) -> OwnerKey:
     """Who this home's vote belongs to: the developer wins over any listed buyers."""
-    if home.developer_held:
-        return DEVELOPER
-    return frozenset(home.owners)
+    return home.owner
 
 
 @dataclass(frozen=True, slots=True)
@@ -404,6 +410,8 @@ def owner_digest(key: OwnerKey) -> str:
     JSON of the sorted names cannot confuse ``{"a;b"}`` with ``{"a", "b"}``, and the
     developer is tagged apart from any person, even one called "developer".
     """
+    import hashlib  # here, not at the top: the recount command never needs it
+    import json
     if key is DEVELOPER:
         canonical = json.dumps(["developer"])
     else:

@@ -160,6 +160,15 @@ def base_context(request: Request) -> dict:
     }
 
 
+def render_fragment(name: str, t: Translator, **context) -> Markup:
+    """Render a partial template outside a page (e.g. to cache it), in ``t``'s language."""
+    token = _current.set(t)
+    try:
+        return Markup(templates.env.get_template(name).render(t=t, **context))
+    finally:
+        _current.reset(token)
+
+
 def render(request: Request, name: str, context: dict | None = None, status: int = 200) -> HTMLResponse:
     full = base_context(request)
     full.update(context or {})
