@@ -107,6 +107,7 @@ RULES: dict[str, Callable[[Actor, PlacePath], bool]] = {
     "export_ideas": _staff,
     # voting
     "vote": _resident,
+    "vote_for_home": _owner,
     "enter_paper_ballot": _staff,
     "publish_results": _staff,
     "view_turnout": _staff,

@@ -54,6 +54,7 @@ EXPECTED = {
     "hide_comment": STAFF_IN,
     "export_ideas": STAFF_IN,
     "vote": {"resident_in"},
+    "vote_for_home": {"owner_in"},
     "enter_paper_ballot": STAFF_IN,
     "publish_results": STAFF_IN,
     "view_turnout": STAFF_IN,

@@ -8,7 +8,7 @@ from sqlalchemy import func, update
 from sqlalchemy.orm import Session
 from sqlmodel import select
 
-from consult.i18n import Msg, N_
+from consult.i18n import N_, Msg
 from consult.notifications.models import Notification
 
 #: Message templates by kind; other domains add their kinds here.
@@ -20,6 +20,8 @@ TEMPLATES: dict[str, str] = {
     "idea_merged": N_("Your idea “%(title)s” was merged into “%(target)s”."),
     "idea_rejected": N_("Your idea “%(title)s” was not taken forward: %(reason)s"),
     "vote_opened": N_("Voting has opened: %(title)s"),
+    "vote_results_published": N_("The results of the vote are published: %(title)s"),
+    "objection_answered": N_("Your objection about the results of “%(title)s” has been answered."),
 }
 
 

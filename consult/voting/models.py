@@ -1,0 +1,175 @@
+"""Voting tables: a vote round's settings, ballots and their choices, paper entry, results.
+
+One ballot per voter per round is the database's job: ``UNIQUE(round_id, voter_key)``
+on :class:`Ballot`, whatever the channel. ``voter_key`` names the voter, not the
+channel, so one constraint covers the web and paper:
+
+- ``user:<user id>``: a verified resident with an account, voting on the web or on a
+  paper ballot that staff enter for them;
+- ``home:<home id>``: one ballot per home (owner eligibility), on the web or on paper;
+- ``paper:<paper voter id>``: a resident without an account, registered by staff;
+- ``import:<voter id>``: a ballot read from a pabulib file.
+
+A changed web ballot is the same row with its choices replaced. Paper serials are
+unique per round (``UNIQUE(round_id, serial)``; NULL for web ballots never collides).
+Who voted for what is stored only because a voter must be able to change and see
+their own ballot; no page, export or API shows it to anyone else.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from consult.clock import utcnow
+
+
+class VoteSettings(SQLModel, table=True):
+    """How one vote round is voted and counted (see ``consult.voting.rules``)."""
+
+    __tablename__ = "vote_settings"
+
+    round_id: int = Field(primary_key=True, foreign_key="consultation_round.id",
+                          ondelete="CASCADE")
+    #: approval | approval_budget | cumulative | ordinal | choose_one
+    ballot_kind: str = Field(default="approval_budget", max_length=20)
+    min_choices: int = Field(default=0)
+    max_choices: int | None = None
+    #: cumulative: the points a voter distributes, and at most this many on one idea
+    max_points: int | None = None
+    max_points_per_idea: int | None = None
+    #: ordinal: rank up to ``ranking_length`` ideas; the idea ranked r-th gets points_per_rank[r]
+    ranking_length: int | None = None
+    points_per_rank: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    #: a rule of ``consult.voting.tally.RULES``
+    rule: str = Field(default="greedy", max_length=20)
+    min_score: int | None = None
+    k: int | None = None
+    #: the budget of this vote, when not the consultation's
+    budget_fen: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+    #: residents | owners (one ballot per home)
+    eligibility: str = Field(default="residents", max_length=12)
+    #: paper ballots count only once a second staff member keyed them identically
+    double_key: bool = Field(default=False)
+    #: length of the notice period (公示期) after publication, in days
+    notice_days: int = Field(default=7)
+    #: what an import brought along: the file's META and its project ids by idea id
+    source: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    updated_at: datetime = Field(default_factory=utcnow)
+    updated_by: int | None = Field(default=None, foreign_key="user.id")
+
+
+class PaperVoter(SQLModel, table=True):
+    """A resident who votes only on paper and has no account, registered by staff."""
+
+    __tablename__ = "paper_voter"
+    __table_args__ = (UniqueConstraint("area_id", "name", "id_last4"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    area_id: int = Field(foreign_key="place.id", index=True)
+    building_group_id: int | None = Field(default=None, foreign_key="place.id")
+    name: str = Field(max_length=40)
+    #: the last four characters of the identity card, to tell namesakes apart
+    id_last4: str = Field(max_length=4)
+    note: str = Field(default="", max_length=100)
+    created_at: datetime = Field(default_factory=utcnow)
+    created_by: int | None = Field(default=None, foreign_key="user.id")
+
+
+class Ballot(SQLModel, table=True):
+    """One voter's ballot in one round; its choices are :class:`BallotChoice` rows."""
+
+    __table_args__ = (
+        UniqueConstraint("round_id", "voter_key"),
+        UniqueConstraint("round_id", "serial"),
+        Index("ix_ballot_round_status", "round_id", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(foreign_key="consultation_round.id", ondelete="CASCADE")
+    voter_key: str = Field(max_length=40)
+    #: web | paper | import
+    channel: str = Field(max_length=8)
+    #: counted | pending (waiting for the second key) | disputed (the two keys differ)
+    status: str = Field(default="counted", max_length=10)
+    #: who cast it on the web (the voter; for a home, the owner who voted)
+    user_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    #: where the voter lives, for turnout by area and building group
+    area_id: int | None = Field(default=None, foreign_key="place.id")
+    building_group_id: int | None = Field(default=None, foreign_key="place.id")
+    serial: str | None = Field(default=None, max_length=40)
+    #: the receipt code is shown once; only its SHA-256 and a short prefix are kept
+    receipt_prefix: str | None = Field(default=None, max_length=8)
+    receipt_hash: str | None = Field(default=None, max_length=64, unique=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    entered_by: int | None = Field(default=None, foreign_key="user.id")
+
+
+class BallotChoice(SQLModel, table=True):
+    """An idea on a ballot: approval 1 point, cumulative its points, ordinal its rank's points."""
+
+    __tablename__ = "ballot_choice"
+    __table_args__ = (UniqueConstraint("ballot_id", "idea_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    ballot_id: int = Field(foreign_key="ballot.id", index=True, ondelete="CASCADE")
+    idea_id: int = Field(foreign_key="idea.id", index=True)
+    points: int = Field(default=1)
+    #: 1 for the first choice of an ordinal ballot; None otherwise
+    rank: int | None = None
+
+
+class PaperEntry(SQLModel, table=True):
+    """One staff member's keying of a paper ballot (two of them in double-key mode)."""
+
+    __tablename__ = "paper_entry"
+    __table_args__ = (UniqueConstraint("round_id", "serial", "position"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(foreign_key="consultation_round.id", index=True, ondelete="CASCADE")
+    serial: str = Field(max_length=40)
+    position: int
+    voter_key: str = Field(max_length=40)
+    #: the choices keyed, canonical: [[idea id, points, rank or null], ...]
+    choices: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    entered_by: int = Field(foreign_key="user.id")
+    entered_at: datetime = Field(default_factory=utcnow)
+
+
+class VoteResult(SQLModel, table=True):
+    """A published result: computed once, at publication, and recountable from the ballots."""
+
+    __tablename__ = "vote_result"
+
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(foreign_key="consultation_round.id", unique=True, ondelete="CASCADE")
+    rule: str = Field(max_length=20)
+    parameters: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    #: idea id (as text) → score
+    scores: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    #: idea ids in the order the rule selected them
+    selected: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    ballot_digest: str = Field(max_length=64)
+    ballots: int
+    tie_breaking: str = Field(max_length=200)
+    published_at: datetime = Field(default_factory=utcnow)
+    published_by: int | None = Field(default=None, foreign_key="user.id")
+    notice_until: datetime
+    finalized_at: datetime | None = None
+    finalized_by: int | None = Field(default=None, foreign_key="user.id")
+
+
+class Objection(SQLModel, table=True):
+    """A resident's objection during the notice period, answered publicly by a moderator."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(foreign_key="consultation_round.id", index=True, ondelete="CASCADE")
+    user_id: int = Field(foreign_key="user.id", index=True)
+    body: str = Field(max_length=1000)
+    created_at: datetime = Field(default_factory=utcnow)
+    answer: str | None = Field(default=None, max_length=1000)
+    answered_at: datetime | None = None
+    answered_by: int | None = Field(default=None, foreign_key="user.id")
