@@ -16,7 +16,7 @@ from consult.config import Settings
 DEMO_PASSWORD = communities_demo.DEMO_PASSWORD
 
 #: The domains whose demo loaders run after the places and people, in this order.
-DEMO_DOMAINS = ("owners", "consultations", "voting")
+DEMO_DOMAINS = ("owners", "consultations", "surveys", "voting")
 
 
 def demo_logins() -> list[tuple[str, str, str]]:

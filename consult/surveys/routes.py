@@ -1,0 +1,430 @@
+"""Survey pages: the list, answering on a phone, results and exports; staff building and paper entry."""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from datetime import datetime
+
+from markupsafe import Markup
+from starlette.requests import Request
+from starlette.responses import Response as HttpResponse
+from starlette.routing import Route
+
+from consult import clock, permissions
+from consult.errors import Conflict, FieldErrors, Forbidden, UserError
+from consult.i18n import N_, Msg, Translator
+from consult.surveys import exports, rules, services
+from consult.surveys.models import AUDIENCES, QUESTION_KINDS
+from consult.web.auth import current_actor, require
+from consult.web.csrf import read_form
+from consult.web.db import get_db
+from consult.web.responses import flash, redirect_to
+from consult.web.templating import render, render_fragment, translator_for
+
+# -- form parsing -----------------------------------------------------------------------
+
+
+def parse_local(value) -> datetime | None:
+    """A ``datetime-local`` field (Beijing wall time) → aware UTC, or None when unreadable."""
+    text = str(value or "").strip()
+    for fmt in ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"):
+        try:
+            return clock.from_local(datetime.strptime(text, fmt))
+        except ValueError:
+            continue
+    return None
+
+
+def local_input(value: datetime | None) -> str:
+    return clock.to_local(value).strftime("%Y-%m-%dT%H:%M") if value else ""
+
+
+def optional_int(value) -> int | None:
+    return rules.whole_number(str(value)) if str(value or "").strip() else None
+
+
+def answers_from(form) -> dict[str, list[str]]:
+    return {key: [str(v) for v in form.getlist(key)] for key in form.keys()
+            if key.startswith("q") and key[1:].isdigit()}
+
+
+def format_helpers() -> dict:
+    """Number formatting the result templates use (exact values, rounded for display)."""
+    return {"percent": rules.percent, "decimals": rules.two_decimals, "bar": rules.bar_width,
+            "short": rules.short_label}
+
+
+# -- residents --------------------------------------------------------------------------
+
+
+async def survey_list(request: Request):
+    db = get_db(request)
+    actor = current_actor(request)
+    now = clock.utcnow()
+    rows = services.list_surveys(db)
+    answered = services.answered_ids(db, actor.user_id, [s.id for s, _ in rows])
+    items = [{"survey": s, "place": p, "state": rules.state(s.opens_at, s.closes_at, now),
+              "answered": s.id in answered} for s, p in rows]
+    return render(request, "surveys/list.html", {
+        "open": [i for i in items if i["state"] == "open"],
+        "upcoming": [i for i in items if i["state"] == "upcoming"],
+        "closed": [i for i in items if i["state"] == "closed"],
+        "is_staff": actor.holds_anywhere(permissions.STAFF),
+    })
+
+
+def _answer_context(request: Request, form: services.SurveyForm, **extra) -> dict:
+    db = get_db(request)
+    actor = current_actor(request)
+    now = clock.utcnow()
+    context = {
+        "form": form,
+        "eligibility": services.eligibility(db, actor, form, now),
+        "values": {},
+        "errors": {},
+        "error": None,
+        "preview": False,
+        "kind_names": rules.KIND_NAMES,
+        "levels": rules.SATISFACTION_LEVELS,
+        "state_names": rules.STATE_NAMES,
+        "audience_names": rules.AUDIENCE_NAMES,
+        "can_manage": permissions.allowed("manage_survey", actor, form.place.ids_from_root),
+    }
+    context.update(extra)
+    return context
+
+
+async def survey_page(request: Request):
+    form = services.load_form(get_db(request), request.path_params["survey_id"])
+    return render(request, "surveys/answer.html", _answer_context(request, form))
+
+
+async def survey_answer(request: Request):
+    data = await read_form(request)
+    db = get_db(request)
+    form = services.load_form(db, request.path_params["survey_id"])
+    raw = answers_from(data)
+    try:
+        services.submit(db, current_actor(request), form, raw, now=clock.utcnow(),
+                        home_id=str(data.get("home_id", "")))
+    except FieldErrors as exc:
+        return render(request, "surveys/answer.html",
+                      _answer_context(request, form, values=raw, errors=exc.errors), status=422)
+    except (Conflict, Forbidden) as exc:
+        return render(request, "surveys/answer.html",
+                      _answer_context(request, form, values=raw, error=exc.msg), status=exc.status)
+    flash(request, Msg(N_("Thank you! Your answers were saved.")))
+    return redirect_to(request, "survey", survey_id=form.survey.id)
+
+
+# -- results ----------------------------------------------------------------------------
+
+
+def _results(request: Request):
+    db = get_db(request)
+    form = services.load_form(db, request.path_params["survey_id"])
+    now = clock.utcnow()
+    staff = services.check_results_visible(current_actor(request), form, now)
+    return form, services.results(db, form, now), staff
+
+
+_FRAGMENTS: OrderedDict[tuple, Markup] = OrderedDict()
+_FRAGMENTS_SIZE = 64
+_FRAGMENTS_LOCK = threading.Lock()
+
+
+def questions_html(result: services.Results, t: Translator) -> Markup:
+    """The per-question charts and tables, rendered once per set of answers and language.
+
+    ``result.key`` changes with every new response (see ``services._aggregates``), so a
+    kept fragment is never stale; the page around it (figures, audience) is fresh.
+    """
+    key = (result.key, t.locale)
+    with _FRAGMENTS_LOCK:
+        if key in _FRAGMENTS:
+            _FRAGMENTS.move_to_end(key)
+            return _FRAGMENTS[key]
+    html = render_fragment("surveys/_results_questions.html", t, result=result,
+                           **format_helpers())
+    with _FRAGMENTS_LOCK:
+        _FRAGMENTS[key] = html
+        while len(_FRAGMENTS) > _FRAGMENTS_SIZE:
+            _FRAGMENTS.popitem(last=False)
+    return html
+
+
+def clear_fragments() -> None:
+    with _FRAGMENTS_LOCK:
+        _FRAGMENTS.clear()
+
+
+async def results_page(request: Request):
+    form, result, staff = _results(request)
+    return render(request, "surveys/results.html", {
+        "form": form, "result": result, "is_staff": staff, "levels": rules.SATISFACTION_LEVELS,
+        "state_names": rules.STATE_NAMES, "audience_names": rules.AUDIENCE_NAMES,
+        "questions_html": questions_html(result, translator_for(request)),
+        **format_helpers(),
+    })
+
+
+def _require_export(request: Request, form) -> None:
+    require(request, "manage_survey", form.place.ids_from_root)
+
+
+async def results_xlsx(request: Request):
+    form, result, _ = _results(request)
+    _require_export(request, form)
+    body = exports.xlsx(result, services.raw_responses(get_db(request), form), form,
+                        translator_for(request))
+    return HttpResponse(body, media_type=exports.XLSX_TYPE, headers={
+        "content-disposition": f'attachment; filename="survey-{form.survey.id}.xlsx"',
+        "cache-control": "no-store"})
+
+
+async def results_csv(request: Request):
+    form, result, _ = _results(request)
+    _require_export(request, form)
+    body = exports.csv_bytes(result, translator_for(request))
+    return HttpResponse(body, media_type="text/csv; charset=utf-8", headers={
+        "content-disposition": f'attachment; filename="survey-{form.survey.id}.csv"',
+        "cache-control": "no-store"})
+
+
+# -- staff: building --------------------------------------------------------------------
+
+
+def _settings_from(data) -> dict:
+    return {
+        "title": str(data.get("title", "")),
+        "description": str(data.get("description", "")),
+        "audience": str(data.get("audience", "")),
+        "anonymous": data.get("anonymous") == "1",
+        "opens_at": parse_local(data.get("opens_at")),
+        "closes_at": parse_local(data.get("closes_at")),
+    }
+
+
+def _staff_list_context(request: Request, **extra) -> dict:
+    actor = require(request, "view_staff_area")
+    context = {
+        "surveys": services.staff_surveys(get_db(request), actor),
+        "places": services.managed_places(get_db(request), actor),
+        "audiences": AUDIENCES,
+        "audience_names": rules.AUDIENCE_NAMES,
+        "state_names": rules.STATE_NAMES,
+        "now": clock.utcnow(),
+        "state_of": rules.state,
+        "values": {"opens_at": local_input(clock.utcnow()), "closes_at": "", "audience": "residents"},
+        "errors": {},
+    }
+    context.update(extra)
+    return context
+
+
+async def staff_list(request: Request):
+    return render(request, "surveys/staff_list.html", _staff_list_context(request))
+
+
+async def staff_create(request: Request):
+    data = await read_form(request)
+    actor = require(request, "view_staff_area")
+    values = _settings_from(data)
+    try:
+        survey = services.create_survey(get_db(request), actor, place_id=data.get("place_id"), **values)
+    except FieldErrors as exc:
+        shown = {k: str(data.get(k, "")) for k in ("title", "description", "audience", "place_id",
+                                                    "opens_at", "closes_at")}
+        shown["anonymous"] = values["anonymous"]
+        return render(request, "surveys/staff_list.html",
+                      _staff_list_context(request, values=shown, errors=exc.errors), status=422)
+    flash(request, Msg(N_("The survey was created. Now add its questions.")))
+    return redirect_to(request, "staff_survey", survey_id=survey.id)
+
+
+def _edit_context(request: Request, form: services.SurveyForm, **extra) -> dict:
+    db = get_db(request)
+    s = form.survey
+    context = {
+        "form": form,
+        "responses": services.response_count(db, s.id),
+        "settings_values": {"title": s.title, "description": s.description, "audience": s.audience,
+                            "anonymous": s.anonymous, "opens_at": local_input(s.opens_at),
+                            "closes_at": local_input(s.closes_at)},
+        "settings_errors": {},
+        "question_values": {"kind": "satisfaction", "required": True},
+        "question_errors": {},
+        "kinds": QUESTION_KINDS,
+        "kind_names": rules.KIND_NAMES,
+        "audiences": AUDIENCES,
+        "audience_names": rules.AUDIENCE_NAMES,
+        "state": rules.state(s.opens_at, s.closes_at, clock.utcnow()),
+        "state_names": rules.STATE_NAMES,
+        "error": None,
+    }
+    context.update(extra)
+    return context
+
+
+def _staff_form(request: Request) -> services.SurveyForm:
+    form = services.load_form(get_db(request), request.path_params["survey_id"])
+    require(request, "manage_survey", form.place.ids_from_root)
+    return form
+
+
+async def staff_edit(request: Request):
+    form = _staff_form(request)
+    return render(request, "surveys/staff_edit.html", _edit_context(request, form))
+
+
+async def staff_update(request: Request):
+    data = await read_form(request)
+    form = _staff_form(request)
+    values = _settings_from(data)
+    try:
+        services.update_survey(get_db(request), current_actor(request), form.survey, **values)
+    except FieldErrors as exc:
+        shown = {**{k: str(data.get(k, "")) for k in ("title", "description", "audience",
+                                                     "opens_at", "closes_at")},
+                 "anonymous": values["anonymous"]}
+        return render(request, "surveys/staff_edit.html", _edit_context(
+            request, form, settings_values=shown, settings_errors=exc.errors), status=422)
+    except Conflict as exc:
+        return render(request, "surveys/staff_edit.html", _edit_context(request, form, error=exc.msg),
+                      status=exc.status)
+    flash(request, Msg(N_("Saved.")))
+    return redirect_to(request, "staff_survey", survey_id=form.survey.id)
+
+
+async def question_add(request: Request):
+    data = await read_form(request)
+    form = _staff_form(request)
+    draft = rules.QuestionDraft(
+        kind=str(data.get("kind", "")), text=str(data.get("text", "")), hint=str(data.get("hint", "")),
+        required=data.get("required") == "1",
+        options=tuple(str(data.get("options", "")).splitlines()),
+        max_choices=optional_int(data.get("max_choices")),
+        min_value=optional_int(data.get("min_value")),
+        max_value=optional_int(data.get("max_value")),
+        max_length=optional_int(data.get("max_length")),
+    )
+    try:
+        services.add_question(get_db(request), current_actor(request), form.survey, draft)
+    except FieldErrors as exc:
+        shown = {k: str(data.get(k, "")) for k in ("kind", "text", "hint", "options", "max_choices",
+                                                    "min_value", "max_value", "max_length")}
+        shown["required"] = draft.required
+        return render(request, "surveys/staff_edit.html", _edit_context(
+            request, form, question_values=shown, question_errors=exc.errors), status=422)
+    except Conflict as exc:
+        return render(request, "surveys/staff_edit.html", _edit_context(request, form, error=exc.msg),
+                      status=exc.status)
+    flash(request, Msg(N_("The question was added.")))
+    return redirect_to(request, "staff_survey", survey_id=form.survey.id)
+
+
+async def question_move(request: Request):
+    data = await read_form(request)
+    form = _staff_form(request)
+    try:
+        services.move_question(get_db(request), current_actor(request), form.survey,
+                               request.path_params["question_id"], up=data.get("direction") == "up")
+    except Conflict as exc:
+        return render(request, "surveys/staff_edit.html", _edit_context(request, form, error=exc.msg),
+                      status=exc.status)
+    return redirect_to(request, "staff_survey", survey_id=form.survey.id)
+
+
+async def question_delete(request: Request):
+    await read_form(request)
+    form = _staff_form(request)
+    try:
+        services.delete_question(get_db(request), current_actor(request), form.survey,
+                                 request.path_params["question_id"])
+    except Conflict as exc:
+        return render(request, "surveys/staff_edit.html", _edit_context(request, form, error=exc.msg),
+                      status=exc.status)
+    flash(request, Msg(N_("The question was removed.")))
+    return redirect_to(request, "staff_survey", survey_id=form.survey.id)
+
+
+async def preview(request: Request):
+    form = _staff_form(request)
+    return render(request, "surveys/answer.html", _answer_context(request, form, preview=True))
+
+
+# -- staff: paper forms -----------------------------------------------------------------
+
+
+def _paper_context(request: Request, form: services.SurveyForm, **extra) -> dict:
+    db = get_db(request)
+    context = {
+        "form": form,
+        "groups": [] if form.survey.anonymous else services.paper_groups(db, form.place),
+        "responses": services.response_count(db, form.survey.id),
+        "values": {},
+        "errors": {},
+        "error": None,
+        "paper": {"serial": "", "building_group_id": "", "home_code": ""},
+        "levels": rules.SATISFACTION_LEVELS,
+        "state": rules.state(form.survey.opens_at, form.survey.closes_at, clock.utcnow()),
+    }
+    context.update(extra)
+    return context
+
+
+def _paper_form(request: Request) -> services.SurveyForm:
+    form = services.load_form(get_db(request), request.path_params["survey_id"])
+    require(request, "enter_paper_survey", form.place.ids_from_root)
+    return form
+
+
+async def paper_page(request: Request):
+    form = _paper_form(request)
+    return render(request, "surveys/paper.html", _paper_context(request, form))
+
+
+async def paper_submit(request: Request):
+    data = await read_form(request)
+    form = _paper_form(request)
+    raw = answers_from(data)
+    paper = {k: str(data.get(k, "")) for k in ("serial", "building_group_id", "home_code")}
+    try:
+        services.enter_paper(get_db(request), current_actor(request), form, raw,
+                             serial=paper["serial"], now=clock.utcnow(),
+                             building_group_id=paper["building_group_id"], home_code=paper["home_code"])
+    except FieldErrors as exc:
+        return render(request, "surveys/paper.html", _paper_context(
+            request, form, values=raw, errors=exc.errors, paper=paper), status=422)
+    except UserError as exc:
+        return render(request, "surveys/paper.html", _paper_context(
+            request, form, values=raw, error=exc.msg, paper=paper), status=exc.status)
+    flash(request, Msg(N_("Paper form %(serial)s was entered."), {"serial": paper["serial"].strip()}))
+    return redirect_to(request, "staff_survey_paper", survey_id=form.survey.id)
+
+
+routes = [
+    Route("/surveys", survey_list, methods=["GET"], name="surveys"),
+    Route("/surveys/{survey_id:int}", survey_page, methods=["GET"], name="survey"),
+    Route("/surveys/{survey_id:int}", survey_answer, methods=["POST"], name="survey_answer"),
+    Route("/surveys/{survey_id:int}/results", results_page, methods=["GET"], name="survey_results"),
+    Route("/surveys/{survey_id:int}/results.xlsx", results_xlsx, methods=["GET"],
+          name="survey_results_xlsx"),
+    Route("/surveys/{survey_id:int}/results.csv", results_csv, methods=["GET"],
+          name="survey_results_csv"),
+    Route("/staff/surveys", staff_list, methods=["GET"], name="staff_surveys"),
+    Route("/staff/surveys", staff_create, methods=["POST"], name="staff_survey_create"),
+    Route("/staff/surveys/{survey_id:int}", staff_edit, methods=["GET"], name="staff_survey"),
+    Route("/staff/surveys/{survey_id:int}", staff_update, methods=["POST"], name="staff_survey_update"),
+    Route("/staff/surveys/{survey_id:int}/questions", question_add, methods=["POST"],
+          name="staff_question_add"),
+    Route("/staff/surveys/{survey_id:int}/questions/{question_id:int}/move", question_move,
+          methods=["POST"], name="staff_question_move"),
+    Route("/staff/surveys/{survey_id:int}/questions/{question_id:int}/delete", question_delete,
+          methods=["POST"], name="staff_question_delete"),
+    Route("/staff/surveys/{survey_id:int}/preview", preview, methods=["GET"], name="staff_survey_preview"),
+    Route("/staff/surveys/{survey_id:int}/paper", paper_page, methods=["GET"], name="staff_survey_paper"),
+    Route("/staff/surveys/{survey_id:int}/paper", paper_submit, methods=["POST"],
+          name="staff_survey_paper_submit"),
+]

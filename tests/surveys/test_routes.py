@@ -1,0 +1,233 @@
+"""Survey pages over HTTP: answering (stars, five levels), refusals, results, exports, staff pages."""
+
+import csv
+import io
+import re
+from datetime import timedelta
+
+import pytest
+from openpyxl import load_workbook
+from sqlalchemy import func
+from sqlmodel import select
+
+from consult import clock
+from consult.surveys.models import Question, Response
+from tests import factories
+from tests.conftest import post_form
+from tests.surveys.builders import good_answers, person, survey
+
+
+@pytest.fixture
+def tree(db):
+    return factories.place_tree(db)
+
+
+@pytest.fixture
+def staff(db, settings, tree):
+    return person(db, settings, "moderator", tree["area_a"], name="居委会")
+
+
+@pytest.fixture
+def open_survey(db, staff, tree):
+    now = clock.utcnow()
+    return survey(db, staff[1], tree["estate_a"], opens=now - timedelta(days=1),
+                  closes=now + timedelta(days=5))
+
+
+def _responses(db, form):
+    return db.exec(select(func.count()).select_from(Response)
+                   .where(Response.survey_id == form.survey.id)).one()
+
+
+def test_a_resident_sees_stars_and_the_five_levels(client, db, settings, tree, open_survey):
+    user, _ = person(db, settings, "resident", tree["area_a"])
+    factories.sign_in(client, user.login)
+    page = client.get(f"/surveys/{open_survey.survey.id}")
+    assert page.status_code == 200
+    assert page.context["eligibility"].may_answer
+    stars = next(q for q in open_survey.questions if q.kind == "stars")
+    radios = re.findall(rf'<input type="radio" class="star-input" id="q{stars.id}-(\d)" name="q{stars.id}" value="(\d)"', page.text)
+    assert sorted(v for _, v in radios) == ["1", "2", "3", "4", "5"]
+    assert f'<label for="q{stars.id}-4" class="star">' in page.text
+    assert "4 星" in page.text
+    level = next(q for q in open_survey.questions if q.kind == "satisfaction")
+    for value, text in (("5", "非常满意"), ("4", "满意"), ("3", "一般"), ("2", "不满意"), ("1", "非常不满意")):
+        assert f'name="q{level.id}" value="{value}"> {text}</label>' in page.text
+    assert "1/6" in page.text and "6/6" in page.text  # progress without JavaScript
+    assert 'src="/static/surveys.js' in page.text
+
+
+def test_answering_stores_once_and_redirects(client, db, settings, tree, open_survey):
+    user, _ = person(db, settings, "resident", tree["area_a"])
+    factories.sign_in(client, user.login)
+    url = f"/surveys/{open_survey.survey.id}"
+    response = post_form(client, url, url, good_answers(open_survey))
+    assert response.status_code == 303 and response.headers["location"] == url
+    assert _responses(db, open_survey) == 1
+    page = client.get(url)
+    assert page.context["eligibility"].already
+    assert 'name="csrf_token"' in page.text and "survey-form" not in page.text
+    again = client.post(url, data={"csrf_token": page.context["csrf_token"], **good_answers(open_survey)})
+    assert again.status_code == 409
+    assert _responses(db, open_survey) == 1
+
+
+@pytest.mark.parametrize("kind,value,message", [
+    ("stars", "6", "请给 1 到 5 颗星"),
+    ("stars", "0", "请给 1 到 5 颗星"),
+    ("satisfaction", "", "请回答这个问题"),
+    ("number", "101", "请输入 0 到 100 之间的数"),
+])
+def test_bad_answers_are_shown_and_nothing_is_stored(client, db, settings, tree, open_survey, kind,
+                                                     value, message):
+    user, _ = person(db, settings, "resident", tree["area_a"])
+    factories.sign_in(client, user.login)
+    q = next(q for q in open_survey.questions if q.kind == kind)
+    url = f"/surveys/{open_survey.survey.id}"
+    response = post_form(client, url, url, {**good_answers(open_survey), f"q{q.id}": value})
+    assert response.status_code == 422
+    assert set(response.context["errors"]) == {f"q{q.id}"}
+    assert message in response.text
+    assert 'aria-invalid="true"' in response.text or f'id="e-q{q.id}"' in response.text
+    assert _responses(db, open_survey) == 0
+
+
+def test_too_many_choices(client, db, settings, tree, open_survey):
+    user, _ = person(db, settings, "resident", tree["area_a"])
+    factories.sign_in(client, user.login)
+    q = next(q for q in open_survey.questions if q.kind == "multiple")
+    url = f"/surveys/{open_survey.survey.id}"
+    data = {**good_answers(open_survey), f"q{q.id}": [str(o.id) for o in open_survey.options[q.id][:3]]}
+    response = post_form(client, url, url, data)
+    assert response.status_code == 422 and f"q{q.id}" in response.context["errors"]
+    assert _responses(db, open_survey) == 0
+
+
+def test_outsiders_and_visitors_cannot_answer(client, db, settings, tree, open_survey):
+    url = f"/surveys/{open_survey.survey.id}"
+    page = client.get(url)
+    assert page.status_code == 200 and not page.context["eligibility"].may_answer
+    assert "survey-form" not in page.text
+    outsider, _ = person(db, settings, "resident", tree["area_b"])
+    factories.sign_in(client, outsider.login)
+    response = post_form(client, url, url, good_answers(open_survey))
+    assert response.status_code == 403
+    assert "恒丰小区的认证居民" in response.text
+    assert _responses(db, open_survey) == 0
+
+
+def test_after_closing_answers_are_refused(client, db, settings, staff, tree):
+    now = clock.utcnow()
+    form = survey(db, staff[1], tree["estate_a"], opens=now - timedelta(days=9),
+                  closes=now - timedelta(days=1))
+    user, _ = person(db, settings, "resident", tree["area_a"])
+    factories.sign_in(client, user.login)
+    url = f"/surveys/{form.survey.id}"
+    response = post_form(client, url, url, good_answers(form))
+    assert response.status_code == 409
+    assert response.context["eligibility"].state == "closed"
+    assert _responses(db, form) == 0
+
+
+def test_results_page_has_svg_chart_and_text_alternative(client, db, settings, staff, tree, open_survey):
+    for level in (5, 4, 2):
+        _, resident = person(db, settings, "resident", tree["area_a"])
+        from consult.surveys import services
+
+        services.submit(db, resident, open_survey, good_answers(open_survey, level=level),
+                        now=clock.utcnow())
+    url = f"/surveys/{open_survey.survey.id}/results"
+    resident_user, _ = person(db, settings, "resident", tree["area_a"])
+    factories.sign_in(client, resident_user.login)
+    assert client.get(url).status_code == 403  # residents wait for the closing
+    factories.sign_in(client, staff[0].login)
+    page = client.get(url)
+    assert page.status_code == 200
+    result = page.context["result"]
+    assert result.responses == 3
+    sat = next(r for r in result.questions if r.question.kind == "satisfaction")
+    assert page.context["percent"](sat.rate) == "66.7%"
+    assert "66.7%" in page.text
+    assert page.text.count("<svg") >= 3 and 'role="img"' in page.text
+    assert '<th scope="row">非常满意</th><td class="num">1</td>' in page.text
+
+
+def test_exports(client, db, settings, staff, tree, open_survey):
+    from consult.surveys import services
+
+    _, resident = person(db, settings, "resident", tree["area_a"])
+    raw = good_answers(open_survey)
+    text_q = next(q for q in open_survey.questions if q.kind == "text")
+    raw[f"q{text_q.id}"] = ["=1+1 不是公式"]
+    services.submit(db, resident, open_survey, raw, now=clock.utcnow())
+    factories.sign_in(client, staff[0].login)
+    base = f"/surveys/{open_survey.survey.id}/results"
+    data = client.get(base + ".csv")
+    assert data.status_code == 200 and data.content.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(data.content.decode("utf-8-sig"))))
+    assert rows[0] == ["问卷", "满意度测评"]
+    assert any(r[2:] == ["满意率", "1", "100.0%"] for r in rows if len(r) == 5)
+    book = load_workbook(io.BytesIO(client.get(base + ".xlsx").content))
+    sheet = book.worksheets[1]
+    values = [c.value for c in sheet[2]]
+    assert "'=1+1 不是公式" in values and "非常满意" in values
+
+
+def test_staff_build_a_survey(client, db, settings, staff, tree):
+    factories.sign_in(client, staff[0].login)
+    created = post_form(client, "/staff/surveys", "/staff/surveys", {
+        "place_id": tree["estate_a"].id, "title": "绿化满意度", "description": "", "audience": "residents",
+        "opens_at": "2026-12-01T08:00", "closes_at": "2026-12-10T20:00"})
+    assert created.status_code == 303
+    edit_url = created.headers["location"]
+    survey_id = int(edit_url.rsplit("/", 1)[1])
+    bad = post_form(client, edit_url, f"{edit_url}/questions", {"kind": "single", "text": "?", "options": "只有一个"})
+    assert bad.status_code == 422 and "options" in bad.context["question_errors"]
+    for kind, text in (("stars", "环境"), ("satisfaction", "总体")):
+        ok = post_form(client, edit_url, f"{edit_url}/questions", {"kind": kind, "text": text, "required": "1"})
+        assert ok.status_code == 303
+    questions = db.exec(select(Question).where(Question.survey_id == survey_id)
+                        .order_by(Question.position)).all()
+    assert [q.text for q in questions] == ["环境", "总体"]
+    moved = post_form(client, edit_url, f"{edit_url}/questions/{questions[1].id}/move", {"direction": "up"})
+    assert moved.status_code == 303
+    db.expire_all()
+    assert [q.text for q in db.exec(select(Question).where(Question.survey_id == survey_id)
+                                    .order_by(Question.position)).all()] == ["总体", "环境"]
+    preview = client.get(f"{edit_url}/preview")
+    assert preview.status_code == 200 and preview.context["preview"] is True
+
+
+def test_bad_survey_settings_show_errors(client, db, settings, staff, tree):
+    factories.sign_in(client, staff[0].login)
+    response = post_form(client, "/staff/surveys", "/staff/surveys", {
+        "place_id": tree["estate_a"].id, "title": "", "audience": "residents",
+        "opens_at": "2026-12-10T08:00", "closes_at": "2026-12-01T08:00"})
+    assert response.status_code == 422
+    assert set(response.context["errors"]) == {"title", "closes_at"}
+
+
+def test_residents_cannot_reach_staff_pages(client, db, settings, tree, open_survey):
+    user, _ = person(db, settings, "resident", tree["area_a"])
+    factories.sign_in(client, user.login)
+    for path in (f"/staff/surveys/{open_survey.survey.id}", f"/staff/surveys/{open_survey.survey.id}/paper",
+                 f"/surveys/{open_survey.survey.id}/results.csv"):
+        assert client.get(path).status_code == 403, path
+
+
+def test_staff_enter_a_paper_form(client, db, settings, staff, tree, open_survey):
+    factories.sign_in(client, staff[0].login)
+    url = f"/staff/surveys/{open_survey.survey.id}/paper"
+    data = {**good_answers(open_survey), "serial": "No.0007", "building_group_id": tree["group_a"].id}
+    response = post_form(client, url, url, data)
+    assert response.status_code == 303
+    again = post_form(client, url, url, data)
+    assert again.status_code == 422 and "serial" in again.context["errors"]
+    stored = db.exec(select(Response).where(Response.survey_id == open_survey.survey.id)).all()
+    assert [(r.channel, r.paper_serial) for r in stored] == [("paper", "No.0007")]
+
+
+def test_survey_list(client, db, settings, tree, open_survey):
+    page = client.get("/surveys")
+    assert page.status_code == 200
+    assert [i["survey"].id for i in page.context["open"]] == [open_survey.survey.id]
