@@ -9,7 +9,8 @@ from importlib import import_module
 from sqlmodel import SQLModel
 
 #: Every domain with tables. A new domain adds its name here.
-MODEL_DOMAINS = ("accounts", "audit", "communities", "notifications", "consultations", "voting", "surveys", "ratings", "owners")
+MODEL_DOMAINS = ("accounts", "audit", "communities", "notifications", "consultations",
+                 "voting", "surveys", "ratings", "owners")
 
 for _name in MODEL_DOMAINS:
     import_module(f"consult.{_name}.models")

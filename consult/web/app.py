@@ -26,8 +26,10 @@ SESSION_DAYS = 14
 
 #: The domains whose ``routes`` module (HTML pages) and ``api`` module (JSON API, under
 #: /api/v1) make up the app. A new domain adds its name here.
-PAGE_DOMAINS = ("communities", "accounts", "notifications", "surveys", "ratings", "consultations", "owners", "voting")
-API_DOMAINS = ("accounts", "communities", "notifications", "surveys", "ratings", "consultations", "owners", "voting")
+PAGE_DOMAINS = ("communities", "accounts", "notifications", "surveys", "ratings",
+                "consultations", "owners", "voting")
+API_DOMAINS = ("accounts", "communities", "notifications", "surveys", "ratings",
+               "consultations", "owners", "voting")
 
 
 def page_routes() -> list[BaseRoute]:
