@@ -7,7 +7,6 @@ import re
 from collections.abc import Callable
 
 from starlette.requests import Request
-from starlette.responses import FileResponse
 from starlette.routing import Route
 
 from consult import clock, permissions
@@ -24,8 +23,6 @@ from consult.web.db import get_db
 from consult.web.responses import flash, redirect_to
 from consult.web.templating import render
 
-_PHOTO = re.compile(r"[0-9a-f]{64}(_t)?\.jpg")
-YEAR_SECONDS = 365 * 24 * 3600
 
 
 def helpers() -> dict:
@@ -174,18 +171,6 @@ async def contest_rate(request: Request):
                             lambda **kw: _contest_context(request, contest.id, **kw), exc)
     flash(request, Msg(N_("Thank you! Your stars were counted.")))
     return redirect_to(request, "contest", contest_id=contest.id)
-
-
-async def photo(request: Request):
-    """Contest photos; names are content hashes, so they are cached for a year."""
-    name = request.path_params["file"]
-    if not _PHOTO.fullmatch(name):
-        raise NotFound()
-    path = request.app.state.settings.media_dir / name
-    if not path.is_file():
-        raise NotFound()
-    return FileResponse(path, media_type="image/jpeg",
-                        headers={"cache-control": f"public, max-age={YEAR_SECONDS}, immutable"})
 
 
 async def forum_page(request: Request):
@@ -548,7 +533,6 @@ routes = [
     Route("/ratings/contests/{contest_id:int}", contest_page, methods=["GET"], name="contest"),
     Route("/ratings/contests/{contest_id:int}/entries/{entry_id:int}/rate", contest_rate,
           methods=["POST"], name="contest_rate"),
-    Route("/ratings/photos/{file}", photo, methods=["GET"], name="rating_photo"),
     Route("/ratings/forums/{forum_id:int}", forum_page, methods=["GET"], name="forum"),
     Route("/staff/ratings", staff_index, methods=["GET"], name="staff_ratings"),
     Route("/staff/ratings", campaign_create, methods=["POST"], name="staff_campaign_create"),
