@@ -26,6 +26,7 @@ def upgrade() -> None:
     sa.Column('description', sqlmodel.sql.sqltypes.AutoString(length=4000), nullable=False),
     sa.Column('created_at', sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
     sa.Column('created_by', sa.Integer(), nullable=True),
+    sa.Column('ideas_version', sa.Integer(), nullable=False),
     sa.ForeignKeyConstraint(['created_by'], ['user.id'], ),
     sa.ForeignKeyConstraint(['scope_place_id'], ['place.id'], ),
     sa.PrimaryKeyConstraint('id')
@@ -98,6 +99,7 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_idea_category_id'), ['category_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_idea_consultation_id'), ['consultation_id'], unique=False)
         batch_op.create_index('ix_idea_consultation_state', ['consultation_id', 'state'], unique=False)
+        batch_op.create_index('ix_idea_consultation_submitted', ['consultation_id', 'submitted_at'], unique=False)
         batch_op.create_index('ix_idea_consultation_supports', ['consultation_id', 'support_count'], unique=False)
         batch_op.create_index(batch_op.f('ix_idea_current_round_id'), ['current_round_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_idea_merged_into_id'), ['merged_into_id'], unique=False)
@@ -288,6 +290,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_idea_merged_into_id'))
         batch_op.drop_index(batch_op.f('ix_idea_current_round_id'))
         batch_op.drop_index('ix_idea_consultation_supports')
+        batch_op.drop_index('ix_idea_consultation_submitted')
         batch_op.drop_index('ix_idea_consultation_state')
         batch_op.drop_index(batch_op.f('ix_idea_consultation_id'))
         batch_op.drop_index(batch_op.f('ix_idea_category_id'))

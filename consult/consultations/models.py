@@ -20,6 +20,11 @@ For the voting domain (and any other that builds on consultations):
 - Photos are stored by ``consult.media.images.store``; ``IdeaPhoto.key`` names
   ``<key>.jpg`` and ``<key>_t.jpg`` served at ``/media/<key>.jpg`` and ``/media/<key>_t.jpg``.
 
+- Idea lists are cached per process, keyed by ``Consultation.ideas_version``: code
+  that changes ideas, their photos, supports or comments other than through these
+  services must call ``services.ideas_changed(db, consultation_id)`` in the same
+  transaction, or lists may show the old state.
+
 Money is integer fen everywhere; one support per person per idea is a UNIQUE constraint.
 """
 
@@ -42,6 +47,9 @@ class Consultation(SQLModel, table=True):
     description: str = Field(default="", max_length=4000)
     created_at: datetime = Field(default_factory=utcnow)
     created_by: int | None = Field(default=None, foreign_key="user.id")
+    #: raised by every service that changes what an idea list of this consultation shows
+    #: (``services.ideas_changed``): the cached list pages are keyed by it
+    ideas_version: int = Field(default=0)
 
 
 class Category(SQLModel, table=True):
@@ -97,6 +105,8 @@ class Idea(SQLModel, table=True):
     __table_args__ = (
         Index("ix_idea_consultation_state", "consultation_id", "state"),
         Index("ix_idea_consultation_supports", "consultation_id", "support_count"),
+        # the list's default order, newest first
+        Index("ix_idea_consultation_submitted", "consultation_id", "submitted_at"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

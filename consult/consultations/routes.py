@@ -3,8 +3,9 @@
 Template contexts (tests read ``response.context``):
 consultations: ``summaries``; consultation: ``consultation``, ``scope``, ``steps``,
 ``categories``, ``current``, ``can_submit``, ``can_manage``, ``can_review``, ``can_export``;
-ideas: ``consultation``, ``page`` (``IdeaPage``), ``filters``, ``categories``,
-``places``; idea: ``detail``, ``can``, ``review_actions``, ``merge_targets``, ``errors``,
+ideas: ``consultation`` (a light row: id, title, scope_place_id, ideas_version),
+``scope``, ``page`` (``IdeaPage``), ``filters``, ``categories``, ``places``, ``body``
+(the rendered list, maybe from the page cache); idea: ``detail``, ``can``, ``review_actions``, ``merge_targets``, ``errors``,
 ``error``; idea_form: ``consultation``, ``idea``, ``form``, ``errors``,
 ``category_options``, ``place_options``, ``photos``; idea_confirm: ``idea``, ``similar``; diff: ``idea``, ``diffs``,
 ``old``, ``new``, ``versions``; review: ``consultation``, ``rows``, ``reported``,
@@ -15,7 +16,9 @@ ideas: ``consultation``, ``page`` (``IdeaPage``), ``filters``, ``categories``,
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
+from markupsafe import Markup
 from starlette.requests import Request
 from starlette.responses import FileResponse
 from starlette.routing import Route
@@ -23,14 +26,15 @@ from starlette.routing import Route
 from consult import clock, permissions
 from consult.consultations import charts, exports, rules, services
 from consult.consultations.models import Comment, Consultation, Idea
+from consult.consultations.pagecache import PageCache
 from consult.errors import FieldErrors, Forbidden, NotFound, NotSignedIn, UserError
 from consult.i18n import N_, Msg
 from consult.web.auth import current_actor, current_user, require, require_user
 from consult.web.csrf import read_form
 from consult.web.db import get_db
 from consult.web.responses import flash, redirect_to
+from consult.web.templating import locale_of, render_fragment, translator_for
 from consult.web.templating import render as _render
-from consult.web.templating import translator_for
 
 _MEDIA_NAME = re.compile(r"[0-9a-f]{64}(?:_t)?\.jpg")
 YEAR_SECONDS = 365 * 24 * 3600
@@ -283,28 +287,98 @@ async def round_carry(request: Request):
 # -- ideas: lists -------------------------------------------------------------------------
 
 
-async def ideas_page(request: Request):
+#: rendered list pages each worker keeps: about 16 KB each (HTML and the page's rows),
+#: up to about 100 KB when every idea has a 2,000-character description
+LIST_CACHE_ENTRIES = 256
+#: filter values longer than this are never made by the form: served, but not cached
+_CACHEABLE_LENGTH = 24
+
+
+@dataclass(frozen=True, slots=True)
+class ListItem:
+    """One idea as the list shows it: plain strings, made once when the list is rendered."""
+
+    href: str
+    title: str
+    state: str
+    state_label: str
+    category: str
+    place: str
+    supports: str
+    comments: str
+    cost_fen: int | None
+    thumb: str | None
+
+
+@dataclass(frozen=True)
+class ListView:
+    """What the idea list shows below the page header; cached whole (see ``ideas_page``)."""
+
+    scope: object
+    page: services.IdeaPage
+    categories: list
+    places: list
+    body: Markup
+
+
+def _list_cache(request: Request) -> PageCache:
+    cache = getattr(request.app.state, "ideas_list_cache", None)
+    if cache is None:
+        cache = PageCache(LIST_CACHE_ENTRIES, _settings(request).public_cache_seconds)
+        request.app.state.ideas_list_cache = cache
+    return cache
+
+
+def _list_view(request: Request, consultation, filters: dict, page_number: str) -> ListView:
     db = get_db(request)
-    consultation = services.get_consultation(db, _path_param(request, "cid"))
+    page = services.list_ideas(db, consultation, category_id=filters["category"] or None,
+                               state=filters["state"] or None, place_id=filters["place"] or None,
+                               sort=filters["sort"], page=page_number)
+    menus = services.list_menus(db, consultation, filters["place"] or None)
+    t = translator_for(request)
+    states = {k: t(v) for k, v in rules.STATE_NAMES.items()}
+    supports, comments = t(N_("%(n)s supports")), t(N_("%(n)s comments"))
+    idea_href = _linker(request, "idea", "iid", 987654321)
+    media_href = _linker(request, "media", "file", "MEDIA-FILE")
+    items = [ListItem(
+        href=idea_href(r.idea.id), title=r.idea.title, state=r.idea.state,
+        state_label=states[r.idea.state], category=r.category_name, place=r.place_name,
+        supports=supports % {"n": r.idea.support_count}, comments=comments % {"n": r.comment_count},
+        cost_fen=r.idea.estimated_cost_fen,
+        thumb=media_href(f"{r.photo_key}_t.jpg") if r.photo_key else None,
+    ) for r in page.rows]
+    body = render_fragment("consultations/_ideas_list.html", t, request=request, names=NAMES,
+                           consultation=consultation, scope=menus.scope, page=page,
+                           filters=filters, categories=menus.categories, places=menus.places,
+                           items=items)
+    return ListView(scope=menus.scope, page=page, categories=menus.categories,
+                    places=menus.places, body=body)
+
+
+async def ideas_page(request: Request):
+    """The public idea list. Its body is the same for everyone, so each worker keeps the
+    rendered body, keyed by the consultation's ``ideas_version`` (raised by every service
+    that changes what a list shows: see ``services.ideas_changed``), the filters, the page
+    and the language; a repeat costs one small statement instead of five and a render."""
+    consultation = services.list_header(get_db(request), _path_param(request, "cid"))
     q = request.query_params
     filters = {"category": q.get("category", ""), "state": q.get("state", ""),
                "place": q.get("place", ""), "sort": q.get("sort", "newest")}
     if filters["sort"] not in rules.SORTS:
         filters["sort"] = "newest"
-    page = services.list_ideas(db, consultation, category_id=filters["category"] or None,
-                               state=filters["state"] or None, place_id=filters["place"] or None,
-                               sort=filters["sort"], page=q.get("page", "1"))
-    scope = services.scope_of(db, consultation)
-    t = translator_for(request)
+    page_number = q.get("page", "1")
+    key = (consultation.id, consultation.ideas_version, locale_of(request), filters["category"],
+           filters["state"], filters["place"], filters["sort"], page_number)
+    cacheable = all(len(v) <= _CACHEABLE_LENGTH for v in key[3:])
+    cache = _list_cache(request)
+    view = cache.get(key) if cacheable else None
+    if view is None:
+        view = _list_view(request, consultation, filters, page_number)
+        if cacheable:
+            cache.put(key, view)
     return render(request, "consultations/ideas.html", {
-        "consultation": consultation, "scope": scope, "page": page, "filters": filters,
-        "categories": services.category_rows(db, consultation.id),
-        "places": services.filter_places(db, scope, filters["place"] or None),
-        "idea_href": _linker(request, "idea", "iid", 987654321),
-        "media_href": _linker(request, "media", "file", "MEDIA-FILE"),
-        # translated once, not once per item (a translation call in a loop is costly in Jinja)
-        "labels": {"state": {k: t(v) for k, v in rules.STATE_NAMES.items()},
-                   "supports": t(N_("%(n)s supports")), "comments": t(N_("%(n)s comments"))},
+        "consultation": consultation, "scope": view.scope, "page": view.page, "filters": filters,
+        "categories": view.categories, "places": view.places, "body": view.body,
     })
 
 

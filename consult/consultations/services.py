@@ -13,7 +13,7 @@ from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 
-from sqlalchemy import and_, delete, exists, func, insert, literal, or_
+from sqlalchemy import and_, bindparam, delete, exists, func, insert, literal, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 from sqlmodel import select
@@ -60,11 +60,17 @@ def photo_message(error: ImageError) -> Msg:
     return Msg(PHOTO_MESSAGES[error.code], dict(error.params))
 
 
+#: numbers a database column holds (SQLite refuses larger Python ints with an error)
+_INT_LIMIT = 2**63 - 1
+
+
 def _int(value) -> int | None:
+    """A whole number typed by someone (an id, a page), or None when it is not one."""
     try:
-        return int(value)
+        number = int(value)
     except (TypeError, ValueError):
         return None
+    return number if -_INT_LIMIT <= number <= _INT_LIMIT else None
 
 
 # -- consultations ------------------------------------------------------------------------
@@ -77,6 +83,39 @@ def get_consultation(db: Session, consultation_id: int) -> Consultation:
     return consultation
 
 
+def list_header(db: Session, consultation_id: int):
+    """What the idea list needs of its consultation, as a light row (id, title,
+    scope_place_id, ideas_version): plain values that may outlive the request.
+
+    On the busiest page this is often the only statement, so it is built once and run
+    on the connection: the ORM's per-statement work would double its cost.
+    """
+    row = db.connection().execute(_list_header_select(), {"cid": consultation_id}).first()
+    if row is None:
+        raise NotFound()
+    return row
+
+
+@lru_cache(maxsize=1)
+def _list_header_select():
+    return (select(Consultation.id, Consultation.title, Consultation.scope_place_id,
+                   Consultation.ideas_version).where(Consultation.id == bindparam("cid")))
+
+
+def ideas_changed(db: Session, consultation_id: int) -> None:
+    """Raise the consultation's ``ideas_version`` in the caller's transaction.
+
+    Cached idea lists (``routes.ideas_page``) are keyed by this number, so every
+    service that changes what a list shows (an idea's text, state, category, place,
+    cost or photos, its supports or visible comments, the categories, the title)
+    calls this: once the change commits no list is served from before it. Call it
+    before the first write, so that writers always lock the consultation row before
+    idea rows (one lock order, no deadlocks on PostgreSQL).
+    """
+    db.execute(update(Consultation).where(Consultation.id == consultation_id)
+               .values(ideas_version=Consultation.ideas_version + 1))
+
+
 def scope_of(db: Session, consultation: Consultation) -> Place:
     return db.get(Place, consultation.scope_place_id)
 
@@ -84,13 +123,6 @@ def scope_of(db: Session, consultation: Consultation) -> Place:
 def categories_of(db: Session, consultation_id: int) -> list[Category]:
     return list(db.exec(select(Category).where(Category.consultation_id == consultation_id)
                         .order_by(Category.position, Category.id)).all())
-
-
-def category_rows(db: Session, consultation_id: int):
-    """(id, name) rows for menus: lighter than ``categories_of`` on busy pages."""
-    return db.execute(select(Category.id, Category.name)
-                      .where(Category.consultation_id == consultation_id)
-                      .order_by(Category.position, Category.id)).all()
 
 
 def rounds_of(db: Session, consultation_id: int) -> list[Round]:
@@ -187,6 +219,8 @@ def update_consultation(db: Session, actor: Actor, consultation: Consultation, *
             raise FieldErrors({"categories": Msg(
                 N_("These categories have ideas and cannot be removed: %(names)s"),
                 {"names": names_used})})
+    ideas_changed(db, consultation.id)  # the title and category names appear in the lists
+    if removed:
         for category in removed:
             db.delete(category)
         db.flush()
@@ -414,6 +448,7 @@ def carry_forward(db: Session, actor: Actor | None, item: Round, now: datetime) 
     if item.kind == "collect" and (needed := int(item.settings.get("supports_needed") or 0)):
         query = query.where(Idea.support_count >= needed)
     ideas = list(db.exec(query.order_by(Idea.id)).all())
+    ideas_changed(db, consultation.id)
     for idea in ideas:
         idea.current_round_id = following.id
         db.add(idea)
@@ -545,28 +580,41 @@ def _with_names():
             .join(Place, Place.id == Idea.place_id))
 
 
+#: a page number beyond any list: asking for it shows the last page
+_LAST_PAGE = 1_000_000
+
+
 def list_ideas(db: Session, consultation: Consultation, *, category_id=None, state=None,
                place_id=None, sort: str = "newest", page=1, per_page: int = PER_PAGE) -> IdeaPage:
-    """A page of the public idea list with filters; two queries however many ideas."""
-    conditions = [Idea.consultation_id == consultation.id, Idea.state != "draft"]
-    if (cid := _int(category_id)) is not None:
-        conditions.append(Idea.category_id == cid)
+    """A page of the public idea list with filters: one statement however many ideas
+    (three when the page asked for lies past the end: a count, then the last page)."""
+    params = {"cid": consultation.id, "per_page": per_page}
+    if (category := _int(category_id)) is not None:
+        params["category"] = category
     if state in rules.IDEA_STATES and state != "draft":
-        conditions.append(Idea.state == state)
-    if (pid := _int(place_id)) is not None:
-        place_path = select(Place.path).where(Place.id == pid).scalar_subquery()
-        under = select(Place.id).where(Place.path.startswith(place_path))
-        conditions.append(Idea.place_id.in_(under))
-    total = db.exec(select(func.count()).select_from(Idea).where(*conditions)).one()
-    pages = max(1, -(-total // per_page))
-    page = min(max(_int(page) or 1, 1), pages)
-    order = ((Idea.support_count.desc(), Idea.id.desc()) if sort == "supported"
-             else (Idea.submitted_at.desc(), Idea.id.desc()))
-    results = db.execute(_page_select().where(*conditions).order_by(*order)
-                         .offset((page - 1) * per_page).limit(per_page)).all()
+        params["state"] = state
+    if (place := _int(place_id)) is not None:
+        params["place"] = place
+    page_select, count_select = _list_statements(
+        sort == "supported", "category" in params, "state" in params, "place" in params)
+    connection = db.connection()  # plain rows: no ORM work on the busiest page
+
+    def rows_of(number: int) -> list:
+        return connection.execute(page_select, {**params, "skip": (number - 1) * per_page}).all()
+
+    page = min(max(_int(page) or 1, 1), _LAST_PAGE)
+    results = rows_of(page)
+    if results:
+        total = results[0].total
+    elif page == 1:
+        total = 0
+    else:  # past the end: show the last page, as the pager's links would
+        total = connection.execute(count_select, params).scalar_one()
+        page = max(1, -(-total // per_page))
+        results = rows_of(page) if total else []
     rows = [IdeaRow(idea=r, category_name=r.category_name, place_name=r.place_name,
                     photo_key=r.photo_key, comment_count=r.comment_count) for r in results]
-    return IdeaPage(rows=rows, total=total, page=page, pages=pages)
+    return IdeaPage(rows=rows, total=total, page=page, pages=max(1, -(-total // per_page)))
 
 
 #: the columns a list row needs (no timestamps: their type conversion is the slow part)
@@ -575,39 +623,99 @@ _LIST_COLUMNS = ("id", "consultation_id", "author_id", "title", "description", "
                  "merged_into_id", "current_round_id", "support_count", "version")
 
 
-@lru_cache(maxsize=1)
-def _page_select():
-    """One statement for a page of the list: the ideas' columns (plain rows, not ORM objects:
-    the list is the busiest page), their category and place names, first photo and
-    comment count. Built once; callers add filters, order and limits."""
+@lru_cache(maxsize=16)
+def _list_statements(by_support: bool, by_category: bool, by_state: bool, by_place: bool):
+    """The statements of one kind of list page, built once (building them took longer
+    than running them); values come as parameters: cid, category, state, place,
+    skip and per_page.
+
+    The page statement picks the page's ids first from the ideas' own columns (an
+    index serves each order), then looks up names, first photo and comment count for
+    those rows only; on each row, ``total`` counts every match (an uncorrelated
+    subquery, computed once). The count statement is for a page past the end.
+    """
+    conditions = [Idea.consultation_id == bindparam("cid"), Idea.state != "draft"]
+    if by_category:
+        conditions.append(Idea.category_id == bindparam("category"))
+    if by_state:
+        conditions.append(Idea.state == bindparam("state"))
+    if by_place:
+        place_path = select(Place.path).where(Place.id == bindparam("place")).scalar_subquery()
+        conditions.append(Idea.place_id.in_(select(Place.id).where(Place.path.startswith(place_path))))
+    order = ((Idea.support_count.desc(), Idea.id.desc()) if by_support
+             else (Idea.submitted_at.desc(), Idea.id.desc()))
+    ids = (select(Idea.id).where(*conditions).order_by(*order)
+           .offset(bindparam("skip")).limit(bindparam("per_page")).correlate(None))
+    count = select(func.count()).select_from(Idea).where(*conditions)
     photo = (select(IdeaPhoto.key).where(IdeaPhoto.idea_id == Idea.id, IdeaPhoto.position == 0)
              .limit(1).scalar_subquery())
     comments = (select(func.count()).select_from(Comment)
                 .where(Comment.idea_id == Idea.id, Comment.hidden_at.is_(None)).scalar_subquery())
-    columns = [Idea.__table__.c[name] for name in _LIST_COLUMNS]
-    return (select(*columns, Category.name.label("category_name"),
-                   Place.name.label("place_name"), photo.label("photo_key"),
-                   comments.label("comment_count"))
+    page = (select(*(Idea.__table__.c[name] for name in _LIST_COLUMNS),
+                   Category.name.label("category_name"), Place.name.label("place_name"),
+                   photo.label("photo_key"), comments.label("comment_count"),
+                   count.correlate(None).scalar_subquery().label("total"))
             .select_from(Idea)
             .join(Category, Category.id == Idea.category_id)
-            .join(Place, Place.id == Idea.place_id))
+            .join(Place, Place.id == Idea.place_id)
+            .where(Idea.id.in_(ids)).order_by(*order))
+    return page, count
 
 
-def filter_places(db: Session, scope: Place, chosen=None):
-    """Places to filter a list by, as light (id, name) rows: the building groups of an
-    area's consultation; for the whole sub-district its areas, plus the building groups
-    of the chosen area (or of the chosen group's area), so the menu stays short."""
-    wanted = Place.kind == "building_group"
-    if scope.kind == "subdistrict":
-        wanted = Place.kind == "area"
-        place = db.get(Place, _int(chosen)) if _int(chosen) is not None else None
-        if place is not None and len(place.ids_from_root) > 1:
-            area_path = "/" + "/".join(str(i) for i in place.ids_from_root[:2]) + "/"
-            wanted = or_(wanted, and_(Place.kind == "building_group",
-                                      Place.path.startswith(area_path)))
-    return db.execute(select(Place.id, Place.name).where(
-        Place.path.startswith(scope.path), Place.id != scope.id, wanted)
-        .order_by(Place.path)).all()
+@dataclass(frozen=True)
+class ListMenus:
+    """What the idea list's filter form offers, as light rows (plain values)."""
+
+    scope: tuple  # (id, kind, name, path) of the consultation's scope
+    categories: list  # (id, name)
+    places: list  # (id, name)
+
+
+def list_menus(db: Session, consultation, chosen_place=None) -> ListMenus:
+    """The filter form's menus (three or four small statements, built once).
+
+    Places: the building groups of an area's consultation; for the whole sub-district
+    its areas, plus the building groups of the chosen area (or of the chosen group's
+    area), so the menu stays short.
+    """
+    statements = _menu_statements()
+    connection = db.connection()
+    scope = connection.execute(statements["scope"], {"scope_id": consultation.scope_place_id}).one()
+    categories = connection.execute(statements["categories"], {"cid": consultation.id}).all()
+    inside = {"scope_path": scope.path, "scope_id": scope.id}
+    if scope.kind != "subdistrict":
+        places = connection.execute(statements["groups"], inside).all()
+    else:
+        chosen = _int(chosen_place)
+        path = connection.execute(statements["path"], {"place_id": chosen}).scalar() \
+            if chosen is not None else None
+        ids = path.strip("/").split("/") if path else []
+        if len(ids) > 1:
+            area_path = f"/{ids[0]}/{ids[1]}/"
+            places = connection.execute(statements["areas_and_groups"],
+                                        {**inside, "area_path": area_path}).all()
+        else:
+            places = connection.execute(statements["areas"], inside).all()
+    return ListMenus(scope=scope, categories=categories, places=places)
+
+
+@lru_cache(maxsize=1)
+def _menu_statements() -> dict:
+    inside = and_(Place.path.startswith(bindparam("scope_path")), Place.id != bindparam("scope_id"))
+    places = select(Place.id, Place.name).order_by(Place.path)
+    return {
+        "scope": select(Place.id, Place.kind, Place.name, Place.path)
+        .where(Place.id == bindparam("scope_id")),
+        "categories": select(Category.id, Category.name)
+        .where(Category.consultation_id == bindparam("cid"))
+        .order_by(Category.position, Category.id),
+        "path": select(Place.path).where(Place.id == bindparam("place_id")),
+        "groups": places.where(inside, Place.kind == "building_group"),
+        "areas": places.where(inside, Place.kind == "area"),
+        "areas_and_groups": places.where(inside, or_(
+            Place.kind == "area",
+            and_(Place.kind == "building_group", Place.path.startswith(bindparam("area_path"))))),
+    }
 
 
 def my_ideas(db: Session, user: User) -> list[tuple[IdeaRow, Consultation]]:
@@ -832,6 +940,7 @@ def submit_idea(db: Session, actor: Actor, idea: Idea, now: datetime) -> Idea:
     limit = int((collect.settings if collect else {}).get("ideas_per_resident") or 0)
     if problem := rules.submit_problem(collect is not None, submitted, limit):
         raise Conflict(problem)
+    ideas_changed(db, idea.consultation_id)
     idea.state = "submitted"
     idea.submitted_at = idea.updated_at = now
     idea.current_round_id = collect.id
@@ -875,6 +984,7 @@ def update_idea(db: Session, actor: Actor, idea: Idea, *, title: str, descriptio
                or bool(processed) or len(kept) != len(existing))
     if not changed:
         return idea
+    ideas_changed(db, idea.consultation_id)
     idea.title, idea.description = values["title"], values["description"]
     idea.category_id, idea.place_id, idea.area_id = values["category"].id, place.id, _area_of(place)
     idea.estimated_cost_fen = values["estimated_cost_fen"]
@@ -912,6 +1022,7 @@ def withdraw_idea(db: Session, actor: Actor, idea: Idea, now: datetime) -> Idea:
     if problem := rules.withdraw_problem(idea.state, kind):
         raise Conflict(problem)
     was_draft = idea.state == "draft"
+    ideas_changed(db, idea.consultation_id)
     idea.state, idea.updated_at = "withdrawn", now
     db.add(idea)
     if not was_draft:
@@ -940,6 +1051,7 @@ def support_idea(db: Session, actor: Actor, idea: Idea, now: datetime) -> Idea:
     kind, state = _current(db, idea, now)
     if problem := rules.support_problem(idea.state, kind, state):
         raise Conflict(problem)
+    ideas_changed(db, idea.consultation_id)
     try:
         with db.begin_nested():
             db.add(Support(idea_id=idea.id, user_id=actor.user_id, created_at=now))
@@ -956,6 +1068,7 @@ def unsupport_idea(db: Session, actor: Actor, idea: Idea, now: datetime) -> Idea
     kind, state = _current(db, idea, now)
     if problem := rules.support_problem(idea.state, kind, state):
         raise Conflict(problem)
+    ideas_changed(db, idea.consultation_id)
     db.exec(delete(Support).where(Support.idea_id == idea.id, Support.user_id == actor.user_id))
     _refresh_support_count(db, idea)
     db.flush()
@@ -977,6 +1090,7 @@ def add_comment(db: Session, actor: Actor, idea: Idea, *, body: str, parent_id=N
         if parent is None or parent.idea_id != idea.id or parent.parent_id is not None:
             raise FieldErrors({"body": Msg(N_("You can only reply to a comment on this idea."))})
     is_expert = actor.holds({"expert"}, path) and permissions.allowed("advise_idea", actor, path)
+    ideas_changed(db, idea.consultation_id)  # the lists show comment counts
     comment = Comment(idea_id=idea.id, author_id=actor.user_id, parent_id=parent.id if parent else None,
                       body=body, is_expert=is_expert, created_at=now)
     db.add(comment)
@@ -1020,6 +1134,7 @@ def hide_comment(db: Session, actor: Actor, comment_id: int, *, reason: str, now
         raise FieldErrors({"reason": Msg(N_("This can have at most %(max)s characters."), {"max": 200})})
     if comment.hidden_at is not None:
         raise Conflict(N_("This comment is already hidden."))
+    ideas_changed(db, idea.consultation_id)
     comment.hidden_at, comment.hidden_reason, comment.hidden_by = now, reason, actor.user_id
     db.add(comment)
     audit.record(db, actor_id=actor.user_id, action="hide_comment", target_type="comment",
@@ -1090,6 +1205,7 @@ def review_idea(db: Session, actor: Actor, idea: Idea, action: str, *, note: str
         target_place = db.get(Place, target.place_id)
         if not permissions.allowed("review_idea", actor, target_place.ids_from_root):
             raise Forbidden()
+    ideas_changed(db, idea.consultation_id)
     idea.state = rules.next_state(idea.state, action)
     idea.state_note = note or None
     idea.updated_at = now
@@ -1231,6 +1347,7 @@ def record_outcome(db: Session, actor: Actor | None, item: Round, selected_ids, 
     selected = set(selected_ids)
     ideas = db.exec(select(Idea).join(IdeaRound, IdeaRound.idea_id == Idea.id).where(
         IdeaRound.round_id == item.id, Idea.state.in_(("shortlisted", "selected", "not_selected")))).all()
+    ideas_changed(db, item.consultation_id)
     for idea in ideas:
         action = "select" if idea.id in selected else "not_select"
         target = rules.next_state(idea.state, action)
