@@ -11,6 +11,7 @@ import random
 from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
+from sqlmodel import select
 
 from consult.accounts import services as accounts
 from consult.accounts.models import User
@@ -27,7 +28,7 @@ ESTATES = {
     "东王": ["东王公寓"],
     "太和": ["国际丽都城", "太和苑"],
     "石二": ["石二新村"],
-    "新福康里": ["新福康里"],
+    "新福康里": ["新福康里小区"],
     "斯文里": ["斯文里公寓"],
     "景华": ["景华新村"],
     "同孚": ["同孚大楼"],
@@ -118,9 +119,10 @@ def load_people(db: Session, settings: Settings, places: dict[str, Place]) -> di
             services.grant_role(db, user=user, role=person.role, place=place)
             if person.role == "owner":
                 # the demo owner holds the first two homes of 御品大厦
-                homes = db.query(Home).filter(Home.estate_id == place.id).order_by(Home.id).limit(2)
+                homes = db.exec(select(Home).where(Home.estate_id == place.id)
+                                .order_by(Home.id).limit(2)).all()
                 for home in homes:
-                    for owner in db.query(HomeOwner).filter(HomeOwner.home_id == home.id):
+                    for owner in db.exec(select(HomeOwner).where(HomeOwner.home_id == home.id)):
                         db.delete(owner)
                     db.flush()
                     db.add(HomeOwner(home_id=home.id, name=person.name, user_id=user.id))

@@ -43,7 +43,7 @@ SEED = 2026
 #: The ten owners' committees rated, with how well each one does (0–1).
 COMMITTEES = {
     "国际丽都城": 0.92, "御品大厦": 0.88, "恒丰花园": 0.95, "中华新城": 0.85, "东王公寓": 0.8,
-    "太和苑": 0.78, "石二新村": 0.74, "新福康里": 0.71, "景华新村": 0.46, "泰兴大厦": 0.4,
+    "太和苑": 0.78, "石二新村": 0.74, "新福康里小区": 0.71, "景华新村": 0.46, "泰兴大厦": 0.4,
 }
 OPEN_QUESTIONS = [
     QuestionDraft(kind="satisfaction", text="您对本小区业委会的总体工作是否满意？"),

@@ -53,7 +53,7 @@ def load(db: Session, settings: Settings, places: dict[str, Place], users: dict[
     """Load the voting demo (after the consultations demo); ``places`` is accepted for symmetry."""
     now = now or clock.utcnow()
     rng = random.Random(2026)
-    # by kind: in ``places`` (by name) the estate 新福康里 hides the area of the same name
+    # the residential areas by name (``places`` also holds estates and the sub-district)
     places = {p.name: p for p in communities.places_of_kind(db, "area")}
     voters = _voters(db, rng, places, now)
     current = db.exec(select(Round).where(Round.kind == "vote", Round.opens_at <= now,
