@@ -24,7 +24,6 @@ from consult.web.responses import flash, redirect_to
 from consult.web.templating import render
 
 
-
 def helpers() -> dict:
     """Display helpers and names the rating templates share."""
     return {
