@@ -18,13 +18,6 @@ from consult.web.responses import flash, redirect_to
 from consult.web.templating import render
 
 
-def _int(value, default: int | None = None) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return default
-
-
 async def home(request: Request):
     data = request.app.state.public_cache.get(
         "overview", lambda: services.overview_data(get_db(request)))

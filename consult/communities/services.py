@@ -15,6 +15,7 @@ from consult.accounts.models import User
 from consult.audit import services as audit
 from consult.communities import rules
 from consult.communities.models import Home, HomeOwner, Place, RoleAssignment, VerificationRequest
+from consult.db.ids import parse_id
 from consult.errors import Conflict, FieldErrors, Forbidden, NotFound, UserError
 from consult.i18n import N_, Msg
 from consult.notifications import services as notifications
@@ -208,20 +209,16 @@ def my_requests(db: Session, user: User) -> list[tuple[VerificationRequest, Plac
 
 def request_verification(db: Session, actor: Actor, user: User, *, area_id: int | str,
                          building_group_id: int | str | None = None, note: str = "") -> VerificationRequest:
-    try:
-        area = db.get(Place, int(area_id))
-    except (TypeError, ValueError):
-        area = None
+    area_key = parse_id(area_id)
+    area = db.get(Place, area_key) if area_key is not None else None
     if area is None or area.kind != "area":
         raise FieldErrors({"area_id": Msg(N_("Please choose your residential area."))})
     if not permissions.allowed("request_verification", actor, area.ids_from_root):
         raise Conflict(N_("You are already verified as a resident of this area."))
     group = None
     if building_group_id not in (None, ""):
-        try:
-            group = db.get(Place, int(building_group_id))
-        except (TypeError, ValueError):
-            group = None
+        group_key = parse_id(building_group_id)
+        group = db.get(Place, group_key) if group_key is not None else None
         if group is None or group.kind != "building_group" or not group.path.startswith(area.path):
             raise FieldErrors({"building_group_id": Msg(N_("This building group is not in that area."))})
     note = note.strip()

@@ -38,6 +38,7 @@ from consult.consultations.models import (
     Support,
     TimelineEntry,
 )
+from consult.db.ids import parse_id as _int
 from consult.errors import Conflict, FieldErrors, Forbidden, NotFound
 from consult.i18n import N_, Msg
 from consult.media.images import ImageError, process_upload, store
@@ -58,19 +59,6 @@ PHOTO_MESSAGES = {
 
 def photo_message(error: ImageError) -> Msg:
     return Msg(PHOTO_MESSAGES[error.code], dict(error.params))
-
-
-#: numbers a database column holds (SQLite refuses larger Python ints with an error)
-_INT_LIMIT = 2**63 - 1
-
-
-def _int(value) -> int | None:
-    """A whole number typed by someone (an id, a page), or None when it is not one."""
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        return None
-    return number if -_INT_LIMIT <= number <= _INT_LIMIT else None
 
 
 # -- consultations ------------------------------------------------------------------------

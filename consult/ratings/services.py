@@ -23,6 +23,7 @@ from consult import permissions
 from consult.accounts.models import User
 from consult.audit import services as audit
 from consult.communities.models import Place, RoleAssignment
+from consult.db.ids import parse_id
 from consult.errors import Conflict, FieldErrors, Forbidden, NotFound, NotSignedIn
 from consult.i18n import N_, Msg
 from consult.media.images import ImageError, process_upload, store
@@ -53,10 +54,8 @@ def _int(value) -> int | None:
 
 
 def _get(db: Session, model, ident):
-    try:
-        item = db.get(model, int(ident))
-    except (TypeError, ValueError):
-        item = None
+    key = parse_id(ident)
+    item = db.get(model, key) if key is not None else None
     if item is None:
         raise NotFound()
     return item

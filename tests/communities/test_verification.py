@@ -153,3 +153,12 @@ def test_grant_role_checks_the_granting_actor(db, settings):
         services.grant_role(db, user=person, role="moderator", place=tree["area_a"], actor=actor)
     with pytest.raises(FieldErrors):
         services.grant_role(db, user=person, role="emperor", place=tree["area_a"])
+
+
+def test_an_id_too_large_for_the_database_is_a_clear_message(client, db, settings):
+    """Typed ids go through consult.db.ids.parse_id: a huge number is refused, not a 500."""
+    tree, person, _, _ = _setup(db, settings)
+    factories.sign_in(client, person.login)
+    response = post_form(client, "/verify", "/verify", {"area_id": str(10**30)})
+    assert response.status_code == 422 and "请选择您所在的居民区" in response.text
+    assert db.exec(select(VerificationRequest)).all() == []
