@@ -23,7 +23,14 @@ import tempfile
 from datetime import timedelta
 from pathlib import Path
 
-from bench.common import app_server, bare_rps, compressed_weight, count_statements, load, report
+from bench.common import (
+    app_server,
+    compressed_weight,
+    count_statements,
+    paired_get,
+    report,
+    report_paired,
+)
 
 BIG = 1200
 SMALL = 10
@@ -216,15 +223,10 @@ def main() -> None:
         directory = Path(tmp)
         url, big, small, idea_id = build_database(directory)
         in_process_figures(url, big, small, idea_id, directory / "media")
-        bare = bare_rps()
         path = f"/consultations/{big}/ideas?sort=supported&page=7"
         with app_server(url, CONSULT_MEDIA_DIR=str(directory / "media")) as base:
-            load(base + path, total=200)
-            rps, statuses = load(base + path, total=1500)
-            assert set(statuses) == {200}, set(statuses)
-        report("bare_rps", bare, "requests/s")
-        report("ideas_list_rps", rps, "requests/s")
-        report("ideas_list_vs_bare", rps / bare, "ratio")
+            result = paired_get(base + path)
+        report_paired("ideas_list", result)
 
 
 if __name__ == "__main__":

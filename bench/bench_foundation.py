@@ -13,7 +13,14 @@ import re
 import tempfile
 from pathlib import Path
 
-from bench.common import app_server, bare_rps, compressed_weight, count_statements, load, report
+from bench.common import (
+    app_server,
+    compressed_weight,
+    count_statements,
+    paired_get,
+    report,
+    report_paired,
+)
 
 
 def build_database(directory: Path) -> str:
@@ -68,14 +75,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         url = build_database(Path(tmp))
         in_process_figures(url)
-        bare = bare_rps()
         with app_server(url) as base:
-            load(base + "/", total=200)
-            home, statuses = load(base + "/", total=2000)
-            assert set(statuses) == {200}, set(statuses)
-        report("bare_rps", bare, "requests/s")
-        report("home_rps", home, "requests/s")
-        report("home_vs_bare", home / bare, "ratio")
+            result = paired_get(base + "/", total=2000)
+        report_paired("home", result)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,14 @@ import tempfile
 from datetime import timedelta
 from pathlib import Path
 
-from bench.common import app_server, bare_rps, compressed_weight, count_statements, load, report
+from bench.common import (
+    app_server,
+    compressed_weight,
+    count_statements,
+    paired_get,
+    report,
+    report_paired,
+)
 
 QUESTIONS = 20
 LARGE, SMALL = 5000, 50
@@ -155,16 +162,10 @@ def main() -> None:
         if counts[LARGE] != counts[SMALL]:
             off.append("survey_results_queries_growth")
 
-        bare = bare_rps()
         with app_server(url, CONSULT_MEDIA_DIR=str(directory / "media")) as base:
-            results = f"{base}/surveys/{ids[LARGE]}/results"
-            load(results, total=200)  # warm up
-            rps, statuses = load(results, total=2000)
-            assert set(statuses) == {200}, set(statuses)
-        report("survey_results_rps", rps, "requests/s")
-        report("bare_rps", bare, "requests/s")
-        report("survey_results_vs_bare", rps / bare, "ratio")
-        if rps / bare < 0.10:
+            result = paired_get(f"{base}/surveys/{ids[LARGE]}/results", total=2000)
+        report_paired("survey_results", result)
+        if result.ratio < 0.10:
             off.append("survey_results_vs_bare")
     if off:
         print("# off target: " + ", ".join(off), flush=True)

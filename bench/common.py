@@ -2,7 +2,9 @@
 
 Every figure is printed as one line, exactly ``bench: NAME VALUE UNIT``. Speed is a
 ratio against a bare Starlette app measured in the same run with the same load
-generator, so figures compare across machines.
+generator, so figures compare across machines. The two are measured in alternation,
+three rounds each, and the figure is the median of the three ratios (``paired``): on a
+2-core machine another process can halve a single measurement.
 """
 
 from __future__ import annotations
@@ -13,10 +15,12 @@ import gzip
 import os
 import re
 import socket
+import statistics
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -145,6 +149,68 @@ def bare_rps(total: int = 3000, concurrency: int = 16) -> float:
         load(base + "/", total=300, concurrency=concurrency)  # warm up
         rps, _ = load(base + "/", total=total, concurrency=concurrency)
     return rps
+
+
+@dataclass(frozen=True)
+class Paired:
+    """Rates measured in alternation with bare Starlette: one ratio per round."""
+
+    app: list[float]
+    bare: list[float]
+
+    @property
+    def ratios(self) -> list[float]:
+        return [a / b for a, b in zip(self.app, self.bare, strict=True)]
+
+    @property
+    def ratio(self) -> float:
+        return statistics.median(self.ratios)
+
+    @property
+    def app_rate(self) -> float:
+        return statistics.median(self.app)
+
+    @property
+    def bare_rate(self) -> float:
+        return statistics.median(self.bare)
+
+
+def paired(measure_app: Callable[[int], float], rounds: int = 3, bare_total: int = 3000,
+           concurrency: int = 16) -> Paired:
+    """Alternate bare Starlette and the app, ``rounds`` times each, both servers up.
+
+    ``measure_app(round)`` returns the app's rate for that round. Each ratio divides an
+    app rate by the bare rate measured just before it, so a change of machine load
+    during the run (other processes on a 2-core machine) moves both sides of a ratio
+    alike; the figure is the median ratio.
+    """
+    app_rates, bare_rates = [], []
+    with bare_server() as base:
+        load(base + "/", total=300, concurrency=concurrency)  # warm up
+        for n in range(rounds):
+            bare_rates.append(load(base + "/", total=bare_total, concurrency=concurrency)[0])
+            app_rates.append(measure_app(n))
+    return Paired(app_rates, bare_rates)
+
+
+def paired_get(url: str, *, total: int = 1500, rounds: int = 3) -> Paired:
+    """``paired`` for a page fetched with GET; every answer must be 200."""
+    load(url, total=200)  # warm up
+
+    def measure(_: int) -> float:
+        rate, statuses = load(url, total=total)
+        assert set(statuses) == {200}, set(statuses)
+        return rate
+
+    return paired(measure, rounds)
+
+
+def report_paired(prefix: str, result: Paired, bare_name: str = "bare_rps") -> None:
+    """The usual three lines (bare rate, app rate, ratio) plus every round's ratio."""
+    report(bare_name, result.bare_rate, "requests/s")
+    report(f"{prefix}_rps", result.app_rate, "requests/s")
+    report(f"{prefix}_vs_bare", result.ratio, "ratio")
+    print(f"# {prefix}_vs_bare by round: " + ", ".join(f"{r:.3f}" for r in result.ratios), flush=True)
 
 
 def compressed_weight(client, path: str) -> int:

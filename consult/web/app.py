@@ -18,6 +18,7 @@ from consult.web.cache import TTLCache
 from consult.web.compression import Compression
 from consult.web.db import DatabaseMiddleware
 from consult.web.errors import HANDLERS
+from consult.web.routing import IndexedRouter
 from consult.web.security import BodyLimitMiddleware, SecurityHeadersMiddleware
 from consult.web.templating import STATIC
 
@@ -65,10 +66,12 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                    same_site="lax", https_only=settings.https),
         Middleware(DatabaseMiddleware),
     ]
-    app = Starlette(routes=routes, middleware=middleware, exception_handlers=HANDLERS)
+    app = Starlette(middleware=middleware, exception_handlers=HANDLERS)
+    app.router = IndexedRouter(routes)
     app.state.settings = settings
     app.state.database = database
     app.state.api_routes = api
     app.state.url_cache = {}
+    app.state.frame_cache = {}
     app.state.public_cache = TTLCache(settings.public_cache_seconds)
     return app

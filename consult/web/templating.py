@@ -97,6 +97,26 @@ def _csrf_field(ctx) -> Markup:
     return Markup('<input type="hidden" name="csrf_token" value="%s">') % ctx["csrf_token"]
 
 
+_FRAME_CACHE_LIMIT = 2000
+
+
+@pass_context
+def _frame(ctx, name: str, **params) -> Markup:
+    """A partial of the page frame that depends only on the language and ``params``
+    (the main navigation, the account links), rendered once per app, language and
+    parameters instead of on every page: a dozen template calls less per page."""
+    request = ctx["request"]
+    t = ctx["t"]
+    cache: dict = request.app.state.frame_cache
+    key = (name, t.locale, *sorted(params.items()))
+    html = cache.get(key)
+    if html is None:
+        if len(cache) > _FRAME_CACHE_LIMIT:  # e.g. many distinct unread counts
+            cache.clear()
+        html = cache[key] = render_fragment(name, t, request=request, **params)
+    return html
+
+
 def _tr(message: Msg | str) -> str:
     """Translate a Msg (from a service) or a plain string in the reader's language."""
     return _current.get()(message)
@@ -128,7 +148,7 @@ def make_environment(auto_reload: bool = False) -> Environment:
     # string instead of two (Babel's extractor still finds every ``_("...")``).
     env.globals.update(_=_gettext, gettext=_gettext, ngettext=_ngettext)
     env.globals.update(
-        url=_url, static=_static, csrf_field=_csrf_field, tr=_tr,
+        url=_url, static=_static, csrf_field=_csrf_field, tr=_tr, frame=_frame,
         role_names=place_rules.ROLE_NAMES, kind_names=place_rules.KIND_NAMES,
         status_names=place_rules.REQUEST_STATUS_NAMES,
     )
