@@ -13,6 +13,7 @@ from consult.i18n import N_
 from consult.web.api import BOOLEAN, INTEGER, STRING, api_route, json_body, obj, ok
 from consult.web.auth import current_actor, require, require_user
 from consult.web.db import get_db
+from consult.web.downloads import CSV_TYPE, XLSX_TYPE, download
 from consult.web.templating import translator_for
 
 TAG = "consultations"
@@ -459,10 +460,10 @@ async def export(request: Request) -> Response:
     rows = services.export_rows(get_db(request), consultation)
     t = translator_for(request)
     if request.url.path.endswith(".xlsx"):
-        return exports.download(exports.to_xlsx(rows, t, title=consultation.title),
-                                f"ideas-{consultation.id}.xlsx", exports.XLSX_TYPE)
-    return exports.download(exports.to_csv(rows, t), f"ideas-{consultation.id}.csv",
-                            "text/csv; charset=utf-8")
+        return download(exports.to_xlsx(rows, t, title=consultation.title),
+                                f"ideas-{consultation.id}.xlsx", XLSX_TYPE)
+    return download(exports.to_csv(rows, t), f"ideas-{consultation.id}.csv",
+                            CSV_TYPE)
 
 
 _IDEA_OUT = obj({**IDEA["properties"], "author": STRING,

@@ -11,17 +11,14 @@ import io
 from collections.abc import Callable
 from decimal import Decimal
 
-import segno
-from markupsafe import Markup
 from openpyxl import Workbook
 from openpyxl.styles import Font
-from starlette.responses import Response
 
 from consult import clock
 from consult.consultations import rules
 from consult.consultations.services import EXPORT_COLUMNS
+from consult.web.downloads import excel_csv
 
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -86,16 +83,5 @@ def to_csv(rows: list[dict], t: Callable) -> bytes:
     writer.writerow(headers(t))
     for row in rows:
         writer.writerow([_csv_text(v) for v in _cells(row, t)])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return excel_csv(out.getvalue())
 
-
-def download(data: bytes, filename: str, content_type: str) -> Response:
-    return Response(data, media_type=content_type, headers={
-        "content-disposition": f'attachment; filename="{filename}"',
-        "cache-control": "no-store",
-    })
-
-
-def qr_svg(url: str) -> Markup:
-    """A QR code for ``url`` as inline SVG (no image request, no inline style)."""
-    return Markup(segno.make_qr(url, error="m").svg_inline(scale=6, svgclass="qr", lineclass=None))

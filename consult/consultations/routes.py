@@ -32,6 +32,7 @@ from consult.i18n import N_, Msg
 from consult.web.auth import current_actor, current_user, require, require_user
 from consult.web.csrf import read_form
 from consult.web.db import get_db
+from consult.web.downloads import CSV_TYPE, XLSX_TYPE, download, qr_svg
 from consult.web.responses import flash, redirect_to
 from consult.web.templating import locale_of, render_fragment, translator_for
 from consult.web.templating import render as _render
@@ -762,14 +763,14 @@ async def export_xlsx(request: Request):
     consultation, _ = _export_guard(request)
     rows = services.export_rows(get_db(request), consultation)
     data = exports.to_xlsx(rows, translator_for(request), title=consultation.title)
-    return exports.download(data, f"ideas-{consultation.id}.xlsx", exports.XLSX_TYPE)
+    return download(data, f"ideas-{consultation.id}.xlsx", XLSX_TYPE)
 
 
 async def export_csv(request: Request):
     consultation, _ = _export_guard(request)
     rows = services.export_rows(get_db(request), consultation)
     data = exports.to_csv(rows, translator_for(request))
-    return exports.download(data, f"ideas-{consultation.id}.csv", "text/csv; charset=utf-8")
+    return download(data, f"ideas-{consultation.id}.csv", CSV_TYPE)
 
 
 async def consultation_notice(request: Request):
@@ -778,7 +779,7 @@ async def consultation_notice(request: Request):
     url = _settings(request).base_url + str(request.app.url_path_for("consultation", cid=consultation.id))
     return render(request, "consultations/notice.html", {
         "consultation": consultation, "scope": scope, "idea": None, "target_url": url,
-        "qr": exports.qr_svg(url),
+        "qr": qr_svg(url),
         "steps": services.pipeline(db, consultation, clock.utcnow()),
         "categories": services.categories_of(db, consultation.id),
     })
@@ -792,7 +793,7 @@ async def idea_notice(request: Request):
     require(request, "export_ideas", scope.ids_from_root)
     url = _settings(request).base_url + str(request.app.url_path_for("idea", iid=idea.id))
     return render(request, "consultations/notice.html", {
-        "consultation": consultation, "scope": scope, "target_url": url, "qr": exports.qr_svg(url),
+        "consultation": consultation, "scope": scope, "target_url": url, "qr": qr_svg(url),
         "idea": services.idea_detail(db, idea, None, clock.utcnow()), "steps": [],
         "categories": [],
     })

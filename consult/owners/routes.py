@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
-import segno
-from markupsafe import Markup
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
@@ -16,22 +14,17 @@ from starlette.routing import Route
 
 from consult import clock
 from consult.communities.models import HomeOwner
+from consult.db.ids import parse_id
 from consult.errors import FieldErrors, UserError
 from consult.i18n import N_, Msg
 from consult.web.auth import current_actor, current_user, require, require_user
 from consult.web.csrf import read_form
 from consult.web.db import get_db
+from consult.web.downloads import CSV_TYPE, download, excel_csv, qr_svg
 from consult.web.responses import flash, redirect_to
 from consult.web.templating import render
 
 from . import labels, rules, services
-
-
-def _int(value, default: int = 1) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return default
 
 
 def _names() -> dict:
@@ -57,10 +50,7 @@ async def _upload(form, name: str = "file") -> tuple[str, bytes]:
 
 
 def _csv(text: str, filename: str) -> Response:
-    """A CSV download with a BOM, so Excel in China opens the UTF-8 correctly."""
-    return Response("\ufeff" + text, media_type="text/csv; charset=utf-8", headers={
-        "content-disposition": f"attachment; filename*=UTF-8''{quote(filename)}",
-        "cache-control": "no-store"})
+    return download(excel_csv(text), filename, CSV_TYPE)
 
 
 # -- overview ------------------------------------------------------------------------------
@@ -87,7 +77,7 @@ async def estate_page(request: Request):
 
 def _register_context(request: Request, estate, **extra) -> dict:
     page = services.register_page(get_db(request), current_actor(request), estate,
-                                  _int(request.query_params.get("page")))
+                                  parse_id(request.query_params.get("page")) or 1)
     return {"estate": estate, "register": page, "import_errors": [], "error": None,
             "summary": None, **_names(), **extra}
 
@@ -310,18 +300,13 @@ async def attachment_file(request: Request):
     return _file(path, attachment.content_type, attachment.filename)
 
 
-def _qr_svg(url: str) -> Markup:
-    """The matter's address as an inline SVG QR code (our own URL, so safe to inline)."""
-    return Markup(segno.make(url, error="m").svg_inline(scale=5, omitsize=False))
-
-
 async def notice_page(request: Request):
     db = get_db(request)
     matter, estate = services.get_matter(db, request.path_params["matter_id"])
     settings = request.app.state.settings
     link = settings.base_url + request.app.url_path_for("owners_matter", matter_id=matter.id)
     return render(request, "owners/notice.html", {
-        "matter": matter, "estate": estate, "link": link, "qr": _qr_svg(link),
+        "matter": matter, "estate": estate, "link": link, "qr": qr_svg(link, scale=5),
         "major": rules.is_major(matter.kind), "attachments": services.attachments_of(db, matter),
         **_names()})
 
@@ -332,7 +317,7 @@ async def notice_page(request: Request):
 def _ballots_context(request: Request, matter_id: int, **extra) -> dict:
     db = get_db(request)
     matter, estate, listing = services.ballot_list(db, current_actor(request), matter_id,
-                                                   _int(request.query_params.get("page")))
+                                                   parse_id(request.query_params.get("page")) or 1)
     return {"matter": matter, "estate": estate, "listing": listing,
             "state": services.state_of(matter, clock.utcnow()).value, "can": _can(request, estate),
             "paper_errors": {}, "proxy_errors": {}, "row_errors": {}, "error": None,

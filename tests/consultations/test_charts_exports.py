@@ -56,10 +56,3 @@ def test_xlsx_keeps_text_as_text_and_money_exact():
     assert sheet.cell(row=2, column=2).data_type == "s" and sheet.cell(row=2, column=2).value == "-1+2"
     assert Decimal(str(sheet.cell(row=2, column=7).value)) == Decimal("3500.50")
     assert sheet.cell(row=2, column=8).value == "Shortlisted"
-
-
-def test_qr_code_is_a_regular_qr_in_svg():
-    svg = str(exports.qr_svg("http://127.0.0.1:8000/consultations/1"))
-    assert svg.startswith("<svg") and 'class="qr"' in svg and " style=" not in svg
-    side = int(re.search(r'width="(\d+)"', svg).group(1)) // 6
-    assert side >= 21 + 8  # a full QR code (version 1 or more) with its quiet zone, not a Micro QR

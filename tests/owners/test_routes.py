@@ -177,7 +177,7 @@ def test_notice_has_a_qr_code_of_the_matter(client, world):
     page = client.get(f"/owners/matters/{matter.id}/notice")
     assert page.status_code == 200
     assert page.context["link"] == f"http://testserver/owners/matters/{matter.id}"
-    assert "<svg" in page.text and 'class="qrline"' in page.text
+    assert "<svg" in page.text and 'class="qr"' in page.text
     assert "style=" not in page.text.split("<svg", 1)[1].split("</svg>", 1)[0]
 
 

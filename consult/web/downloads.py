@@ -1,0 +1,38 @@
+"""What people download or print: CSV that Excel opens, file responses, QR codes.
+
+One place for the details every domain's exports share: the byte-order mark without
+which Excel in China shows UTF-8 Chinese as mojibake, a ``Content-Disposition`` that
+keeps a Chinese file name, ``no-store`` (exports hold personal data), and QR codes as
+inline SVG (no image request, no inline style, so the CSP stays strict).
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote
+
+import segno
+from markupsafe import Markup
+from starlette.responses import Response
+
+CSV_TYPE = "text/csv; charset=utf-8"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def excel_csv(text: str) -> bytes:
+    """CSV text as UTF-8 with a byte-order mark, so Excel opens the Chinese correctly."""
+    return ("\ufeff" + text.removeprefix("\ufeff")).encode("utf-8")
+
+
+def download(data: bytes | str, filename: str, media_type: str) -> Response:
+    """An attachment that is never cached; ``filename`` may be Chinese (RFC 6266)."""
+    ascii_name = filename.encode("ascii", "replace").decode().replace("?", "_").replace('"', "_")
+    disposition = f'attachment; filename="{ascii_name}"'
+    if ascii_name != filename:
+        disposition += f"; filename*=UTF-8''{quote(filename)}"
+    return Response(data, media_type=media_type, headers={
+        "content-disposition": disposition, "cache-control": "no-store"})
+
+
+def qr_svg(url: str, scale: int = 6) -> Markup:
+    """A QR code for ``url`` (one of our own addresses) as inline SVG of class ``qr``."""
+    return Markup(segno.make_qr(url, error="m").svg_inline(scale=scale, svgclass="qr", lineclass=None))
