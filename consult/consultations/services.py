@@ -444,9 +444,9 @@ def carry_forward(db: Session, actor: Actor | None, item: Round, now: datetime) 
         db.add(TimelineEntry(idea_id=idea.id, at=now, actor_role="system", action="carried",
                              round_id=following.id,
                              details={"round": following.position, "kind": following.kind}))
-        if following.kind == "vote":
-            notifications.notify(db, user_id=idea.author_id, kind="vote_opened",
-                                 params={"title": consultation.title}, link=f"/ideas/{idea.id}")
+    if following.kind == "vote" and ideas:
+        _tell_voting_opens(db, consultation, following, [i.id for i in ideas],
+                           {i.author_id for i in ideas})
     item.carried_at = now
     db.add(item)
     audit.record(db, actor_id=actor.user_id if actor else None, action="carry_forward",
@@ -454,6 +454,17 @@ def carry_forward(db: Session, actor: Actor | None, item: Round, now: datetime) 
                  carried=len(ideas), into=following.id)
     db.flush()
     return len(ideas)
+
+
+def _tell_voting_opens(db: Session, consultation: Consultation, vote_round: Round,
+                       idea_ids: list[int], authors: set[int]) -> None:
+    """The authors and the supporters of the ideas on the ballot hear that voting opens:
+    one notification each, however many of those ideas they wrote or supported."""
+    supporters = set(db.exec(select(Support.user_id).where(Support.idea_id.in_(idea_ids))).all())
+    for user_id in sorted(authors | supporters):
+        notifications.notify(db, user_id=user_id, kind="vote_opened",
+                             params={"title": consultation.title},
+                             link=f"/rounds/{vote_round.id}/vote")
 
 
 @dataclass

@@ -557,3 +557,26 @@ def test_drafts_are_private(db, world):
     assert services.list_ideas(db, world.consultation).total == 0
     assert _count(db, Comment) == 0 and _count(db, IdeaPhoto) == 0
     assert _count(db, TimelineEntry, TimelineEntry.idea_id == draft.id) == 0
+
+
+def test_authors_and_supporters_of_ideas_on_the_ballot_hear_once_that_voting_opens(db, world):
+    first = new_idea(db, world, title="加装扶手")
+    second = new_idea(db, world, title="楼道照明")
+    dropped = new_idea(db, world, title="健身步道", author="neighbour")
+    for idea in (first, second):
+        services.support_idea(db, world.actor("resident_a2"), idea, world.now)
+    services.support_idea(db, world.actor("resident_a2"), dropped, world.now)
+    _close_collect(db, world)
+    moderator = world.actor("moderator_a")
+    in_review = world.now + timedelta(minutes=2)
+    for idea in (first, second):
+        services.review_idea(db, moderator, idea, "shortlist", now=in_review)
+    services.close_round(db, moderator, world.review, reason="评审完成", now=in_review)
+
+    def opened(key):
+        return [n for n in db.exec(select(Notification).where(
+            Notification.user_id == world.people[key].id, Notification.kind == "vote_opened")).all()]
+
+    assert len(opened("resident_a")) == 1 and len(opened("resident_a2")) == 1
+    assert opened("resident_a2")[0].link == f"/rounds/{world.vote.id}/vote"
+    assert opened("neighbour") == [] and opened("resident_b") == []
