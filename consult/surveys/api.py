@@ -117,7 +117,7 @@ async def paper(request: Request):
 
 async def results(request: Request):
     db = get_db(request)
-    form = services.load_form(db, request.path_params["survey_id"])
+    form = services.results_form(db, request.path_params["survey_id"])
     now = clock.utcnow()
     services.check_results_visible(current_actor(request), form, now)
     result = services.results(db, form, now)

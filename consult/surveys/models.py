@@ -4,6 +4,11 @@ One answer per person (or per home) is the UNIQUE constraint on ``survey_answere
 written in the same transaction as the response. For an anonymous survey that row
 is the only trace of who answered: the response itself carries no user, home,
 building group or time, and the "answered" row carries no response id.
+
+Results pages are cached per process, keyed by ``Survey.version``: code that adds
+responses, or changes a survey or its questions, other than through
+``consult.surveys.services`` must call ``services.results_changed(db, survey_id)`` in
+the same transaction, or results pages may show the old figures.
 """
 
 from __future__ import annotations
@@ -33,6 +38,10 @@ class Survey(SQLModel, table=True):
     closes_at: datetime
     created_by: int | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = Field(default_factory=utcnow)
+    #: raised by every service that changes what the results show (a response, a paper
+    #: form, the settings or the questions: ``services.results_changed``); the cached
+    #: figures of the results page are keyed by it
+    version: int = Field(default=0)
 
 
 class Question(SQLModel, table=True):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict
 from datetime import datetime
 
 from markupsafe import Markup
@@ -122,41 +120,31 @@ async def survey_answer(request: Request):
 
 
 def _results(request: Request):
+    """The form, figures and staff flag of a results page or export.
+
+    Per request: the survey with its place (one query) and the permission check; the
+    questions and the answers' figures are kept per version of the survey (see
+    ``services._entry``), the audience for ``Settings.public_cache_seconds``.
+    """
     db = get_db(request)
-    form = services.load_form(db, request.path_params["survey_id"])
+    form = services.results_form(db, request.path_params["survey_id"])
     now = clock.utcnow()
     staff = services.check_results_visible(current_actor(request), form, now)
-    return form, services.results(db, form, now), staff
-
-
-_FRAGMENTS: OrderedDict[tuple, Markup] = OrderedDict()
-_FRAGMENTS_SIZE = 64
-_FRAGMENTS_LOCK = threading.Lock()
+    figures = request.app.state.public_cache.get(
+        services.place_figures_key(form.survey, form.place),
+        lambda: services.place_figures(db, form.survey, form.place))
+    return form, services.results(db, form, now, figures), staff
 
 
 def questions_html(result: services.Results, t: Translator) -> Markup:
-    """The per-question charts and tables, rendered once per set of answers and language.
-
-    ``result.key`` changes with every new response (see ``services._aggregates``), so a
-    kept fragment is never stale; the page around it (figures, audience) is fresh.
-    """
-    key = (result.key, t.locale)
-    with _FRAGMENTS_LOCK:
-        if key in _FRAGMENTS:
-            _FRAGMENTS.move_to_end(key)
-            return _FRAGMENTS[key]
-    html = render_fragment("surveys/_results_questions.html", t, result=result,
-                           **format_helpers())
-    with _FRAGMENTS_LOCK:
-        _FRAGMENTS[key] = html
-        while len(_FRAGMENTS) > _FRAGMENTS_SIZE:
-            _FRAGMENTS.popitem(last=False)
+    """The per-question charts and tables, rendered once per version of the survey and
+    language, and kept with the figures they show (``result.memo``); the page around
+    them (figures, audience) is rendered each time."""
+    html = result.memo.get(t.locale)
+    if html is None:
+        html = result.memo[t.locale] = render_fragment(
+            "surveys/_results_questions.html", t, result=result, **format_helpers())
     return html
-
-
-def clear_fragments() -> None:
-    with _FRAGMENTS_LOCK:
-        _FRAGMENTS.clear()
 
 
 async def results_page(request: Request):

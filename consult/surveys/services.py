@@ -3,7 +3,9 @@
 The audience of a survey at a place is everyone holding the audience's role at that
 place, at a place above it, or at a place inside it (a sub-district survey reaches the
 residents of every residential area). Results are aggregated with GROUP BY queries;
-the number of queries does not grow with the number of responses.
+the number of queries does not grow with the number of responses. The figures are
+kept per process under the survey's ``version``, which every change to them raises
+(``results_changed``): a repeated results page reads only the survey and its place.
 """
 
 from __future__ import annotations
@@ -13,8 +15,9 @@ from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from fractions import Fraction
+from functools import lru_cache
 
-from sqlalchemy import func, insert, literal, or_
+from sqlalchemy import bindparam, func, insert, literal, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlmodel import select
@@ -23,6 +26,7 @@ from consult import permissions
 from consult.audit import services as audit
 from consult.clock import to_local
 from consult.communities.models import Home, HomeOwner, Place, RoleAssignment, VerificationRequest
+from consult.db.ids import parse_id
 from consult.errors import Conflict, FieldErrors, Forbidden, NotFound, NotSignedIn
 from consult.i18n import N_, Msg
 from consult.permissions import Actor
@@ -101,14 +105,7 @@ class SurveyForm:
 
 def load_form(db: Session, survey_id) -> SurveyForm:
     """A survey with its place, questions and options, in two queries."""
-    try:
-        row = db.exec(select(Survey, Place).join(Place, Place.id == Survey.place_id)
-                      .where(Survey.id == int(survey_id))).first()
-    except (TypeError, ValueError):
-        row = None
-    if row is None:
-        raise NotFound()
-    survey, place = row
+    survey, place = _survey_and_place(db, survey_id)
     questions: dict[int, Question] = {}
     options: dict[int, list[Option]] = defaultdict(list)
     for question, option in db.exec(
@@ -119,6 +116,29 @@ def load_form(db: Session, survey_id) -> SurveyForm:
         if option is not None:
             options[question.id].append(option)
     return SurveyForm(survey, place, list(questions.values()), dict(options))
+
+
+def _survey_and_place(db: Session, survey_id) -> tuple[Survey, Place]:
+    """The survey and its place (NotFound for an unknown id, or one that is no id)."""
+    number = parse_id(survey_id)
+    row = None if number is None else db.exec(
+        select(Survey, Place).join(Place, Place.id == Survey.place_id).where(Survey.id == number)).first()
+    if row is None:
+        raise NotFound()
+    return row[0], row[1]
+
+
+def results_changed(db: Session, survey_id: int) -> None:
+    """Raise the survey's ``version`` in the caller's transaction.
+
+    The figures of results pages are kept per process under this number (see
+    ``_entry``), so every service that changes what they show (a response, a paper
+    form, the settings, the questions) calls this: once the change commits, no page
+    shows the figures from before it, in any worker. Call it before the first write,
+    so that writers always lock the survey row before response rows (one lock order,
+    no deadlocks on PostgreSQL).
+    """
+    db.execute(update(Survey).where(Survey.id == survey_id).values(version=Survey.version + 1))
 
 
 def response_count(db: Session, survey_id: int) -> int:
@@ -176,10 +196,8 @@ def _require(actor: Actor, action: str, place: Place) -> None:
 
 
 def _place(db: Session, place_id) -> Place | None:
-    try:
-        return db.get(Place, int(place_id))
-    except (TypeError, ValueError):
-        return None
+    number = parse_id(place_id)
+    return None if number is None else db.get(Place, number)
 
 
 def create_survey(db: Session, actor: Actor, *, place_id, title: str, description: str,
@@ -215,6 +233,7 @@ def update_survey(db: Session, actor: Actor, survey: Survey, *, title: str, desc
         raise FieldErrors(problems)
     if (audience != survey.audience or anonymous != survey.anonymous) and response_count(db, survey.id):
         raise Conflict(N_("The audience and anonymity cannot change once answers have arrived."))
+    results_changed(db, survey.id)
     survey.title, survey.description = title.strip(), description.strip()
     survey.audience, survey.anonymous = audience, anonymous
     survey.opens_at, survey.closes_at = opens_at, closes_at
@@ -229,6 +248,7 @@ def _editable(db: Session, actor: Actor, survey: Survey) -> Place:
     _require(actor, "manage_survey", place)
     if response_count(db, survey.id):
         raise Conflict(N_("Questions cannot change once answers have arrived."))
+    results_changed(db, survey.id)
     return place
 
 
@@ -411,6 +431,7 @@ def submit(db: Session, actor: Actor, form: SurveyForm, raw: dict[str, list[str]
     checked = rules.check_answers(form.specs(), raw)
     if checked.errors:
         raise FieldErrors(checked.errors)
+    results_changed(db, survey.id)
     if home is not None:
         _mark_answered(db, survey, home_id=home.id)
     else:
@@ -470,6 +491,7 @@ def enter_paper(db: Session, actor: Actor, form: SurveyForm, raw: dict[str, list
     if db.exec(select(Response.id).where(Response.survey_id == survey.id,
                                          Response.paper_serial == serial)).first():
         raise FieldErrors({"serial": Msg(N_("Form %(serial)s has already been entered."), {"serial": serial})})
+    results_changed(db, survey.id)
     if home is not None:
         _mark_answered(db, survey, home_id=home.id)
     response = Response(survey_id=survey.id, channel="paper", paper_serial=serial,
@@ -533,7 +555,10 @@ class Results:
     response_rate: Fraction | None
     questions: list[QuestionResult]
     groups: list[GroupRow] | None
-    key: tuple = ()  # identifies the answers' figures (see ``_aggregates``)
+    key: tuple = ()  # identifies the answers' figures (see ``_entry``)
+    #: renderings of ``questions`` the pages keep with the figures (one per language);
+    #: shared by every request that reads the same ``key``
+    memo: dict = field(default_factory=dict, repr=False, compare=False)
 
 
 STARS_LABEL = N_("%(n)s stars")
@@ -543,7 +568,7 @@ UNKNOWN_GROUP = N_("Building group not known")
 
 @dataclass(frozen=True)
 class Aggregates:
-    """The GROUP BY figures of a survey's answers (cached: see ``_aggregates``)."""
+    """The GROUP BY figures of a survey's answers (cached: see ``_entry``)."""
 
     answered: dict[int, int]
     option_counts: dict[int, int]
@@ -554,7 +579,32 @@ class Aggregates:
     group_levels: dict[int | None, dict[int, int]]
 
 
-_CACHE: OrderedDict[tuple, tuple[Aggregates, list[QuestionResult]]] = OrderedDict()
+@dataclass(frozen=True)
+class _Answers:
+    """Everything the results show of the answers themselves."""
+
+    responses: int
+    paper: int
+    agg: Aggregates
+    questions: list[QuestionResult]
+
+
+@dataclass
+class _Entry:
+    """What a results page shows of one version of a survey, shared by requests.
+
+    Questions and options are plain rows (never ORM objects: they outlive the request
+    that read them). ``answers`` is filled on the first ``results`` call and ``memo``
+    by the pages (rendered fragments).
+    """
+
+    questions: list
+    options: dict[int, list]
+    answers: _Answers | None = None
+    memo: dict = field(default_factory=dict)
+
+
+_CACHE: OrderedDict[tuple, _Entry] = OrderedDict()
 _CACHE_SIZE = 64
 _CACHE_LOCK = threading.Lock()
 
@@ -564,33 +614,90 @@ def clear_results_cache() -> None:
         _CACHE.clear()
 
 
-def _results_key(form: SurveyForm, counted: tuple) -> tuple:
-    survey = form.survey
-    return (survey.id, survey.anonymous, counted, tuple((q.id, q.kind) for q in form.questions),
-            tuple(o.id for q in form.questions for o in form.options.get(q.id, [])))
+def _results_key(survey: Survey) -> tuple:
+    return (survey.id, survey.created_at, survey.version)
 
 
-def _aggregates(db: Session, form: SurveyForm, key: tuple) -> tuple[Aggregates, list[QuestionResult]]:
-    """Answers are only ever added, each with a new response, and questions are locked once
-    answers exist; so the response counts (and latest ids) and the questions identify the
-    figures, and they are kept in a small per-process cache under that key. Each worker
-    process has its own; all read the counts from the database first, so none is stale.
+def _entry(db: Session, survey: Survey) -> _Entry:
+    """The kept questions and figures of ``survey`` as it is now.
+
+    Every change to what the results show raises ``Survey.version`` in the same
+    transaction (``results_changed``), so the survey row read in this request names
+    the current figures; they are kept in a small per-process cache under that key.
+    Each worker process has its own; all read the version from the database first, so
+    none is stale. (Figures computed a moment after the version was read may include
+    a response committed meanwhile: newer than their key, never older.)
     """
+    key = _results_key(survey)
     with _CACHE_LOCK:
-        if key in _CACHE:
+        entry = _CACHE.get(key)
+        if entry is not None:
             _CACHE.move_to_end(key)
-            return _CACHE[key]
-    agg = _compute_aggregates(db, form)
-    value = (agg, _question_results(form, agg))
+            return entry
+    questions = db.execute(select(Question.__table__).where(Question.survey_id == survey.id)
+                           .order_by(Question.position, Question.id)).all()
+    options: dict[int, list] = defaultdict(list)
+    if questions:
+        for option in db.execute(select(Option.__table__).where(
+                Option.question_id.in_([q.id for q in questions]))
+                .order_by(Option.question_id, Option.position, Option.id)).all():
+            options[option.question_id].append(option)
+    entry = _Entry(list(questions), dict(options))
     with _CACHE_LOCK:
-        _CACHE[key] = value
+        entry = _CACHE.setdefault(key, entry)
+        _CACHE.move_to_end(key)
         while len(_CACHE) > _CACHE_SIZE:
             _CACHE.popitem(last=False)
-    return value
+    return entry
 
 
-def _compute_aggregates(db: Session, form: SurveyForm) -> Aggregates:
-    survey, questions = form.survey, form.questions
+@dataclass(frozen=True, slots=True)
+class PlaceInfo:
+    """A place as plain values (what the pages and permission checks read of it)."""
+
+    id: int
+    kind: str
+    name: str
+    path: str
+
+    ids_from_root = property(Place.ids_from_root.fget)
+
+
+@lru_cache(maxsize=1)
+def _results_header_select():
+    return (select(*Survey.__table__.c, Place.kind.label("place_kind"), Place.name.label("place_name"),
+                   Place.path.label("place_path"))
+            .join_from(Survey.__table__, Place.__table__, Place.id == Survey.place_id)
+            .where(Survey.id == bindparam("sid")))
+
+
+def results_form(db: Session, survey_id) -> SurveyForm:
+    """The form behind a results page, in one light query when its figures are kept.
+
+    The survey is a plain row (its columns as attributes) and the place a ``PlaceInfo``,
+    both read now; the questions and options are plain rows kept per version of the
+    survey (``_entry``). Read-only: change a survey through ``load_form``.
+    """
+    number = parse_id(survey_id)
+    db.flush()  # the query below runs on the connection, past the session's autoflush
+    row = None if number is None else db.connection().execute(
+        _results_header_select(), {"sid": number}).first()
+    if row is None:
+        raise NotFound()
+    place = PlaceInfo(row.place_id, row.place_kind, row.place_name, row.place_path)
+    entry = _entry(db, row)
+    return SurveyForm(row, place, entry.questions, entry.options)
+
+
+def _count_answers(db: Session, survey: Survey, entry: _Entry) -> _Answers:
+    channels = dict(db.exec(select(Response.channel, func.count()).where(
+        Response.survey_id == survey.id).group_by(Response.channel)).all())
+    agg = _compute_aggregates(db, survey, entry.questions)
+    return _Answers(responses=sum(channels.values()), paper=channels.get("paper", 0), agg=agg,
+                    questions=_question_results(entry.questions, entry.options, agg))
+
+
+def _compute_aggregates(db: Session, survey: Survey, questions: list) -> Aggregates:
     by_kind: dict[str, list[int]] = defaultdict(list)
     for q in questions:
         by_kind[q.kind].append(q.id)
@@ -645,14 +752,14 @@ def _compute_aggregates(db: Session, form: SurveyForm) -> Aggregates:
                       dict(group_levels))
 
 
-def _question_results(form: SurveyForm, agg: Aggregates) -> list[QuestionResult]:
+def _question_results(questions: list, options: dict[int, list], agg: Aggregates) -> list[QuestionResult]:
     out: list[QuestionResult] = []
-    for q in form.questions:
+    for q in questions:
         r = QuestionResult(question=q, answered=agg.answered.get(q.id, 0))
         if q.kind in ("single", "multiple"):
             r.rows = [Row(o.label, agg.option_counts.get(o.id, 0),
                           rules.share(agg.option_counts.get(o.id, 0), r.answered))
-                      for o in form.options.get(q.id, [])]
+                      for o in options.get(q.id, [])]
         elif q.kind in ("stars", "satisfaction"):
             counts = agg.levels.get(q.id, {})
             n = sum(counts.values())
@@ -672,40 +779,69 @@ def _question_results(form: SurveyForm, agg: Aggregates) -> list[QuestionResult]
     return out
 
 
-def results(db: Session, form: SurveyForm, now: datetime) -> Results:
-    """Every figure of the results page, in a fixed number of GROUP BY queries."""
-    survey, place = form.survey, form.place
-    counted = db.exec(select(Response.channel, func.count(), func.max(Response.id)).where(
-        Response.survey_id == survey.id).group_by(Response.channel)).all()
-    channels = {channel: n for channel, n, _ in counted}
-    responses = sum(channels.values())
-    audience = audience_size(db, survey, place)
-    key = _results_key(form, tuple(sorted(counted)))
-    agg, out = _aggregates(db, form, key)
-    groups = None if survey.anonymous else _group_rows(db, survey, place, agg)
-    return Results(survey=survey, place=place, state=rules.state(survey.opens_at, survey.closes_at, now),
-                   responses=responses, paper=channels.get("paper", 0), audience=audience,
-                   response_rate=rules.share(responses, audience), questions=out, groups=groups,
-                   key=key)
+@dataclass(frozen=True)
+class PlaceFigures:
+    """Who could answer a survey at its place: the audience and, for the breakdown of a
+    named survey, the names of the building groups inside the place and (owners' surveys)
+    their homes. People and places, not answers: a results page may keep them for a few
+    seconds (``Settings.public_cache_seconds``, under ``place_figures_key``)."""
+
+    audience: int
+    group_names: dict[int, str]
+    group_homes: dict[int | None, int]
 
 
-def _group_rows(db: Session, survey: Survey, place: Place, agg: Aggregates) -> list[GroupRow]:
-    """Named surveys: responses, response rate (owners) and 满意率 per building group.
+def place_figures_key(survey: Survey, place: Place) -> str:
+    return f"surveys:place-figures:{place.id}:{survey.audience}:{int(survey.anonymous)}"
 
-    Group names and homes per group are read each time (they are not answers).
+
+def place_figures(db: Session, survey: Survey, place: Place) -> PlaceFigures:
+    names: dict[int, str] = {}
+    homes: dict[int | None, int] = {}
+    if not survey.anonymous:
+        names = dict(db.exec(select(Place.id, Place.name).where(
+            Place.kind == "building_group", Place.path.startswith(place.path))).all())
+        if survey.audience == "owners":
+            homes = dict(db.exec(select(Home.building_group_id, func.count()).where(
+                _homes_under(place), Home.developer_held.is_(False))
+                .group_by(Home.building_group_id)).all())
+    return PlaceFigures(audience_size(db, survey, place), names, homes)
+
+
+def results(db: Session, form: SurveyForm, now: datetime, figures: PlaceFigures | None = None) -> Results:
+    """Every figure of the results page, in a fixed number of GROUP BY queries.
+
+    The answers' figures are kept per version of the survey (see ``_entry``), so a page
+    after the first costs no query for them; ``form`` must have been read in this
+    transaction. ``figures`` (the audience) are read now unless given.
     """
+    survey, place = form.survey, form.place
+    entry = _entry(db, survey)
+    answers = entry.answers
+    if answers is None:
+        answers = entry.answers = _count_answers(db, survey, entry)
+    if figures is None:
+        figures = place_figures(db, survey, place)
+    groups = None if survey.anonymous else _group_rows(db, survey, answers.agg, figures)
+    return Results(survey=survey, place=place, state=rules.state(survey.opens_at, survey.closes_at, now),
+                   responses=answers.responses, paper=answers.paper, audience=figures.audience,
+                   response_rate=rules.share(answers.responses, figures.audience),
+                   questions=answers.questions, groups=groups, key=_results_key(survey),
+                   memo=entry.memo)
+
+
+def _group_rows(db: Session, survey: Survey, agg: Aggregates, figures: PlaceFigures) -> list[GroupRow]:
+    """Named surveys: responses, response rate (owners) and 满意率 per building group."""
     counts = agg.group_counts
     if not counts:
         return []
-    audience: dict[int | None, int] = {}
-    if survey.audience == "owners":
-        audience = dict(db.exec(select(Home.building_group_id, func.count()).where(
-            _homes_under(place), Home.developer_held.is_(False)).group_by(Home.building_group_id)).all())
-    names = {p.id: p.name for p in db.exec(select(Place).where(
-        Place.id.in_([g for g in counts if g is not None]))).all()}
+    names = figures.group_names
+    outside = [g for g in counts if g is not None and g not in names]
+    if outside:  # answered by someone attached to a group outside the survey's place
+        names = {**names, **dict(db.exec(select(Place.id, Place.name).where(Place.id.in_(outside))).all())}
     rows = []
     for group in sorted(counts, key=lambda g: (g is None, names.get(g, ""))):
-        size = audience.get(group) if survey.audience == "owners" else None
+        size = figures.group_homes.get(group) if survey.audience == "owners" else None
         rows.append(GroupRow(
             name=names.get(group, "") if group is not None else Msg(UNKNOWN_GROUP),
             responses=counts[group], audience=size,

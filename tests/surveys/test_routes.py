@@ -12,6 +12,7 @@ from sqlmodel import select
 
 from consult import clock
 from consult.surveys.models import Question, Response
+from consult.surveys.routes import local_input
 from tests import factories
 from tests.conftest import post_form
 from tests.surveys.builders import good_answers, person, survey
@@ -231,3 +232,117 @@ def test_survey_list(client, db, settings, tree, open_survey):
     page = client.get("/surveys")
     assert page.status_code == 200
     assert [i["survey"].id for i in page.context["open"]] == [open_survey.survey.id]
+
+
+# -- the results page keeps its figures per version of the survey -------------------------
+
+
+def _figures(page) -> tuple[int, int, list[int]]:
+    """(responses, of which on paper, answers per question) as the page shows them."""
+    result = page.context["result"]
+    return result.responses, result.paper, [r.answered for r in result.questions]
+
+
+def test_results_show_an_answer_from_another_worker_at_once(client, db, settings, staff, tree,
+                                                            open_survey):
+    """Nothing in this process hears of an answer stored elsewhere: the page must notice it
+    in the database (the survey's version), not serve its kept figures."""
+    from consult.surveys import services
+
+    factories.sign_in(client, staff[0].login)
+    url = f"/surveys/{open_survey.survey.id}/results"
+    assert _figures(client.get(url))[:2] == (0, 0)
+    for level, expected in ((5, "100.0%"), (1, "50.0%")):
+        _, resident = person(db, settings, "resident", tree["area_a"])
+        services.submit(db, resident, open_survey, good_answers(open_survey, level=level),
+                        now=clock.utcnow())
+        page = client.get(url)
+        sat = next(r for r in page.context["result"].questions if r.question.kind == "satisfaction")
+        assert page.context["percent"](sat.rate) == expected
+        assert f"满意率: <strong>{expected}</strong>" in page.text
+    assert _figures(page)[:2] == (2, 0)
+
+
+def test_results_show_an_answer_and_a_paper_form_entered_on_the_pages_at_once(
+        client, app, db, settings, staff, tree, open_survey):
+    from starlette.testclient import TestClient
+
+    url = f"/surveys/{open_survey.survey.id}/results"
+    factories.sign_in(client, staff[0].login)
+    assert _figures(client.get(url))[:2] == (0, 0)
+    resident, _ = person(db, settings, "resident", tree["area_a"])
+    with TestClient(app, base_url="http://testserver") as phone:
+        factories.sign_in(phone, resident.login)
+        answer = f"/surveys/{open_survey.survey.id}"
+        assert post_form(phone, answer, answer, good_answers(open_survey)).status_code == 303
+    assert _figures(client.get(url))[:2] == (1, 0)
+    paper = f"/staff/surveys/{open_survey.survey.id}/paper"
+    assert post_form(client, paper, paper, {**good_answers(open_survey, level=2),
+                                            "serial": "No.0001"}).status_code == 303
+    page = client.get(url)
+    responses, on_paper, answered = _figures(page)
+    assert (responses, on_paper) == (2, 1)
+    satisfaction = next(i for i, r in enumerate(page.context["result"].questions)
+                        if r.question.kind == "satisfaction")
+    assert answered[satisfaction] == 2
+    assert '<th scope="row">不满意</th><td class="num">1</td>' in page.text
+
+
+def test_results_follow_edits_of_the_questions_and_settings_at_once(client, db, settings, staff, tree,
+                                                                   open_survey):
+    from consult.surveys import services
+
+    factories.sign_in(client, staff[0].login)
+    sid = open_survey.survey.id
+    url, edit = f"/surveys/{sid}/results", f"/staff/surveys/{sid}"
+
+    def texts():
+        page = client.get(url)
+        assert page.status_code == 200
+        return [r.question.text for r in page.context["result"].questions], page
+
+    person(db, settings, "resident", tree["area_a"])
+    before, page = texts()
+    assert before == [q.text for q in open_survey.questions]
+    assert page.context["result"].audience == 1  # residents
+    assert post_form(client, edit, f"{edit}/questions",
+                     {"kind": "stars", "text": "物业服务", "required": "1"}).status_code == 303
+    added, page = texts()
+    assert added == [*before, "物业服务"] and "物业服务" in page.text
+    new_id = next(r.question.id for r in page.context["result"].questions if r.question.text == "物业服务")
+    assert post_form(client, edit, f"{edit}/questions/{new_id}/move", {"direction": "up"}).status_code == 303
+    moved, _page = texts()
+    assert moved == [*before[:-1], "物业服务", before[-1]]
+    assert post_form(client, edit, f"{edit}/questions/{new_id}/delete", {}).status_code == 303
+    assert texts()[0] == before
+    s = open_survey.survey
+    assert post_form(client, edit, edit, {
+        "title": "年度满意度测评", "description": "", "audience": "owners", "anonymous": "1",
+        "opens_at": local_input(s.opens_at), "closes_at": local_input(s.closes_at)}).status_code == 303
+    page = texts()[1]
+    assert page.context["result"].survey.title == "年度满意度测评" and "年度满意度测评" in page.text
+    assert page.context["result"].survey.audience == "owners"
+    db.expire_all()
+    owners = services.load_form(db, sid)
+    assert page.context["result"].audience == services.audience_size(db, owners.survey, owners.place) != 1
+    assert page.context["result"].groups is None  # anonymous now: no breakdown by building group
+
+
+def test_a_repeated_results_page_reads_no_answers(client, db, settings, staff, tree, open_survey, engine):
+    """The kept figures are reused while the survey's version stays the same: the page then
+    reads the survey and its place, and nothing of its questions or answers."""
+    from bench.common import count_statements
+    from consult.surveys import services
+
+    _, resident = person(db, settings, "resident", tree["area_a"])
+    services.submit(db, resident, open_survey, good_answers(open_survey), now=clock.utcnow())
+    factories.sign_in(client, staff[0].login)
+    url = f"/surveys/{open_survey.survey.id}/results"
+    first = client.get(url)
+    with count_statements(engine) as seen:
+        again = client.get(url)
+    assert again.text.count("<svg") == first.text.count("<svg") >= 3
+    assert _figures(again) == _figures(first)
+    touched = [s for s in seen if re.search(r"\bsurvey_(answer|question|option|response)\b", s)]
+    assert touched == []
+    assert len([s for s in seen if re.search(r"\bFROM survey\b", s)]) == 1
