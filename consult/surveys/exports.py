@@ -17,8 +17,7 @@ from consult.i18n import N_, Msg, Translator
 from consult.surveys import rules
 from consult.surveys.models import Answer, Response
 from consult.surveys.services import Results, SurveyForm
-
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+from consult.web.downloads import excel_csv
 
 HEADER = [N_("No."), N_("Question"), N_("Answer"), N_("Count"), N_("Share")]
 
@@ -62,7 +61,7 @@ def csv_bytes(result: Results, t: Translator) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerows(summary_rows(result, t))
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return excel_csv(out.getvalue())
 
 
 def _answer_text(form: SurveyForm, answers: list[Answer], t: Translator) -> dict[int, str | int]:

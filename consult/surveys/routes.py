@@ -6,7 +6,6 @@ from datetime import datetime
 
 from markupsafe import Markup
 from starlette.requests import Request
-from starlette.responses import Response as HttpResponse
 from starlette.routing import Route
 
 from consult import clock, permissions
@@ -17,6 +16,7 @@ from consult.surveys.models import AUDIENCES, QUESTION_KINDS
 from consult.web.auth import current_actor, require
 from consult.web.csrf import read_form
 from consult.web.db import get_db
+from consult.web.downloads import CSV_TYPE, XLSX_TYPE, download
 from consult.web.responses import flash, redirect_to
 from consult.web.templating import render, render_fragment, translator_for
 
@@ -166,18 +166,14 @@ async def results_xlsx(request: Request):
     _require_export(request, form)
     body = exports.xlsx(result, services.raw_responses(get_db(request), form), form,
                         translator_for(request))
-    return HttpResponse(body, media_type=exports.XLSX_TYPE, headers={
-        "content-disposition": f'attachment; filename="survey-{form.survey.id}.xlsx"',
-        "cache-control": "no-store"})
+    return download(body, f"survey-{form.survey.id}.xlsx", XLSX_TYPE)
 
 
 async def results_csv(request: Request):
     form, result, _ = _results(request)
     _require_export(request, form)
     body = exports.csv_bytes(result, translator_for(request))
-    return HttpResponse(body, media_type="text/csv; charset=utf-8", headers={
-        "content-disposition": f'attachment; filename="survey-{form.survey.id}.csv"',
-        "cache-control": "no-store"})
+    return download(body, f"survey-{form.survey.id}.csv", CSV_TYPE)
 
 
 # -- staff: building --------------------------------------------------------------------
