@@ -21,6 +21,9 @@ _SQLITE_PRAGMAS = (
 )
 
 
+_BEGIN = {mode: f"BEGIN {mode}" for mode in ("DEFERRED", "IMMEDIATE")}
+
+
 def _prepare_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection, _record):
@@ -33,8 +36,10 @@ def _prepare_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection):
+        # Straight on the driver's connection: every request begins a transaction, and
+        # SQLAlchemy's statement machinery would cost more than SQLite's BEGIN itself.
         mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
-        conn.exec_driver_sql(f"BEGIN {mode}")
+        conn.connection.dbapi_connection.execute(_BEGIN[mode])
 
 
 def make_engine(url: str, **kwargs) -> Engine:

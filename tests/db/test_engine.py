@@ -44,9 +44,9 @@ def test_read_sessions_use_deferred_transactions(tmp_path):
     seen = []
     from sqlalchemy import event
 
-    @event.listens_for(engine, "before_cursor_execute")
-    def spy(conn, cursor, statement, *args):
-        seen.append(statement)
+    @event.listens_for(engine, "connect")
+    def spy(dbapi_connection, _record):  # what SQLite itself is asked to run
+        dbapi_connection.set_trace_callback(seen.append)
 
     with database.session() as db:
         db.execute(text("SELECT 1"))
