@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, literal, union_all
+from sqlalchemy import bindparam, func, literal, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlmodel import select
@@ -15,6 +15,7 @@ from consult.accounts.models import User
 from consult.audit import services as audit
 from consult.communities import rules
 from consult.communities.models import Home, HomeOwner, Place, RoleAssignment, VerificationRequest
+from consult.db import core
 from consult.db.ids import parse_id
 from consult.errors import Conflict, FieldErrors, Forbidden, NotFound, UserError
 from consult.i18n import N_, Msg
@@ -153,10 +154,13 @@ def add_home(db: Session, *, estate: Place, building_group: Place | None, code: 
 def actor_for(db: Session, user: User | None) -> Actor:
     if user is None:
         return permissions.ANONYMOUS
-    rows = db.exec(
-        select(RoleAssignment.role, RoleAssignment.place_id).where(RoleAssignment.user_id == user.id)
-    ).all()
+    rows = core.execute(db, _ROLES_OF_USER, {"uid": user.id}).all()
     return Actor(user_id=user.id, roles=frozenset((role, place) for role, place in rows))
+
+
+# Read on every signed-in request (``actor_for``): built once, run as a Core statement.
+_ROLES_OF_USER = select(RoleAssignment.role, RoleAssignment.place_id).where(
+    RoleAssignment.user_id == bindparam("uid"))
 
 
 def roles_of(db: Session, user: User) -> list[tuple[RoleAssignment, Place]]:

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, update
+from sqlalchemy import bindparam, func, update
 from sqlalchemy.orm import Session
 from sqlmodel import select
 
+from consult.db import core
 from consult.i18n import N_, Msg
 from consult.notifications.models import Notification
 
@@ -34,8 +35,12 @@ def message(note: Notification) -> Msg:
 
 
 def unread_count(db: Session, user_id: int) -> int:
-    return db.exec(select(func.count()).select_from(Notification).where(
-        Notification.user_id == user_id, Notification.read_at.is_(None))).one()
+    """The badge on every signed-in page: a statement built once, run as Core."""
+    return core.execute(db, _UNREAD, {"uid": user_id}).scalar_one()
+
+
+_UNREAD = select(func.count()).select_from(Notification).where(
+    Notification.user_id == bindparam("uid"), Notification.read_at.is_(None))
 
 
 def recent(db: Session, user_id: int, limit: int = 50) -> list[Notification]:
