@@ -30,7 +30,8 @@ from datetime import datetime, timedelta
 from functools import cached_property
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, delete, func, insert
+from sqlalchemy import String, bindparam, delete, func, insert
+from sqlalchemy import cast as sa_cast
 from sqlalchemy import select as core_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
@@ -82,6 +83,8 @@ class VoteRound:
     scope: Place
     settings: VoteSettings
     state: str  # upcoming | open | closed
+    #: the ideas as the tally sees them, when read along with the round (``load_ballot_round``)
+    projects: list[Project] | None = field(default=None, repr=False)
 
     @property
     def id(self) -> int:
@@ -114,9 +117,17 @@ def load_round(db: Session, round_id: int, now: datetime) -> VoteRound:
 # entities costs more than the rest of a ballot. Every ballot still reads the round's times.
 _ROUND, _CONSULTATION, _PLACE, _SETTINGS = (Round.__table__, Consultation.__table__, Place.__table__,
                                             VoteSettings.__table__)
+_IDEA, _IDEA_ROUND = Idea.__table__, IdeaRound.__table__
+# The round's ideas as "id:cost,id:cost,…" (cost empty when unknown): all that checking a
+# ballot needs of them, in the same row (their titles are read only to explain a refusal).
+_IDEA_COSTS = (core_select(func.aggregate_strings(
+    sa_cast(_IDEA.c.id, String) + ":" + func.coalesce(sa_cast(_IDEA.c.estimated_cost_fen, String), ""), ","))
+    .select_from(_IDEA_ROUND.join(_IDEA, _IDEA.c.id == _IDEA_ROUND.c.idea_id))
+    .where(_IDEA_ROUND.c.round_id == _ROUND.c.id).scalar_subquery())
 _ROUND_COLUMNS = (_ROUND.c.id, _ROUND.c.kind, _ROUND.c.title, _ROUND.c.opens_at, _ROUND.c.closes_at,
                   _CONSULTATION.c.title, _CONSULTATION.c.budget_fen,
-                  _PLACE.c.id, _PLACE.c.kind, _PLACE.c.name, _PLACE.c.path, _SETTINGS.c.round_id)
+                  _PLACE.c.id, _PLACE.c.kind, _PLACE.c.name, _PLACE.c.path, _IDEA_COSTS,
+                  _SETTINGS.c.round_id)
 _BALLOT_ROUND = (
     core_select(*_ROUND_COLUMNS, *(_SETTINGS.c[name] for name in rules.SETTINGS_FIELDS))
     .select_from(_ROUND.join(_CONSULTATION, _CONSULTATION.c.id == _ROUND.c.consultation_id)
@@ -155,14 +166,22 @@ def load_ballot_round(db: Session, round_id: int, now: datetime) -> VoteRound:
     row = _execute(db, _BALLOT_ROUND, {"round_id": round_id}).first()
     if row is None or row[1] != "vote":
         raise NotFound()
-    rid, _, title, opens_at, closes_at, c_title, c_budget, p_id, p_kind, p_name, p_path, saved = row[:_SETTINGS_AT]
+    (rid, _, title, opens_at, closes_at, c_title, c_budget, p_id, p_kind, p_name, p_path, costs,
+     saved) = row[:_SETTINGS_AT]
     settings = (rules.SettingsValues() if saved is None
                 else rules.SettingsValues(*row[_SETTINGS_AT:]))
     return VoteRound(RoundTimes(rid, title, opens_at, closes_at),  # type: ignore[arg-type]
                      ConsultationRef(c_title, c_budget),  # type: ignore[arg-type]
                      ScopeRef(p_id, p_kind, p_name, p_path),  # type: ignore[arg-type]
                      settings,  # type: ignore[arg-type]
-                     round_state(opens_at, closes_at, now))
+                     round_state(opens_at, closes_at, now), _projects(costs))
+
+
+def _projects(costs: str | None) -> list[Project]:
+    """``_IDEA_COSTS`` → the tally's projects, by idea id (as ``projects_of(ballot_ideas())``)."""
+    pairs = sorted((int(idea_id), cost) for idea_id, _, cost in
+                   (item.partition(":") for item in costs.split(","))) if costs else []
+    return [Project(str(idea_id), int(cost) if cost else 0) for idea_id, cost in pairs]
 
 
 def _execute(db: Session, statement, params):
@@ -210,7 +229,6 @@ def ideas_on_ballot(db: Session, vr: VoteRound) -> list[IdeaOnBallot]:
             for i in consultations.ideas_in_round(db, vr.round)]
 
 
-_IDEA, _IDEA_ROUND = Idea.__table__, IdeaRound.__table__
 _BALLOT_IDEAS = (core_select(_IDEA.c.id, _IDEA.c.title, _IDEA.c.estimated_cost_fen)
                  .select_from(_IDEA.join(_IDEA_ROUND, _IDEA_ROUND.c.idea_id == _IDEA.c.id))
                  .where(_IDEA_ROUND.c.round_id == bindparam("round_id")).order_by(_IDEA.c.id))
@@ -430,13 +448,15 @@ def check(db: Session, vr: VoteRound, raw: rules.RawBallot,
     ideas = ideas if ideas is not None else ballot_ideas(db, vr)
     costs = {str(i.id): i.cost_fen for i in ideas}
     running = rules.running_total(vr.settings.ballot_kind, raw, costs, vr.budget_fen)
-    return Checked(_valid_choices(vr, raw, ideas), running)
+    return Checked(_valid_choices(db, vr, raw, projects_of(ideas), ideas), running)
 
 
-def _valid_choices(vr: VoteRound, raw: rules.RawBallot, ideas: list[IdeaOnBallot]) -> list[rules.Choice]:
+def _valid_choices(db: Session, vr: VoteRound, raw: rules.RawBallot, projects: list[Project],
+                   ideas: list[IdeaOnBallot] | None = None) -> list[rules.Choice]:
     try:
-        return rules.check_ballot(vr.settings, projects_of(ideas), raw, vr.budget_fen)
+        return rules.check_ballot(vr.settings, projects, raw, vr.budget_fen)
     except BallotError as error:
+        ideas = ideas if ideas is not None else ballot_ideas(db, vr)
         titles = rules.titles_by_id((i.id, i.title) for i in ideas)
         raise BallotRefused(rules.ballot_message(error, titles)) from None
 
@@ -510,7 +530,11 @@ def cast(db: Session, actor: Actor, user: User | None, vr: VoteRound, raw: rules
     if problem := open_problem(vr):
         raise Conflict(problem, code="round_not_open")
     voter = voter_for(db, actor, user, vr, home_id)
-    choices = _valid_choices(vr, raw, ballot_ideas(db, vr))
+    if vr.projects is not None:
+        choices = _valid_choices(db, vr, raw, vr.projects)
+    else:
+        ideas = ballot_ideas(db, vr)
+        choices = _valid_choices(db, vr, raw, projects_of(ideas), ideas)
     code = _new_receipt()
     values = {"round_id": vr.id, "voter_key": voter.key, "channel": "web", "status": "counted",
               "user_id": user.id, "area_id": voter.area_id, "building_group_id": voter.building_group_id,

@@ -57,6 +57,28 @@ def test_the_state_follows_the_stored_times(db, world):
     assert caught.value.code == "round_not_open"
 
 
+def test_the_ideas_come_with_the_round(db, world):
+    world.ideas[2].estimated_cost_fen = None  # not costed yet: counts as 0, like the pages
+    db.add(world.ideas[2])
+    db.flush()
+    light = services.load_ballot_round(db, world.round.id, world.now)
+    full = world.load(now_=world.now)
+    assert light.projects == services.projects_of(services.ideas_on_ballot(db, full))
+    assert [p.cost for p in light.projects] == [400_000, 300_000, 0, 150_000]
+    empty = add_vote_round(db, scope=world.tree["area_a"], author=world.people["voter"], costs=(),
+                           titles=(), opens_at=world.now - DAY, closes_at=world.now + DAY)
+    assert services.load_ballot_round(db, empty.round.id, world.now).projects == []
+
+
+def test_a_refusal_names_the_ideas(db, world):
+    light = services.load_ballot_round(db, world.round.id, world.now)
+    with pytest.raises(services.BallotRefused) as caught:
+        services.cast(db, world.actor("voter"), world.people["voter"], light,
+                      RawBallot(choices=ids(world.ideas, 0, 0)), world.now)
+    assert "楼道灯更换" in str(caught.value.msg.params)
+    assert db.exec(select(Ballot)).first() is None
+
+
 def test_only_vote_rounds_are_found(db, world):
     collect = Round(consultation_id=world.vote.consultation.id, position=2, kind="collect",
                     opens_at=world.now - DAY, closes_at=world.now + DAY, settings={})
