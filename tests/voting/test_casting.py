@@ -129,3 +129,17 @@ def test_a_sub_district_round_reads_its_scope(db, world):
     done = services.cast(db, world.actor("outsider"), world.people["outsider"], light,
                          RawBallot(choices=[str(wide.ideas[0].id)]), world.now)
     assert done.ballot.area_id == world.tree["area_b"].id
+
+
+def test_a_round_id_no_database_holds_is_not_found(client, world):
+    from tests import factories
+    from tests.conftest import csrf_from
+
+    factories.sign_in(client, world.people["voter"].login)
+    token = csrf_from(client.get(f"/rounds/{world.round.id}/vote").text)
+    huge = 10**30
+    assert client.get(f"/rounds/{huge}/vote").status_code == 404
+    for path in (f"/rounds/{huge}/vote/confirm", f"/objections/{huge}/answer"):
+        response = client.post(path, data={"csrf_token": token, "idea": [world.ideas[0].id],
+                                           "answer": "x"}, follow_redirects=False)
+        assert response.status_code == 404, path
