@@ -13,8 +13,8 @@ for that transaction), and the request locks that row (``SELECT … FOR UPDATE``
 changes it. On SQLite write transactions are serialised anyway (``BEGIN IMMEDIATE``).
 
 Casting a ballot is the hot path: it runs Core statements built once at import
-(``load_ballot_round``, ``ballot_ideas``, ``_building_group``, the inserts) instead of
-building ORM queries and loading entities for every ballot.
+(``load_ballot_round`` with the ideas' costs, ``_building_group``, the inserts) instead
+of building ORM queries and loading entities for every ballot.
 """
 
 from __future__ import annotations
@@ -77,12 +77,13 @@ class BallotRefused(UserError):
 
 @dataclass
 class VoteRound:
-    """A vote round with what every voting page needs of it (one query, see ``load_round``)."""
+    """A vote round with what every voting page needs of it (one query, see ``load_round``;
+    ``load_ballot_round`` gives the same parts as plain values, for casting)."""
 
-    round: Round
-    consultation: Consultation
-    scope: Place
-    settings: VoteSettings
+    round: Round | RoundTimes
+    consultation: Consultation | ConsultationRef
+    scope: Place | ScopeRef
+    settings: VoteSettings | rules.SettingsValues
     state: str  # upcoming | open | closed
     #: the ideas as the tally sees them, when read along with the round (``load_ballot_round``)
     projects: list[Project] | None = field(default=None, repr=False)
@@ -175,10 +176,8 @@ def load_ballot_round(db: Session, round_id: int, now: datetime) -> VoteRound:
      saved) = row[:_SETTINGS_AT]
     settings = (rules.SettingsValues() if saved is None
                 else rules.SettingsValues(*row[_SETTINGS_AT:]))
-    return VoteRound(RoundTimes(rid, title, opens_at, closes_at),  # type: ignore[arg-type]
-                     ConsultationRef(c_title, c_budget),  # type: ignore[arg-type]
-                     ScopeRef(p_id, p_kind, p_name, p_path),  # type: ignore[arg-type]
-                     settings,  # type: ignore[arg-type]
+    return VoteRound(RoundTimes(rid, title, opens_at, closes_at), ConsultationRef(c_title, c_budget),
+                     ScopeRef(p_id, p_kind, p_name, p_path), settings,
                      round_state(opens_at, closes_at, now), _projects(costs))
 
 
@@ -240,7 +239,7 @@ _BALLOT_IDEAS = (core_select(_IDEA.c.id, _IDEA.c.title, _IDEA.c.estimated_cost_f
 
 
 def ballot_ideas(db: Session, vr: VoteRound) -> list[IdeaOnBallot]:
-    """The round's ideas with only what checking a ballot needs (one query): casting is hot."""
+    """The round's ideas with only what checking a ballot and explaining a refusal need (one query)."""
     rows = _execute(db, _BALLOT_IDEAS, {"round_id": vr.id}).all()
     return [IdeaOnBallot(i, title, cost, None, "", "") for i, title, cost in rows]
 
@@ -545,13 +544,12 @@ def cast(db: Session, actor: Actor, user: User | None, vr: VoteRound, raw: rules
               "user_id": user.id, "area_id": voter.area_id, "building_group_id": voter.building_group_id,
               "receipt_prefix": code[:rules.RECEIPT_PREFIX], "receipt_hash": rules.receipt_hash(code),
               "created_at": now, "updated_at": now}
-    connection = db.connection()
-    ballot_id = connection.execute(_NEW_BALLOT[connection.dialect.name], values).scalar()
+    ballot_id = _execute(db, _NEW_BALLOT[db.connection().dialect.name], values).scalar()
     if ballot_id is None:
         return _change(db, user.id, vr.id, voter.key, choices, now)
     if choices:
-        connection.execute(_NEW_CHOICES, [{"ballot_id": ballot_id, "idea_id": c.idea_id,
-                                           "points": c.points, "rank": c.rank} for c in choices])
+        _execute(db, _NEW_CHOICES, [{"ballot_id": ballot_id, "idea_id": c.idea_id,
+                                     "points": c.points, "rank": c.rank} for c in choices])
     return Cast(code, False, {**values, "id": ballot_id})
 
 
