@@ -177,19 +177,24 @@ async def ballot_review(request: Request):
 
 
 async def ballot_cast(request: Request):
+    """The confirmed ballot. Hot: the round is loaded as plain values (``load_ballot_round``);
+    a refusal reloads it in full to show the ballot page again."""
     form = await read_form(request)
-    vr = _round(request)
+    now = clock.utcnow()
+    vr = services.load_ballot_round(get_db(request), request.path_params["rid"], now)
     home_id = form.get("home")
     try:
         raw = _read_ballot(vr, form)
         done = services.cast(get_db(request), current_actor(request), require_user(request), vr,
-                             raw, clock.utcnow(), home_id)
+                             raw, now, home_id)
     except rules.BallotFormError as exc:
+        vr = _round(request)
         return render(request, "voting/ballot.html",
                       _ballot_context(request, vr, error=exc.msg, home_id=home_id), status=422)
     except NotSignedIn:
         raise
     except UserError as exc:
+        vr = _round(request)
         raw = _read_ballot(vr, form)
         return render(request, "voting/ballot.html",
                       _ballot_context(request, vr, raw=raw, error=exc.msg, home_id=home_id),

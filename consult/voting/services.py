@@ -6,14 +6,20 @@ this module except to the voter (their own ballot): turnout is counted by area
 and building group, exports are anonymous and shuffled.
 
 Integrity: one ballot per voter per round is ``UNIQUE(round_id, voter_key)``. A web
-ballot is written as "select the voter's row for update; update it, or insert it
-inside a savepoint"; when a concurrent request of the same voter inserted first,
-the insert fails on the constraint and the request updates that row instead. On
-SQLite write transactions are serialised anyway (``BEGIN IMMEDIATE``).
+ballot is written as ``INSERT … ON CONFLICT (round_id, voter_key) DO NOTHING RETURNING
+id`` (SQLite and PostgreSQL); when nothing comes back the voter already has a ballot,
+perhaps inserted a moment ago by their other request (PostgreSQL makes the insert wait
+for that transaction), and the request locks that row (``SELECT … FOR UPDATE``) and
+changes it. On SQLite write transactions are serialised anyway (``BEGIN IMMEDIATE``).
+
+Casting a ballot is the hot path: it runs Core statements built once at import
+(``load_ballot_round`` with the ideas' costs, ``_building_group``, the inserts) instead
+of building ORM queries and loading entities for every ballot.
 """
 
 from __future__ import annotations
 
+import base64
 import csv
 import io
 import random
@@ -21,8 +27,13 @@ import secrets
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import cached_property
+from typing import NamedTuple
 
-from sqlalchemy import delete, func, insert
+from sqlalchemy import String, bindparam, delete, func, insert
+from sqlalchemy import cast as sa_cast
+from sqlalchemy import select as core_select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlmodel import select
@@ -36,6 +47,7 @@ from consult.communities.models import Home, HomeOwner, Place, RoleAssignment, V
 from consult.consultations import services as consultations
 from consult.consultations.models import Category, Consultation, Idea, IdeaRound, Round
 from consult.consultations.rules import clean_text, round_state
+from consult.db.ids import parse_id
 from consult.errors import Conflict, FieldErrors, Forbidden, NotFound, NotSignedIn, UserError
 from consult.i18n import N_, Msg
 from consult.notifications import services as notifications
@@ -65,13 +77,16 @@ class BallotRefused(UserError):
 
 @dataclass
 class VoteRound:
-    """A vote round with what every voting page needs of it (one query, see ``load_round``)."""
+    """A vote round with what every voting page needs of it (one query, see ``load_round``;
+    ``load_ballot_round`` gives the same parts as plain values, for casting)."""
 
-    round: Round
-    consultation: Consultation
-    scope: Place
-    settings: VoteSettings
+    round: Round | RoundTimes
+    consultation: Consultation | ConsultationRef
+    scope: Place | ScopeRef
+    settings: VoteSettings | rules.SettingsValues
     state: str  # upcoming | open | closed
+    #: the ideas as the tally sees them, when read along with the round (``load_ballot_round``)
+    projects: list[Project] | None = field(default=None, repr=False)
 
     @property
     def id(self) -> int:
@@ -87,6 +102,8 @@ class VoteRound:
 
 
 def load_round(db: Session, round_id: int, now: datetime) -> VoteRound:
+    if parse_id(round_id) is None:  # an id from the address that no database integer holds
+        raise NotFound()
     row = db.exec(select(Round, Consultation, Place, VoteSettings)
                   .join(Consultation, Consultation.id == Round.consultation_id)
                   .join(Place, Place.id == Consultation.scope_place_id)
@@ -98,6 +115,84 @@ def load_round(db: Session, round_id: int, now: datetime) -> VoteRound:
     if settings is None:  # defaults until a moderator saves settings
         settings = VoteSettings(round_id=item.id)
     return VoteRound(item, consultation, scope, settings, round_state(item.opens_at, item.closes_at, now))
+
+
+# What casting needs of a round, in one Core statement built once: the ORM's loading of four
+# entities costs more than the rest of a ballot. Every ballot still reads the round's times.
+_ROUND, _CONSULTATION, _PLACE, _SETTINGS = (Round.__table__, Consultation.__table__, Place.__table__,
+                                            VoteSettings.__table__)
+_IDEA, _IDEA_ROUND = Idea.__table__, IdeaRound.__table__
+# The round's ideas as "id:cost,id:cost,…" (cost empty when unknown): all that checking a
+# ballot needs of them, in the same row (their titles are read only to explain a refusal).
+_IDEA_COSTS = (core_select(func.aggregate_strings(
+    sa_cast(_IDEA.c.id, String) + ":" + func.coalesce(sa_cast(_IDEA.c.estimated_cost_fen, String), ""), ","))
+    .select_from(_IDEA_ROUND.join(_IDEA, _IDEA.c.id == _IDEA_ROUND.c.idea_id))
+    .where(_IDEA_ROUND.c.round_id == _ROUND.c.id).scalar_subquery())
+_ROUND_COLUMNS = (_ROUND.c.id, _ROUND.c.kind, _ROUND.c.title, _ROUND.c.opens_at, _ROUND.c.closes_at,
+                  _CONSULTATION.c.title, _CONSULTATION.c.budget_fen,
+                  _PLACE.c.id, _PLACE.c.kind, _PLACE.c.name, _PLACE.c.path, _IDEA_COSTS,
+                  _SETTINGS.c.round_id)
+_BALLOT_ROUND = (
+    core_select(*_ROUND_COLUMNS, *(_SETTINGS.c[name] for name in rules.SETTINGS_FIELDS))
+    .select_from(_ROUND.join(_CONSULTATION, _CONSULTATION.c.id == _ROUND.c.consultation_id)
+                 .join(_PLACE, _PLACE.c.id == _CONSULTATION.c.scope_place_id)
+                 .outerjoin(_SETTINGS, _SETTINGS.c.round_id == _ROUND.c.id))
+    .where(_ROUND.c.id == bindparam("round_id"))
+)
+_SETTINGS_AT = len(_ROUND_COLUMNS)
+
+
+class RoundTimes(NamedTuple):
+    id: int
+    title: str
+    opens_at: datetime
+    closes_at: datetime
+
+
+class ConsultationRef(NamedTuple):
+    title: str
+    budget_fen: int | None
+
+
+class ScopeRef(NamedTuple):
+    id: int
+    kind: str
+    name: str
+    path: str
+
+    ids_from_root = Place.ids_from_root
+
+
+def load_ballot_round(db: Session, round_id: int, now: datetime) -> VoteRound:
+    """``load_round`` for casting a ballot: the same ``VoteRound`` (state from the stored
+    times, settings, scope), its parts plain values instead of ORM rows. Pages that
+    render the round use ``load_round``."""
+    if parse_id(round_id) is None:
+        raise NotFound()
+    row = _execute(db, _BALLOT_ROUND, {"round_id": round_id}).first()
+    if row is None or row[1] != "vote":
+        raise NotFound()
+    (rid, _, title, opens_at, closes_at, c_title, c_budget, p_id, p_kind, p_name, p_path, costs,
+     saved) = row[:_SETTINGS_AT]
+    settings = (rules.SettingsValues() if saved is None
+                else rules.SettingsValues(*row[_SETTINGS_AT:]))
+    return VoteRound(RoundTimes(rid, title, opens_at, closes_at), ConsultationRef(c_title, c_budget),
+                     ScopeRef(p_id, p_kind, p_name, p_path), settings,
+                     round_state(opens_at, closes_at, now), _projects(costs))
+
+
+def _projects(costs: str | None) -> list[Project]:
+    """``_IDEA_COSTS`` → the tally's projects, by idea id (as ``projects_of(ballot_ideas())``)."""
+    pairs = sorted((int(idea_id), cost) for idea_id, _, cost in
+                   (item.partition(":") for item in costs.split(","))) if costs else []
+    return [Project(str(idea_id), int(cost) if cost else 0) for idea_id, cost in pairs]
+
+
+def _execute(db: Session, statement, params):
+    """Run a Core statement on the session's transaction, without the ORM's execution path."""
+    if db.autoflush:
+        db.flush()
+    return db.connection().execute(statement, params)
 
 
 @dataclass(frozen=True)
@@ -138,11 +233,14 @@ def ideas_on_ballot(db: Session, vr: VoteRound) -> list[IdeaOnBallot]:
             for i in consultations.ideas_in_round(db, vr.round)]
 
 
+_BALLOT_IDEAS = (core_select(_IDEA.c.id, _IDEA.c.title, _IDEA.c.estimated_cost_fen)
+                 .select_from(_IDEA.join(_IDEA_ROUND, _IDEA_ROUND.c.idea_id == _IDEA.c.id))
+                 .where(_IDEA_ROUND.c.round_id == bindparam("round_id")).order_by(_IDEA.c.id))
+
+
 def ballot_ideas(db: Session, vr: VoteRound) -> list[IdeaOnBallot]:
-    """The round's ideas with only what checking a ballot needs (one query): casting is hot."""
-    rows = db.exec(select(Idea.id, Idea.title, Idea.estimated_cost_fen)
-                   .join(IdeaRound, IdeaRound.idea_id == Idea.id)
-                   .where(IdeaRound.round_id == vr.id).order_by(Idea.id)).all()
+    """The round's ideas with only what checking a ballot and explaining a refusal need (one query)."""
+    rows = _execute(db, _BALLOT_IDEAS, {"round_id": vr.id}).all()
     return [IdeaOnBallot(i, title, cost, None, "", "") for i, title, cost in rows]
 
 
@@ -229,14 +327,20 @@ def resident_place(db: Session, actor: Actor, scope: Place, action: str) -> Plac
     return None
 
 
+_VERIFICATION = VerificationRequest.__table__
+_APPROVED_GROUP = (core_select(_VERIFICATION.c.building_group_id)
+                   .where(_VERIFICATION.c.user_id == bindparam("user_id"),
+                          _VERIFICATION.c.status == "approved",
+                          _VERIFICATION.c.building_group_id.is_not(None))
+                   .order_by(_VERIFICATION.c.id.desc()).limit(1))
+_APPROVED_GROUP_IN_AREA = _APPROVED_GROUP.where(_VERIFICATION.c.area_id == bindparam("area_id"))
+
+
 def _building_group(db: Session, user_id: int, area_id: int | None) -> int | None:
     """The building group a resident gave when verified (the latest approved request)."""
-    query = select(VerificationRequest.building_group_id).where(
-        VerificationRequest.user_id == user_id, VerificationRequest.status == "approved",
-        VerificationRequest.building_group_id.is_not(None))
-    if area_id is not None:
-        query = query.where(VerificationRequest.area_id == area_id)
-    return db.exec(query.order_by(VerificationRequest.id.desc())).first()
+    if area_id is None:
+        return _execute(db, _APPROVED_GROUP, {"user_id": user_id}).scalar()
+    return _execute(db, _APPROVED_GROUP_IN_AREA, {"user_id": user_id, "area_id": area_id}).scalar()
 
 
 def voter_homes(db: Session, actor: Actor, user_id: int, scope: Place) -> list[tuple[Home, Place]]:
@@ -348,16 +452,28 @@ def check(db: Session, vr: VoteRound, raw: rules.RawBallot,
     ideas = ideas if ideas is not None else ballot_ideas(db, vr)
     costs = {str(i.id): i.cost_fen for i in ideas}
     running = rules.running_total(vr.settings.ballot_kind, raw, costs, vr.budget_fen)
+    return Checked(_valid_choices(db, vr, raw, projects_of(ideas), ideas), running)
+
+
+def _valid_choices(db: Session, vr: VoteRound, raw: rules.RawBallot, projects: list[Project],
+                   ideas: list[IdeaOnBallot] | None = None) -> list[rules.Choice]:
     try:
-        choices = rules.check_ballot(vr.settings, projects_of(ideas), raw, vr.budget_fen)
+        return rules.check_ballot(vr.settings, projects, raw, vr.budget_fen)
     except BallotError as error:
+        ideas = ideas if ideas is not None else ballot_ideas(db, vr)
         titles = rules.titles_by_id((i.id, i.title) for i in ideas)
         raise BallotRefused(rules.ballot_message(error, titles)) from None
-    return Checked(choices, running)
+
+
+# A receipt is RECEIPT_LENGTH letters of a 32-letter alphabet: 5 random bits each, which is
+# exactly the base32 encoding of RECEIPT_LENGTH * 5 random bits, its letters renamed.
+_RECEIPT_BYTES = rules.RECEIPT_LENGTH * 5 // 8
+_BASE32_TO_RECEIPT = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", rules.RECEIPT_ALPHABET.encode())
+assert len(rules.RECEIPT_ALPHABET) == 32 and _RECEIPT_BYTES * 8 == rules.RECEIPT_LENGTH * 5
 
 
 def _new_receipt() -> str:
-    return "".join(secrets.choice(rules.RECEIPT_ALPHABET) for _ in range(rules.RECEIPT_LENGTH))
+    return base64.b32encode(secrets.token_bytes(_RECEIPT_BYTES)).translate(_BASE32_TO_RECEIPT).decode()
 
 
 def _set_receipt(ballot: Ballot) -> str:
@@ -387,43 +503,70 @@ def other_channel_message(existing: Ballot, user_id: int | None) -> Msg:
 
 @dataclass
 class Cast:
-    ballot: Ballot
+    """A web ballot cast. ``receipt`` is shown to the voter once; ``ballot`` is the stored row
+    (a new one is inserted without the ORM, so it is built only when asked for)."""
+
     receipt: str
     changed: bool
+    stored: Ballot | dict = field(repr=False)
+
+    @cached_property
+    def ballot(self) -> Ballot:
+        return self.stored if isinstance(self.stored, Ballot) else Ballot(**self.stored)
+
+
+_BALLOT, _CHOICE = Ballot.__table__, BallotChoice.__table__
+# INSERT … ON CONFLICT (round_id, voter_key) DO NOTHING RETURNING id: no row back means the
+# voter already has a ballot (perhaps inserted a moment ago by their other request).
+_NEW_BALLOT = {dialect.dialect.name: dialect.insert(_BALLOT)
+               .on_conflict_do_nothing(index_elements=[_BALLOT.c.round_id, _BALLOT.c.voter_key])
+               .returning(_BALLOT.c.id) for dialect in (sqlite, postgresql)}
+_NEW_CHOICES = _CHOICE.insert()
 
 
 def cast(db: Session, actor: Actor, user: User | None, vr: VoteRound, raw: rules.RawBallot,
          now: datetime, home_id: object = None) -> Cast:
-    """Cast or change the voter's web ballot: one row per voter, choices replaced in place."""
+    """Cast or change the voter's web ballot: one row per voter, choices replaced in place.
+
+    The ballot is inserted first; when ``UNIQUE(round_id, voter_key)`` says the voter has
+    one already, nothing is inserted and that row is locked and changed instead (or
+    refused: a paper ballot, another owner's ballot for the home)."""
     if problem := open_problem(vr):
         raise Conflict(problem, code="round_not_open")
     voter = voter_for(db, actor, user, vr, home_id)
-    checked = check(db, vr, raw)
-    existing = _locked_ballot(db, vr.id, voter.key)
+    if vr.projects is not None:
+        choices = _valid_choices(db, vr, raw, vr.projects)
+    else:
+        ideas = ballot_ideas(db, vr)
+        choices = _valid_choices(db, vr, raw, projects_of(ideas), ideas)
+    code = _new_receipt()
+    values = {"round_id": vr.id, "voter_key": voter.key, "channel": "web", "status": "counted",
+              "user_id": user.id, "area_id": voter.area_id, "building_group_id": voter.building_group_id,
+              "receipt_prefix": code[:rules.RECEIPT_PREFIX], "receipt_hash": rules.receipt_hash(code),
+              "created_at": now, "updated_at": now}
+    ballot_id = _execute(db, _NEW_BALLOT[db.connection().dialect.name], values).scalar()
+    if ballot_id is None:
+        return _change(db, user.id, vr.id, voter.key, choices, now)
+    if choices:
+        _execute(db, _NEW_CHOICES, [{"ballot_id": ballot_id, "idea_id": c.idea_id,
+                                     "points": c.points, "rank": c.rank} for c in choices])
+    return Cast(code, False, {**values, "id": ballot_id})
+
+
+def _change(db: Session, user_id: int, round_id: int, voter_key: str,
+            choices: list[rules.Choice], now: datetime) -> Cast:
+    """Change the voter's existing web ballot: new receipt, choices replaced, same row."""
+    existing = _locked_ballot(db, round_id, voter_key)
     if existing is None:
-        ballot = Ballot(round_id=vr.id, voter_key=voter.key, channel="web", status="counted",
-                        user_id=user.id, area_id=voter.area_id,
-                        building_group_id=voter.building_group_id, created_at=now, updated_at=now)
-        code = _set_receipt(ballot)
-        try:
-            with db.begin_nested():
-                db.add(ballot)
-                db.flush()
-        except IntegrityError:  # the same voter's other request inserted first: change that one
-            existing = _locked_ballot(db, vr.id, voter.key)
-            if existing is None:
-                raise Conflict() from None
-        else:
-            _replace_choices(db, ballot.id, checked.choices, new=True)
-            return Cast(ballot, code, changed=False)
-    if existing.channel != "web" or existing.user_id != user.id:
-        raise Conflict(other_channel_message(existing, user.id), code="already_voted")
+        raise Conflict()
+    if existing.channel != "web" or existing.user_id != user_id:
+        raise Conflict(other_channel_message(existing, user_id), code="already_voted")
     code = _set_receipt(existing)
     existing.updated_at = now
     db.add(existing)
     db.flush()
-    _replace_choices(db, existing.id, checked.choices)
-    return Cast(existing, code, changed=True)
+    _replace_choices(db, existing.id, choices)
+    return Cast(code, True, existing)
 
 
 def _locked_ballot(db: Session, round_id: int, voter_key: str) -> Ballot | None:
@@ -1030,7 +1173,7 @@ def file_objection(db: Session, actor: Actor, user: User | None, vr: VoteRound, 
 
 def answer_objection(db: Session, actor: Actor, objection_id: int, answer: str,
                      now: datetime) -> tuple[Objection, VoteRound]:
-    objection = db.get(Objection, objection_id)
+    objection = db.get(Objection, objection_id) if parse_id(objection_id) is not None else None
     if objection is None:
         raise NotFound()
     vr = load_round(db, objection.round_id, now)
