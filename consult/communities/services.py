@@ -7,7 +7,8 @@ from datetime import datetime
 
 from sqlalchemy import bindparam, func, literal, union_all
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.util import identity_key
 from sqlmodel import select
 
 from consult import permissions
@@ -161,6 +162,32 @@ def actor_for(db: Session, user: User | None) -> Actor:
 # Read on every signed-in request (``actor_for``): built once, run as a Core statement.
 _ROLES_OF_USER = select(RoleAssignment.role, RoleAssignment.place_id).where(
     RoleAssignment.user_id == bindparam("uid"))
+
+_USER_COLUMNS = tuple(User.__table__.columns.keys())
+_USER_WITH_ROLES = (
+    select(*User.__table__.columns, RoleAssignment.role, RoleAssignment.place_id)
+    .outerjoin(RoleAssignment, RoleAssignment.user_id == User.id)
+    .where(User.id == bindparam("uid"))
+)
+
+
+def signed_in(db: Session, user_id: int, session_version: int) -> tuple[User, Actor] | None:
+    """The account a session cookie names, with its roles, in one statement; None when
+    the account is gone or the session was revoked (``session_version`` moved on).
+
+    Every signed-in page asks this first, so it is one Core statement instead of an ORM
+    load and a second query; the ``User`` is then attached to the session as if loaded.
+    """
+    rows = core.execute(db, _USER_WITH_ROLES, {"uid": user_id}).all()
+    if not rows or rows[0].session_version != session_version:
+        return None
+    known = db.identity_map.get(identity_key(User, user_id))
+    if known is None:
+        known = User(**{name: getattr(rows[0], name) for name in _USER_COLUMNS})
+        make_transient_to_detached(known)
+        db.add(known)
+    roles = frozenset((row.role, row.place_id) for row in rows if row.role is not None)
+    return known, Actor(user_id=user_id, roles=roles)
 
 
 def roles_of(db: Session, user: User) -> list[tuple[RoleAssignment, Place]]:

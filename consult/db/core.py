@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
 
 
-def execute(db: Session, statement: Executable, params: dict | None = None) -> Result:
+def execute(db: Session, statement: Executable, params: dict | list[dict] | None = None) -> Result:
+    """Run ``statement`` in the session's transaction (a list of dicts: executemany)."""
     if db.autoflush:
         db.flush()
-    return db.connection().execute(statement, params or {})
+    return db.connection().execute(statement, params if params is not None else {})

@@ -47,6 +47,7 @@ from consult.communities.models import Home, HomeOwner, Place, RoleAssignment, V
 from consult.consultations import services as consultations
 from consult.consultations.models import Category, Consultation, Idea, IdeaRound, Round
 from consult.consultations.rules import clean_text, round_state
+from consult.db import core
 from consult.db.ids import parse_id
 from consult.errors import Conflict, FieldErrors, Forbidden, NotFound, NotSignedIn, UserError
 from consult.i18n import N_, Msg
@@ -169,7 +170,7 @@ def load_ballot_round(db: Session, round_id: int, now: datetime) -> VoteRound:
     render the round use ``load_round``."""
     if parse_id(round_id) is None:
         raise NotFound()
-    row = _execute(db, _BALLOT_ROUND, {"round_id": round_id}).first()
+    row = core.execute(db, _BALLOT_ROUND, {"round_id": round_id}).first()
     if row is None or row[1] != "vote":
         raise NotFound()
     (rid, _, title, opens_at, closes_at, c_title, c_budget, p_id, p_kind, p_name, p_path, costs,
@@ -186,13 +187,6 @@ def _projects(costs: str | None) -> list[Project]:
     pairs = sorted((int(idea_id), cost) for idea_id, _, cost in
                    (item.partition(":") for item in costs.split(","))) if costs else []
     return [Project(str(idea_id), int(cost) if cost else 0) for idea_id, cost in pairs]
-
-
-def _execute(db: Session, statement, params):
-    """Run a Core statement on the session's transaction, without the ORM's execution path."""
-    if db.autoflush:
-        db.flush()
-    return db.connection().execute(statement, params)
 
 
 @dataclass(frozen=True)
@@ -240,7 +234,7 @@ _BALLOT_IDEAS = (core_select(_IDEA.c.id, _IDEA.c.title, _IDEA.c.estimated_cost_f
 
 def ballot_ideas(db: Session, vr: VoteRound) -> list[IdeaOnBallot]:
     """The round's ideas with only what checking a ballot and explaining a refusal need (one query)."""
-    rows = _execute(db, _BALLOT_IDEAS, {"round_id": vr.id}).all()
+    rows = core.execute(db, _BALLOT_IDEAS, {"round_id": vr.id}).all()
     return [IdeaOnBallot(i, title, cost, None, "", "") for i, title, cost in rows]
 
 
@@ -339,8 +333,8 @@ _APPROVED_GROUP_IN_AREA = _APPROVED_GROUP.where(_VERIFICATION.c.area_id == bindp
 def _building_group(db: Session, user_id: int, area_id: int | None) -> int | None:
     """The building group a resident gave when verified (the latest approved request)."""
     if area_id is None:
-        return _execute(db, _APPROVED_GROUP, {"user_id": user_id}).scalar()
-    return _execute(db, _APPROVED_GROUP_IN_AREA, {"user_id": user_id, "area_id": area_id}).scalar()
+        return core.execute(db, _APPROVED_GROUP, {"user_id": user_id}).scalar()
+    return core.execute(db, _APPROVED_GROUP_IN_AREA, {"user_id": user_id, "area_id": area_id}).scalar()
 
 
 def voter_homes(db: Session, actor: Actor, user_id: int, scope: Place) -> list[tuple[Home, Place]]:
@@ -544,11 +538,11 @@ def cast(db: Session, actor: Actor, user: User | None, vr: VoteRound, raw: rules
               "user_id": user.id, "area_id": voter.area_id, "building_group_id": voter.building_group_id,
               "receipt_prefix": code[:rules.RECEIPT_PREFIX], "receipt_hash": rules.receipt_hash(code),
               "created_at": now, "updated_at": now}
-    ballot_id = _execute(db, _NEW_BALLOT[db.connection().dialect.name], values).scalar()
+    ballot_id = core.execute(db, _NEW_BALLOT[db.connection().dialect.name], values).scalar()
     if ballot_id is None:
         return _change(db, user.id, vr.id, voter.key, choices, now)
     if choices:
-        _execute(db, _NEW_CHOICES, [{"ballot_id": ballot_id, "idea_id": c.idea_id,
+        core.execute(db, _NEW_CHOICES, [{"ballot_id": ballot_id, "idea_id": c.idea_id,
                                      "points": c.points, "rank": c.rank} for c in choices])
     return Cast(code, False, {**values, "id": ballot_id})
 

@@ -16,6 +16,7 @@ from consult import permissions
 from consult.accounts import services as accounts
 from consult.accounts.models import User
 from consult.communities import services as communities
+from consult.db.ids import parse_id
 from consult.errors import Forbidden, NotSignedIn
 from consult.permissions import Actor
 from consult.web.db import get_db
@@ -39,9 +40,9 @@ def current_user(request: Request) -> User | None:
     session = request.session
     uid, version = session.get("uid"), session.get("sv")
     if isinstance(uid, int) and isinstance(version, int):
-        candidate = get_db(request).get(User, uid)
-        if candidate is not None and candidate.session_version == version:
-            user = candidate
+        found = communities.signed_in(get_db(request), uid, version) if parse_id(uid) else None
+        if found is not None:
+            user, request.state.actor = found
         else:
             session.pop("uid", None)
             session.pop("sv", None)
