@@ -229,14 +229,27 @@ def count_statements(engine) -> Iterator[list[str]]:
     """Collect the SQL statements executed on ``engine`` inside the block."""
     from sqlalchemy import event
 
+    from consult.db.engine import Database
+
     statements: list[str] = []
 
     def before(conn, cursor, statement, parameters, context, executemany):
         if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "PRAGMA")):
             statements.append(statement)
 
+    # ``Database.quick_row`` runs its one statement on the driver's connection, past
+    # SQLAlchemy's events: count those calls too.
+    quick_row = Database.quick_row
+
+    def counted_quick_row(self, statement, params):
+        if self.engine is engine:
+            statements.append(str(statement))
+        return quick_row(self, statement, params)
+
     event.listen(engine, "before_cursor_execute", before)
+    Database.quick_row = counted_quick_row
     try:
         yield statements
     finally:
+        Database.quick_row = quick_row
         event.remove(engine, "before_cursor_execute", before)

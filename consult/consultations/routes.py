@@ -27,6 +27,7 @@ from consult import clock, permissions
 from consult.consultations import charts, exports, rules, services
 from consult.consultations.models import Comment, Consultation, Idea
 from consult.consultations.pagecache import PageCache
+from consult.db.ids import parse_id
 from consult.errors import FieldErrors, Forbidden, NotFound, NotSignedIn, UserError
 from consult.i18n import N_, Msg
 from consult.web.auth import current_actor, current_user, require, require_user
@@ -57,7 +58,11 @@ def _settings(request: Request):
 
 
 def _path_param(request: Request, name: str) -> int:
-    return request.path_params[name]
+    """An id from the address; one no database integer can hold names nothing (404)."""
+    value = parse_id(request.path_params[name])
+    if value is None:
+        raise NotFound()
+    return value
 
 
 _LINKS: dict[tuple[int, str], tuple[str, str]] = {}
@@ -361,7 +366,7 @@ async def ideas_page(request: Request):
     rendered body, keyed by the consultation's ``ideas_version`` (raised by every service
     that changes what a list shows: see ``services.ideas_changed``), the filters, the page
     and the language; a repeat costs one small statement instead of five and a render."""
-    consultation = services.list_header(get_db(request), _path_param(request, "cid"))
+    consultation = services.list_header(request.app.state.database, _path_param(request, "cid"))
     q = request.query_params
     filters = {"category": q.get("category", ""), "state": q.get("state", ""),
                "place": q.get("place", ""), "sort": q.get("sort", "newest")}

@@ -38,6 +38,7 @@ from consult.consultations.models import (
     Support,
     TimelineEntry,
 )
+from consult.db.engine import Database
 from consult.db.ids import parse_id as _int
 from consult.errors import Conflict, FieldErrors, Forbidden, NotFound
 from consult.i18n import N_, Msg
@@ -71,14 +72,15 @@ def get_consultation(db: Session, consultation_id: int) -> Consultation:
     return consultation
 
 
-def list_header(db: Session, consultation_id: int):
+def list_header(database: Database, consultation_id: int):
     """What the idea list needs of its consultation, as a light row (id, title,
     scope_place_id, ideas_version): plain values that may outlive the request.
 
-    On the busiest page this is often the only statement, so it is built once and run
-    on the connection: the ORM's per-statement work would double its cost.
+    On the busiest page this is often the only statement (the list itself comes from
+    the page cache when ``ideas_version`` has not moved), so it is built once and run
+    by ``Database.quick_row``, without a session: that halves the cost of the page.
     """
-    row = db.connection().execute(_list_header_select(), {"cid": consultation_id}).first()
+    row = database.quick_row(_list_header_select(), {"cid": consultation_id})
     if row is None:
         raise NotFound()
     return row

@@ -9,7 +9,10 @@ front and others wait for it (``busy_timeout``) instead of failing half-way with
 
 from __future__ import annotations
 
-from sqlalchemy import event
+from collections import namedtuple
+from functools import lru_cache
+
+from sqlalchemy import Select, event
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlmodel import Session, create_engine
 
@@ -74,6 +77,26 @@ class Database:
     def session(self, write: bool = False) -> Session:
         return Session(self._write_engine if write else self.engine, expire_on_commit=False)
 
+    def quick_row(self, statement: Select, params: dict) -> tuple | None:
+        """The first row of a small read, on a pooled driver connection of its own.
+
+        For the one read a cached page still makes to check it is current (the idea
+        list's version): SQLAlchemy's session and statement machinery cost several times
+        what the database needs to answer it. The statement is compiled once per dialect;
+        use it only for plain column types (integers, text), which drivers return as is.
+        """
+        sql, order, fixed = _compiled(statement, self.engine.dialect)
+        values = {**fixed, **params}
+        connection = self.engine.raw_connection()
+        try:
+            cursor = connection.cursor()
+            cursor.execute(sql, tuple(values[name] for name in order) if order is not None else values)
+            row = cursor.fetchone()
+            cursor.close()
+        finally:
+            connection.close()
+        return None if row is None else _row_type(statement)(*row)
+
 
 class BoundDatabase(Database):
     """Sessions joined to one outer connection: used by tests to roll back each test."""
@@ -89,3 +112,21 @@ class BoundDatabase(Database):
             join_transaction_mode="create_savepoint",
             expire_on_commit=False,
         )
+
+    def quick_row(self, statement: Select, params: dict) -> tuple | None:
+        row = self.connection.execute(statement, params).first()
+        return None if row is None else _row_type(statement)(*row)
+
+
+@lru_cache(maxsize=64)
+def _compiled(statement: Select, dialect) -> tuple[str, tuple[str, ...] | None, dict]:
+    """The SQL text in the driver's parameter style, the parameter order if positional,
+    and the values the statement itself carries (its literals)."""
+    compiled = statement.compile(dialect=dialect)
+    order = tuple(compiled.positiontup) if dialect.positional else None
+    return compiled.string, order, dict(compiled.params)
+
+
+@lru_cache(maxsize=64)
+def _row_type(statement: Select) -> type:
+    return namedtuple("Row", [column.key for column in statement.selected_columns])

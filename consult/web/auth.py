@@ -53,9 +53,11 @@ def current_user(request: Request) -> User | None:
 def current_actor(request: Request) -> Actor:
     cached = getattr(request.state, "actor", None)
     if cached is None:
-        user = current_user(request)
-        cached = communities.actor_for(get_db(request), user) if user else permissions.ANONYMOUS
-        request.state.actor = cached
+        user = current_user(request)  # a signed-in user's roles come with the account
+        cached = getattr(request.state, "actor", None)
+        if cached is None:
+            cached = communities.actor_for(get_db(request), user) if user else permissions.ANONYMOUS
+            request.state.actor = cached
     return cached
 
 

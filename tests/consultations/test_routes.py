@@ -419,3 +419,8 @@ def test_every_page_has_no_inline_script_or_style(client, db, world):
         html = client.get(url).text
         assert " style=" not in html, url
         assert not re.search(r"<script(?![^>]*\bsrc=)", html), url
+
+
+def test_an_idea_list_address_with_a_number_too_large_for_the_database_is_not_found(client):
+    for path in ("/consultations/99999999999999999999999/ideas", "/consultations/0/ideas"):
+        assert client.get(path).status_code == 404
