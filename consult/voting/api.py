@@ -9,7 +9,6 @@ of an owner with several. Bad ballots answer 422 ``invalid_ballot`` and store no
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import Response
 
 from consult import clock
 from consult.errors import FieldErrors, Forbidden, NotSignedIn, UserError
@@ -18,6 +17,7 @@ from consult.voting import rules, services
 from consult.web.api import BOOLEAN, INTEGER, STRING, api_route, json_body, obj, ok
 from consult.web.auth import current_actor, require_user
 from consult.web.db import get_db
+from consult.web.downloads import CSV_TYPE, PB_TYPE, download, excel_csv
 
 NULLABLE_INT = {"type": ["integer", "null"]}
 IDEA = obj({"id": INTEGER, "title": STRING, "cost_fen": NULLABLE_INT,
@@ -158,14 +158,13 @@ async def results(request: Request):
 
 async def export_pb(request: Request):
     vr = _round(request)
-    return Response(services.export_pb(get_db(request), vr).encode(),
-                    media_type="text/plain; charset=utf-8")
+    return download(services.export_pb(get_db(request), vr), f"vote-round-{vr.id}.pb", PB_TYPE)
 
 
 async def export_csv(request: Request):
     vr = _round(request)
-    return Response(services.export_csv(get_db(request), vr).encode(),
-                    media_type="text/csv; charset=utf-8")
+    return download(excel_csv(services.export_csv(get_db(request), vr)),
+                    f"vote-round-{vr.id}-ballots.csv", CSV_TYPE)
 
 
 async def paper_enter(request: Request):

@@ -22,7 +22,6 @@ votes: ``rounds``; ballot: ``vr``, ``ideas``, ``kind``, ``chosen``, ``points``, 
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import Response
 from starlette.routing import Route
 
 from consult import clock, permissions
@@ -33,6 +32,7 @@ from consult.voting.chart import bar_chart
 from consult.web.auth import current_actor, current_user, require, require_user
 from consult.web.csrf import read_form
 from consult.web.db import get_db
+from consult.web.downloads import CSV_TYPE, PB_TYPE, download, excel_csv
 from consult.web.responses import flash, redirect_to
 from consult.web.templating import render as _render
 from consult.web.templating import translator_for
@@ -465,21 +465,15 @@ async def results_page(request: Request):
     return render(request, "voting/results.html", _results_context(request, vr))
 
 
-def _download(body: str, filename: str, media_type: str) -> Response:
-    return Response(body.encode("utf-8"), media_type=media_type, headers={
-        "content-disposition": f'attachment; filename="{filename}"', "cache-control": "no-store"})
-
-
 async def export_pb(request: Request):
     vr = _round(request)
-    return _download(services.export_pb(get_db(request), vr), f"vote-round-{vr.id}.pb",
-                     "text/plain; charset=utf-8")
+    return download(services.export_pb(get_db(request), vr), f"vote-round-{vr.id}.pb", PB_TYPE)
 
 
 async def export_csv(request: Request):
     vr = _round(request)
-    return _download(services.export_csv(get_db(request), vr), f"vote-round-{vr.id}-ballots.csv",
-                     "text/csv; charset=utf-8")
+    return download(excel_csv(services.export_csv(get_db(request), vr)),
+                    f"vote-round-{vr.id}-ballots.csv", CSV_TYPE)
 
 
 async def objection_file(request: Request):

@@ -1276,10 +1276,10 @@ def export_pb(db: Session, vr: VoteRound) -> str:
 
 
 def export_csv(db: Session, vr: VoteRound) -> str:
-    """The anonymous ballots as CSV (UTF-8 with BOM, for Excel): voter, ideas, points."""
+    """The anonymous ballots as CSV text (voter, ideas, points); downloads add the BOM
+    Excel needs (``consult.web.downloads.excel_csv``)."""
     election = export_election(db, vr)
     out = io.StringIO()
-    out.write("\ufeff")
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(["voter_id", "ideas", "points"])
     for vote in election.votes:

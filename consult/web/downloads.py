@@ -16,6 +16,7 @@ from starlette.responses import Response
 
 CSV_TYPE = "text/csv; charset=utf-8"
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PB_TYPE = "text/plain; charset=utf-8"  # pabulib's .pb files are plain text
 
 
 def excel_csv(text: str) -> bytes:
