@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from starlette.convertors import CONVERTOR_TYPES, IntegerConvertor, register_url_convertor
 from starlette.routing import BaseRoute, Match, Mount, Route, Router
 from starlette.types import Receive, Scope, Send
 
@@ -59,3 +60,17 @@ class IndexedRouter(Router):
                     await route.handle(scope, receive, send)
                     return
         await super().app(scope, receive, send)
+
+
+class DatabaseIntConvertor(IntegerConvertor):
+    """``{name:int}`` in our paths: at most 18 digits, so every id in an address fits a
+    database integer (2**63 - 1 has 19). A longer number matches no route (404) instead
+    of reaching a query and failing there with an OverflowError (a 500)."""
+
+    regex = "[0-9]{1,18}"
+
+
+def install_int_convertor() -> None:
+    """Make ``int`` mean :class:`DatabaseIntConvertor`; routes built afterwards use it."""
+    if not isinstance(CONVERTOR_TYPES["int"], DatabaseIntConvertor):
+        register_url_convertor("int", DatabaseIntConvertor())

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import pytest
+from starlette.convertors import IntegerConvertor
 from starlette.routing import Match, Mount, Route, Router
 
 from consult.web.routing import IndexedRouter, first_segment
 
 
 def _sample_path(route: Route) -> str:
-    params = {name: (7 if convertor.__class__.__name__ == "IntegerConvertor" else "x")
+    params = {name: (7 if isinstance(convertor, IntegerConvertor) else "x")
               for name, convertor in route.param_convertors.items()}
     return route.url_path_for(route.name, **params).__str__()
 
