@@ -229,6 +229,7 @@ def count_statements(engine) -> Iterator[list[str]]:
     """Collect the SQL statements executed on ``engine`` inside the block."""
     from sqlalchemy import event
 
+    from consult.db import core
     from consult.db.engine import Database
 
     statements: list[str] = []
@@ -237,8 +238,8 @@ def count_statements(engine) -> Iterator[list[str]]:
         if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "PRAGMA")):
             statements.append(statement)
 
-    # ``Database.quick_row`` runs its one statement on the driver's connection, past
-    # SQLAlchemy's events: count those calls too.
+    # ``Database.quick_row`` and ``consult.db.core.execute`` run statements on the
+    # driver's connection, past SQLAlchemy's events: count those too.
     quick_row = Database.quick_row
 
     def counted_quick_row(self, statement, params):
@@ -248,8 +249,10 @@ def count_statements(engine) -> Iterator[list[str]]:
 
     event.listen(engine, "before_cursor_execute", before)
     Database.quick_row = counted_quick_row
+    core.observers.append(statements.append)  # statements run by consult.db.core
     try:
         yield statements
     finally:
+        core.observers.remove(statements.append)
         Database.quick_row = quick_row
         event.remove(engine, "before_cursor_execute", before)

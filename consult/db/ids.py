@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-#: the largest whole number a database integer column holds; SQLite raises an
-#: OverflowError (and PostgreSQL an error) for a larger Python int in a query
-INT_LIMIT = 2**63 - 1
+#: the largest whole number every integer column holds on both databases: id columns
+#: are INTEGER, 32-bit on PostgreSQL ("integer out of range" beyond it), and SQLite
+#: raises an OverflowError past 2**63 - 1
+INT_LIMIT = 2**31 - 1
 
 
 def parse_id(value) -> int | None:

@@ -63,11 +63,12 @@ class IndexedRouter(Router):
 
 
 class DatabaseIntConvertor(IntegerConvertor):
-    """``{name:int}`` in our paths: at most 18 digits, so every id in an address fits a
-    database integer (2**63 - 1 has 19). A longer number matches no route (404) instead
-    of reaching a query and failing there with an OverflowError (a 500)."""
+    """``{name:int}`` in our paths: at most 9 digits, so every id in an address fits an
+    INTEGER column on both databases (PostgreSQL's holds up to 2**31 - 1, 10 digits).
+    A longer number matches no route (404) instead of reaching a query and failing there
+    ("integer out of range", or SQLite's OverflowError: a 500)."""
 
-    regex = "[0-9]{1,18}"
+    regex = "[0-9]{1,9}"
 
 
 def install_int_convertor() -> None:

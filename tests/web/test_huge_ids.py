@@ -14,7 +14,7 @@ from consult.communities import services as places
 from tests import factories
 
 HUGE = 10**30
-LARGEST_IN_PATH = 10**18 - 1  # the longest number a path accepts (18 digits)
+LARGEST_IN_PATH = 10**9 - 1  # the longest number a path accepts (9 digits)
 
 
 def _get_routes(routes, prefix=""):
