@@ -6,7 +6,8 @@
 cookie, CSRF token, eligibility, insert of the ballot and its choices, 303 to the
 receipt) ÷ bare Starlette requests per second in the same run, same load generator;
 target ≥ 0.15. ``lost_or_double_ballots``: during that load, acknowledged ballots (303)
-missing from the database plus duplicate ballots; target 0.
+missing from the database plus duplicate ballots; target 0. ``vote_post_app_ms``: app
+time per ballot with the app called in process, for comparing versions on one machine.
 
 The voters' sessions are prepared before the clock starts. A few voters sign in through
 the login form; signing in all of them that way would take minutes (each sign-in
@@ -183,8 +184,67 @@ def check_database(url: str, round_id: int, acknowledged: set[int]) -> tuple[int
     return len(keys), len(acknowledged - stored), len(keys) - distinct
 
 
+def _ballot_body(n: int, csrf: str, idea_ids: list[int]) -> bytes:
+    chosen = [idea_ids[n % 12], idea_ids[(n * 7 + 3) % 12]]
+    return urlencode([("csrf_token", csrf), *(("idea", i) for i in dict.fromkeys(chosen))]).encode()
+
+
+def in_process_ms(directory: Path, count: int = 600) -> float:
+    """Milliseconds of app time per ballot, the app called in process (no HTTP server),
+    each of ``count`` voters casting once on a database of its own: for comparing
+    versions on one machine, like ``ideas_list_cached_ms``."""
+    from consult.config import Settings
+    from consult.db import Database, make_engine
+    from consult.web.app import create_app
+
+    url, round_id, idea_ids, users = build_database(directory)
+    engine = make_engine(url)
+    app = create_app(Settings.from_env(database_url=url, secret_key=SECRET,
+                                       allowed_hosts=("testserver",)), Database(engine))
+    calls = []
+    for n, (uid, _) in enumerate(users[FORM_SIGN_INS:FORM_SIGN_INS + count]):
+        csrf = secrets.token_urlsafe(32)
+        body = _ballot_body(n, csrf, idea_ids)
+        headers = [(b"host", b"testserver"), (b"cookie", _cookie(uid, csrf).encode()),
+                   (b"content-type", b"application/x-www-form-urlencoded"),
+                   (b"origin", b"http://testserver"), (b"content-length", str(len(body)).encode())]
+        calls.append((headers, body))
+    path = f"/rounds/{round_id}/vote/confirm"
+    statuses = []
+
+    async def one(headers, body):
+        scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+                 "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"",
+                 "root_path": "", "headers": headers, "client": ("127.0.0.1", 1),
+                 "server": ("testserver", 80)}
+
+        async def receive():
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        async def send(message):
+            if message["type"] == "http.response.start":
+                statuses.append(message["status"])
+
+        await app(scope, receive, send)
+
+    async def run() -> float:
+        for headers, body in calls[:50]:  # warm up
+            await one(headers, body)
+        start = time.perf_counter()
+        for headers, body in calls[50:]:
+            await one(headers, body)
+        return (time.perf_counter() - start) * 1000 / (len(calls) - 50)
+
+    ms = asyncio.run(run())
+    engine.dispose()
+    assert set(statuses) == {303}, set(statuses)
+    return ms
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
+        (Path(tmp) / "in_process").mkdir()
+        report("vote_post_app_ms", in_process_ms(Path(tmp) / "in_process"), "ms")
         url, round_id, idea_ids, users = build_database(Path(tmp))
         with app_server(url) as base:
             host = urlsplit(base).netloc
@@ -195,8 +255,7 @@ def main() -> None:
             path = f"{base}/rounds/{round_id}/vote/confirm"
             requests = []
             for n, (cookie, csrf) in enumerate(sessions):
-                chosen = [idea_ids[n % 12], idea_ids[(n * 7 + 3) % 12]]
-                body = urlencode([("csrf_token", csrf), *(("idea", i) for i in dict.fromkeys(chosen))]).encode()
+                body = _ballot_body(n, csrf, idea_ids)
                 requests.append(build_request(path, "POST", {
                     "Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded",
                     "Origin": f"http://{host}"}, body))
