@@ -15,16 +15,26 @@ from consult.web.auth import current_user, require, require_user
 from consult.web.csrf import read_form
 from consult.web.db import get_db
 from consult.web.responses import flash, redirect_to
-from consult.web.templating import render
+from consult.web.templating import render, render_fragment, translator_for
 
 
 async def home(request: Request):
-    data = request.app.state.public_cache.get(
-        "overview", lambda: services.overview_data(get_db(request)))
+    """The same for everyone: the overview and its rendered body are kept for
+    ``public_cache_seconds`` (per language and sign-in state)."""
+    data, bodies = request.app.state.public_cache.get(
+        "overview", lambda: (services.overview_data(get_db(request)), {}))
+    t = translator_for(request)
+    signed_in = current_user(request) is not None
+    body = bodies.get((t.locale, signed_in))
+    if body is None:  # rendered from this overview, so both expire together
+        body = bodies[t.locale, signed_in] = render_fragment(
+            "communities/_home_body.html", t, request=request, signed_in=signed_in,
+            root=data.root, areas=data.areas, counts=data.counts)
     return render(request, "communities/home.html", {
         "root": data.root,
         "areas": data.areas,
         "counts": data.counts,
+        "body": body,
     })
 
 

@@ -36,3 +36,20 @@ def test_home_page_uses_the_cache(client, db, app):
     assert [a.name for a in client.get("/").context["areas"]] == ["恒丰", "郑家巷"]
     app.state.public_cache.clear()
     assert [a.name for a in client.get("/").context["areas"]] == ["恒丰", "郑家巷", "东王"]
+
+
+def test_home_page_body_is_kept_with_its_overview_per_language_and_sign_in(client, db, app, settings):
+    tree = factories.place_tree(db)
+    assert "恒丰" in client.get("/").text and "参与" in client.get("/").text
+    services.create_place(db, kind="area", name="东王", parent=tree["root"])
+    db.flush()
+    assert "东王" not in client.get("/").text  # the kept body, like the kept overview
+    client.cookies.set("lang", "en")
+    english = client.get("/").text
+    assert "Take part" in english and "东王" not in english and 'href="/register"' in english
+    person = factories.user(db, settings)
+    db.flush()
+    factories.sign_in(client, person.login)
+    assert 'class="button primary" href="/register"' not in client.get("/").text
+    app.state.public_cache.clear()
+    assert "东王" in client.get("/").text
