@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
 from sqlalchemy import bindparam, func, literal, union_all
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm import Session, configure_mappers, make_transient_to_detached
+from sqlalchemy.orm.instrumentation import manager_of_class
 from sqlalchemy.orm.util import identity_key
 from sqlmodel import select
 
@@ -171,6 +173,23 @@ _USER_WITH_ROLES = (
 )
 
 
+@cache
+def _user_manager():
+    configure_mappers()  # a Core statement, unlike an ORM query, does not do it first
+    return manager_of_class(User)
+
+
+def _loaded_user(row) -> User:
+    """A ``User`` made from a row as the ORM's own loader makes one (an instance without
+    SQLModel's constructor, which costs several times more, its attributes set as
+    loaded), then marked as the persistent row it is: changes to it are tracked and
+    flushed like any loaded account's."""
+    user = _user_manager().new_instance()
+    user.__dict__.update({name: getattr(row, name) for name in _USER_COLUMNS})
+    make_transient_to_detached(user)
+    return user
+
+
 def signed_in(db: Session, user_id: int, session_version: int) -> tuple[User, Actor] | None:
     """The account a session cookie names, with its roles, in one statement; None when
     the account is gone or the session was revoked (``session_version`` moved on).
@@ -183,8 +202,7 @@ def signed_in(db: Session, user_id: int, session_version: int) -> tuple[User, Ac
         return None
     known = db.identity_map.get(identity_key(User, user_id))
     if known is None:
-        known = User(**{name: getattr(rows[0], name) for name in _USER_COLUMNS})
-        make_transient_to_detached(known)
+        known = _loaded_user(rows[0])
         db.add(known)
     roles = frozenset((row.role, row.place_id) for row in rows if row.role is not None)
     return known, Actor(user_id=user_id, roles=roles)

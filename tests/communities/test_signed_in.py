@@ -32,3 +32,32 @@ def test_an_account_without_roles_a_revoked_session_or_no_account(db, settings):
     assert user is person and actor.user_id == person.id and actor.roles == frozenset()
     assert services.signed_in(db, person.id, person.session_version + 1) is None
     assert services.signed_in(db, person.id + 1000, 1) is None
+
+
+def test_signed_in_works_as_the_first_thing_a_fresh_process_does(tmp_path):
+    """The account is built as the ORM's loader builds one (no constructor): in a new
+    process, before any ORM query, it still comes out complete, aware of its time zone,
+    and its changes are saved."""
+    import subprocess
+    import sys
+
+    code = f"""
+from consult.db import Database, make_engine
+from consult.db.migrate import upgrade
+url = "sqlite:///{tmp_path / 'fresh.db'}"
+upgrade(url)
+engine = make_engine(url)
+with engine.begin() as c:
+    c.exec_driver_sql("INSERT INTO user (login, display_name, session_version, elder_mode, created_at) "
+                      "VALUES ('13900000000', 'x', 1, 0, '2026-01-01 00:00:00')")
+from consult.communities import services
+db = Database(engine).session()
+user, actor = services.signed_in(db, 1, 1)
+user.display_name = "改名"
+db.commit()
+db.close()
+print(Database(engine).session().get(type(user), 1).display_name, user.created_at.tzinfo)
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["改名", "UTC"]
