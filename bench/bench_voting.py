@@ -31,10 +31,10 @@ from urllib.parse import urlencode, urlsplit
 
 from bench.common import app_server, build_request, paired, report
 
-VOTERS = 1200
+VOTERS = 2000
 FORM_SIGN_INS = 4
 CONCURRENCY = 16
-ROUNDS = 3
+ROUNDS = 5
 SECRET = "bench-secret"  # app_server's CONSULT_SECRET_KEY
 PASSWORD = "bench voter password"
 

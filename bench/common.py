@@ -3,7 +3,7 @@
 Every figure is printed as one line, exactly ``bench: NAME VALUE UNIT``. Speed is a
 ratio against a bare Starlette app measured in the same run with the same load
 generator, so figures compare across machines. The two are measured in alternation,
-three rounds each, and the figure is the median of the three ratios (``paired``): on a
+five rounds each, and the figure is the median of the five ratios (``paired``): on a
 2-core machine another process can halve a single measurement.
 """
 
@@ -175,7 +175,7 @@ class Paired:
         return statistics.median(self.bare)
 
 
-def paired(measure_app: Callable[[int], float], rounds: int = 3, bare_total: int = 3000,
+def paired(measure_app: Callable[[int], float], rounds: int = 5, bare_total: int = 3000,
            concurrency: int = 16) -> Paired:
     """Alternate bare Starlette and the app, ``rounds`` times each, both servers up.
 
@@ -193,7 +193,7 @@ def paired(measure_app: Callable[[int], float], rounds: int = 3, bare_total: int
     return Paired(app_rates, bare_rates)
 
 
-def paired_get(url: str, *, total: int = 1500, rounds: int = 3) -> Paired:
+def paired_get(url: str, *, total: int = 1500, rounds: int = 5) -> Paired:
     """``paired`` for a page fetched with GET; every answer must be 200."""
     load(url, total=200)  # warm up
 
