@@ -230,7 +230,6 @@ def count_statements(engine) -> Iterator[list[str]]:
     from sqlalchemy import event
 
     from consult.db import core
-    from consult.db.engine import Database
 
     statements: list[str] = []
 
@@ -238,21 +237,13 @@ def count_statements(engine) -> Iterator[list[str]]:
         if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "PRAGMA")):
             statements.append(statement)
 
-    # ``Database.quick_row`` and ``consult.db.core.execute`` run statements on the
-    # driver's connection, past SQLAlchemy's events: count those too.
-    quick_row = Database.quick_row
-
-    def counted_quick_row(self, statement, params):
-        if self.engine is engine:
-            statements.append(str(statement))
-        return quick_row(self, statement, params)
-
+    # ``consult.db.core`` (its ``execute`` and ``Database.quick_row``) runs statements on
+    # the driver's connection, past SQLAlchemy's events: its observers see them (they
+    # are process-wide, so this counts for the one database a bench or test uses).
     event.listen(engine, "before_cursor_execute", before)
-    Database.quick_row = counted_quick_row
-    core.observers.append(statements.append)  # statements run by consult.db.core
+    core.observers.append(statements.append)
     try:
         yield statements
     finally:
         core.observers.remove(statements.append)
-        Database.quick_row = quick_row
         event.remove(engine, "before_cursor_execute", before)

@@ -101,6 +101,33 @@ def _arguments(plan: _Plan, params: dict):
     return tuple(values[name] for name in plan.order) if plan.order is not None else values
 
 
+def prepare(statement: Executable, dialect: Dialect, keys: tuple[str, ...]) -> _Plan | None:
+    """The statement's plan for ``dialect`` and these parameter names (made once), or
+    None when this path does not handle it (an expanding ``IN`` parameter)."""
+    key = (statement, dialect.name, keys)
+    try:
+        return _plans[key]
+    except KeyError:
+        plan = _plans[key] = _make_plan(statement, dialect, keys)
+        return plan
+
+
+def run(cursor, plan: _Plan, params: dict | list[dict]) -> list:
+    """Run a plan on a driver cursor: its rows (named tuples), none for executemany."""
+    for observe in observers:
+        observe(plan.sql)
+    if isinstance(params, list):
+        cursor.executemany(plan.sql, [_arguments(plan, p) for p in params])
+        return []
+    cursor.execute(plan.sql, _arguments(plan, params))
+    if plan.row is None:
+        return []
+    row, results = plan.row, plan.results
+    return [row(*[value if process is None else process(value)
+                  for process, value in zip(results, item, strict=True)])
+            for item in cursor.fetchall()]
+
+
 def execute(db: Session, statement: Executable, params: dict | list[dict] | None = None):
     """Run ``statement`` in the session's transaction (a list of dicts: executemany).
 
@@ -109,27 +136,13 @@ def execute(db: Session, statement: Executable, params: dict | list[dict] | None
     if db.autoflush:
         db.flush()
     connection = db.connection()
-    many = isinstance(params, list)
-    sample = (params[0] if params else {}) if many else (params or {})
-    key = (statement, connection.dialect.name, tuple(sample))
-    try:
-        plan = _plans[key]
-    except KeyError:
-        plan = _plans[key] = _make_plan(statement, connection.dialect, key[2])
+    params = params if params is not None else {}
+    sample = (params[0] if params else {}) if isinstance(params, list) else params
+    plan = prepare(statement, connection.dialect, tuple(sample))
     if plan is None:  # a statement this path does not handle
-        return connection.execute(statement, params if params is not None else {})
-    for observe in observers:
-        observe(plan.sql)
+        return connection.execute(statement, params)
     cursor = connection.connection.dbapi_connection.cursor()
     try:
-        if many:
-            cursor.executemany(plan.sql, [_arguments(plan, p) for p in params])
-            return Rows([])
-        cursor.execute(plan.sql, _arguments(plan, sample))
-        raw = cursor.fetchall() if plan.row is not None else []
+        return Rows(run(cursor, plan, params))
     finally:
         cursor.close()
-    row, results = plan.row, plan.results
-    return Rows([row(*[value if process is None else process(value)
-                       for process, value in zip(results, item, strict=True)])
-                 for item in raw])

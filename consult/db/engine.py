@@ -9,12 +9,11 @@ front and others wait for it (``busy_timeout``) instead of failing half-way with
 
 from __future__ import annotations
 
-from collections import namedtuple
-from functools import lru_cache
-
 from sqlalchemy import Select, event
 from sqlalchemy.engine import Connection, Engine, make_url
 from sqlmodel import Session, create_engine
+
+from consult.db import core
 
 _SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -81,21 +80,26 @@ class Database:
         """The first row of a small read, on a pooled driver connection of its own.
 
         For the one read a cached page still makes to check it is current (the idea
-        list's version): SQLAlchemy's session and statement machinery cost several times
-        what the database needs to answer it. The statement is compiled once per dialect;
-        use it only for plain column types (integers, text), which drivers return as is.
+        list's version): an ORM session and SQLAlchemy's statement machinery cost
+        several times what the database needs to answer it. The statement runs as
+        ``consult.db.core`` runs its statements (compiled once, types processed).
         """
-        sql, order, fixed = _compiled(statement, self.engine.dialect)
-        values = {**fixed, **params}
         connection = self.engine.raw_connection()
         try:
-            cursor = connection.cursor()
-            cursor.execute(sql, tuple(values[name] for name in order) if order is not None else values)
-            row = cursor.fetchone()
-            cursor.close()
+            return self._first_row(connection, statement, params)
         finally:
             connection.close()
-        return None if row is None else _row_type(statement)(*row)
+
+    def _first_row(self, dbapi_connection, statement: Select, params: dict) -> tuple | None:
+        plan = core.prepare(statement, self.engine.dialect, tuple(params))
+        if plan is None:
+            raise ValueError("quick_row takes plain statements only (no expanding IN)")
+        cursor = dbapi_connection.cursor()
+        try:
+            rows = core.run(cursor, plan, params)
+        finally:
+            cursor.close()
+        return rows[0] if rows else None
 
 
 class BoundDatabase(Database):
@@ -114,19 +118,4 @@ class BoundDatabase(Database):
         )
 
     def quick_row(self, statement: Select, params: dict) -> tuple | None:
-        row = self.connection.execute(statement, params).first()
-        return None if row is None else _row_type(statement)(*row)
-
-
-@lru_cache(maxsize=64)
-def _compiled(statement: Select, dialect) -> tuple[str, tuple[str, ...] | None, dict]:
-    """The SQL text in the driver's parameter style, the parameter order if positional,
-    and the values the statement itself carries (its literals)."""
-    compiled = statement.compile(dialect=dialect)
-    order = tuple(compiled.positiontup) if dialect.positional else None
-    return compiled.string, order, dict(compiled.params)
-
-
-@lru_cache(maxsize=64)
-def _row_type(statement: Select) -> type:
-    return namedtuple("Row", [column.key for column in statement.selected_columns])
+        return self._first_row(self.connection.connection.dbapi_connection, statement, params)
