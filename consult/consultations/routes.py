@@ -27,7 +27,6 @@ from consult import clock, permissions
 from consult.consultations import charts, exports, rules, services
 from consult.consultations.models import Comment, Consultation, Idea
 from consult.consultations.pagecache import PageCache
-from consult.db.ids import parse_id
 from consult.errors import FieldErrors, Forbidden, NotFound, NotSignedIn, UserError
 from consult.i18n import N_, Msg
 from consult.web.auth import current_actor, current_user, require, require_user
@@ -58,11 +57,9 @@ def _settings(request: Request):
 
 
 def _path_param(request: Request, name: str) -> int:
-    """An id from the address; one no database integer can hold names nothing (404)."""
-    value = parse_id(request.path_params[name])
-    if value is None:
-        raise NotFound()
-    return value
+    """An id from the address: ``{name:int}`` takes at most 9 digits, so it fits the
+    database (``consult.web.routing.DatabaseIntConvertor``)."""
+    return request.path_params[name]
 
 
 _LINKS: dict[tuple[int, str], tuple[str, str]] = {}

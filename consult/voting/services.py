@@ -48,7 +48,6 @@ from consult.consultations import services as consultations
 from consult.consultations.models import Category, Consultation, Idea, IdeaRound, Round
 from consult.consultations.rules import clean_text, round_state
 from consult.db import core
-from consult.db.ids import parse_id
 from consult.errors import Conflict, FieldErrors, Forbidden, NotFound, NotSignedIn, UserError
 from consult.i18n import N_, Msg
 from consult.notifications import services as notifications
@@ -103,8 +102,6 @@ class VoteRound:
 
 
 def load_round(db: Session, round_id: int, now: datetime) -> VoteRound:
-    if parse_id(round_id) is None:  # an id from the address that no database integer holds
-        raise NotFound()
     row = db.exec(select(Round, Consultation, Place, VoteSettings)
                   .join(Consultation, Consultation.id == Round.consultation_id)
                   .join(Place, Place.id == Consultation.scope_place_id)
@@ -168,8 +165,6 @@ def load_ballot_round(db: Session, round_id: int, now: datetime) -> VoteRound:
     """``load_round`` for casting a ballot: the same ``VoteRound`` (state from the stored
     times, settings, scope), its parts plain values instead of ORM rows. Pages that
     render the round use ``load_round``."""
-    if parse_id(round_id) is None:
-        raise NotFound()
     row = core.execute(db, _BALLOT_ROUND, {"round_id": round_id}).first()
     if row is None or row[1] != "vote":
         raise NotFound()
@@ -1167,7 +1162,7 @@ def file_objection(db: Session, actor: Actor, user: User | None, vr: VoteRound, 
 
 def answer_objection(db: Session, actor: Actor, objection_id: int, answer: str,
                      now: datetime) -> tuple[Objection, VoteRound]:
-    objection = db.get(Objection, objection_id) if parse_id(objection_id) is not None else None
+    objection = db.get(Objection, objection_id)
     if objection is None:
         raise NotFound()
     vr = load_round(db, objection.round_id, now)
