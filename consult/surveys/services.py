@@ -25,7 +25,14 @@ from sqlmodel import select
 from consult import permissions
 from consult.audit import services as audit
 from consult.clock import to_local
-from consult.communities.models import Home, HomeOwner, Place, RoleAssignment, VerificationRequest
+from consult.communities.models import (
+    Home,
+    HomeOwner,
+    Place,
+    PlaceRef,
+    RoleAssignment,
+    VerificationRequest,
+)
 from consult.db.ids import parse_id
 from consult.errors import Conflict, FieldErrors, Forbidden, NotFound, NotSignedIn
 from consult.i18n import N_, Msg
@@ -651,18 +658,6 @@ def _entry(db: Session, survey: Survey) -> _Entry:
     return entry
 
 
-@dataclass(frozen=True, slots=True)
-class PlaceInfo:
-    """A place as plain values (what the pages and permission checks read of it)."""
-
-    id: int
-    kind: str
-    name: str
-    path: str
-
-    ids_from_root = property(Place.ids_from_root.fget)
-
-
 @lru_cache(maxsize=1)
 def _results_header_select():
     return (select(*Survey.__table__.c, Place.kind.label("place_kind"), Place.name.label("place_name"),
@@ -674,7 +669,7 @@ def _results_header_select():
 def results_form(db: Session, survey_id) -> SurveyForm:
     """The form behind a results page, in one light query when its figures are kept.
 
-    The survey is a plain row (its columns as attributes) and the place a ``PlaceInfo``,
+    The survey is a plain row (its columns as attributes) and the place a ``PlaceRef``,
     both read now; the questions and options are plain rows kept per version of the
     survey (``_entry``). Read-only: change a survey through ``load_form``.
     """
@@ -684,7 +679,7 @@ def results_form(db: Session, survey_id) -> SurveyForm:
         _results_header_select(), {"sid": number}).first()
     if row is None:
         raise NotFound()
-    place = PlaceInfo(row.place_id, row.place_kind, row.place_name, row.place_path)
+    place = PlaceRef(row.place_id, row.place_kind, row.place_name, row.place_path)
     entry = _entry(db, row)
     return SurveyForm(row, place, entry.questions, entry.options)
 

@@ -43,7 +43,14 @@ from consult.accounts import services as accounts
 from consult.accounts.models import User
 from consult.audit import services as audit
 from consult.communities import services as communities
-from consult.communities.models import Home, HomeOwner, Place, RoleAssignment, VerificationRequest
+from consult.communities.models import (
+    Home,
+    HomeOwner,
+    Place,
+    PlaceRef,
+    RoleAssignment,
+    VerificationRequest,
+)
 from consult.consultations import services as consultations
 from consult.consultations.models import Category, Consultation, Idea, IdeaRound, Round
 from consult.consultations.rules import clean_text, round_state
@@ -82,7 +89,7 @@ class VoteRound:
 
     round: Round | RoundTimes
     consultation: Consultation | ConsultationRef
-    scope: Place | ScopeRef
+    scope: Place | PlaceRef
     settings: VoteSettings | rules.SettingsValues
     state: str  # upcoming | open | closed
     #: the ideas as the tally sees them, when read along with the round (``load_ballot_round``)
@@ -152,15 +159,6 @@ class ConsultationRef(NamedTuple):
     budget_fen: int | None
 
 
-class ScopeRef(NamedTuple):
-    id: int
-    kind: str
-    name: str
-    path: str
-
-    ids_from_root = Place.ids_from_root
-
-
 def load_ballot_round(db: Session, round_id: int, now: datetime) -> VoteRound:
     """``load_round`` for casting a ballot: the same ``VoteRound`` (state from the stored
     times, settings, scope), its parts plain values instead of ORM rows. Pages that
@@ -173,7 +171,7 @@ def load_ballot_round(db: Session, round_id: int, now: datetime) -> VoteRound:
     settings = (rules.SettingsValues() if saved is None
                 else rules.SettingsValues(*row[_SETTINGS_AT:]))
     return VoteRound(RoundTimes(rid, title, opens_at, closes_at), ConsultationRef(c_title, c_budget),
-                     ScopeRef(p_id, p_kind, p_name, p_path), settings,
+                     PlaceRef(p_id, p_kind, p_name, p_path), settings,
                      round_state(opens_at, closes_at, now), _projects(costs))
 
 
