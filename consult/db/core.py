@@ -25,6 +25,8 @@ from sqlalchemy.exc import MultipleResultsFound, NoResultFound
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import Executable
 
+from consult.db.request import RequestSession
+
 observers: list[Callable[[str], None]] = []
 
 
@@ -128,6 +130,33 @@ def run(cursor, plan: _Plan, params: dict | list[dict]) -> list:
             for item in cursor.fetchall()]
 
 
+_DRIVER = "consult.db.core.driver"
+
+
+def _driver(db: Session) -> tuple[Dialect, Any]:
+    """The dialect and driver connection of the session's transaction.
+
+    Asking the session for its connection goes through its transaction state machine
+    each time; a request runs several statements in one transaction, so the answer is
+    kept in ``db.info`` for as long as that (root) transaction is the active one.
+    """
+    if isinstance(db, RequestSession):  # a web request's: straight on its driver connection
+        return db.transaction.dialect, db.transaction.driver()
+    transaction = db.get_transaction()
+    cached = db.info.get(_DRIVER)
+    if cached is not None and cached[0] is transaction and transaction.is_active:
+        return cached[1], cached[2]
+    connection = db.connection()
+    found = (db.get_transaction(), connection.dialect, connection.connection.dbapi_connection)
+    db.info[_DRIVER] = found
+    return found[1], found[2]
+
+
+def dialect_name(db: Session) -> str:
+    """``sqlite`` or ``postgresql``: for a statement written per dialect (``ON CONFLICT``)."""
+    return _driver(db)[0].name
+
+
 def execute(db: Session, statement: Executable, params: dict | list[dict] | None = None):
     """Run ``statement`` in the session's transaction (a list of dicts: executemany).
 
@@ -135,13 +164,13 @@ def execute(db: Session, statement: Executable, params: dict | list[dict] | None
     tuples, fields named as SQLAlchemy names the statement's columns."""
     if db.autoflush:
         db.flush()
-    connection = db.connection()
+    dialect, driver = _driver(db)
     params = params if params is not None else {}
     sample = (params[0] if params else {}) if isinstance(params, list) else params
-    plan = prepare(statement, connection.dialect, tuple(sample))
+    plan = prepare(statement, dialect, tuple(sample))
     if plan is None:  # a statement this path does not handle
-        return connection.execute(statement, params)
-    cursor = connection.connection.dbapi_connection.cursor()
+        return db.connection().execute(statement, params)
+    cursor = driver.cursor()
     try:
         return Rows(run(cursor, plan, params))
     finally:

@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection, Engine, make_url
 from sqlmodel import Session, create_engine
 
 from consult.db import core
+from consult.db.request import RequestSession, RequestTransaction, SavepointTransaction
 
 _SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
@@ -38,10 +39,13 @@ def _prepare_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection):
-        # Straight on the driver's connection: every request begins a transaction, and
-        # SQLAlchemy's statement machinery would cost more than SQLite's BEGIN itself.
-        mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
-        conn.connection.dbapi_connection.execute(_BEGIN[mode])
+        # Straight on the driver's connection: SQLAlchemy's statement machinery would cost
+        # more than SQLite's BEGIN itself. A request's transaction is already open on the
+        # driver when its ORM session joins it (``consult.db.request``).
+        dbapi_connection = conn.connection.dbapi_connection
+        if not dbapi_connection.in_transaction:
+            mode = conn.get_execution_options().get("sqlite_begin", "DEFERRED")
+            dbapi_connection.execute(_BEGIN[mode])
 
 
 def make_engine(url: str, **kwargs) -> Engine:
@@ -75,6 +79,11 @@ class Database:
 
     def session(self, write: bool = False) -> Session:
         return Session(self._write_engine if write else self.engine, expire_on_commit=False)
+
+    def request_session(self, write: bool = False) -> RequestSession:
+        """The session of one web request: its transaction on one pooled driver connection
+        (see ``consult.db.request``), ended by ``finish`` and released by ``close``."""
+        return RequestSession(RequestTransaction(self.engine, write))
 
     def quick_row(self, statement: Select, params: dict) -> tuple | None:
         """The first row of a small read, on a pooled driver connection of its own.
@@ -116,6 +125,10 @@ class BoundDatabase(Database):
             join_transaction_mode="create_savepoint",
             expire_on_commit=False,
         )
+
+    def request_session(self, write: bool = False) -> RequestSession:
+        return RequestSession(SavepointTransaction(self.connection),
+                              join_transaction_mode="create_savepoint")
 
     def quick_row(self, statement: Select, params: dict) -> tuple | None:
         return self._first_row(self.connection.connection.dbapi_connection, statement, params)

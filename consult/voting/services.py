@@ -25,9 +25,10 @@ import io
 import random
 import secrets
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import NamedTuple
 
 from sqlalchemy import String, bindparam, delete, func, insert
@@ -93,7 +94,7 @@ class VoteRound:
     settings: VoteSettings | rules.SettingsValues
     state: str  # upcoming | open | closed
     #: the ideas as the tally sees them, when read along with the round (``load_ballot_round``)
-    projects: list[Project] | None = field(default=None, repr=False)
+    projects: Sequence[Project] | None = field(default=None, repr=False)
 
     @property
     def id(self) -> int:
@@ -175,11 +176,13 @@ def load_ballot_round(db: Session, round_id: int, now: datetime) -> VoteRound:
                      round_state(opens_at, closes_at, now), _projects(costs))
 
 
-def _projects(costs: str | None) -> list[Project]:
-    """``_IDEA_COSTS`` → the tally's projects, by idea id (as ``projects_of(ballot_ideas())``)."""
+@lru_cache(maxsize=64)
+def _projects(costs: str | None) -> tuple[Project, ...]:
+    """``_IDEA_COSTS`` → the tally's projects, by idea id (as ``projects_of(ballot_ideas())``).
+    Kept per distinct text: every ballot of a round reads the same one."""
     pairs = sorted((int(idea_id), cost) for idea_id, _, cost in
                    (item.partition(":") for item in costs.split(","))) if costs else []
-    return [Project(str(idea_id), int(cost) if cost else 0) for idea_id, cost in pairs]
+    return tuple(Project(str(idea_id), int(cost) if cost else 0) for idea_id, cost in pairs)
 
 
 @dataclass(frozen=True)
@@ -231,9 +234,9 @@ def ballot_ideas(db: Session, vr: VoteRound) -> list[IdeaOnBallot]:
     return [IdeaOnBallot(i, title, cost, None, "", "") for i, title, cost in rows]
 
 
-def projects_of(ideas: list[IdeaOnBallot]) -> list[Project]:
+def projects_of(ideas: list[IdeaOnBallot]) -> tuple[Project, ...]:
     """The tally's view of the ideas: ids as text, costs in fen (none given: 0)."""
-    return [Project(str(i.id), i.cost_fen or 0) for i in ideas]
+    return tuple(Project(str(i.id), i.cost_fen or 0) for i in ideas)
 
 
 def _scope_path(vr: VoteRound) -> tuple[int, ...]:
@@ -442,7 +445,7 @@ def check(db: Session, vr: VoteRound, raw: rules.RawBallot,
     return Checked(_valid_choices(db, vr, raw, projects_of(ideas), ideas), running)
 
 
-def _valid_choices(db: Session, vr: VoteRound, raw: rules.RawBallot, projects: list[Project],
+def _valid_choices(db: Session, vr: VoteRound, raw: rules.RawBallot, projects: Sequence[Project],
                    ideas: list[IdeaOnBallot] | None = None) -> list[rules.Choice]:
     try:
         return rules.check_ballot(vr.settings, projects, raw, vr.budget_fen)
@@ -531,7 +534,7 @@ def cast(db: Session, actor: Actor, user: User | None, vr: VoteRound, raw: rules
               "user_id": user.id, "area_id": voter.area_id, "building_group_id": voter.building_group_id,
               "receipt_prefix": code[:rules.RECEIPT_PREFIX], "receipt_hash": rules.receipt_hash(code),
               "created_at": now, "updated_at": now}
-    ballot_id = core.execute(db, _NEW_BALLOT[db.connection().dialect.name], values).scalar()
+    ballot_id = core.execute(db, _NEW_BALLOT[core.dialect_name(db)], values).scalar()
     if ballot_id is None:
         return _change(db, user.id, vr.id, voter.key, choices, now)
     if choices:

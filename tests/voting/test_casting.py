@@ -67,7 +67,7 @@ def test_the_ideas_come_with_the_round(db, world):
     assert [p.cost for p in light.projects] == [400_000, 300_000, 0, 150_000]
     empty = add_vote_round(db, scope=world.tree["area_a"], author=world.people["voter"], costs=(),
                            titles=(), opens_at=world.now - DAY, closes_at=world.now + DAY)
-    assert services.load_ballot_round(db, empty.round.id, world.now).projects == []
+    assert services.load_ballot_round(db, empty.round.id, world.now).projects == ()
 
 
 def test_a_refusal_names_the_ideas(db, world):
