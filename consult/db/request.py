@@ -28,35 +28,40 @@ class RequestTransaction:
     def __init__(self, engine: Engine, write: bool):
         self.engine = engine
         self.dialect = engine.dialect
-        self.write = write
         self.handed_over = False  # the ORM session has a Connection over it
+        self.ended = False  # finished: later statements (a streamed body) run on their own
+        # PostgreSQL's driver begins a transaction by itself on the first statement.
+        self._begin = (("BEGIN IMMEDIATE" if write else "BEGIN DEFERRED")
+                       if self.dialect.name == "sqlite" else None)
         self._fairy: Any = None  # the pool's proxy of the driver connection
         self._bind: Connection | None = None
 
     def driver(self) -> Any:
         """The driver connection, in this request's transaction."""
         if self._fairy is None:
-            fairy = self.engine.raw_connection()
-            try:
-                if self.dialect.name == "sqlite":
-                    fairy.dbapi_connection.execute("BEGIN IMMEDIATE" if self.write else "BEGIN DEFERRED")
-            except BaseException:
-                fairy.close()
-                raise
-            self._fairy = fairy
-        return self._fairy.dbapi_connection
+            self._fairy = self.engine.raw_connection()
+        connection = self._fairy.dbapi_connection
+        if self._begin is not None and not connection.in_transaction and not self.ended:
+            connection.execute(self._begin)
+        return connection
 
     def bind(self) -> Connection:
         """The SQLAlchemy connection the ORM session uses: over the same driver connection.
         The engine's ``begin`` listener sees the transaction already open (see ``engine``)."""
+        self.driver()
         if self._bind is None:
-            self.driver()
             self._bind = Connection(self.engine, connection=self._fairy)
             self.handed_over = True
         return self._bind
 
+    def rollback(self) -> None:
+        """Undo the work so far; the request's next statement begins again."""
+        if self._fairy is not None:
+            self._fairy.dbapi_connection.rollback()
+
     def finish(self, commit: bool) -> None:
         """Commit or roll back on the driver (a no-op when the ORM session has done it)."""
+        self.ended = True
         if self._fairy is not None:
             connection = self._fairy.dbapi_connection
             connection.commit() if commit else connection.rollback()
@@ -87,7 +92,7 @@ class SavepointTransaction(RequestTransaction):
             cursor.close()
 
     def driver(self) -> Any:
-        if not self._open:
+        if not self._open and not self.ended:
             self._run(f"SAVEPOINT {self.NAME}")
             self._open = True
         return self.connection.connection.dbapi_connection
@@ -97,16 +102,22 @@ class SavepointTransaction(RequestTransaction):
         self.handed_over = True
         return self.connection
 
-    def finish(self, commit: bool) -> None:
+    def _end(self, commit: bool) -> None:
         if self._open:
             if not commit:
                 self._run(f"ROLLBACK TO SAVEPOINT {self.NAME}")
             self._run(f"RELEASE SAVEPOINT {self.NAME}")
             self._open = False
 
+    def rollback(self) -> None:
+        self._end(commit=False)
+
+    def finish(self, commit: bool) -> None:
+        self.ended = True
+        self._end(commit)
+
     def close(self) -> None:
-        if self._open:
-            self.finish(commit=False)
+        self._end(commit=False)
 
 
 class RequestSession(Session):
@@ -123,6 +134,11 @@ class RequestSession(Session):
 
     def get_bind(self, mapper=None, clause=None, bind=None, **kw) -> Connection:
         return self.transaction.bind()
+
+    def rollback(self) -> None:
+        """Undo the request's work so far, Core statements' too (a refused form shown again)."""
+        super().rollback()
+        self.transaction.rollback()
 
     def finish(self, commit: bool) -> None:
         """Commit (flushing pending changes) or roll back this request's work."""

@@ -148,3 +148,33 @@ def test_a_read_request_sees_committed_rows(scratch):
     assert core.execute(db, select(_PROBE.c.label)).scalar() == "seen"
     db.finish(commit=True)
     db.close()
+
+
+@pytest.mark.parametrize("bound", [False, True], ids=["pooled", "inside a test's transaction"])
+@pytest.mark.parametrize("orm_first", [False, True], ids=["core only", "orm too"])
+def test_a_rollback_mid_request_undoes_core_statements_too_and_the_request_goes_on(
+        scratch, bound, orm_first):
+    """A refused form is shown again from the unchanged data (``db.rollback()``), then the
+    response's own outcome decides what stays."""
+    with scratch.connect() as conn:
+        outer = conn.begin() if bound else None
+        database = BoundDatabase(conn) if bound else Database(scratch)
+        db = database.request_session(write=True)
+        core.execute(db, _ADD, {"id": 1, "label": "undone"})
+        if orm_first:
+            db.add(Probe(id=2, label="undone too"))
+            db.flush()
+        db.rollback()
+        assert core.execute(db, _COUNT).scalar() == 0
+        assert db.scalar(select(func.count()).select_from(_PROBE)) == 0
+        core.execute(db, _ADD, {"id": 3, "label": "after"})
+        db.add(Probe(id=4, label="after, orm"))
+        db.finish(commit=True)
+        db.close()
+        reader = conn if bound else scratch.connect()
+        assert sorted(reader.execute(select(_PROBE.c.label)).scalars()) == ["after", "after, orm"]
+        if outer is not None:
+            outer.rollback()
+        else:
+            reader.close()
+    assert _stored(scratch) == ([] if bound else ["after", "after, orm"])
