@@ -31,7 +31,7 @@ from urllib.parse import urlencode, urlsplit
 
 from bench.common import app_server, build_request, paired, report
 
-VOTERS = 2000
+VOTERS = 4000
 FORM_SIGN_INS = 4
 CONCURRENCY = 16
 ROUNDS = 5

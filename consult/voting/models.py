@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from consult.clock import utcnow
@@ -84,7 +84,10 @@ class Ballot(SQLModel, table=True):
     __table_args__ = (
         UniqueConstraint("round_id", "voter_key"),
         UniqueConstraint("round_id", "serial"),
-        Index("ix_ballot_round_status", "round_id", "status"),
+        # Only the ballots waiting for a second key or disputed are looked up by status; a
+        # web ballot (counted) is not indexed here, one B-tree page fewer written per ballot.
+        Index("ix_ballot_round_uncounted", "round_id", "status",
+              sqlite_where=text("status <> 'counted'"), postgresql_where=text("status <> 'counted'")),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -112,10 +115,11 @@ class BallotChoice(SQLModel, table=True):
     """An idea on a ballot: approval 1 point, cumulative its points, ordinal its rank's points."""
 
     __tablename__ = "ballot_choice"
+    # UNIQUE(ballot_id, idea_id) is also the index by ballot.
     __table_args__ = (UniqueConstraint("ballot_id", "idea_id"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    ballot_id: int = Field(foreign_key="ballot.id", index=True, ondelete="CASCADE")
+    ballot_id: int = Field(foreign_key="ballot.id", ondelete="CASCADE")
     idea_id: int = Field(foreign_key="idea.id", index=True)
     points: int = Field(default=1)
     #: 1 for the first choice of an ordinal ballot; None otherwise
