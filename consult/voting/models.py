@@ -65,7 +65,10 @@ class PaperVoter(SQLModel, table=True):
     """A resident who votes only on paper and has no account, registered by staff."""
 
     __tablename__ = "paper_voter"
-    __table_args__ = (UniqueConstraint("area_id", "name", "id_last4"),)
+    __table_args__ = (
+        UniqueConstraint("area_id", "name", "id_last4"),
+        Index("uq_paper_voter_user_id", "user_id", unique=True),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     area_id: int = Field(foreign_key="place.id", index=True)
@@ -76,6 +79,9 @@ class PaperVoter(SQLModel, table=True):
     note: str = Field(default="", max_length=100)
     created_at: datetime = Field(default_factory=utcnow)
     created_by: int | None = Field(default=None, foreign_key="user.id")
+    #: the account the resident opened later, linked by staff: from then on they vote as
+    #: that account, on paper or online (``services.link_paper_voter``)
+    user_id: int | None = Field(default=None, foreign_key="user.id")
 
 
 class Ballot(SQLModel, table=True):

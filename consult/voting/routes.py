@@ -344,7 +344,8 @@ def _paper_context(request: Request, vr: services.VoteRound, **extra) -> dict:
         "rows": services.paper_rows(db, actor, vr), "disputes": services.disputes(db, actor, vr),
         "homes": services.homes_in_scope(db, vr) if vr.settings.eligibility == "owners" else [],
         "places": services.areas_in_scope(db, vr), "form": {}, "errors": {}, "error": None,
-        "voter_form": {}, "voter_errors": {}, "chosen": set(), "points": {}, "ranks": {},
+        "voter_form": {}, "voter_errors": {}, "link_form": {}, "link_errors": {},
+        "chosen": set(), "points": {}, "ranks": {},
         "can_resolve": services.staff_within(db, actor, vr, "publish_results"),
         "published": services.published_result(db, vr.id) is not None,
     }
@@ -413,6 +414,28 @@ async def paper_voter_add(request: Request):
         return render(request, "voting/paper.html", _paper_context(
             request, vr, voter_form=values, voter_errors=exc.errors), status=422)
     flash(request, Msg(N_("%(name)s is registered as a paper-only voter."), {"name": person.name}))
+    return redirect_to(request, "paper_ballots", rid=vr.id)
+
+
+async def paper_voter_link(request: Request):
+    form = await read_form(request)
+    vr = _round(request)
+    actor = _staff_actor(request, vr, "enter_paper_ballot")
+    values = {k: str(form.get(k, "")) for k in ("link_voter", "link_phone")}
+    try:
+        done = services.link_paper_voter(get_db(request), actor, vr, paper_voter_id=values["link_voter"],
+                                         phone=values["link_phone"], now=clock.utcnow())
+    except FieldErrors as exc:
+        return render(request, "voting/paper.html", _paper_context(
+            request, vr, link_form=values, link_errors=exc.errors), status=422)
+    flash(request, Msg(N_("%(name)s now votes as the account %(phone)s, on paper or online, once per round."),
+                       {"name": done.person.name, "phone": done.user.login}))
+    if done.removed:
+        flash(request, Msg(N_("%(n)s rounds not yet published had a ballot from this person on each channel: the first one stands, the later one was removed."),
+                           {"n": done.removed}))
+    if done.published_both:
+        flash(request, Msg(N_("%(n)s published rounds had a ballot from this person on each channel; their results stand as published."),
+                           {"n": done.published_both}))
     return redirect_to(request, "paper_ballots", rid=vr.id)
 
 
@@ -542,6 +565,7 @@ routes = [
     Route("/rounds/{rid:int}/paper", paper_page, methods=["GET"], name="paper_ballots"),
     Route("/rounds/{rid:int}/paper", paper_enter, methods=["POST"], name="paper_enter"),
     Route("/rounds/{rid:int}/paper/voters", paper_voter_add, methods=["POST"], name="paper_voter_add"),
+    Route("/rounds/{rid:int}/paper/voters/link", paper_voter_link, methods=["POST"], name="paper_voter_link"),
     Route("/rounds/{rid:int}/paper/resolve", paper_resolve, methods=["POST"], name="paper_resolve"),
     Route("/rounds/{rid:int}/results", results_page, methods=["GET"], name="vote_results"),
     Route("/rounds/{rid:int}/results.pb", export_pb, methods=["GET"], name="vote_export_pb"),

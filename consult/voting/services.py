@@ -20,6 +20,7 @@ of building ORM queries and loading entities for every ballot.
 from __future__ import annotations
 
 import base64
+import contextlib
 import csv
 import io
 import random
@@ -31,7 +32,7 @@ from datetime import datetime, timedelta
 from functools import cached_property, lru_cache
 from typing import NamedTuple
 
-from sqlalchemy import String, bindparam, delete, func, insert
+from sqlalchemy import String, bindparam, delete, func, insert, update
 from sqlalchemy import cast as sa_cast
 from sqlalchemy import select as core_select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -672,6 +673,86 @@ def register_paper_voter(db: Session, actor: Actor, vr: VoteRound, *, area_id, b
     return voter
 
 
+@dataclass(frozen=True)
+class Linked:
+    person: PaperVoter
+    user: User
+    #: rounds not yet published where the person had voted both ways: the later ballot
+    #: was removed, the first one stands (as it would have, had they been linked before)
+    removed: int
+    #: published rounds where both were counted: their results stand as published
+    published_both: int
+
+
+def link_paper_voter(db: Session, actor: Actor, vr: VoteRound, *, paper_voter_id, phone: str,
+                     now: datetime) -> Linked:
+    """A paper-only resident has opened an account: from now on they vote as that account.
+
+    Their paper ballots move to the account's key, so the database's one ballot per voter
+    and round covers both channels again. Where they have already voted both ways in a
+    round not yet published, the first ballot stands and the later one is removed, as the
+    second would have been refused had the two been known as one person."""
+    _may_enter_paper(actor, vr, db)
+    row = None
+    with contextlib.suppress(TypeError, ValueError):
+        row = db.exec(select(PaperVoter, Place).join(Place, Place.id == PaperVoter.area_id)
+                      .where(PaperVoter.id == int(paper_voter_id))).first()
+    if row is None or not row[1].path.startswith(vr.scope.path):
+        raise FieldErrors({"link_voter": Msg(N_("Please choose a registered paper-only resident."))})
+    person, area = row
+    if not permissions.allowed("enter_paper_ballot", actor, area.ids_from_root):
+        raise FieldErrors({"link_voter": Msg(N_("You can only register residents of the areas you serve."))})
+    if person.user_id is not None:
+        raise FieldErrors({"link_voter": Msg(N_("%(name)s is already linked to an account."),
+                                             {"name": person.name})})
+    user = accounts.find_by_login(db, clean_text(phone))
+    if user is None:
+        raise FieldErrors({"link_phone": Msg(N_("No account has this mobile number."))})
+    if resident_place(db, communities.actor_for(db, user), area, "vote") is None:
+        raise FieldErrors({"link_phone": Msg(N_("This account is not a verified resident of %(place)s yet. Verify it first, then link it."),
+                                             {"place": area.name})})
+    taken = db.exec(select(PaperVoter.name).where(PaperVoter.user_id == user.id)).first()
+    if taken is not None:
+        raise FieldErrors({"link_phone": Msg(N_("This account is already linked to the paper-only resident %(name)s."),
+                                             {"name": taken})})
+    old_key, new_key = rules.paper_key(person.id), rules.user_key(user.id)
+    removed = published_both = 0
+    for paper in db.exec(select(Ballot).where(Ballot.voter_key == old_key).with_for_update()).all():
+        online = db.exec(select(Ballot).where(Ballot.round_id == paper.round_id,
+                                              Ballot.voter_key == new_key).with_for_update()).first()
+        if online is not None:
+            if published_result(db, paper.round_id) is not None:
+                published_both += 1
+                continue
+            later = max((paper, online), key=lambda b: (b.created_at, b.id))
+            _remove_ballot(db, later)
+            removed += 1
+            if later is paper:
+                continue
+            db.flush()  # the account's key is free now
+        paper.voter_key, paper.updated_at = new_key, now
+        db.add(paper)
+        db.execute(update(PaperEntry).where(PaperEntry.round_id == paper.round_id,
+                                            PaperEntry.voter_key == old_key)
+                   .values(voter_key=new_key))
+    person.user_id = user.id
+    db.add(person)
+    audit.record(db, actor_id=actor.user_id, action="link_paper_voter", target_type="paper_voter",
+                 target_id=person.id, place_id=area.id, user_id=user.id, removed=removed,
+                 published_both=published_both)
+    db.flush()
+    return Linked(person, user, removed, published_both)
+
+
+def _remove_ballot(db: Session, ballot: Ballot) -> None:
+    """A ballot and everything keyed to it: its choices, its paper entries."""
+    db.execute(delete(BallotChoice).where(BallotChoice.ballot_id == ballot.id))
+    if ballot.serial is not None:
+        db.execute(delete(PaperEntry).where(PaperEntry.round_id == ballot.round_id,
+                                            PaperEntry.serial == ballot.serial))
+    db.delete(ballot)
+
+
 def _place_of_kind(db: Session, place_id, kind: str) -> Place | None:
     try:
         place = db.get(Place, int(place_id))
@@ -725,6 +806,8 @@ def paper_voter_of(db: Session, actor: Actor, vr: VoteRound, *, phone: str = "",
     if row is None or not row[1].path.startswith(vr.scope.path):
         raise FieldErrors({"voter": Msg(N_("Please choose a registered paper-only resident."))})
     pv, _area = row
+    if pv.user_id is not None:  # linked to the account they opened: one voter, one key
+        return Voter(rules.user_key(pv.user_id), pv.user_id, pv.area_id, pv.building_group_id, pv.name)
     return Voter(rules.paper_key(pv.id), None, pv.area_id, pv.building_group_id, pv.name)
 
 
@@ -1004,7 +1087,8 @@ def _eligible_by_place(db: Session, vr: VoteRound) -> dict[int, int]:
                                Place.path.startswith(scope.path))
                         .group_by(RoleAssignment.place_id)).all()
     paper = db.exec(select(PaperVoter.area_id, func.count()).join(Place, Place.id == PaperVoter.area_id)
-                    .where(Place.path.startswith(scope.path)).group_by(PaperVoter.area_id)).all()
+                    .where(Place.path.startswith(scope.path), PaperVoter.user_id.is_(None))
+                    .group_by(PaperVoter.area_id)).all()
     counts = defaultdict(int)
     for place_id, n in [*residents, *paper]:
         counts[place_id] += n

@@ -185,6 +185,31 @@ def test_paper_page_errors_keep_the_form(client, db, world):
     assert _count(db, Ballot) == 1
 
 
+def test_staff_link_a_paper_only_resident_to_the_account_they_opened(client, db, world):
+    _sign_in(client, world, "moderator")
+    page = f"/rounds/{world.round.id}/paper"
+    _post(client, world, f"{page}/voters", {"name": "王阿婆", "id_last4": "123X",
+                                            "area_id": world.tree["area_a"].id}, page=page)
+    person = db.exec(select(PaperVoter)).one()
+    form = client.get(page)
+    assert f'action="/rounds/{world.round.id}/paper/voters/link"' in form.text
+    entered = _post(client, world, page, {"serial": "C-1", "paper_voter_id": person.id,
+                                          "idea": [world.ideas[0].id]}, page=page)
+    assert entered.status_code == 303
+    wrong = _post(client, world, f"{page}/voters/link",
+                  {"link_voter": person.id, "link_phone": world.people["outsider"].login}, page=page)
+    assert wrong.status_code == 422 and set(wrong.context["link_errors"]) == {"link_phone"}
+    assert wrong.context["link_form"]["link_phone"] == world.people["outsider"].login
+    linked = _post(client, world, f"{page}/voters/link",
+                   {"link_voter": person.id, "link_phone": world.people["voter"].login}, page=page)
+    assert linked.status_code == 303
+    after = client.get(linked.headers["location"])
+    assert "王阿婆" in after.text and "/paper/voters/link" not in after.text  # nobody left to link
+    _sign_in(client, world, "voter")
+    assert client.get(_ballot_url(world)).context["locked"] is True
+    assert _vote(client, world, 1).status_code == 409 and _count(db, Ballot) == 1
+
+
 def test_staff_pages_are_for_staff(client, world):
     _sign_in(client, world, "voter")
     for path in ("vote/manage", "paper", "turnout"):

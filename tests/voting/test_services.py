@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import func
@@ -252,6 +253,123 @@ def test_web_voter_cannot_also_vote_on_paper_and_the_reverse(db, world):
     assert _count(db, Ballot) == 2
 
 
+# -- a paper-only resident who opens an account later ------------------------------------
+
+
+def _link(db, world, person, who="voter", **kwargs):
+    phone = world.people[who].login if who else kwargs.pop("phone")
+    return services.link_paper_voter(db, world.actor(kwargs.pop("staff", "moderator")), world.load(),
+                                     paper_voter_id=str(person.id), phone=phone, now=world.now)
+
+
+def test_a_linked_paper_voter_votes_once_across_channels(db, world):
+    person = _paper_only(db, world)
+    _paper(db, world, paper_voter_id=str(person.id))
+    done = _link(db, world, person)
+    assert (done.removed, done.published_both) == (0, 0)
+    ballot = db.exec(select(Ballot)).one()
+    assert ballot.voter_key == f"user:{world.people['voter'].id}" and ballot.channel == "paper"
+    assert db.exec(select(PaperEntry.voter_key)).one() == ballot.voter_key
+    with pytest.raises(Conflict) as web:  # the account now meets its own paper ballot
+        _cast(db, world, "voter", RawBallot(choices=ids(world.ideas, 1)))
+    assert "paper ballot (serial P-001)" in said(web.value.msg)
+    with pytest.raises(Conflict):  # and a second paper ballot for the person is refused too
+        _paper(db, world, serial="P-002", paper_voter_id=str(person.id))
+    assert _count(db, Ballot) == 1
+    audit = db.exec(select(AuditEntry).where(AuditEntry.action == "link_paper_voter")).one()
+    assert audit.details["removed"] == 0 and "choices" not in audit.details
+
+
+def test_after_linking_paper_entries_for_the_person_use_the_account(db, world):
+    person = _paper_only(db, world)
+    _link(db, world, person)
+    done = _paper(db, world, paper_voter_id=str(person.id))
+    assert done.ballot.voter_key == f"user:{world.people['voter'].id}"
+    with pytest.raises(Conflict):
+        _cast(db, world, "voter", RawBallot(choices=ids(world.ideas, 1)))
+
+
+@pytest.mark.parametrize("paper_first", [True, False])
+def test_voted_both_ways_before_linking_the_first_ballot_stands(db, world, paper_first):
+    person = _paper_only(db, world)
+
+    def vote_on_paper(at):
+        return _paper(db, world, paper_voter_id=str(person.id), raw=RawBallot(choices=ids(world.ideas, 0)))
+
+    def vote_online(at):
+        return _cast(db, world, "voter", RawBallot(choices=ids(world.ideas, 1)), now=at)
+
+    first, second = (vote_on_paper, vote_online) if paper_first else (vote_online, vote_on_paper)
+    first(world.now)
+    world.now += timedelta(minutes=5)
+    second(world.now)
+    assert _count(db, Ballot) == 2
+    done = _link(db, world, person)
+    assert done.removed == 1
+    stands = db.exec(select(Ballot)).one()
+    assert stands.channel == ("paper" if paper_first else "web")
+    assert stands.voter_key == f"user:{world.people['voter'].id}"
+    chosen = db.exec(select(BallotChoice.idea_id)).all()
+    assert chosen == [world.ideas[0 if paper_first else 1].id]  # the removed ballot's choices went too
+    assert _count(db, PaperEntry) == (1 if paper_first else 0)
+
+
+def test_voted_both_ways_in_a_published_round_the_result_stands(db, world):
+    person = _paper_only(db, world)
+    _paper(db, world, paper_voter_id=str(person.id))
+    _cast(db, world, "voter", RawBallot(choices=ids(world.ideas, 1)))
+    close_round(db, world.round)
+    services.publish(db, world.actor("moderator"), world.load(), world.now)
+    done = _link(db, world, person)
+    assert (done.removed, done.published_both) == (0, 1)
+    assert _count(db, Ballot) == 2
+
+
+@pytest.mark.parametrize("case,field,words", [
+    ("unknown phone", "link_phone", "No account has this mobile number"),
+    ("not a resident", "link_phone", "not a verified resident of 恒丰"),
+    ("already linked", "link_voter", "already linked to an account"),
+    ("account taken", "link_phone", "already linked to the paper-only resident 王阿婆"),
+    ("no such person", "link_voter", "registered paper-only resident"),
+])
+def test_linking_bad_input_changes_nothing(db, world, case, field, words):
+    person = _paper_only(db, world)
+    other = _paper_only(db, world, name="李老伯", last4="5678")
+    _paper(db, world, paper_voter_id=str(other.id))
+    if case in ("already linked", "account taken"):
+        _link(db, world, person)
+    target, kwargs = {
+        "unknown phone": (other, {"who": None, "phone": "13000000000"}),
+        "not a resident": (other, {"who": "outsider"}),
+        "already linked": (person, {"who": "voter2"}),
+        "account taken": (other, {}),
+        "no such person": (SimpleNamespace(id="999999"), {}),
+    }[case]
+    before = db.exec(select(Ballot.voter_key)).all()
+    with pytest.raises(FieldErrors) as caught:
+        _link(db, world, target, **kwargs)
+    assert words in said(caught.value.errors[field])
+    assert db.exec(select(Ballot.voter_key)).all() == before
+    assert db.get(type(other), other.id).user_id is None
+
+
+def test_only_staff_of_the_persons_area_link(db, world):
+    person = _paper_only(db, world)
+    with pytest.raises(Forbidden):
+        _link(db, world, person, staff="voter2")
+    with pytest.raises((Forbidden, FieldErrors)):
+        _link(db, world, person, staff="moderator_b")
+    assert person.user_id is None
+
+
+def test_a_linked_person_is_not_counted_twice_in_the_electorate(db, world):
+    person = _paper_only(db, world)
+    before = services.turnout(db, world.actor("moderator"), world.load())
+    _link(db, world, person)
+    after = services.turnout(db, world.actor("moderator"), world.load())
+    assert _electorate(after) == _electorate(before) - 1
+
+
 @pytest.mark.parametrize("voter,words", [
     ({"phone": "13000000000"}, "No account has this mobile number"),
     ({}, "exactly one"),
@@ -410,3 +528,7 @@ def test_area_committees_serve_their_residents_in_a_sub_district_vote(db, world)
         services.publish(db, moderator, vr, world.now)  # the sub-district publishes
     with pytest.raises(Forbidden):
         services.turnout(db, world.actor("voter"), vr)
+
+
+def _electorate(turnout) -> int:
+    return turnout.eligible_total
