@@ -4,6 +4,7 @@ migrate      bring the database schema up to date (Alembic)
 demo         load the demo sub-district (safe to run twice)
 logins       print the demo logins
 createuser   create an account, optionally with a role at a place
+finalize-due confirm vote outcomes whose notice period (公示期) has ended (run it daily)
 serve        run the web server (uvicorn)
 pb ...       pabulib open-data files (see ``pb --help``)
 owners ...   owners' votes recount from files (see ``owners --help``)
@@ -107,6 +108,29 @@ def cmd_createuser(args) -> int:
     return 0
 
 
+def cmd_finalize_due(args) -> int:
+    """For a daily timer: after the notice period the selected ideas become projects,
+    unless an objection still waits for its answer (then the round is listed and waits)."""
+    from consult import clock
+    from consult.db import Database, make_engine
+    from consult.i18n import translator
+    from consult.voting.services import finalize_due
+
+    t = translator("en")
+    database = Database(make_engine(_settings().database_url))
+    with database.session(write=True) as db:
+        outcomes = finalize_due(db, clock.utcnow())
+        db.commit()
+    for outcome in outcomes:
+        if outcome.problem is None:
+            print(f"round {outcome.round_id} ({outcome.title}): confirmed, {outcome.selected} selected")
+        else:
+            print(f"round {outcome.round_id} ({outcome.title}): waits: {t(outcome.problem)}")
+    if not outcomes:
+        print("no outcome is due")
+    return 0
+
+
 def cmd_serve(args) -> int:
     import uvicorn
 
@@ -137,6 +161,8 @@ def main(argv: list[str] | None = None) -> int:
     create.add_argument("--role", help="resident, owner, moderator, expert, owners_rep or admin")
     create.add_argument("--place", type=int, help="id of the place where the role applies")
     create.set_defaults(func=cmd_createuser)
+    sub.add_parser("finalize-due", help="confirm vote outcomes whose notice period has ended"
+                   ).set_defaults(func=cmd_finalize_due)
     serve = sub.add_parser("serve")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)

@@ -64,6 +64,28 @@ def test_migrate_demo_twice_and_createuser(cli_env):
     database.engine.dispose()
 
 
+def test_finalize_due_confirms_what_the_notice_period_has_let_through(cli_env):
+    from sqlalchemy import update
+
+    from consult.voting.models import VoteResult
+
+    url, env = cli_env
+    assert run(env, "migrate").returncode == 0 and run(env, "demo").returncode == 0
+    nothing = run(env, "finalize-due")
+    assert nothing.returncode == 0 and "no outcome is due" in nothing.stdout
+    database = Database(make_engine(url))
+    with database.session(write=True) as db:  # as if nobody had confirmed last year's vote
+        round_id = db.exec(select(VoteResult.round_id)).one()
+        db.execute(update(VoteResult).values(finalized_at=None, finalized_by=None))
+        db.commit()
+    done = run(env, "finalize-due")
+    assert done.returncode == 0 and f"round {round_id} " in done.stdout and "confirmed" in done.stdout
+    with database.session() as db:
+        assert db.exec(select(VoteResult.finalized_at)).one() is not None
+    assert "no outcome is due" in run(env, "finalize-due").stdout
+    database.engine.dispose()
+
+
 def test_secret_key_generated_once(tmp_path, monkeypatch):
     from consult.config import Settings
 

@@ -1274,9 +1274,11 @@ def answer_objection(db: Session, actor: Actor, objection_id: int, answer: str,
     return objection, vr
 
 
-def finalize(db: Session, actor: Actor, vr: VoteRound, now: datetime) -> VoteResult:
-    """After the notice period, the selected ideas become projects (state "selected")."""
-    if not permissions.allowed("publish_results", actor, _scope_path(vr)):
+def finalize(db: Session, actor: Actor | None, vr: VoteRound, now: datetime) -> VoteResult:
+    """After the notice period, the selected ideas become projects (state "selected").
+
+    ``actor`` None is the scheduled command (``finalize_due``)."""
+    if actor is not None and not permissions.allowed("publish_results", actor, _scope_path(vr)):
         raise Forbidden()
     result = published_result(db, vr.id)
     if result is None:
@@ -1286,12 +1288,41 @@ def finalize(db: Session, actor: Actor, vr: VoteRound, now: datetime) -> VoteRes
     if problem := rules.finalize_problem(result.notice_until, result.finalized_at, unanswered, now):
         raise Conflict(problem)
     consultations.record_outcome(db, actor, vr.round, list(result.selected), now)
-    result.finalized_at, result.finalized_by = now, actor.user_id
+    result.finalized_at, result.finalized_by = now, actor.user_id if actor else None
     db.add(result)
-    audit.record(db, actor_id=actor.user_id, action="confirm_vote_outcome", target_type="round",
-                 target_id=vr.id, place_id=vr.scope.id, selected=len(result.selected))
+    audit.record(db, actor_id=actor.user_id if actor else None, action="confirm_vote_outcome",
+                 target_type="round", target_id=vr.id, place_id=vr.scope.id,
+                 selected=len(result.selected))
     db.flush()
     return result
+
+
+@dataclass(frozen=True)
+class DueOutcome:
+    round_id: int
+    title: str
+    selected: int | None  # None: not confirmed
+    problem: Msg | None = None
+
+
+def finalize_due(db: Session, now: datetime) -> list[DueOutcome]:
+    """Confirm every published outcome whose notice period has ended: what a committee
+    would otherwise do by hand. A round with an objection still unanswered waits for
+    its answer, and is listed with the reason."""
+    due = db.exec(select(VoteResult.round_id).where(VoteResult.finalized_at.is_(None),
+                                                    VoteResult.notice_until <= now)
+                  .order_by(VoteResult.round_id)).all()
+    done = []
+    for round_id in due:
+        vr = load_round(db, round_id, now)
+        try:
+            with db.begin_nested():
+                result = finalize(db, None, vr, now)
+        except Conflict as refused:
+            done.append(DueOutcome(round_id, vr.round.title or vr.consultation.title, None, refused.msg))
+            continue
+        done.append(DueOutcome(round_id, vr.round.title or vr.consultation.title, len(result.selected)))
+    return done
 
 
 # -- open data: exports and imports -------------------------------------------------------

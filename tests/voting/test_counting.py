@@ -172,6 +172,28 @@ def test_objections_and_confirming_the_outcome(db, world):
         services.finalize(db, world.actor("moderator"), world.load(), after)
 
 
+def test_outcomes_due_are_confirmed_by_the_daily_command_unless_an_objection_waits(db, world):
+    _three_ballots(db, world)
+    close_round(db, world.round)
+    result = _publish(db, world)
+    assert services.finalize_due(db, world.now) == []  # the notice period runs
+    objection = services.file_objection(db, world.actor("voter"), world.people["voter"],
+                                        world.load(), "3号楼的票没算进去？", world.now)
+    after = result.notice_until + DAY
+    (waiting,) = services.finalize_due(db, after)
+    assert waiting.round_id == world.round.id and waiting.selected is None
+    assert waiting.problem.params == {"n": 1}
+    assert {db.get(Idea, i.id).state for i in world.ideas} == {"shortlisted"}
+    services.answer_objection(db, world.actor("moderator"), objection.id, "已核实，均已计入。", world.now)
+    (done,) = services.finalize_due(db, after)
+    assert (done.selected, done.problem) == (3, None)
+    states = [db.get(Idea, i.id).state for i in world.ideas]
+    assert states == ["selected", "not_selected", "selected", "selected"]
+    stored = db.get(VoteResult, result.id)
+    assert stored.finalized_at == after and stored.finalized_by is None
+    assert services.finalize_due(db, after + DAY) == []  # once
+
+
 # -- exports and imports ----------------------------------------------------------------
 
 
