@@ -20,7 +20,6 @@ of building ORM queries and loading entities for every ballot.
 from __future__ import annotations
 
 import base64
-import contextlib
 import csv
 import io
 import random
@@ -57,6 +56,7 @@ from consult.consultations import services as consultations
 from consult.consultations.models import Category, Consultation, Idea, IdeaRound, Round
 from consult.consultations.rules import clean_text, round_state
 from consult.db import core
+from consult.db.ids import parse_id
 from consult.errors import Conflict, FieldErrors, Forbidden, NotFound, NotSignedIn, UserError
 from consult.i18n import N_, Msg
 from consult.notifications import services as notifications
@@ -693,10 +693,7 @@ def link_paper_voter(db: Session, actor: Actor, vr: VoteRound, *, paper_voter_id
     round not yet published, the first ballot stands and the later one is removed, as the
     second would have been refused had the two been known as one person."""
     _may_enter_paper(actor, vr, db)
-    row = None
-    with contextlib.suppress(TypeError, ValueError):
-        row = db.exec(select(PaperVoter, Place).join(Place, Place.id == PaperVoter.area_id)
-                      .where(PaperVoter.id == int(paper_voter_id))).first()
+    row = _paper_voter_row(db, paper_voter_id)
     if row is None or not row[1].path.startswith(vr.scope.path):
         raise FieldErrors({"link_voter": Msg(N_("Please choose a registered paper-only resident."))})
     person, area = row
@@ -754,11 +751,18 @@ def _remove_ballot(db: Session, ballot: Ballot) -> None:
 
 
 def _place_of_kind(db: Session, place_id, kind: str) -> Place | None:
-    try:
-        place = db.get(Place, int(place_id))
-    except (TypeError, ValueError):
-        return None
+    number = parse_id(place_id)
+    place = db.get(Place, number) if number is not None else None
     return place if place is not None and place.kind == kind else None
+
+
+def _paper_voter_row(db: Session, paper_voter_id) -> tuple[PaperVoter, Place] | None:
+    """A registered paper-only resident and their area, by an id typed or picked on a form."""
+    number = parse_id(paper_voter_id)
+    if number is None:
+        return None
+    return db.exec(select(PaperVoter, Place).join(Place, Place.id == PaperVoter.area_id)
+                   .where(PaperVoter.id == number)).first()
 
 
 def paper_voter_of(db: Session, actor: Actor, vr: VoteRound, *, phone: str = "", paper_voter_id="",
@@ -774,11 +778,9 @@ def paper_voter_of(db: Session, actor: Actor, vr: VoteRound, *, phone: str = "",
     if vr.settings.eligibility == "owners":
         if not home_id:
             raise FieldErrors({"voter": Msg(N_("In this round each home has one ballot: choose the home."))})
-        try:
-            row = db.exec(select(Home, Place).join(Place, Place.id == Home.estate_id)
-                          .where(Home.id == int(home_id))).first()
-        except ValueError:
-            row = None
+        number = parse_id(home_id)
+        row = None if number is None else db.exec(
+            select(Home, Place).join(Place, Place.id == Home.estate_id).where(Home.id == number)).first()
         if row is None or not row[1].path.startswith(vr.scope.path):
             raise FieldErrors({"voter": Msg(N_("There is no such home in %(place)s."), {"place": vr.scope.name})})
         home, estate = row
@@ -798,11 +800,7 @@ def paper_voter_of(db: Session, actor: Actor, vr: VoteRound, *, phone: str = "",
                      user.display_name)
     if home_id:
         raise FieldErrors({"voter": Msg(N_("In this round residents vote, not homes."))})
-    try:
-        row = db.exec(select(PaperVoter, Place).join(Place, Place.id == PaperVoter.area_id)
-                      .where(PaperVoter.id == int(paper_voter_id))).first()
-    except ValueError:
-        row = None
+    row = _paper_voter_row(db, paper_voter_id)
     if row is None or not row[1].path.startswith(vr.scope.path):
         raise FieldErrors({"voter": Msg(N_("Please choose a registered paper-only resident."))})
     pv, _area = row

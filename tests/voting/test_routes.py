@@ -210,6 +210,24 @@ def test_staff_link_a_paper_only_resident_to_the_account_they_opened(client, db,
     assert _vote(client, world, 1).status_code == 409 and _count(db, Ballot) == 1
 
 
+def test_paper_forms_take_ids_too_large_for_the_database_as_unknown(client, db, world):
+    """Typed or tampered ids past a database integer are refused with a message (on
+    PostgreSQL they would otherwise fail as "integer out of range")."""
+    _sign_in(client, world, "moderator")
+    page = f"/rounds/{world.round.id}/paper"
+    huge = "9" * 12
+    for path, data, errors in (
+        (page, {"serial": "D-1", "paper_voter_id": huge, "idea": [world.ideas[0].id]}, "errors"),
+        (f"{page}/voters", {"name": "赵", "id_last4": "1234", "area_id": huge,
+                            "building_group_id": huge}, "voter_errors"),
+        (f"{page}/voters/link", {"link_voter": huge, "link_phone": world.people["voter"].login},
+         "link_errors"),
+    ):
+        response = _post(client, world, path, data, page=page)
+        assert response.status_code == 422 and response.context[errors], path
+    assert _count(db, Ballot) == 0 and _count(db, PaperVoter) == 0
+
+
 def test_staff_pages_are_for_staff(client, world):
     _sign_in(client, world, "voter")
     for path in ("vote/manage", "paper", "turnout"):
