@@ -21,6 +21,8 @@ QUESTION_TEXT_MAX = 300
 OPTION_MAX = 120
 MAX_OPTIONS = 20
 TEXT_LIMIT_MAX = 2000
+#: the range a number question may allow: its answers are stored in an INTEGER column
+NUMBER_LIMIT = 1_000_000_000
 SERIAL_MAX = 40
 
 #: The five levels of a satisfaction question, stored as 5 (best) … 1 (worst).
@@ -149,6 +151,9 @@ def question_problems(draft: QuestionDraft) -> dict[str, Msg]:
             problems["min_value"] = Msg(N_("Please give the smallest and the largest allowed number."))
         elif draft.min_value >= draft.max_value:
             problems["min_value"] = Msg(N_("The smallest number must be less than the largest."))
+        elif draft.min_value < -NUMBER_LIMIT or draft.max_value > NUMBER_LIMIT:
+            problems["min_value"] = Msg(N_("Allowed numbers go from %(low)s to %(high)s at the most."),
+                                        {"low": -NUMBER_LIMIT, "high": NUMBER_LIMIT})
     if draft.kind == "text" and draft.max_length is not None and not (
             1 <= draft.max_length <= TEXT_LIMIT_MAX):
         problems["max_length"] = Msg(N_("The length limit must be between 1 and %(max)s characters."),

@@ -300,3 +300,17 @@ def test_every_photo_refusal_is_translated(code):
     message = services.photo_message(ImageError(code, params))
     zh = message.translate(translator("zh_Hans"))
     assert zh != message.translate(translator("en")) and "%(" not in zh and "{" not in zh
+
+
+def test_ids_past_a_database_integer_are_unknown_ids(db, settings, admin, tree, campaign, scored):
+    """Typed or tampered ids are checked before the query: PostgreSQL would refuse the
+    query itself ("integer out of range") and the form would fail with a 500."""
+    huge = "9" * 12
+    with pytest.raises(FieldErrors) as subject:
+        services.add_subject(db, admin, campaign, kind="owners_committee", place_id=huge)
+    assert "place_id" in subject.value.errors
+    services.publish(db, admin, campaign, NOW)
+    _, resident = person(db, settings, "resident", tree["area_a"])
+    with pytest.raises(FieldErrors) as objection:
+        services.file_objection(db, resident, campaign, subject_id=huge, text="分数偏高", now=NOW)
+    assert "subject_id" in objection.value.errors

@@ -44,6 +44,8 @@ def test_survey_must_close_after_opening_and_have_a_title():
     (QuestionDraft(kind="multiple", text="?", options=("a", "b"), max_choices=3), "max_choices"),
     (QuestionDraft(kind="number", text="?", min_value=5, max_value=5), "min_value"),
     (QuestionDraft(kind="number", text="?"), "min_value"),
+    (QuestionDraft(kind="number", text="?", min_value=0, max_value=10**12), "min_value"),
+    (QuestionDraft(kind="number", text="?", min_value=-10**10, max_value=0), "min_value"),
     (QuestionDraft(kind="text", text="?", max_length=0), "max_length"),
 ])
 def test_question_problems(draft, field):
