@@ -8,6 +8,7 @@ from starlette.responses import Response
 from consult import clock
 from consult.consultations import exports, rules, services
 from consult.consultations.models import Comment, Consultation, Idea, Round
+from consult.db.ids import parse_id
 from consult.errors import Forbidden, NotFound, UserError
 from consult.i18n import N_
 from consult.web.api import BOOLEAN, INTEGER, STRING, api_route, json_body, obj, ok
@@ -409,13 +410,13 @@ async def diff(request: Request):
     db = get_db(request)
     idea = _visible(request)
     q = request.query_params
-    old, new = q.get("from", ""), q.get("to", "")
-    if not (old.isdigit() and new.isdigit()):
+    old, new = parse_id(q.get("from", "")), parse_id(q.get("to", ""))
+    if old is None or new is None:
         raise NotFound()
-    return ok({"from": int(old), "to": int(new), "fields": [
+    return ok({"from": old, "to": new, "fields": [
         {"field": d.field, "changed": d.changed, "old": d.old, "new": d.new,
          "segments": [{"op": s.op, "text": s.text} for s in d.segments]}
-        for d in services.diff_versions(db, idea, int(old), int(new))]})
+        for d in services.diff_versions(db, idea, old, new)]})
 
 
 async def timeline(request: Request):

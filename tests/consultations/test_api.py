@@ -84,6 +84,8 @@ def test_review_versions_diff_and_timeline(client, db, world):
     diff = client.get(f"/api/v1/ideas/{idea.id}/diff?from=1&to=2").json()
     description = next(f for f in diff["fields"] if f["field"] == "description")
     assert {"op": "insert", "text": "二层"} in description["segments"]
+    for query in ("from=1&to=99999999999", "from=x&to=2", "from=1&to=9"):  # huge, not a number, none
+        assert client.get(f"/api/v1/ideas/{idea.id}/diff?{query}").status_code == 404
     timeline = client.get(f"/api/v1/ideas/{idea.id}/timeline",
                           headers={"accept-language": "en"}).json()["timeline"]
     assert [e["action"] for e in timeline] == ["submitted", "request_revision", "revised"]
