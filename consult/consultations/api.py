@@ -386,6 +386,8 @@ async def comment_action(request: Request):
     if action == "report":
         comment = services.report_comment(db, actor, comment_id, reason=_str(data, "reason"),
                                           now=clock.utcnow())
+    elif action == "unhide":
+        comment = services.unhide_comment(db, actor, comment_id, now=clock.utcnow())
     else:
         comment = services.hide_comment(db, actor, comment_id, reason=_str(data, "reason"),
                                         now=clock.utcnow())
@@ -562,6 +564,10 @@ routes = [
     api_route("/comments/{comment_id:int}/hide", comment_action, method="POST",
               name="api_comment_hide", tag=TAG, summary="Hide a comment with a reason (moderators)",
               body=obj({"reason": STRING}, ["reason"]), response=obj({"id": INTEGER, "hidden": BOOLEAN})),
+    api_route("/comments/{comment_id:int}/unhide", comment_action, method="POST",
+              name="api_comment_unhide", tag=TAG,
+              summary="Show a hidden comment again (moderators); the audit log keeps the hiding",
+              response=obj({"id": INTEGER, "hidden": BOOLEAN})),
     api_route("/ideas/{iid:int}/versions", list_versions, name="api_versions", tag=TAG, auth=False,
               summary="Every version of an idea", response=obj({"versions": {"type": "array", "items": VERSION}})),
     api_route("/ideas/{iid:int}/diff", diff, name="api_diff", tag=TAG, auth=False,

@@ -27,7 +27,7 @@ from consult import clock, permissions
 from consult.consultations import charts, exports, rules, services
 from consult.consultations.models import Comment, Consultation, Idea
 from consult.consultations.pagecache import PageCache
-from consult.errors import FieldErrors, Forbidden, NotFound, NotSignedIn, UserError
+from consult.errors import Conflict, FieldErrors, Forbidden, NotFound, NotSignedIn, UserError
 from consult.i18n import N_, Msg
 from consult.web.auth import current_actor, current_user, require, require_user
 from consult.web.csrf import read_form
@@ -640,6 +640,20 @@ async def comment_hide(request: Request):
     return redirect_to(request, "idea", iid=comment.idea_id)
 
 
+async def comment_unhide(request: Request):
+    await read_form(request)
+    db = get_db(request)
+    actor = require(request, "use_account")
+    comment_id = _path_param(request, "comment_id")
+    try:
+        comment = services.unhide_comment(db, actor, comment_id, now=clock.utcnow())
+    except Conflict as exc:
+        idea = services.get_idea(db, db.get(Comment, comment_id).idea_id)
+        return _idea_error(request, idea, exc)
+    flash(request, Msg(N_("The comment is shown again.")))
+    return redirect_to(request, "idea", iid=comment.idea_id)
+
+
 def _keyed(exc: UserError, key: str) -> UserError:
     """Attach a form's errors to that form (several forms on one page share field names)."""
     if isinstance(exc, FieldErrors):
@@ -854,6 +868,7 @@ routes = [
     Route("/comments/{comment_id:int}/report", comment_report, methods=["POST"],
           name="comment_report"),
     Route("/comments/{comment_id:int}/hide", comment_hide, methods=["POST"], name="comment_hide"),
+    Route("/comments/{comment_id:int}/unhide", comment_unhide, methods=["POST"], name="comment_unhide"),
     Route("/me/ideas", my_ideas_page, methods=["GET"], name="my_ideas"),
     Route("/media/{file}", media, methods=["GET"], name="media"),
 ]

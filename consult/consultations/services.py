@@ -1120,7 +1120,8 @@ def report_comment(db: Session, actor: Actor, comment_id: int, *, reason: str, n
     return comment
 
 
-def hide_comment(db: Session, actor: Actor, comment_id: int, *, reason: str, now: datetime) -> Comment:
+def _moderated_comment(db: Session, actor: Actor, comment_id: int) -> tuple[Comment, Idea, Place]:
+    """A comment a moderator of its idea's place may hide or show again."""
     comment = db.get(Comment, comment_id)
     if comment is None:
         raise NotFound()
@@ -1128,6 +1129,11 @@ def hide_comment(db: Session, actor: Actor, comment_id: int, *, reason: str, now
     place = db.get(Place, idea.place_id)
     if not permissions.allowed("hide_comment", actor, place.ids_from_root):
         raise Forbidden()
+    return comment, idea, place
+
+
+def hide_comment(db: Session, actor: Actor, comment_id: int, *, reason: str, now: datetime) -> Comment:
+    comment, idea, place = _moderated_comment(db, actor, comment_id)
     reason = rules.clean_text(reason)
     if problem := rules.reason_problem(reason):
         raise FieldErrors({"reason": problem})
@@ -1141,6 +1147,23 @@ def hide_comment(db: Session, actor: Actor, comment_id: int, *, reason: str, now
     audit.record(db, actor_id=actor.user_id, action="hide_comment", target_type="comment",
                  target_id=comment.id, place_id=place.id, reason=reason, idea_id=idea.id,
                  body=comment.body)
+    db.flush()
+    return comment
+
+
+def unhide_comment(db: Session, actor: Actor, comment_id: int, *, now: datetime) -> Comment:
+    """Show a hidden comment again (hidden by mistake, or the matter was cleared up); the
+    audit log keeps when it was hidden, by whom and why."""
+    comment, idea, place = _moderated_comment(db, actor, comment_id)
+    if comment.hidden_at is None:
+        raise Conflict(N_("This comment is not hidden."))
+    audit.record(db, actor_id=actor.user_id, action="unhide_comment", target_type="comment",
+                 target_id=comment.id, place_id=place.id, idea_id=idea.id,
+                 hidden_reason=comment.hidden_reason, hidden_by=comment.hidden_by,
+                 hidden_at=comment.hidden_at.isoformat())
+    ideas_changed(db, idea.consultation_id)
+    comment.hidden_at = comment.hidden_reason = comment.hidden_by = None
+    db.add(comment)
     db.flush()
     return comment
 

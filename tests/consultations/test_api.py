@@ -20,7 +20,7 @@ def test_every_route_is_in_the_openapi_document(client):
                  "/api/v1/ideas/{iid}/support", "/api/v1/ideas/{iid}/review",
                  "/api/v1/ideas/{iid}/diff", "/api/v1/ideas/{iid}/timeline",
                  "/api/v1/rounds/{rid}", "/api/v1/consultations/{cid}/export.xlsx",
-                 "/api/v1/comments/{comment_id}/hide"):
+                 "/api/v1/comments/{comment_id}/hide", "/api/v1/comments/{comment_id}/unhide"):
         assert path in paths, path
     assert set(paths["/api/v1/ideas/{iid}/support"]) == {"post", "delete"}
 
@@ -134,6 +134,12 @@ def test_comments_and_exports(client, db, world):
                          json={"reason": "重复"})
     assert hidden.json()["hidden"] is True
     assert client.get(f"/api/v1/ideas/{idea.id}/comments").json()["comments"][0]["body"] is None
+    assert client.post(f"/api/v1/comments/{comments[0]['id']}/unhide", headers=expert).status_code == 403
+    shown = client.post(f"/api/v1/comments/{comments[0]['id']}/unhide", headers=moderator)
+    assert shown.status_code == 200 and shown.json() == {"id": comments[0]["id"], "hidden": False}
+    assert client.get(f"/api/v1/ideas/{idea.id}/comments").json()["comments"][0]["body"] == "<b>建议</b>"
+    again = client.post(f"/api/v1/comments/{comments[0]['id']}/unhide", headers=moderator)
+    assert again.status_code == 409
     csv_response = client.get(f"/api/v1/consultations/{world.consultation.id}/export.csv",
                               headers=moderator)
     assert csv_response.content.startswith(b"\xef\xbb\xbf")

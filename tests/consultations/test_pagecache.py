@@ -150,6 +150,10 @@ CHANGES = {
     "hide comment": (None, lambda db, w, s: services.hide_comment(
         db, w.actor("moderator_a"), s.comment.id, reason="离题", now=w.now),
         lambda page, s: _row(page, s.a).comment_count == 0),
+    "unhide comment": (lambda db, w, s: services.hide_comment(
+        db, w.actor("moderator_a"), s.comment.id, reason="离题", now=w.now),
+        lambda db, w, s: services.unhide_comment(db, w.actor("moderator_a"), s.comment.id, now=w.now),
+        lambda page, s: _row(page, s.a).comment_count == 1),
     "shortlist": (None, lambda db, w, s: _review(db, w, s.a, "shortlist"), _state("shortlisted")),
     "request revision": (None, lambda db, w, s: _review(db, w, s.a, "request_revision", note="请补充"),
                          _state("revision_requested")),

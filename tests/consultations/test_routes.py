@@ -235,7 +235,14 @@ def test_comments_expert_badge_report_and_hide(client, db, world):
     assert [c.id for c, _, _ in queue.context["reported"]] == [comment.id]
     hide = post_form(client, f"/ideas/{idea.id}", f"/comments/{comment.id}/hide", {"reason": "离题"})
     assert hide.status_code == 303
-    assert "离题" in client.get(f"/ideas/{idea.id}").text
+    hidden = client.get(f"/ideas/{idea.id}")
+    assert "离题" in hidden.text and f'action="/comments/{comment.id}/unhide"' in hidden.text
+    shown = post_form(client, f"/ideas/{idea.id}", f"/comments/{comment.id}/unhide", {})
+    assert shown.status_code == 303
+    page = client.get(f"/ideas/{idea.id}")
+    assert "离题" not in page.text and f'action="/comments/{comment.id}/hide"' in page.text
+    again = post_form(client, f"/ideas/{idea.id}", f"/comments/{comment.id}/unhide", {})
+    assert again.status_code == 409 and "这条评论没有被隐藏。" in again.text
 
 
 def test_review_queue_and_bulk_action(client, db, world):

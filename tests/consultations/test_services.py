@@ -22,7 +22,7 @@ from consult.consultations.models import (
     Support,
     TimelineEntry,
 )
-from consult.errors import Conflict, FieldErrors, Forbidden
+from consult.errors import Conflict, FieldErrors, Forbidden, NotFound
 from consult.notifications.models import Notification
 from tests.consultations.conftest import DAY, jpeg, new_idea
 
@@ -355,6 +355,27 @@ def test_report_once_and_hide_with_reason_in_audit(db, world):
     entry = db.exec(select(AuditEntry).where(AuditEntry.action == "hide_comment")).one()
     assert entry.reason == "广告内容" and entry.details["body"] == "广告"
     assert services.reported_comments(db, world.actor("moderator_a"), world.consultation) == []
+
+
+def test_a_hidden_comment_can_be_shown_again_and_the_audit_keeps_the_hiding(db, world):
+    idea = new_idea(db, world)
+    comment = services.add_comment(db, world.actor("resident_a2"), idea, body="三号楼的灯", now=world.now)
+    with pytest.raises(Conflict):  # not hidden
+        services.unhide_comment(db, world.actor("moderator_a"), comment.id, now=world.now)
+    services.hide_comment(db, world.actor("moderator_a"), comment.id, reason="误以为是广告", now=world.now)
+    for who in ("moderator_b", "resident_a"):
+        with pytest.raises(Forbidden):
+            services.unhide_comment(db, world.actor(who), comment.id, now=world.now)
+    assert comment.hidden_at is not None
+    services.unhide_comment(db, world.actor("moderator_a"), comment.id, now=world.now)
+    assert (comment.hidden_at, comment.hidden_reason, comment.hidden_by) == (None, None, None)
+    detail = services.idea_detail(db, idea, world.people["resident_a"], world.now)
+    assert [c.comment.id for c in detail.comments] == [comment.id]
+    entry = db.exec(select(AuditEntry).where(AuditEntry.action == "unhide_comment")).one()
+    assert entry.details["hidden_reason"] == "误以为是广告"
+    assert entry.details["hidden_by"] == world.people["moderator_a"].id
+    with pytest.raises(NotFound):
+        services.unhide_comment(db, world.actor("moderator_a"), 2**31 - 1, now=world.now)
 
 
 # -- review -----------------------------------------------------------------------------
