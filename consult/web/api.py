@@ -20,6 +20,7 @@ from starlette.routing import Route
 
 from consult.errors import UserError
 from consult.i18n import N_
+from consult.web.security import has_nul
 
 PREFIX = "/api/v1"
 
@@ -51,6 +52,9 @@ async def json_body(request: Request) -> dict:
         raise UserError(N_("The request body is not valid JSON."), code="invalid_json") from None
     if not isinstance(data, dict):
         raise UserError(N_("The request body must be a JSON object."), code="invalid_json")
+    if has_nul(data):
+        raise UserError(N_("Text in the request holds a NUL character, which cannot be stored."),
+                        code="invalid_json")
     return data
 
 

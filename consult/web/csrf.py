@@ -17,7 +17,9 @@ from starlette.requests import Request
 
 from consult.errors import Forbidden, UserError
 from consult.i18n import N_
-from consult.web.security import BodyTooLarge
+from consult.web.security import BodyTooLarge, has_nul
+
+UNSTORABLE = N_("The form holds an invisible control character (NUL) that cannot be saved. Please type the text again instead of pasting it.")
 
 FIELD = "csrf_token"
 HEADER = "x-csrf-token"
@@ -84,4 +86,6 @@ async def read_form(request: Request, *, max_files: int = 0) -> FormData:
         raise UserError(N_("The form could not be read. Please try again."), code="bad_form") from None
     submitted = form.get(FIELD) or request.headers.get(HEADER)
     check(request, submitted if isinstance(submitted, str) else None)
+    if has_nul([item for pair in form.multi_items() for item in pair]):
+        raise UserError(UNSTORABLE, code="bad_form")
     return form

@@ -109,6 +109,19 @@ async def _send_413(scope: Scope, receive: Receive, send: Send) -> None:
     await response(scope, receive, send)
 
 
+def has_nul(value) -> bool:
+    """Does submitted data hold a NUL character anywhere? PostgreSQL stores no NUL in
+    text, so such a value is refused as a whole, with a message, before any service
+    sees it; nobody types one on purpose."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(has_nul(k) or has_nul(v) for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return any(has_nul(v) for v in value)
+    return False
+
+
 def client_address(peer: str | None, forwarded_for: str | None, trusted) -> str:
     """The client's address: X-Forwarded-For is believed only from a trusted proxy.
 

@@ -129,6 +129,9 @@ def test_comments_and_exports(client, db, world):
     assert posted.status_code == 201 and posted.json()["is_expert"] is True
     comments = client.get(f"/api/v1/ideas/{idea.id}/comments").json()["comments"]
     assert comments[0]["body"] == "<b>建议</b>"
+    nul = client.post(f"/api/v1/ideas/{idea.id}/comments", headers=expert, json={"body": "a\u0000b"})
+    assert nul.status_code == 400 and "NUL" in nul.json()["error"]["message"]
+    assert len(client.get(f"/api/v1/ideas/{idea.id}/comments").json()["comments"]) == 1
     moderator = _auth(db, world, "moderator_a")
     hidden = client.post(f"/api/v1/comments/{comments[0]['id']}/hide", headers=moderator,
                          json={"reason": "重复"})

@@ -190,3 +190,10 @@ def test_login_after_csrf_failure_still_works(client, db, settings):
     client.post("/login", data={"login": user.login, "password": factories.PASSWORD})
     assert post_form(client, "/login", "/login", {"login": user.login,
                                                   "password": factories.PASSWORD}).status_code == 303
+
+
+def test_has_nul_looks_through_nested_values():
+    from consult.web.security import has_nul
+
+    assert not has_nul({"a": ["b", {"c": 1}], "d": None})
+    assert has_nul({"a": ["b", {"c": "x\x00"}]}) and has_nul({"k\x00": 1}) and has_nul(("\x00",))
