@@ -39,6 +39,7 @@ from consult.consultations.models import (
     TimelineEntry,
 )
 from consult.db.engine import Database
+from consult.db.ids import find
 from consult.db.ids import parse_id as _int
 from consult.errors import Conflict, FieldErrors, Forbidden, NotFound
 from consult.i18n import N_, Msg
@@ -171,7 +172,7 @@ def _consultation_values(title: str, year: str, description: str, budget: str,
 def create_consultation(db: Session, actor: Actor, *, scope_place_id, title: str, year: str,
                         description: str = "", budget: str = "",
                         categories: str = "\n".join(rules.DEFAULT_CATEGORIES)) -> Consultation:
-    scope = db.get(Place, _int(scope_place_id)) if _int(scope_place_id) else None
+    scope = find(db, Place, scope_place_id)
     if scope is None or scope.kind not in ("subdistrict", "area"):
         raise FieldErrors({"scope_place_id": Msg(N_("Please choose a residential area or the whole sub-district."))})
     if not permissions.allowed("manage_consultation", actor, scope.ids_from_root):
@@ -864,9 +865,9 @@ def _process_photos(photos: list[bytes]) -> list:
 def _idea_values(db: Session, consultation: Consultation, *, title, description, category_id,
                  place_id, estimated_cost) -> dict:
     title, description = rules.clean_text(title), rules.clean_text(description)
-    category = db.get(Category, _int(category_id)) if _int(category_id) else None
+    category = find(db, Category, category_id)
     category_ok = category is not None and category.consultation_id == consultation.id
-    place = db.get(Place, _int(place_id)) if _int(place_id) else None
+    place = find(db, Place, place_id)
     scope = scope_of(db, consultation)
     place_ok = place is not None and place.path.startswith(scope.path) and place.kind != "home"
     cost_fen, cost_problem = rules.parse_money(rules.clean_text(estimated_cost))
@@ -1087,7 +1088,7 @@ def add_comment(db: Session, actor: Actor, idea: Idea, *, body: str, parent_id=N
         raise FieldErrors({"body": problem})
     parent = None
     if parent_id not in (None, ""):
-        parent = db.get(Comment, _int(parent_id)) if _int(parent_id) else None
+        parent = find(db, Comment, parent_id)
         if parent is None or parent.idea_id != idea.id or parent.parent_id is not None:
             raise FieldErrors({"body": Msg(N_("You can only reply to a comment on this idea."))})
     is_expert = actor.holds({"expert"}, path) and permissions.allowed("advise_idea", actor, path)
@@ -1222,7 +1223,7 @@ def review_idea(db: Session, actor: Actor, idea: Idea, action: str, *, note: str
         raise FieldErrors({"note": problem})
     target = None
     if action == "merge":
-        target = db.get(Idea, _int(target_id)) if _int(target_id) else None
+        target = find(db, Idea, target_id)
         if (target is None or target.id == idea.id or target.consultation_id != idea.consultation_id
                 or target.state not in rules.ACTIVE):
             raise FieldErrors({"target_id": Msg(N_("Please choose another idea of this consultation that is still in the running."))})

@@ -130,26 +130,13 @@ def run(cursor, plan: _Plan, params: dict | list[dict]) -> list:
             for item in cursor.fetchall()]
 
 
-_DRIVER = "consult.db.core.driver"
-
-
 def _driver(db: Session) -> tuple[Dialect, Any]:
-    """The dialect and driver connection of the session's transaction.
-
-    Asking the session for its connection goes through its transaction state machine
-    each time; a request runs several statements in one transaction, so the answer is
-    kept in ``db.info`` for as long as that (root) transaction is the active one.
-    """
-    if isinstance(db, RequestSession):  # a web request's: straight on its driver connection
+    """The dialect and driver connection of the session's transaction: a web request's
+    own driver connection (``consult.db.request``), or any other session's connection."""
+    if isinstance(db, RequestSession):
         return db.transaction.dialect, db.transaction.driver()
-    transaction = db.get_transaction()
-    cached = db.info.get(_DRIVER)
-    if cached is not None and cached[0] is transaction and transaction.is_active:
-        return cached[1], cached[2]
     connection = db.connection()
-    found = (db.get_transaction(), connection.dialect, connection.connection.dbapi_connection)
-    db.info[_DRIVER] = found
-    return found[1], found[2]
+    return connection.dialect, connection.connection.dbapi_connection
 
 
 def dialect_name(db: Session) -> str:

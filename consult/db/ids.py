@@ -16,3 +16,10 @@ def parse_id(value) -> int | None:
     except (TypeError, ValueError):
         return None
     return number if -INT_LIMIT <= number <= INT_LIMIT else None
+
+
+def find(db, model, value):
+    """The row of ``model`` whose id was typed or picked on a form, or None (not a number,
+    or one no database integer holds: PostgreSQL would refuse the query itself)."""
+    number = parse_id(value)
+    return db.get(model, number) if number is not None else None

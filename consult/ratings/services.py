@@ -23,7 +23,7 @@ from consult import permissions
 from consult.accounts.models import User
 from consult.audit import services as audit
 from consult.communities.models import Place, RoleAssignment
-from consult.db.ids import parse_id
+from consult.db.ids import find
 from consult.errors import Conflict, FieldErrors, Forbidden, NotFound, NotSignedIn
 from consult.i18n import N_, Msg
 from consult.media.images import ImageError, process_upload, store
@@ -53,15 +53,8 @@ def _int(value) -> int | None:
     return survey_rules.whole_number(str(value)) if str(value or "").strip() else None
 
 
-def _find(db: Session, model, ident):
-    """The row an id typed or picked on a form names, or None (not a number, or past a
-    database integer: PostgreSQL would refuse the query itself)."""
-    key = parse_id(ident)
-    return db.get(model, key) if key is not None else None
-
-
 def _get(db: Session, model, ident):
-    item = _find(db, model, ident)
+    item = find(db, model, ident)
     if item is None:
         raise NotFound()
     return item
@@ -225,7 +218,7 @@ def add_subject(db: Session, actor: Actor, campaign: Campaign, *, kind: str, pla
     place = None
     errors: dict[str, Msg] = {}
     if kind in SUBJECT_PLACE_KIND:
-        place = _find(db, Place, place_id)
+        place = find(db, Place, place_id)
         if place is None or place.kind != SUBJECT_PLACE_KIND[kind] or not place.path.startswith(scope.path):
             errors["place_id"] = Msg(N_("Please choose an estate or building group inside %(place)s."),
                                      {"place": scope.name})
@@ -234,7 +227,7 @@ def add_subject(db: Session, actor: Actor, campaign: Campaign, *, kind: str, pla
     errors.update(rules.subject_problems(kind, name))
     survey = None
     if str(survey_id or "").strip():
-        survey = _find(db, Survey, survey_id)
+        survey = find(db, Survey, survey_id)
         if survey is None:
             errors["survey_id"] = Msg(N_("Please choose a survey."))
     if errors:
@@ -502,7 +495,7 @@ def file_objection(db: Session, actor: Actor, campaign: Campaign, *, subject_id,
                    now: datetime) -> Objection:
     if state_of(campaign, now) != "notice":
         raise Conflict(N_("Objections can be filed only during the notice period."), code="not_open")
-    subject = _find(db, Subject, subject_id)
+    subject = find(db, Subject, subject_id)
     if subject is None or subject.campaign_id != campaign.id:
         raise FieldErrors({"subject_id": Msg(N_("Please choose what your objection is about."))})
     place = db.get(Place, subject.place_id) if subject.place_id else campaign_place(db, campaign)
@@ -586,7 +579,7 @@ def create_forum(db: Session, actor: Actor, campaign: Campaign, *, subject_id, h
                  location: str, agenda: str = "") -> Forum:
     subject = None
     if str(subject_id or "").strip():
-        subject = _find(db, Subject, subject_id)
+        subject = find(db, Subject, subject_id)
     if subject is None or subject.campaign_id != campaign.id:
         raise FieldErrors({"subject_id": Msg(N_("Please choose the subject of the forum."))})
     _require(actor, "enter_forum_ratings", forum_place(db, campaign, subject).ids_from_root)
@@ -707,7 +700,7 @@ def create_contest(db: Session, actor: Actor, *, place_id, title: str, descripti
         problems["closes_at"] = Msg(N_("The vote must close after it opens."))
     campaign = None
     if str(campaign_id or "").strip():
-        campaign = _find(db, Campaign, campaign_id)
+        campaign = find(db, Campaign, campaign_id)
         if campaign is None:
             problems["campaign_id"] = Msg(N_("Please choose a campaign."))
     if problems:
@@ -732,12 +725,12 @@ def add_entry(db: Session, actor: Actor, contest: Contest, *, title: str, text: 
                              {"max": 500, "count": len(text.strip())})
     place = None
     if str(place_id or "").strip():
-        place = _find(db, Place, place_id)
+        place = find(db, Place, place_id)
         if place is None or not place.path.startswith(scope.path):
             errors["place_id"] = Msg(N_("Please choose a place inside %(place)s."), {"place": scope.name})
     subject = None
     if str(subject_id or "").strip():
-        subject = _find(db, Subject, subject_id)
+        subject = find(db, Subject, subject_id)
         if subject is None or subject.campaign_id != contest.campaign_id:
             errors["subject_id"] = Msg(N_("Please choose a subject of the contest's campaign."))
     key = None

@@ -56,7 +56,7 @@ from consult.consultations import services as consultations
 from consult.consultations.models import Category, Consultation, Idea, IdeaRound, Round
 from consult.consultations.rules import clean_text, round_state
 from consult.db import core
-from consult.db.ids import parse_id
+from consult.db.ids import find, parse_id
 from consult.errors import Conflict, FieldErrors, Forbidden, NotFound, NotSignedIn, UserError
 from consult.i18n import N_, Msg
 from consult.notifications import services as notifications
@@ -751,8 +751,7 @@ def _remove_ballot(db: Session, ballot: Ballot) -> None:
 
 
 def _place_of_kind(db: Session, place_id, kind: str) -> Place | None:
-    number = parse_id(place_id)
-    place = db.get(Place, number) if number is not None else None
+    place = find(db, Place, place_id)
     return place if place is not None and place.kind == kind else None
 
 
@@ -1286,9 +1285,10 @@ def finalize(db: Session, actor: Actor | None, vr: VoteRound, now: datetime) -> 
     if problem := rules.finalize_problem(result.notice_until, result.finalized_at, unanswered, now):
         raise Conflict(problem)
     consultations.record_outcome(db, actor, vr.round, list(result.selected), now)
-    result.finalized_at, result.finalized_by = now, actor.user_id if actor else None
+    by = actor.user_id if actor else None
+    result.finalized_at, result.finalized_by = now, by
     db.add(result)
-    audit.record(db, actor_id=actor.user_id if actor else None, action="confirm_vote_outcome",
+    audit.record(db, actor_id=by, action="confirm_vote_outcome",
                  target_type="round", target_id=vr.id, place_id=vr.scope.id,
                  selected=len(result.selected))
     db.flush()
@@ -1313,13 +1313,14 @@ def finalize_due(db: Session, now: datetime) -> list[DueOutcome]:
     done = []
     for round_id in due:
         vr = load_round(db, round_id, now)
+        title = vr.round.title or vr.consultation.title
         try:
             with db.begin_nested():
                 result = finalize(db, None, vr, now)
         except Conflict as refused:
-            done.append(DueOutcome(round_id, vr.round.title or vr.consultation.title, None, refused.msg))
+            done.append(DueOutcome(round_id, title, None, refused.msg))
             continue
-        done.append(DueOutcome(round_id, vr.round.title or vr.consultation.title, len(result.selected)))
+        done.append(DueOutcome(round_id, title, len(result.selected)))
     return done
 
 

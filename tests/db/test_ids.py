@@ -12,3 +12,15 @@ from consult.db.ids import INT_LIMIT, parse_id
 ])
 def test_parse_id(raw, expected):
     assert parse_id(raw) == expected
+
+
+def test_find_looks_up_only_ids_a_database_integer_holds(db):
+    """On PostgreSQL the query for a larger id would itself fail ("integer out of range")."""
+    from consult.communities.models import Place
+    from consult.db.ids import find
+    from tests import factories
+
+    root = factories.place_tree(db)["root"]
+    assert find(db, Place, str(root.id)) is root
+    for raw in (str(10**12), "x", "", None, str(INT_LIMIT)):
+        assert find(db, Place, raw) is None
