@@ -23,7 +23,7 @@ from pabutools.tiebreaking import TieBreakingRule
 from consult.voting.pabulib import Election, PbProject, PbVote, dump, load, tally_election
 from consult.voting.tally import approval_scores, equal_shares
 
-DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "pabulib"
+DATA = Path(__file__).resolve().parents[1] / "tests" / "data" / "pabulib"
 T = TypeVar("T")
 
 

@@ -21,7 +21,6 @@ from consult.db.migrate import upgrade
 from consult.web.app import create_app
 
 ROOT = Path(__file__).resolve().parent.parent
-SHARED = ROOT.parent / "shared"
 IN_CI = os.environ.get("CI") == "true"
 FAST_ARGON2 = Argon2Params(time_cost=1, memory_cost=1024, parallelism=1)
 

@@ -41,7 +41,7 @@ that are equal for the rule (equal score; for equal shares, equal price per
 unit of utility) the one with the HIGHER SCORE wins, then the LOWER COST, then
 the one LISTED FIRST (the order of ``projects``, i.e. the order of the
 pabulib file's PROJECTS section).  This reproduces the official outcome of
-every file in ``shared/data/pabulib/``.
+every file in ``tests/data/pabulib/``.
 """
 
 from __future__ import annotations

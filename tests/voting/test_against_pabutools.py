@@ -30,7 +30,7 @@ from pabutools.tiebreaking import TieBreakingRule
 from consult.voting.pabulib import load, tally_election
 from consult.voting.tally import Project, approval_scores, equal_shares, greedy, greedy_threshold
 
-DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "pabulib"
+DATA = Path(__file__).resolve().parents[1] / "data" / "pabulib"
 
 Ballots = list[list[str]]
 

@@ -12,7 +12,7 @@ import pytest
 from consult.voting.cli import main
 from consult.voting.pabulib import load
 
-DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "pabulib"
+DATA = Path(__file__).resolve().parents[1] / "data" / "pabulib"
 FILES = sorted(DATA.glob("*.pb"))
 ASSEN = DATA / "Netherlands_Assen_2024.pb"
 KRAKOW = DATA / "Poland_Krakow_2021_Zwierzyniec.pb"

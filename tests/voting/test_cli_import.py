@@ -16,7 +16,7 @@ from consult.voting import pabulib
 from consult.voting.cli import main
 from consult.voting.models import Ballot, VoteResult
 
-DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "pabulib"
+DATA = Path(__file__).resolve().parents[1] / "data" / "pabulib"
 
 
 @pytest.fixture(scope="module")

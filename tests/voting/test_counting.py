@@ -17,7 +17,7 @@ from consult.voting.models import Ballot, VoteResult
 from consult.voting.rules import RawBallot
 from tests.voting.conftest import DAY, add_vote_round, close_round, ids, set_settings
 
-DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "pabulib"
+DATA = Path(__file__).resolve().parents[1] / "data" / "pabulib"
 FILES = sorted(DATA.glob("*.pb"))
 
 

@@ -21,7 +21,7 @@ from consult.voting.pabulib import (
     tally_election,
 )
 
-DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "pabulib"
+DATA = Path(__file__).resolve().parents[1] / "data" / "pabulib"
 FILES = sorted(DATA.glob("*.pb"))
 
 
