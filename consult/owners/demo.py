@@ -117,10 +117,11 @@ def load(db: Session, settings: Settings, places: dict[str, Place],
     taihe_staff = communities.actor_for(db, _moderator_of(db, places["太和"]))
     opens, closes = now - timedelta(days=30), now - timedelta(days=14)
     lift = services.create_matter(
-        db, admin, lido, title="使用专项维修资金更换3号楼电梯", kind="maintenance_fund_use",
-        description=("3号楼两部电梯已使用二十余年，多次困人。拟使用专项维修资金约 86 万元更换，"
-                     "方案和报价见附件。\n按《民法典》第二百七十八条，须经参与表决专有部分面积四分之三以上"
-                     "且参与表决人数四分之三以上的业主同意。"),
+        db, admin, lido, title="续筹专项维修资金（用于更换3号楼电梯）", kind="maintenance_fund_raise",
+        description=("3号楼两部电梯已使用二十余年，多次困人，更换约需 86 万元，专项维修资金余额不足。"
+                     "拟按专有部分面积续筹，方案和报价见附件。\n按《民法典》第二百七十八条第一款第六项，"
+                     "筹集维修资金须经参与表决专有部分面积四分之三以上且参与表决人数四分之三以上的业主同意"
+                     "（使用维修资金则过半数即可）。"),
         opens_at=opens, closes_at=closes, paper_double_key=True, now=opens - timedelta(days=7))
     services.add_attachment(db, admin, settings, lift.id, filename="电梯更换方案及报价.pdf",
                             data=_pdf("Lift replacement plan and quotation"), now=opens - timedelta(days=6))

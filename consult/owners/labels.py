@@ -15,13 +15,20 @@ from consult.i18n import N_, Msg
 
 from .register import LineError
 
+#: The kinds by their legal names (art. 278 para. 1), in the law's order, each with
+#: the majority it needs; the form lists them in this order.
 KIND_NAMES = {
+    "rules_of_procedure": N_("Making or amending the owners' assembly rules of procedure (more than half)"),
+    "management_statute": N_("Making or amending the management statute (more than half)"),
+    "committee_election": N_("Electing the owners' committee or replacing its members (more than half)"),
+    "property_manager": N_("Hiring or dismissing the property services company or other manager (more than half)"),
+    "maintenance_fund_use": N_("Using the maintenance fund of the buildings and their facilities (more than half)"),
+    "maintenance_fund_raise": N_("Raising the maintenance fund of the buildings and their facilities (three quarters)"),
+    "rebuild": N_("Rebuilding or reconstructing the buildings and their facilities (three quarters)"),
+    "common_use_change": N_("Changing the use of common parts or running a business on them (three quarters)"),
+    "other_common_matter": N_("Another major matter of common ownership and joint management (more than half)"),
     "ordinary": N_("Ordinary matter (more than half of area and owners)"),
-    "maintenance_fund_use": N_("Using the maintenance fund (major: three quarters)"),
-    "maintenance_fund_raise": N_("Raising the maintenance fund (major: three quarters)"),
-    "rebuild": N_("Rebuilding or renovating (major: three quarters)"),
-    "common_use_change": N_("Changing the use of common parts (major: three quarters)"),
-    "major": N_("Other major matter (three quarters)"),
+    "major": N_("Other matter needing three quarters (raising funds, rebuilding, changing common use)"),
 }
 CHOICE_NAMES = {"agree": N_("Agree"), "disagree": N_("Disagree"), "abstain": N_("Abstain")}
 CHANNEL_NAMES = {"web": N_("Online"), "paper": N_("Paper ballot"), "proxy": N_("By proxy")}

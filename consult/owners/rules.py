@@ -21,12 +21,15 @@ Who counts as one owner (SPC interpretation on building co-ownership, art. 9):
 Names are compared exactly as given (after the register trims whitespace); a name
 repeated within one home is the same person, so it does not change the set.
 
-Civil Code art. 278 lists the matters; items 6–8 need the 3/4 majority, the others
-a simple majority.  The product spec (issue 6) makes raising *or using* maintenance
-funds major, so :attr:`MatterKind.MAINTENANCE_FUND_USE` needs 3/4 here, although
-the Civil Code text puts *using* them (item 5) at a simple majority: a use agreed by
-more than half but less than three quarters is reported as not passed.  The product
-owner should revisit this (it is one line in MAJOR_KINDS).
+Civil Code art. 278 lists nine matters the owners decide together (para. 1) and
+fixes their majorities (para. 2): items 6–8 — raising the maintenance fund,
+rebuilding or reconstructing buildings and their facilities, changing the use of
+common parts or running a business on them — need three quarters or more of the
+voting area and of the voting owners; every other item, *using* the maintenance fund
+(item 5) and the "other major matters" of item 9 included, needs more than half of
+both.  :class:`MatterKind` names all nine by their legal names; ``ordinary`` and
+``major`` stand for "one of the half-majority items" and "one of items 6–8" when the
+caller (the recount command) does not say which.
 """
 
 from __future__ import annotations
@@ -75,24 +78,38 @@ class Channel(StrEnum):
 
 
 class MatterKind(StrEnum):
-    """What is being decided; it fixes the majority needed (art. 278 para. 2)."""
+    """What is being decided; it fixes the majority needed (art. 278 para. 2).
 
-    ORDINARY = "ordinary"
-    #: Using maintenance funds, art. 278(5): major by the product spec (see module doc).
+    Declared in the order of art. 278 para. 1, items (1)–(9).
+    """
+
+    #: (1) 制定和修改业主大会议事规则
+    RULES_OF_PROCEDURE = "rules_of_procedure"
+    #: (2) 制定和修改管理规约
+    MANAGEMENT_STATUTE = "management_statute"
+    #: (3) 选举业主委员会或者更换业主委员会成员
+    COMMITTEE_ELECTION = "committee_election"
+    #: (4) 选聘和解聘物业服务企业或者其他管理人
+    PROPERTY_MANAGER = "property_manager"
+    #: (5) 使用建筑物及其附属设施的维修资金 — an ordinary matter.
     MAINTENANCE_FUND_USE = "maintenance_fund_use"
-    #: Raising maintenance funds, art. 278(6).
+    #: (6) 筹集建筑物及其附属设施的维修资金
     MAINTENANCE_FUND_RAISE = "maintenance_fund_raise"
-    #: Rebuilding or renovating buildings and their facilities, art. 278(7).
+    #: (7) 改建、重建建筑物及其附属设施
     REBUILD = "rebuild"
-    #: Changing the use of common parts or running a business on them, art. 278(8).
+    #: (8) 改变共有部分的用途或者利用共有部分从事经营活动
     COMMON_USE_CHANGE = "common_use_change"
-    #: Any major matter, when the caller does not say which.
+    #: (9) 有关共有和共同管理权利的其他重大事项 — despite its name, a half majority.
+    OTHER_COMMON_MATTER = "other_common_matter"
+    #: Any of the half-majority items, when the caller does not say which.
+    ORDINARY = "ordinary"
+    #: Any of items 6–8, when the caller does not say which.
     MAJOR = "major"
 
 
+#: The kinds needing three quarters: art. 278 para. 2, items 6–8.
 MAJOR_KINDS: frozenset[MatterKind] = frozenset(
     {
-        MatterKind.MAINTENANCE_FUND_USE,
         MatterKind.MAINTENANCE_FUND_RAISE,
         MatterKind.REBUILD,
         MatterKind.COMMON_USE_CHANGE,

@@ -46,7 +46,7 @@ def test_matters_create_list_get(client, world):
                                                 "opens_at": "2030-01-01T09:00", "closes_at": "2029-01-01"})
     assert bad.status_code == 422 and set(bad.json()["error"]["fields"]) == {"title", "closes_at"}
     created = client.post(url, headers=staff, json={
-        "title": "使用专项维修资金更换电梯", "kind": "maintenance_fund_use",
+        "title": "筹集专项维修资金", "kind": "maintenance_fund_raise",
         "opens_at": "2030-01-01T09:00:00+08:00", "closes_at": "2030-01-20T17:00:00+08:00"})
     assert created.status_code == 201
     matter = created.json()

@@ -70,6 +70,17 @@ def test_tally_prints_one_json_object(tmp_path: Path, capsys: pytest.CaptureFixt
     assert json.loads(out)["passed"] is True  # 2/3 of owners and 4/5 of area: over half
 
 
+@pytest.mark.parametrize("kind, passed", [("maintenance_fund_use", True), ("committee_election", True),
+                                          ("maintenance_fund_raise", False), ("rebuild", False)])
+def test_tally_takes_the_legal_kind_names(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                          kind: str, passed: bool) -> None:
+    ballots = "home_id,choice,channel\n1-102,agree,web\n1-104,abstain,proxy\n1-105,agree,paper\n"
+    code, out, err = run(capsys, *write(tmp_path, HOMES, ballots), kind)
+    assert (code, err) == (0, "")
+    result = json.loads(out)
+    assert result["matter"] == kind and result["passed"] is passed  # 2 of 3 owners, 4/5 of area
+
+
 def test_no_quorum(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     ballots = "home_id,choice,channel\n1-101,agree,web\n1-107,agree,web\n"
     code, out, _ = run(capsys, *write(tmp_path, HOMES, ballots), "ordinary")

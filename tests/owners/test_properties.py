@@ -22,7 +22,10 @@ from consult.owners.rules import DEVELOPER, Home, OwnerKey, tally
 
 NAMES = ["li", "wang", "zhao", "qian", "sun"]
 CHOICES = ["agree", "disagree", "abstain"]
-KINDS = ["ordinary", "major", "maintenance_fund_use", "rebuild"]
+KINDS = ["ordinary", "major", "maintenance_fund_use", "maintenance_fund_raise", "rebuild",
+         "committee_election"]
+#: Civil Code art. 278 para. 2: items 6-8 need three quarters; written out here, not imported.
+THREE_QUARTER_KINDS = {"major", "maintenance_fund_raise", "rebuild", "common_use_change"}
 
 # Each raw home: (area in cents, owner names in listed order, developer-held?).
 RawHome = tuple[int, list[str], bool]
@@ -64,7 +67,7 @@ def reference_count(raw_homes: list[RawHome], votes: dict[object, str], kind: st
     else:
         area_share = agree_area / voted_area
         heads_share = Fraction(agree_heads, voted_heads)
-        if kind == "ordinary":
+        if kind not in THREE_QUARTER_KINDS:
             passed = area_share > Fraction(1, 2) and heads_share > Fraction(1, 2)
         else:
             passed = area_share >= Fraction(3, 4) and heads_share >= Fraction(3, 4)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlmodel import select
 
 from consult import clock
@@ -218,6 +219,28 @@ def test_result_page_after_close(client, world, db):
     verdict = page.text.split('id="verdict">', 1)[1].split("</p>", 1)[0].strip()
     assert verdict == "表决通过。"
     assert "83.33%" in page.text  # 500 of 600 m² voted
+
+
+@pytest.mark.parametrize("kind, passed", [("maintenance_fund_use", True), ("maintenance_fund_raise", False)])
+def test_using_the_maintenance_fund_is_an_ordinary_matter(client, world, db, kind, passed):
+    """Civil Code art. 278: using the fund needs more than half, raising it three quarters."""
+    matter = open_matter(world, kind=kind)
+    now = clock.utcnow()
+    world.vote(world.li, matter, now=now)  # 200 m²
+    world.vote(world.wang, matter, now=now)  # 100 m²
+    services.enter_paper_ballot(db, world.staff, matter.id, serial="1", home="1-105",
+                                choice="disagree", now=now)  # the developer, 200 m²
+    close(db, matter)
+    page = client.get(f"/owners/matters/{matter.id}/result")
+    outcome = page.context["outcome"]
+    assert (outcome.owners_voted, outcome.owners_agree, str(outcome.area_agree)) == (3, 2, "300.00")
+    assert outcome.passed is passed  # 2/3 of the voting owners, 60% of the voting area
+    verdict = page.text.split('id="verdict">', 1)[1].split("</p>", 1)[0].strip()
+    assert verdict == ("表决通过。" if passed else "未获通过：同意的面积或人数未达到规定比例。")
+    legal_name = {"maintenance_fund_use": "使用建筑物及其附属设施的维修资金",
+                  "maintenance_fund_raise": "筹集建筑物及其附属设施的维修资金"}[kind]
+    assert legal_name in page.text
+    assert ("均超过参与表决的半数" if passed else "均占参与表决的四分之三以上") in page.text
 
 
 def test_downloaded_exports_recount_to_the_page_result(client, world, db, tmp_path, capsys):

@@ -254,28 +254,41 @@ def test_major_needs_quorum_too() -> None:
     assert not outcome.passed
 
 
-def test_matter_kinds() -> None:
-    assert not is_major("ordinary")
-    # Stricter than Civil Code art. 278(5), as the spec (issue 6) asks: see rules.py.
-    assert is_major(MatterKind.MAINTENANCE_FUND_USE)
-    assert all(is_major(k) for k in ("major", "maintenance_fund_raise", "rebuild"))
-    assert is_major("common_use_change")
-    assert majority_rule("ordinary") == (Fraction(1, 2), True)
-    assert majority_rule("rebuild") == (Fraction(3, 4), False)
+#: Civil Code art. 278 para. 1, items (1)-(9), with the majority para. 2 gives each.
+ART_278 = [
+    ("rules_of_procedure", False), ("management_statute", False), ("committee_election", False),
+    ("property_manager", False), ("maintenance_fund_use", False), ("maintenance_fund_raise", True),
+    ("rebuild", True), ("common_use_change", True), ("other_common_matter", False),
+]
+
+
+def test_matter_kinds_are_the_nine_items_of_article_278() -> None:
+    assert [k.value for k in MatterKind][:9] == [kind for kind, _ in ART_278]
+    for kind, major in ART_278:
+        assert is_major(kind) is major, kind
+        assert majority_rule(kind) == ((Fraction(3, 4), False) if major else (Fraction(1, 2), True))
+    assert not is_major("ordinary") and is_major("major")
     with pytest.raises(ValueError):
         is_major("coup")
     with pytest.raises(ValueError):
         tally(estate("1"), {}, "coup")
 
 
-def test_using_maintenance_funds_needs_three_quarters_like_raising_them() -> None:
+@pytest.mark.parametrize("kind", [kind for kind, major in ART_278 if not major])
+def test_half_majority_items_pass_at_seventy_percent(kind: str) -> None:
+    # Using the maintenance fund (item 5) is among them: a use agreed by 70% passes.
+    homes = estate(*["100"] * 10)
+    seventy = votes(**{f"o{i}": (A if i < 7 else D) for i in range(10)})
+    assert tally(homes, seventy, kind).passed
+    half = votes(**{f"o{i}": (A if i < 5 else D) for i in range(10)})
+    assert not tally(homes, half, kind).passed  # exactly half is not more than half
+
+
+@pytest.mark.parametrize("kind", [kind for kind, major in ART_278 if major])
+def test_items_six_to_eight_need_three_quarters(kind: str) -> None:
     homes = estate("100", "100", "100", "100")
-    two_thirds = votes(o0=A, o1=A, o2=D)  # 2/3 agree: enough for an ordinary matter only
-    assert tally(homes, two_thirds, "ordinary").passed
-    assert not tally(homes, two_thirds, "maintenance_fund_use").passed
-    assert not tally(homes, two_thirds, "maintenance_fund_raise").passed
-    three_quarters = votes(o0=A, o1=A, o2=A, o3=D)  # exactly 3/4 passes
-    assert tally(homes, three_quarters, "maintenance_fund_use").passed
+    assert not tally(homes, votes(o0=A, o1=A, o2=D), kind).passed  # 2/3
+    assert tally(homes, votes(o0=A, o1=A, o2=A, o3=D), kind).passed  # exactly 3/4
 
 
 # --- abstentions, multi-home owners, the developer's ballot ------------------------------
