@@ -76,7 +76,7 @@ def mes_ratio(path: Path) -> float:
             instance, profile, sat_class=Cost_Sat, voter_budget_increment=1, tie_breaking=ties
         )
     )
-    ours, selected = cpu_seconds(lambda: equal_shares(projects, ballots, ours_election.budget), 3)
+    ours, selected = cpu_seconds(lambda: equal_shares(projects, ballots, ours_election.counting_budget()), 3)
     assert set(selected) == {p.name for p in expected}, (selected, expected)
     return theirs / ours
 

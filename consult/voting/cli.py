@@ -64,10 +64,13 @@ def main(argv: list[str]) -> int:
         return _import(args)
     try:
         points = [int(x) for x in args.points.split(",")] if args.points else None
-        result = tally_election(load(args.file), args.rule, points_per_rank=points, k=args.k)
+        election = load(args.file)
+        result = tally_election(election, args.rule, points_per_rank=points, k=args.k)
     except (OSError, ValueError) as error:  # PbFormatError names the line
         print(f"{args.file}: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    for warning in election.warnings:
+        print(f"{args.file}: warning: {warning}", file=sys.stderr)
     print(json.dumps(result.as_json(), ensure_ascii=False))
     return 0
 

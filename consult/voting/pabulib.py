@@ -14,10 +14,16 @@ then a header line, then ``;``-separated rows (``csv`` quoting with ``"``)::
                                               ``points`` (same order) for
                                               cumulative and ordinal ballots
 
-Money is exact: ``budget`` and every ``cost`` must be whole numbers, points
-non-negative whole numbers.  Anything malformed raises ``PbFormatError``
-naming the 1-based line.  Columns we do not interpret are kept as written so
-that ``parse(dump(e)) == e``.
+Money is exact: ``budget`` and every ``cost`` are non-negative decimal numbers
+(real files give grosze: ``12500.50``), read as :class:`~decimal.Decimal` and
+counted as whole multiples of the file's smallest unit; points are non-negative
+whole numbers.  Ordinal votes may come without a ``points`` column: the format
+then scores the first of ``max_length`` ranks ``max_length`` points and one less
+each rank after.  A vote naming the same project twice is accepted with a warning
+(``Election.warnings``) and counted as the file's own ``votes``/``score`` column
+counts it.  Anything else malformed raises ``PbFormatError`` naming the 1-based
+line.  Columns we do not interpret are kept as written so that
+``parse(dump(e)) == e``.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ import csv
 import io
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from os import PathLike
 
 from consult.voting.tally import (
@@ -38,9 +45,14 @@ from consult.voting.tally import (
     select,
 )
 
-VOTE_TYPES = ("approval", "choose-1", "cumulative", "ordinal")
+VOTE_TYPES = ("approval", "choose-1", "cumulative", "ordinal", "scoring")
+#: Vote types whose ``points`` column is required and summed per project.
+POINTS_TYPES = ("cumulative", "scoring")
 SECTIONS = ("META", "PROJECTS", "VOTES")
-INTEGER_META = ("budget", "num_projects", "num_votes", "min_project_score_threshold")
+INTEGER_META = ("num_projects", "num_votes", "min_project_score_threshold")
+MONEY_META = ("budget",)
+#: More decimals than this in a cost is no currency's: refused rather than scaled forever.
+MAX_DECIMALS = 6
 
 
 class PbFormatError(ValueError):
@@ -57,7 +69,7 @@ class PbProject:
     """A PROJECTS row: ``fields`` holds the other columns as written."""
 
     id: str
-    cost: int
+    cost: Decimal | int
     fields: dict[str, str] = field(default_factory=dict)
 
 
@@ -84,17 +96,43 @@ class Election:
     votes: list[PbVote]
     project_columns: list[str] = field(default_factory=list)
     vote_columns: list[str] = field(default_factory=list)
+    #: What was accepted but is worth a look (e.g. a vote naming a project twice).
+    warnings: list[str] = field(default_factory=list, compare=False)
 
     @property
-    def budget(self) -> int:
-        return int(self.meta["budget"])
+    def budget(self) -> Decimal:
+        return Decimal(self.meta["budget"])
 
     @property
     def vote_type(self) -> str:
         return self.meta["vote_type"]
 
+    @property
+    def money_scale(self) -> int:
+        """10**d for the most decimals in the budget or a cost: counting is in that unit."""
+        places = max((_decimals(Decimal(p.cost)) for p in self.projects), default=0)
+        return 10 ** max(places, _decimals(self.budget))
+
+    def counting_budget(self) -> int:
+        """The budget in whole counting units (see :attr:`money_scale`)."""
+        return int(self.budget * self.money_scale)
+
     def tally_projects(self) -> list[Project]:
-        return [Project(p.id, p.cost) for p in self.projects]
+        scale = self.money_scale
+        return [Project(p.id, int(Decimal(p.cost) * scale)) for p in self.projects]
+
+    @staticmethod
+    def fen(amount: Decimal | int) -> int:
+        """An amount of the file's currency in hundredths (fen); ValueError past two decimals."""
+        hundredths = Decimal(amount) * 100
+        if hundredths != hundredths.to_integral_value():
+            raise ValueError(f"the amount {amount} has more than two decimals")
+        return int(hundredths)
+
+
+def _decimals(value: Decimal) -> int:
+    exponent = value.normalize().as_tuple().exponent
+    return max(0, -exponent) if isinstance(exponent, int) else 0
 
 
 # --------------------------------------------------------------------------- parsing
@@ -106,6 +144,19 @@ def _integer(text: str, line: int, what: str) -> int:
     if not (value.isascii() and value.isdecimal()):
         raise PbFormatError(line, f"{what} must be a non-negative whole number, not {text!r}")
     return int(value)
+
+
+def _money(text: str, line: int, what: str) -> Decimal:
+    """A non-negative plain decimal such as ``12500`` or ``12500.50`` (no exponent, no sign)."""
+    value = text.strip()
+    whole, dot, fraction = value.partition(".")
+    digits = whole + fraction
+    if not (digits.isascii() and digits.isdecimal() and whole and (fraction or not dot)):
+        raise PbFormatError(line, f"{what} must be a non-negative number such as 1250 or 1250.50, "
+                                  f"not {text!r}")
+    if len(fraction) > MAX_DECIMALS:
+        raise PbFormatError(line, f"{what} has more than {MAX_DECIMALS} decimals: {text!r}")
+    return Decimal(value)
 
 
 def _is_blank(row: list[str]) -> bool:
@@ -168,13 +219,15 @@ def parse(text: str) -> Election:
             raise PbFormatError(max(reader.line, 1), "the file must start with a META section")
         meta, meta_lines = _parse_meta(reader)
         projects, project_columns = _parse_projects(reader)
-        votes, vote_columns = _parse_votes(reader, meta["vote_type"], {p.id for p in projects})
+        warnings: list[str] = []
+        votes, vote_columns = _parse_votes(reader, meta["vote_type"], {p.id for p in projects},
+                                           warnings)
     except csv.Error as error:  # e.g. a field over csv's size limit
         raise PbFormatError(max(reader.line, 1), f"unreadable line ({error})") from None
     for key, actual in (("num_projects", len(projects)), ("num_votes", len(votes))):
         if key in meta and int(meta[key]) != actual:
             raise PbFormatError(meta_lines[key], f"{key} is {meta[key]} but the file has {actual}")
-    return Election(meta, projects, votes, project_columns, vote_columns)
+    return Election(meta, projects, votes, project_columns, vote_columns, warnings)
 
 
 def _parse_meta(reader: _Reader) -> tuple[dict[str, str], dict[str, int]]:
@@ -194,6 +247,8 @@ def _parse_meta(reader: _Reader) -> tuple[dict[str, str], dict[str, int]]:
             raise PbFormatError(reader.line, f"META key {key} appears twice")
         if key in INTEGER_META:
             _integer(value, reader.line, key)
+        if key in MONEY_META:
+            _money(value, reader.line, key)
         if key == "vote_type" and value not in VOTE_TYPES:
             raise PbFormatError(reader.line, f"vote_type must be one of {', '.join(VOTE_TYPES)}")
         meta[key] = value
@@ -221,7 +276,7 @@ def _parse_projects(reader: _Reader) -> tuple[list[PbProject], list[str]]:
         if not pid or pid in seen:
             raise PbFormatError(reader.line, f"project_id {pid!r} is empty or appears twice")
         seen.add(pid)
-        cost = _integer(row[cost_at], reader.line, f"cost of project {pid}")
+        cost = _money(row[cost_at], reader.line, f"cost of project {pid}")
         projects.append(PbProject(pid, cost, {name: row[i] for i, name in others}))
     else:
         raise PbFormatError(reader.line + 1, "missing VOTES section")
@@ -229,13 +284,13 @@ def _parse_projects(reader: _Reader) -> tuple[list[PbProject], list[str]]:
 
 
 def _parse_votes(
-    reader: _Reader, vote_type: str, known: set[str]
+    reader: _Reader, vote_type: str, known: set[str], warnings: list[str]
 ) -> tuple[list[PbVote], list[str]]:
     header = _header(reader, "VOTES", ["voter_id", "vote"])
     voter_at, vote_at = header.index("voter_id"), header.index("vote")
     points_at = header.index("points") if "points" in header else -1
-    if vote_type == "cumulative" and points_at < 0:
-        raise PbFormatError(reader.line, "cumulative votes need a points column")
+    if vote_type in POINTS_TYPES and points_at < 0:
+        raise PbFormatError(reader.line, f"{vote_type} votes need a points column")
     others = [(i, name) for i, name in enumerate(header) if i not in (voter_at, vote_at, points_at)]
     columns = len(header)
     votes: list[PbVote] = []
@@ -259,7 +314,9 @@ def _parse_votes(
             unknown = next(x for x in ids if x not in known)
             raise PbFormatError(reader.line, f"vote names unknown project {unknown!r}")
         if len(unique) != len(ids):
-            raise PbFormatError(reader.line, "vote names a project twice")
+            twice = next(x for x in ids if ids.count(x) > 1)
+            warnings.append(f"line {reader.line}: voter {voter} names project {twice} more than "
+                            f"once; it is counted as the file's own votes or score column counts it")
         points = None
         if points_at >= 0:
             points = _parse_points(row[points_at], len(ids), reader.line)
@@ -353,10 +410,14 @@ def tally_election(
     """Count an election with its own META ``rule`` unless ``rule`` is given.
 
     Ordinal ballots score with the file's ``points`` column, or with
-    ``points_per_rank`` when given (e.g. a file without a points column).
-    ``greedy-threshold`` takes its threshold from META
-    ``min_project_score_threshold``.  Raises ``ValueError`` when the file
-    lacks what the rule needs.
+    ``points_per_rank`` when given, or else as the format says for a file without
+    points: ``max_length`` points for the first rank (META ``max_length``, or the
+    longest vote), one less for each rank after.  ``greedy-threshold`` takes its
+    threshold from META ``min_project_score_threshold``.  Money is counted in the
+    file's smallest unit (``Election.money_scale``); selection does not depend on
+    the unit.  A vote naming a project twice counts it once, or once per mention
+    when that is how the file's own ``votes``/``score`` column counted.  Raises
+    ``ValueError`` when the file lacks what the rule needs.
     """
     rule = rule or election.meta.get("rule")
     if rule not in RULES:
@@ -365,24 +426,73 @@ def tally_election(
     kind = election.vote_type
     approvals = None
     if kind in ("approval", "choose-1"):
-        approvals = [v.vote for v in election.votes]
-        scores = approval_scores(projects, approvals)
-    elif kind == "ordinal" and points_per_rank is not None:
-        scores = ordinal_scores(projects, (v.vote for v in election.votes), points_per_rank)
-    else:
-        ballots = []
-        for vote in election.votes:
-            if vote.points is None:
-                raise ValueError(f"{kind} votes need a points column (or points per rank)")
-            ballots.append(dict(zip(vote.vote, vote.points, strict=True)))
-        scores = points_scores(projects, ballots)
+        approvals = [_once(v.vote) for v in election.votes]
+    scores = _scores(election, projects, points_per_rank, each=False)
+    if any(len(set(v.vote)) != len(v.vote) for v in election.votes):
+        published = _published_scores(election)
+        if published is not None and scores != published:
+            each = _scores(election, projects, points_per_rank, each=True)
+            if each == published:
+                scores = each
     threshold = election.meta.get("min_project_score_threshold")
     return select(
         rule,
         projects,
         scores,
-        election.budget,
+        election.counting_budget(),
         approvals=approvals,
         min_score=int(threshold) if threshold is not None else None,
         k=k,
     )
+
+
+def _once(ids: Sequence[str]) -> tuple[str, ...]:
+    """The ids without repeats, first mention kept."""
+    return tuple(dict.fromkeys(ids))
+
+
+def _scores(
+    election: Election,
+    projects: list[Project],
+    points_per_rank: Sequence[int] | None,
+    *,
+    each: bool,
+) -> dict[str, int]:
+    """Scores of the file's votes; ``each``: a repeated project counts at every mention."""
+    kind = election.vote_type
+    if kind in ("approval", "choose-1"):
+        return approval_scores(projects, (v.vote if each else _once(v.vote) for v in election.votes))
+    if kind == "ordinal" and (points_per_rank is not None
+                              or all(v.points is None for v in election.votes)):
+        per_rank = points_per_rank
+        if per_rank is None:
+            length = election.meta.get("max_length", "").strip()
+            longest = int(length) if length.isascii() and length.isdecimal() else max(
+                (len(v.vote) for v in election.votes), default=0)
+            per_rank = list(range(longest, 0, -1))
+        rankings = (v.vote if each else _once(v.vote) for v in election.votes)
+        return ordinal_scores(projects, rankings, per_rank)
+    ballots = []
+    for vote in election.votes:
+        if vote.points is None:
+            raise ValueError(f"{kind} votes need a points column (or points per rank)")
+        ballot: dict[str, int] = {}
+        for pid, points in zip(vote.vote, vote.points, strict=True):
+            if pid not in ballot:
+                ballot[pid] = points
+            elif each:
+                ballot[pid] += points
+        ballots.append(ballot)
+    return points_scores(projects, ballots)
+
+
+def _published_scores(election: Election) -> dict[str, int] | None:
+    """The file's own count per project (``votes`` for approval, else ``score``), if it has one."""
+    column = "votes" if election.vote_type in ("approval", "choose-1") else "score"
+    if election.vote_type in ("approval", "choose-1") and not all(
+            column in p.fields for p in election.projects):
+        column = "score"
+    values = {p.id: p.fields.get(column, "").strip() for p in election.projects}
+    if not values or not all(v.isascii() and v.isdecimal() for v in values.values()):
+        return None
+    return {pid: int(v) for pid, v in values.items()}

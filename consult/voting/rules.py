@@ -50,6 +50,7 @@ RULE_NAMES = {
     "greedy-threshold": N_("Greedy by score among ideas reaching a minimum score"),
     "equalshares": N_("Method of Equal Shares"),
     "equalshares/add1": N_("Method of Equal Shares (with the add-one completion)"),
+    "equalshares/add1-comparison": N_("Method of Equal Shares (add-one completion, then compared with the greedy outcome)"),
     "top-k": N_("The ideas with the highest scores, whatever they cost"),
 }
 ELIGIBILITY_NAMES = {
@@ -513,11 +514,12 @@ def method_description(parameters: Mapping[str, object]) -> list[Msg]:
         "greedy-threshold": N_("Only ideas with a score of at least %(min)s could be selected; among them, ideas were taken from the highest score down and selected while they fitted in the budget of %(budget)s."),
         "equalshares": N_("Method of Equal Shares: the budget of %(budget)s was shared equally among the voters, and each idea was paid for by its supporters from their shares, choosing at each step the idea that cost its supporters least per unit of satisfaction."),
         "equalshares/add1": N_("Method of Equal Shares: the budget of %(budget)s was shared equally among the voters, and each idea was paid for by its supporters from their shares, choosing at each step the idea that cost its supporters least per unit of satisfaction. Each voter's share was then raised by one unit at a time while the selected ideas still fitted in the budget (the add-one completion)."),
+        "equalshares/add1-comparison": N_("Method of Equal Shares with the add-one completion, as above; its outcome was then compared with the greedy outcome (ideas by votes while the budget of %(budget)s lasts), and the greedy outcome would have been taken only if more voters preferred it, a voter preferring the outcome that spends more on the ideas she chose."),
         "top-k": N_("The %(k)s ideas with the highest scores were selected, whatever they cost."),
     }
     if rule in rule_lines:
         lines.append(Msg(rule_lines[rule], {"budget": budget, "min": p.get("min_score"), "k": p.get("k")}))
-    if p.get("money_unit_fen") == 1 and rule in ("equalshares", "equalshares/add1"):
+    if p.get("money_unit_fen") == 1 and rule.startswith("equalshares"):
         lines.append(Msg(N_("Amounts were counted in fen, because some costs are not whole yuan.")))
     return lines
 

@@ -1437,7 +1437,7 @@ def _import_settings(election: pabulib.Election) -> VoteSettings:
         settings.ballot_kind = "approval_budget" if budget_ballot else "approval"
     elif vote_type == "choose-1":
         settings.ballot_kind, settings.min_choices, settings.max_choices = "choose_one", 1, 1
-    elif vote_type == "cumulative":
+    elif vote_type in pabulib.POINTS_TYPES:
         settings.ballot_kind = "cumulative"
         settings.max_points = number("max_sum_points") or max(
             (sum(v.points or ()) for v in election.votes), default=1)
@@ -1446,23 +1446,33 @@ def _import_settings(election: pabulib.Election) -> VoteSettings:
         settings.ballot_kind = "ordinal"
         longest = max(election.votes, key=lambda v: len(v.vote), default=None)
         per_rank = list(longest.points) if longest is not None and longest.points else []
-        if longest is not None and not per_rank:
-            raise PbImportError("ordinal votes need a points column")
+        if longest is not None and not per_rank:  # the format's default: L, L-1, …, 1
+            length = number("max_length") or len(longest.vote)
+            per_rank = list(range(length, 0, -1))
         for vote in election.votes:
-            if list(vote.points or ()) != per_rank[:len(vote.vote)]:
+            if vote.points is not None and list(vote.points) != per_rank[:len(vote.vote)]:
                 raise PbImportError(f"voter {vote.voter_id}: ordinal points differ from the "
                                     f"points per rank {per_rank}; they cannot be imported")
         settings.points_per_rank = per_rank
         settings.ranking_length = max(len(per_rank), number("max_length") or 0) or 1
         if settings.ranking_length > len(per_rank):
             settings.points_per_rank = per_rank + [0] * (settings.ranking_length - len(per_rank))
-    if rule in ("equalshares", "equalshares/add1") and settings.ballot_kind not in rules.APPROVAL_KINDS:
+    if rule.startswith("equalshares") and settings.ballot_kind not in rules.APPROVAL_KINDS:
         raise PbImportError(f"{rule} needs approval ballots")
     if rule == "greedy-threshold" and settings.min_score is None:
         raise PbImportError("greedy-threshold needs min_project_score_threshold in META")
     if rule == "top-k" and settings.k is None:
         raise PbImportError("top-k needs k in META")
     return settings
+
+
+def _fen(amount, what: str) -> int:
+    """An amount of the file's money as fen; the platform keeps no finer unit."""
+    try:
+        return pabulib.Election.fen(amount)
+    except ValueError:
+        raise PbImportError(f"{what} ({amount}) has more than two decimals: the platform "
+                            "keeps money in fen") from None
 
 
 def _import_author(db: Session) -> User:
@@ -1486,7 +1496,7 @@ def import_election(db: Session, election: pabulib.Election, *, place: Place, no
     name = clean_text(title or meta.get("description") or "pabulib")[:120]
     year = int(meta["instance"]) if meta.get("instance", "").isdigit() and 2000 <= int(meta["instance"]) <= 2100 else now.year
     consultation = Consultation(title=name, year=year, scope_place_id=place.id,
-                                budget_fen=election.budget * 100, created_at=now,
+                                budget_fen=_fen(election.budget, "the budget"), created_at=now,
                                 description=clean_text(meta.get("comment", ""))[:4000])
     db.add(consultation)
     db.flush()
@@ -1501,7 +1511,7 @@ def import_election(db: Session, election: pabulib.Election, *, place: Place, no
         "consultation_id": consultation.id, "author_id": author.id,
         "title": (p.fields.get("name") or f"Project {p.id}")[:60] or f"Project {p.id}",
         "description": f"pabulib project {p.id}"[:2000], "category_id": category.id,
-        "place_id": place.id, "area_id": area_id, "estimated_cost_fen": p.cost * 100,
+        "place_id": place.id, "area_id": area_id, "estimated_cost_fen": _fen(p.cost, f"the cost of project {p.id}"),
         "state": "shortlisted", "current_round_id": item.id, "support_count": 0, "version": 0,
         "created_at": now, "updated_at": now, "submitted_at": now,
     } for p in election.projects]
@@ -1520,11 +1530,19 @@ def import_election(db: Session, election: pabulib.Election, *, place: Place, no
         insert(Ballot).returning(Ballot.id, sort_by_parameter_order=True), ballot_rows)] if ballot_rows else []
     choice_rows = []
     ordinal = settings.ballot_kind == "ordinal"
+    per_rank = settings.points_per_rank or []
     for ballot_id, vote in zip(ballot_ids, election.votes, strict=True):
+        # A project named twice (accepted with a warning): its first rank, its points summed.
+        chosen: dict[str, dict] = {}
         for r, pid in enumerate(vote.vote):
-            points = vote.points[r] if vote.points is not None else 1
-            choice_rows.append({"ballot_id": ballot_id, "idea_id": idea_ids[pid], "points": points,
-                                "rank": r + 1 if ordinal else None})
+            points = vote.points[r] if vote.points is not None else (per_rank[r] if ordinal else 1)
+            if pid in chosen:
+                if not ordinal and vote.points is not None:
+                    chosen[pid]["points"] += points
+                continue
+            chosen[pid] = {"ballot_id": ballot_id, "idea_id": idea_ids[pid], "points": points,
+                           "rank": r + 1 if ordinal else None}
+        choice_rows.extend(chosen.values())
     if choice_rows:
         db.execute(insert(BallotChoice), choice_rows)
     audit.record(db, actor_id=None, action="import_pabulib", target_type="round", target_id=item.id,

@@ -30,6 +30,14 @@ Selection rules (``select``), ``RULES``:
   (no further supported project fits; keep it).  This is exactly what
   pabutools' ``method_of_equal_shares(..., sat_class=Cost_Sat,
   voter_budget_increment=1)`` computes (tests/voting/test_against_pabutools.py).
+- ``equalshares/add1-comparison``: ``equalshares/add1``, then the comparison step
+  (equalshares.net, "comparison with the utilitarian method"): the outcome of
+  ``greedy`` is computed too, and each voter prefers the outcome that spends more
+  on projects she approved (cost satisfaction); if strictly more voters prefer the
+  greedy outcome than prefer the equal-shares one, the greedy outcome is selected,
+  otherwise (a tie included) the equal-shares one.  The same as pabutools'
+  ``popularity_comparison(..., sat_class=Cost_Sat)`` of the two rules, with its
+  tie resolved towards the primary rule.
 - ``top-k``: the ``k`` highest scores, whatever they cost.
 
 Greedy rules consider every project, including those with score 0 (a project
@@ -58,6 +66,7 @@ RULES = (
     "greedy-threshold",
     "equalshares",
     "equalshares/add1",
+    "equalshares/add1-comparison",
     "top-k",
 )
 
@@ -371,6 +380,28 @@ def equal_shares(
     return [projects[j].id for j in outcome]
 
 
+def more_popular(
+    projects: Sequence[Project],
+    approvals: Sequence[Collection[str]],
+    primary: list[str],
+    other: list[str],
+) -> list[str]:
+    """The comparison step: ``other`` replaces ``primary`` only if strictly more voters
+    prefer it, a voter preferring the outcome that spends more on projects she approved."""
+    cost = {p.id: p.cost for p in projects}
+    first, second = set(primary), set(other)
+    if first == second:
+        return primary
+    for_primary = for_other = 0
+    for ballot in approvals:
+        approved = set(ballot)
+        mine = sum(cost[pid] for pid in approved & first)
+        theirs = sum(cost[pid] for pid in approved & second)
+        for_primary += mine > theirs
+        for_other += theirs > mine
+    return other if for_other > for_primary else primary
+
+
 @dataclass(slots=True)
 class _Quote:
     """What project ``project`` would cost its supporters in the current round.
@@ -543,10 +574,12 @@ def select(
         if min_score is None:
             raise ValueError("greedy-threshold needs min_score")
         chosen = greedy_threshold(projects, scores, budget, min_score)
-    elif rule in ("equalshares", "equalshares/add1"):
+    elif rule in ("equalshares", "equalshares/add1", "equalshares/add1-comparison"):
         if approvals is None:
             raise ValueError(f"{rule} needs approval ballots")
-        chosen = equal_shares(projects, approvals, budget, add1=rule.endswith("/add1"))
+        chosen = equal_shares(projects, approvals, budget, add1=rule != "equalshares")
+        if rule == "equalshares/add1-comparison":
+            chosen = more_popular(projects, approvals, chosen, greedy(projects, scores, budget))
     elif rule == "top-k":
         if k is None:
             raise ValueError("top-k needs k")

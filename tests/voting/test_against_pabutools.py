@@ -24,11 +24,22 @@ from pabutools.election import (
     parse_pabulib,
 )
 from pabutools.election import Project as PabuProject
-from pabutools.rules import greedy_utilitarian_welfare, method_of_equal_shares
+from pabutools.rules import (
+    greedy_utilitarian_welfare,
+    method_of_equal_shares,
+    popularity_comparison,
+)
 from pabutools.tiebreaking import TieBreakingRule
 
 from consult.voting.pabulib import load, tally_election
-from consult.voting.tally import Project, approval_scores, equal_shares, greedy, greedy_threshold
+from consult.voting.tally import (
+    Project,
+    approval_scores,
+    equal_shares,
+    greedy,
+    greedy_threshold,
+    select,
+)
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "pabulib"
 
@@ -159,6 +170,30 @@ def test_equal_shares_add1_with_many_increments(
     projects, ballots, budget = election
     expected = Pabu(projects, ballots, budget).equal_shares(add1=True)
     assert equal_shares(projects, ballots, budget) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(elections())
+def test_equal_shares_add1_comparison(election: tuple[list[Project], Ballots, int]) -> None:
+    """The comparison step is pabutools' popularity comparison of MES (add-one) and greedy
+    under cost satisfaction; where pabutools finds a tie (both returned) MES stands."""
+    projects, ballots, budget = election
+    pabu = Pabu(projects, ballots, budget)
+    rules = [
+        lambda i, p, **kw: method_of_equal_shares(i, p, sat_class=Cost_Sat, tie_breaking=pabu.ties,
+                                                  voter_budget_increment=1, **kw),
+        lambda i, p, **kw: greedy_utilitarian_welfare(i, p, sat_class=Cost_Sat,
+                                                      tie_breaking=pabu.ties, **kw),
+    ]
+    winners = [sorted(p.name for p in w)
+               for w in popularity_comparison(pabu.instance(), pabu.profile, Cost_Sat, rules)]
+    ours = select("equalshares/add1-comparison", projects, approval_scores(projects, ballots),
+                  budget, approvals=ballots).selected
+    mes = pabu.equal_shares(add1=True)
+    if len(winners) > 1:
+        assert ours == mes
+    else:
+        assert sorted(ours) == winners[0]
 
 
 # --------------------------------------------------------------------------- real files

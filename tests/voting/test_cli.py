@@ -87,7 +87,7 @@ def test_malformed_file_names_the_line_and_prints_nothing(
 ) -> None:
     lines = ASSEN.read_text(encoding="utf-8").splitlines()
     assert lines[21].startswith("8;40000;25;Crossbaan in Peelo;")
-    lines[21] = lines[21].replace("40000", "40000.50")
+    lines[21] = lines[21].replace("40000", "40000,50")  # a decimal comma is not the format's
     bad = tmp_path / "bad.pb"
     bad.write_text("\n".join(lines), encoding="utf-8")
     code, out, err = run(capsys, "tally", str(bad))

@@ -1,0 +1,21 @@
+META
+key;value
+description;Fabricated: equal shares (add-one) then the comparison step, more voters prefer the greedy outcome
+country;Testland
+unit;Test
+instance;2024
+num_projects;4
+num_votes;2
+budget;60
+vote_type;approval
+rule;equalshares/add1-comparison
+PROJECTS
+project_id;cost;votes;selected
+1;20;2;1
+2;30;1;0
+3;10;1;1
+4;20;1;1
+VOTES
+voter_id;vote
+1;1,2
+2;1,3,4

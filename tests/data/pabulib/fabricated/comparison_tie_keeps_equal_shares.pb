@@ -1,0 +1,23 @@
+META
+key;value
+description;Fabricated: equal shares (add-one) then the comparison step, as many voters prefer each outcome, so equal shares stands
+country;Testland
+unit;Test
+instance;2024
+num_projects;4
+num_votes;4
+budget;70
+vote_type;approval
+rule;equalshares/add1-comparison
+PROJECTS
+project_id;cost;votes;selected
+1;20;1;0
+2;30;2;1
+3;30;1;1
+4;30;1;0
+VOTES
+voter_id;vote
+1;2
+2;1,2
+3;
+4;3,4

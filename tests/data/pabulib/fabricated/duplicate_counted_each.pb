@@ -1,0 +1,22 @@
+META
+key;value
+description;Fabricated: voter 1 gives points to project x twice, the score column adds both
+country;Testland
+unit;Test
+instance;2024
+num_projects;3
+num_votes;3
+budget;100
+vote_type;cumulative
+rule;greedy
+max_sum_points;5
+PROJECTS
+project_id;cost;score;selected
+x;60;5;1
+y;50;4;0
+z;40;4;1
+VOTES
+voter_id;vote;points
+1;x,x;2,3
+2;y;4
+3;z;4

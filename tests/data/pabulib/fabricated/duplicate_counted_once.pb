@@ -1,0 +1,22 @@
+META
+key;value
+description;Fabricated: voter 1 names project x twice, the votes column counts it once
+country;Testland
+unit;Test
+instance;2024
+num_projects;3
+num_votes;4
+budget;100
+vote_type;approval
+rule;greedy
+PROJECTS
+project_id;cost;votes;selected
+x;60;1;0
+y;50;3;1
+z;40;2;1
+VOTES
+voter_id;vote
+1;x,x,y
+2;y
+3;z,y
+4;z

@@ -1,0 +1,23 @@
+META
+key;value
+description;Fabricated: ordinal votes without a points column
+country;Testland
+unit;Test
+instance;2024
+num_projects;3
+num_votes;4
+budget;100
+vote_type;ordinal
+rule;greedy
+max_length;3
+PROJECTS
+project_id;cost;score;selected;name
+a;60;5;0;Benches
+b;50;7;1;Lights
+c;40;7;1;Trees
+VOTES
+voter_id;vote
+1;a,b,c
+2;b,a
+3;c,b
+4;c
