@@ -66,7 +66,8 @@ async def pending_verifications(request: Request):
     actor = require(request, "view_staff_area")
     rows = services.pending_requests(get_db(request), actor)
     return ok({"requests": [
-        {**request_json(r), "user_id": u.id, "display_name": u.display_name, "area_name": a.name}
+        {**request_json(r), "user_id": u.id, "display_name": u.display_name, "area_name": a.name,
+         "own_request": r.user_id == actor.user_id}
         for r, u, a in rows
     ]})
 

@@ -341,7 +341,8 @@ async def review_queue(request: Request):
     if not services.may_review_in(db, actor, consultation):
         raise Forbidden()
     rows = services.review_queue(db, actor, consultation)
-    return ok({"ideas": [idea_json(r.idea, r.category_name, r.place_name, r.photo_key)
+    return ok({"ideas": [{**idea_json(r.idea, r.category_name, r.place_name, r.photo_key),
+                          "own_request": r.idea.author_id == actor.user_id}  # another moderator decides
                          for r in rows]})
 
 
