@@ -305,3 +305,26 @@ def test_moving_out_of_scope_is_refused_on_the_page_and_the_api(client, db, worl
     estate_a = world.tree["estate_a"]
     moved = client.post(f"/api/v1/ideas/{idea.id}", json={"place_id": estate_a.id}, headers=headers)
     assert moved.status_code == 200 and moved.json()["place_id"] == estate_a.id
+
+
+def test_a_consultations_place_is_chosen_once_within_scope(client, db, world):
+    """The consultation's own place: created only where the actor manages, never edited
+    afterwards (the page and the API ignore a new scope); rounds carry no place of their own."""
+    area_b = world.tree["area_b"]
+    for key, scope in (("moderator_a", area_b), ("moderator_a", world.tree["root"])):
+        with pytest.raises(Forbidden):
+            services.create_consultation(db, world.actor(key), scope_place_id=scope.id,
+                                         title="越界", year="2026")
+    headers = _api(db, world, "moderator_a")
+    moved = client.post(f"/api/v1/consultations/{world.consultation.id}", headers=headers,
+                        json={"scope_place_id": area_b.id, "title": "新标题"})
+    assert moved.status_code == 200 and moved.json()["scope_place_id"] == world.tree["area_a"].id
+    _sign_in(client, world, "moderator_a")
+    manage = f"/consultations/{world.consultation.id}/manage"
+    edited = post_form(client, manage, manage, {
+        "scope_place_id": str(area_b.id), "title": "再改", "year": "2026", "description": "",
+        "budget": "", "categories": "\n".join(c.name for c in world.categories)})
+    assert edited.status_code == 303
+    db.refresh(world.consultation)
+    assert world.consultation.title == "再改"
+    assert world.consultation.scope_place_id == world.tree["area_a"].id
