@@ -136,3 +136,38 @@ RULES: dict[str, Callable[[Actor, PlacePath], bool]] = {
 def allowed(action: str, actor: Actor, path: PlacePath = ()) -> bool:
     """The single question every route and service asks."""
     return RULES[action](actor, path)
+
+
+# -- four eyes: nobody decides their own request -----------------------------------------
+#
+# A request a person files (to be verified, an idea put to the committee) and a decision
+# about their own contribution (hiding or showing their comment, a role for themselves)
+# must be decided by someone else: a second moderator of the place or someone above.
+# ``allowed`` answers "may this role act here"; ``may_decide`` adds "and not on their own
+# request". Other domains add their decision actions (answering an objection, resolving a
+# paper ballot's dispute, voiding a ballot, linking an owner) to ``DECISIONS`` and ask
+# ``may_decide`` with the requester's id.
+
+#: Actions that decide a request someone filed, or a matter about one person.
+DECISIONS = frozenset({
+    "decide_verification",  # requester: the person asking to be verified
+    "assign_roles",         # requester: the person receiving the role
+    "review_idea",          # requester: the idea's author (and a merge target's author)
+    "hide_comment",         # requester: the comment's author (hide and show again)
+})
+
+
+def decides_own_request(actor: Actor, requester_id: int | None) -> bool:
+    """Would the actor decide a request they filed themselves (or one about themselves)?"""
+    return actor.user_id is not None and actor.user_id == requester_id
+
+
+def may_decide(action: str, actor: Actor, path: PlacePath, requester_id: int | None) -> bool:
+    """``allowed(action, actor, path)``, never on the actor's own request.
+
+    ``requester_id`` is the person who filed the request (or whom the decision is
+    about); None when nobody did (then only ``allowed`` counts).
+    """
+    if action not in DECISIONS:
+        raise KeyError(action)
+    return allowed(action, actor, path) and not decides_own_request(actor, requester_id)

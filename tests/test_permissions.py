@@ -105,3 +105,48 @@ def test_role_covers_descendants_not_ancestors():
 def test_unknown_action_is_an_error():
     with pytest.raises(KeyError):
         allowed("launch_rockets", ACTORS["admin"], IN)
+
+
+# -- acting on one's own request ----------------------------------------------------------
+# Every decision on a request (or about one person) × every role × whose request it is:
+# allowed as above for someone else's request (or nobody's), never for the actor's own.
+
+from consult.permissions import DECISIONS, decides_own_request, may_decide  # noqa: E402
+
+REQUESTERS = {"self": 7, "other": 8, "nobody": None}  # every actor above is user 7
+
+
+def test_decisions_are_actions():
+    assert DECISIONS <= set(EXPECTED)
+
+
+@pytest.mark.parametrize("requester", sorted(REQUESTERS))
+@pytest.mark.parametrize("action", sorted(DECISIONS))
+@pytest.mark.parametrize("who", sorted(ACTORS))
+def test_nobody_decides_their_own_request(who, action, requester):
+    expected = who in EXPECTED[action] and requester != "self"
+    assert may_decide(action, ACTORS[who], IN, REQUESTERS[requester]) == expected
+
+
+def test_a_second_moderator_of_the_place_or_one_above_decides():
+    requester = Actor(user_id=7, roles=frozenset({("moderator", AREA_IN)}))
+    second = Actor(user_id=8, roles=frozenset({("moderator", AREA_IN)}))
+    above = Actor(user_id=9, roles=frozenset({("admin", ROOT)}))
+    for action in DECISIONS - {"assign_roles"}:
+        assert not may_decide(action, requester, IN, requester.user_id)
+        assert may_decide(action, second, IN, requester.user_id)
+        assert may_decide(action, above, IN, requester.user_id)
+    assert may_decide("assign_roles", above, IN, requester.user_id)
+    assert not may_decide("assign_roles", above, IN, above.user_id)
+
+
+def test_own_request_predicate():
+    assert decides_own_request(ACTORS["moderator_in"], 7)
+    assert not decides_own_request(ACTORS["moderator_in"], 8)
+    assert not decides_own_request(ACTORS["moderator_in"], None)
+    assert not decides_own_request(ANONYMOUS, None)
+
+
+def test_may_decide_is_only_for_decisions():
+    with pytest.raises(KeyError):
+        may_decide("vote", ACTORS["resident_in"], IN, 8)

@@ -66,7 +66,8 @@ async def pending_verifications(request: Request):
     actor = require(request, "view_staff_area")
     rows = services.pending_requests(get_db(request), actor)
     return ok({"requests": [
-        {**request_json(r), "user_id": u.id, "display_name": u.display_name, "area_name": a.name}
+        {**request_json(r), "user_id": u.id, "display_name": u.display_name, "area_name": a.name,
+         "own_request": r.user_id == actor.user_id}
         for r, u, a in rows
     ]})
 
@@ -95,8 +96,10 @@ routes = [
               summary="My verification requests",
               response=obj({"requests": {"type": "array", "items": VERIFICATION}})),
     api_route("/verifications/pending", pending_verifications, name="api_verifications_pending",
-              tag="places", summary="Pending requests in the places I moderate",
-              response=obj({"requests": {"type": "array", "items": VERIFICATION}})),
+              tag="places", summary="Pending requests in the places I moderate (own_request: "
+              "my own, which another moderator decides)",
+              response=obj({"requests": {"type": "array", "items": obj(
+                  {**VERIFICATION["properties"], "own_request": BOOLEAN})}})),
     api_route("/verifications/{request_id:int}/decision", decide_verification, method="POST",
               name="api_verification_decide", tag="places",
               summary="Approve or refuse a request (a reason is required to refuse)",

@@ -90,12 +90,15 @@ async def verify_submit(request: Request):
     return redirect_to(request, "account")
 
 
+def _queue_context(request: Request, actor, **extra) -> dict:
+    """The queue; the actor's own requests show as waiting for another moderator."""
+    return {"pending": services.pending_requests(get_db(request), actor), "errors": {},
+            "error": None, "me": actor.user_id, **extra}
+
+
 async def verifications_page(request: Request):
     actor = require(request, "view_staff_area")
-    return render(request, "communities/verifications.html", {
-        "pending": services.pending_requests(get_db(request), actor),
-        "errors": {},
-    })
+    return render(request, "communities/verifications.html", _queue_context(request, actor))
 
 
 async def verification_decide(request: Request):
@@ -108,10 +111,12 @@ async def verification_decide(request: Request):
             approve=approve, reason=str(form.get("reason", "")), now=clock.utcnow(),
         )
     except FieldErrors as exc:
-        return render(request, "communities/verifications.html", {
-            "pending": services.pending_requests(get_db(request), actor),
-            "errors": {request.path_params["request_id"]: exc.errors.get("reason")},
-        }, status=422)
+        return render(request, "communities/verifications.html", _queue_context(
+            request, actor, errors={request.path_params["request_id"]: exc.errors.get("reason")}),
+            status=422)
+    except UserError as exc:
+        return render(request, "communities/verifications.html",
+                      _queue_context(request, actor, error=exc.msg), status=exc.status)
     flash(request, Msg(N_("Approved.") if approve else N_("Refused; the person will see your reason.")))
     return redirect_to(request, "verifications")
 

@@ -25,6 +25,23 @@ from consult.i18n import N_, Msg
 from consult.notifications import services as notifications
 from consult.permissions import Actor
 
+# -- four eyes ----------------------------------------------------------------------------
+
+OWN_REQUEST = N_("This is your own request, so another moderator of this place or of the "
+                 "sub-district decides it. It stays in the queue for them.")
+OWN_ROLE = N_("You cannot give yourself a role. Please ask another administrator.")
+
+
+def check_decision(action: str, actor: Actor, path: tuple[int, ...], requester_id: int | None,
+                   own: str = OWN_REQUEST) -> None:
+    """Refuse unless the actor may take this decision here; on their own request (or one
+    about themselves) the refusal says, kindly, that someone else decides it."""
+    if not permissions.allowed(action, actor, path):
+        raise Forbidden()
+    if not permissions.may_decide(action, actor, path, requester_id):
+        raise Forbidden(own, code="own_request")
+
+
 # -- places -----------------------------------------------------------------------------
 
 
@@ -220,8 +237,10 @@ def grant_role(db: Session, *, user: User, role: str, place: Place, by: User | N
     """Give ``user`` a role at ``place``; when ``actor`` is given it must be allowed to."""
     if problem := rules.role_problem(role):
         raise FieldErrors({"role": problem})
-    if actor is not None and not permissions.allowed("assign_roles", actor, place.ids_from_root):
-        raise Forbidden()
+    if actor is not None:
+        check_decision("assign_roles", actor, place.ids_from_root, user.id, OWN_ROLE)
+    if by is not None and by.id == user.id:
+        raise Forbidden(OWN_ROLE, code="own_request")
     existing = db.exec(select(RoleAssignment).where(
         RoleAssignment.user_id == user.id, RoleAssignment.role == role,
         RoleAssignment.place_id == place.id)).first()
@@ -309,8 +328,7 @@ def decide_verification(db: Session, actor: Actor, *, request_id: int, approve: 
     if request is None:
         raise NotFound()
     area = db.get(Place, request.area_id)
-    if not permissions.allowed("decide_verification", actor, area.ids_from_root):
-        raise Forbidden()
+    check_decision("decide_verification", actor, area.ids_from_root, request.user_id)
     if request.status != "pending":
         raise Conflict(N_("This request has already been decided."))
     reason = reason.strip()

@@ -341,7 +341,8 @@ async def review_queue(request: Request):
     if not services.may_review_in(db, actor, consultation):
         raise Forbidden()
     rows = services.review_queue(db, actor, consultation)
-    return ok({"ideas": [idea_json(r.idea, r.category_name, r.place_name, r.photo_key)
+    return ok({"ideas": [{**idea_json(r.idea, r.category_name, r.place_name, r.photo_key),
+                          "own_request": r.idea.author_id == actor.user_id}  # another moderator decides
                          for r in rows]})
 
 
@@ -546,8 +547,10 @@ routes = [
               body=obj({"action": {"type": "string", "enum": list(rules.REVIEW_ACTIONS)},
                         "note": STRING, "target_id": INTEGER}, ["action"]), response=_IDEA_OUT),
     api_route("/consultations/{cid:int}/review", review_queue, name="api_review_queue", tag=TAG,
-              summary="Ideas waiting for a decision in the places I review",
-              response=obj({"ideas": {"type": "array", "items": IDEA}})),
+              summary="Ideas waiting for a decision in the places I review (own_request: my "
+              "own idea, which another moderator reviews)",
+              response=obj({"ideas": {"type": "array", "items": obj(
+                  {**IDEA["properties"], "own_request": BOOLEAN})}})),
     api_route("/consultations/{cid:int}/review", bulk_review, method="POST", name="api_review_bulk",
               tag=TAG, summary="The same decision for several ideas: all of them or none",
               body=obj({"ideas": ID_LIST, "action": {"type": "string", "enum": ["shortlist", "request_revision", "reject"]},

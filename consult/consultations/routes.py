@@ -526,8 +526,9 @@ def _idea_context(request: Request, idea: Idea) -> dict:
     state = detail.round_state
     is_author = user is not None and user.id == idea.author_id
     may_review = permissions.allowed("review_idea", actor, path)
+    may_decide = permissions.may_decide("review_idea", actor, path, idea.author_id)
     review_actions = [a for a in rules.REVIEW_ACTIONS
-                      if may_review and rules.review_problem(a, idea.state, kind, state) is None]
+                      if may_decide and rules.review_problem(a, idea.state, kind, state) is None]
     scope_path = services.scope_of(db, detail.consultation).ids_from_root
     can = {
         "support": (permissions.allowed("support_idea", actor, path) and not is_author
@@ -540,6 +541,8 @@ def _idea_context(request: Request, idea: Idea) -> dict:
                      and rules.edit_problem(idea.state, kind, state, True) is None)),
         "withdraw": is_author and rules.withdraw_problem(idea.state, kind) is None,
         "review": may_review,
+        "review_own": may_review and not may_decide,  # waiting for another moderator
+        "me": actor.user_id,
         "export": permissions.allowed("export_ideas", actor, scope_path),
         "is_author": is_author,
     }
@@ -547,7 +550,8 @@ def _idea_context(request: Request, idea: Idea) -> dict:
     if "merge" in review_actions:
         similar = services.similar_ideas(db, idea.consultation_id, idea.title, exclude=idea.id,
                                          limit=10)
-        merge_targets = [i for i in similar if i.state in rules.ACTIVE]
+        merge_targets = [i for i in similar if i.state in rules.ACTIVE
+                         and i.author_id != actor.user_id]
     return {"detail": detail, "can": can, "review_actions": review_actions,
             "merge_targets": merge_targets, "errors": {}, "error": None, "form": {}}
 
@@ -714,6 +718,7 @@ def _review_context(request: Request, consultation: Consultation, **extra) -> di
     context = {
         "consultation": consultation, "state": state,
         "rows": services.review_queue(db, actor, consultation, states),
+        "me": actor.user_id,
         "reported": services.reported_comments(db, actor, consultation),
         "errors": {}, "error": None, "form": {},
     }

@@ -21,6 +21,7 @@ from sqlmodel import select
 from consult import permissions
 from consult.accounts.models import User
 from consult.audit import services as audit
+from consult.communities import services as communities
 from consult.communities.models import Place
 from consult.consultations import rules
 from consult.consultations.diff import FieldDiff, diff_fields
@@ -974,6 +975,10 @@ def update_idea(db: Session, actor: Actor, idea: Idea, *, title: str, descriptio
     place = values["place"]
     if is_author and not permissions.allowed("submit_idea", actor, place.ids_from_root):
         raise FieldErrors({"place_id": Msg(N_("Please choose a place within this consultation's area."))})
+    if by_moderator and not permissions.allowed("review_idea", actor, place.ids_from_root):
+        raise FieldErrors({"place_id": Msg(N_(
+            "You can only move an idea to a place you moderate. Ask a moderator of the other "
+            "place or of the sub-district to move it."))})
     existing = photos_of(db, idea.id)
     remove = {int(p) for p in remove_photos if _int(p) is not None}
     kept = [p for p in existing if p.id not in remove]
@@ -1128,8 +1133,8 @@ def _moderated_comment(db: Session, actor: Actor, comment_id: int) -> tuple[Comm
         raise NotFound()
     idea = db.get(Idea, comment.idea_id)
     place = db.get(Place, idea.place_id)
-    if not permissions.allowed("hide_comment", actor, place.ids_from_root):
-        raise Forbidden()
+    communities.check_decision("hide_comment", actor, place.ids_from_root, comment.author_id,
+                               OWN_COMMENT)
     return comment, idea, place
 
 
@@ -1207,13 +1212,22 @@ def _merge_supports(db: Session, source: Idea, target: Idea, now: datetime) -> N
     _refresh_support_count(db, target)
 
 
+OWN_IDEA = N_("This is your own idea, so another moderator of this area or of the "
+              "sub-district reviews it. It stays in the review queue for them.")
+OWN_MERGE_TARGET = N_("That idea is your own, so another moderator of this area or of the "
+                      "sub-district decides whether ideas are merged into it.")
+OWN_COMMENT = N_("This is your own comment, so another moderator of this area or of the "
+                 "sub-district decides whether it is hidden or shown.")
+
+
 def review_idea(db: Session, actor: Actor, idea: Idea, action: str, *, note: str = "",
                 target_id=None, now: datetime) -> Idea:
-    """Shortlist, request a revision, merge, reject or restore one idea, on its public timeline."""
+    """Shortlist, request a revision, merge, reject or restore one idea, on its public timeline.
+
+    Never the reviewer's own idea, nor a merge into it: another moderator decides those."""
     place = db.get(Place, idea.place_id)
     path = place.ids_from_root
-    if not permissions.allowed("review_idea", actor, path):
-        raise Forbidden()
+    communities.check_decision("review_idea", actor, path, idea.author_id, OWN_IDEA)
     kind, state = _current(db, idea, now)
     if problem := rules.review_problem(action, idea.state, kind, state):
         raise Conflict(problem)
@@ -1228,8 +1242,8 @@ def review_idea(db: Session, actor: Actor, idea: Idea, action: str, *, note: str
                 or target.state not in rules.ACTIVE):
             raise FieldErrors({"target_id": Msg(N_("Please choose another idea of this consultation that is still in the running."))})
         target_place = db.get(Place, target.place_id)
-        if not permissions.allowed("review_idea", actor, target_place.ids_from_root):
-            raise Forbidden()
+        communities.check_decision("review_idea", actor, target_place.ids_from_root,
+                                   target.author_id, OWN_MERGE_TARGET)
     ideas_changed(db, idea.consultation_id)
     idea.state = rules.next_state(idea.state, action)
     idea.state_note = note or None
@@ -1279,8 +1293,7 @@ def bulk_review(db: Session, actor: Actor, consultation: Consultation, idea_ids:
     failed = []
     for idea in ideas:
         path = tuple(int(x) for x in place_paths[idea.place_id].strip("/").split("/"))
-        if not permissions.allowed("review_idea", actor, path):
-            raise Forbidden()
+        communities.check_decision("review_idea", actor, path, idea.author_id, OWN_IDEA)
         current = rounds.get(idea.current_round_id)
         if rules.review_problem(action, idea.state, current.kind if current else None,
                                 round_state(current, now) if current else None):
