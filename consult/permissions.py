@@ -136,3 +136,10 @@ RULES: dict[str, Callable[[Actor, PlacePath], bool]] = {
 def allowed(action: str, actor: Actor, path: PlacePath = ()) -> bool:
     """The single question every route and service asks."""
     return RULES[action](actor, path)
+
+
+def acting_on_own_request(actor: Actor, parties: Iterable[int | None]) -> bool:
+    """Is the actor one of the people a decision is about (who asked, or whose work is being
+    checked)? Nobody decides on their own request: a second staff member of the place, or
+    one above it, does."""
+    return actor.user_id is not None and actor.user_id in set(parties)
