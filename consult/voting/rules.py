@@ -622,10 +622,6 @@ def titles_by_id(ideas: Iterable[tuple[int, str]]) -> dict[str, str]:
 #: A vote round's states, in order: not open yet, open, closed with its result not yet
 #: published, published (the notice period, 公示期), its outcome confirmed.
 ROUND_STATES = ("upcoming", "open", "closed", "published", "finalized")
-STATE_NAMES = {
-    "upcoming": N_("not open yet"), "open": N_("open"), "closed": N_("closed, results not published"),
-    "published": N_("results published"), "finalized": N_("outcome confirmed"),
-}
 #: Settings that change what a ballot says or how ballots are counted: they are the terms
 #: voters vote under, so they are fixed from the moment voting opens.
 COUNT_FIELDS = ("ballot_kind", "min_choices", "max_choices", "max_points", "max_points_per_idea",
