@@ -20,11 +20,18 @@ from consult.consultations import services as consultations
 from consult.consultations.models import Round
 from consult.errors import Conflict, FieldErrors, Forbidden
 from consult.voting import rules, services
-from consult.voting.models import Ballot, Objection, PaperEntry, PaperVoter, VoteResult, VoteSettings
+from consult.voting.models import (
+    Ballot,
+    Objection,
+    PaperEntry,
+    PaperVoter,
+    VoteResult,
+    VoteSettings,
+)
 from consult.voting.rules import RawBallot
 from tests import factories
 from tests.conftest import post_form
-from tests.voting.conftest import DAY, add_vote_round, ids, set_settings
+from tests.voting.conftest import DAY, add_vote_round, api_headers, ids, set_settings
 
 STATES = rules.ROUND_STATES
 BEFORE_RESULTS = {"upcoming", "open", "closed"}
@@ -294,13 +301,6 @@ def test_double_entry_stays_on_while_ballots_wait_for_their_second_entry(db, wor
 # -- over HTTP ----------------------------------------------------------------------------
 
 
-def _api(client, world, key):
-    response = client.post("/api/v1/auth/token", json={"login": world.people[key].login,
-                                                       "password": factories.PASSWORD})
-    assert response.status_code == 201, response.text
-    return {"Authorization": f"Bearer {response.json()['token']}"}
-
-
 def _local(when):
     return clock.to_local(when).strftime("%Y-%m-%dT%H:%M")
 
@@ -313,7 +313,7 @@ def test_a_published_round_cannot_be_extended_page_or_api(client, db, world):
     data = {"closes_at": _local(clock.utcnow() + 5 * DAY), "reason": "再投一次"}
     page = post_form(client, manage, f"/rounds/{world.round.id}/extend", data)
     assert page.status_code == 409 and "公布" in page.text
-    api = client.post(f"/api/v1/rounds/{world.round.id}/extend", headers=_api(client, world, "moderator"),
+    api = client.post(f"/api/v1/rounds/{world.round.id}/extend", headers=api_headers(client, world, "moderator"),
                       json=data)
     assert api.status_code == 409 and api.json()["error"]["code"] == "published"
     assert _snapshot(db, world) == before
@@ -322,7 +322,7 @@ def test_a_published_round_cannot_be_extended_page_or_api(client, db, world):
 def test_an_open_or_closed_round_can_be_extended(client, db, world):
     _put_in_state(db, world, "closed")
     data = {"closes_at": _local(clock.utcnow() + 5 * DAY), "reason": "补充投票"}
-    api = client.post(f"/api/v1/rounds/{world.round.id}/extend", headers=_api(client, world, "moderator"),
+    api = client.post(f"/api/v1/rounds/{world.round.id}/extend", headers=api_headers(client, world, "moderator"),
                       json=data)
     assert api.status_code == 200 and api.json()["state"] == "open"
 
@@ -330,7 +330,7 @@ def test_an_open_or_closed_round_can_be_extended(client, db, world):
 def test_close_and_carry_follow_the_lifecycle_page_and_api(client, db, world):
     _put_in_state(db, world, "closed")
     _neighbour(db, world, 2, "decide", world.round.closes_at + DAY, world.round.closes_at + 9 * DAY)
-    headers = _api(client, world, "moderator")
+    headers = api_headers(client, world, "moderator")
     closed = client.post(f"/api/v1/rounds/{world.round.id}/close", headers=headers, json={"reason": "结束"})
     assert closed.status_code == 409
     carry = client.post(f"/api/v1/rounds/{world.round.id}/carry", headers=headers, json={})
@@ -371,7 +371,7 @@ def test_paper_ballots_api_refuses_after_publication(client, db, world):
     _put_in_state(db, world, "published")
     before = _snapshot(db, world)
     response = client.post(f"/api/v1/rounds/{world.round.id}/paper-ballots",
-                           headers=_api(client, world, "admin"),
+                           headers=api_headers(client, world, "admin"),
                            json={"serial": "P-9", "phone": world.people["voter3"].login,
                                  "choices": [world.ideas[0].id]})
     assert response.status_code == 409 and response.json()["error"]["code"] == "published"
@@ -397,8 +397,8 @@ def test_counting_terms_are_fixed_once_voting_opens_page(client, db, world):
 DECIDERS = {"moderator": False, "moderator2": False, "admin": True, "moderator_b": False}
 
 
-@pytest.mark.parametrize("who", sorted(DECIDERS))
-def test_who_decides_a_dispute(db, world, who):
+def _dispute(db, world):
+    """Paper ballot P-1 keyed differently by "moderator", then "moderator2"."""
     set_settings(db, world.round.id, double_key=True)
     now = clock.utcnow()
     for keyer, idea in (("moderator", 0), ("moderator2", 1)):
@@ -406,6 +406,12 @@ def test_who_decides_a_dispute(db, world, who):
                                         phone=world.people["voter2"].login)
         services.enter_paper(db, world.actor(keyer), world.load(), serial="P-1", voter=voter,
                              raw=RawBallot(choices=ids(world.ideas, idea)), now=now)
+    return now
+
+
+@pytest.mark.parametrize("who", sorted(DECIDERS))
+def test_who_decides_a_dispute(db, world, who):
+    now = _dispute(db, world)
     try:
         services.resolve_dispute(db, world.actor(who), world.load(), serial="P-1", keep="1", now=now)
     except Forbidden as refusal:
@@ -419,13 +425,7 @@ def test_who_decides_a_dispute(db, world, who):
 
 
 def test_a_keyer_is_told_to_ask_a_colleague_on_the_paper_page(client, db, world):
-    set_settings(db, world.round.id, double_key=True)
-    now = clock.utcnow()
-    for keyer, idea in (("moderator", 0), ("moderator2", 1)):
-        voter = services.paper_voter_of(db, world.actor(keyer), world.load(),
-                                        phone=world.people["voter2"].login)
-        services.enter_paper(db, world.actor(keyer), world.load(), serial="P-1", voter=voter,
-                             raw=RawBallot(choices=ids(world.ideas, idea)), now=now)
+    _dispute(db, world)
     factories.sign_in(client, world.people["moderator"].login)
     paper = f"/rounds/{world.round.id}/paper"
     shown = client.get(paper)
