@@ -9,6 +9,7 @@ on the page and, where there is one, the API.
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 
 import pytest
@@ -552,3 +553,36 @@ def test_result_rows_untouched_by_refusals(db, world):
     with pytest.raises(Conflict):
         services.publish(db, world.actor("admin"), world.load(), clock.utcnow())
     assert db.exec(select(VoteResult)).one() is result and result.finalized_at is not None
+
+
+def test_migration_merges_open_objections_of_one_resident(tmp_path, settings):
+    """voting_0004: a resident's several open objections on a round become one (texts joined)."""
+    from alembic import command
+    from sqlmodel import Session
+
+    from consult.db.engine import make_engine
+    from consult.db.migrate import alembic_config, upgrade
+    from tests.voting.conftest import build_world
+
+    if "CONSULT_TEST_DATABASE_URL" in os.environ:
+        pytest.skip("runs on its own SQLite file")
+    url = f"sqlite:///{tmp_path / 'migrate.db'}"
+    upgrade(url)
+    engine = make_engine(url)
+    with Session(engine) as db:
+        world = build_world(db, settings)
+        round_id, voter, other = world.round.id, world.people["voter"].id, world.people["voter2"].id
+        db.commit()
+    command.downgrade(alembic_config(url), "voting_0003_paper_voter_account")
+    with engine.begin() as conn:
+        for user_id, body, answered in ((voter, "一", None), (voter, "二", None), (other, "三", None),
+                                        (voter, "旧", "2026-01-01 00:00:00")):
+            conn.exec_driver_sql(
+                "INSERT INTO objection (round_id, user_id, body, created_at, answered_at) "
+                "VALUES (?, ?, ?, '2026-01-01 00:00:00', ?)", (round_id, user_id, body, answered))
+    upgrade(url)
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql("SELECT user_id, body, answered_at IS NULL FROM objection "
+                                    "ORDER BY id").all()
+    engine.dispose()
+    assert [tuple(r) for r in rows] == [(voter, "一\n\n二", 1), (other, "三", 1), (voter, "旧", 0)]
