@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
+from importlib import import_module
 from pathlib import Path
 
 from sqlalchemy import and_, bindparam, delete, exists, func, insert, literal, or_, update
@@ -276,17 +277,20 @@ def consultations_overview(db: Session, actor: Actor, now: datetime) -> list[Con
 #: The lifecycle of rounds of a kind, kept by the domain that runs them (voting registers
 #: "vote"): ``guard(db, round, action, now)`` raises ``Conflict`` when ``action``
 #: ("reschedule", "extend", "close_early", "carry_from", "carry_into", "change_budget") may
-#: not be done to that round now. A kind of ``GUARDED_KINDS`` without its guard is refused.
+#: not be done to that round now. ``GUARDED_KINDS`` names the module that registers each
+#: guard; it is imported when needed, so a guard is never skipped.
 ROUND_GUARDS: dict[str, Callable[[Session, Round, str, datetime], None]] = {}
-GUARDED_KINDS = frozenset({"vote"})
+GUARDED_KINDS = {"vote": "consult.voting.services"}
 
 
 def check_round_action(db: Session, item: Round, action: str, now: datetime) -> None:
+    if item.kind in GUARDED_KINDS and item.kind not in ROUND_GUARDS:
+        import_module(GUARDED_KINDS[item.kind])
     guard = ROUND_GUARDS.get(item.kind)
     if guard is not None:
         guard(db, item, action, now)
     elif item.kind in GUARDED_KINDS:
-        raise RuntimeError(f"the lifecycle guard of {item.kind} rounds is not loaded")
+        raise RuntimeError(f"{GUARDED_KINDS[item.kind]} did not register the guard of {item.kind} rounds")
 
 
 def _manage(db: Session, actor: Actor, consultation: Consultation) -> Place:

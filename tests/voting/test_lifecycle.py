@@ -586,3 +586,25 @@ def test_migration_merges_open_objections_of_one_resident(tmp_path, settings):
                                     "ORDER BY id").all()
     engine.dispose()
     assert [tuple(r) for r in rows] == [(voter, "一\n\n二", 1), (other, "三", 1), (voter, "旧", 0)]
+
+
+def test_linking_leaves_the_ballots_of_published_rounds_as_published(db, world):
+    """A paper-only resident is linked to their account after a round is published: the
+    published round's ballots (and their keys) stay exactly as counted."""
+    now = clock.utcnow()
+    person = PaperVoter(area_id=world.tree["area_a"].id, name="钱老伯", id_last4="4321")
+    db.add(person)
+    db.flush()
+    voter = services.paper_voter_of(db, world.actor("moderator"), world.load(), paper_voter_id=str(person.id))
+    services.enter_paper(db, world.actor("moderator"), world.load(), serial="P-1", voter=voter,
+                         raw=RawBallot(choices=ids(world.ideas, 0)), now=now)
+    _move(db, world.round, now - 2 * DAY, now - timedelta(minutes=1))
+    services.publish(db, world.actor("moderator"), world.load(), now)
+    before = _snapshot(db, world)
+    done = services.link_paper_voter(db, world.actor("moderator"), world.load(),
+                                     paper_voter_id=str(person.id), phone=world.people["voter3"].login,
+                                     now=now)
+    assert done.person.user_id == world.people["voter3"].id
+    after = _snapshot(db, world)
+    assert after[6] == before[6]  # the ballots' keys and statuses
+    assert services.recount(db, world.load(), services.published_result(db, world.round.id)).matches
