@@ -480,6 +480,7 @@ def _results_context(request: Request, vr: services.VoteRound, **extra) -> dict:
     context = {
         "vr": vr, "results": found, "chart": chart, "turnout": services.turnout(db, None, vr, check=False),
         "can_object": can_object, "can_answer": staff["answer_objection"], "mine": mine,
+        "me": actor.user_id,
         "max_objection": rules.MAX_OBJECTION,
         "can_finalize": staff["publish_results"] and rules.finalize_problem(
             found.result.notice_until, found.result.finalized_at, unanswered, now) is None,

@@ -1366,6 +1366,9 @@ def answer_objection(db: Session, actor: Actor, objection_id: int, answer: str,
     vr = load_round(db, objection.round_id, now)
     if not permissions.allowed("answer_objection", actor, _scope_path(vr)):
         raise Forbidden()
+    if permissions.acting_on_own_request(actor, (objection.user_id,)):
+        raise Forbidden(N_("This is your own objection, so another moderator answers it. Ask a colleague of the area or of the sub-district."),
+                        code="own_request")
     if objection.answered_at is not None:
         raise Conflict(N_("This objection has already been answered."))
     require_round_action(db, vr, "answer_objection")

@@ -608,3 +608,19 @@ def test_linking_leaves_the_ballots_of_published_rounds_as_published(db, world):
     after = _snapshot(db, world)
     assert after[6] == before[6]  # the ballots' keys and statuses
     assert services.recount(db, world.load(), services.published_result(db, world.round.id)).matches
+
+
+def test_nobody_answers_their_own_objection(db, world, settings):
+    """A moderator who is also a resident of the area raises an objection: a colleague answers it."""
+    from consult.communities import services as places
+
+    _published(db, world)
+    places.grant_role(db, user=world.people["moderator"], role="resident", place=world.tree["area_a"])
+    own = world.actor("moderator")
+    objection = services.file_objection(db, own, world.people["moderator"], world.load(), "请复核",
+                                        clock.utcnow())
+    with pytest.raises(Forbidden) as refused:
+        services.answer_objection(db, own, objection.id, "已复核", clock.utcnow())
+    assert refused.value.code == "own_request" and db.get(Objection, objection.id).answered_at is None
+    services.answer_objection(db, world.actor("moderator2"), objection.id, "已复核", clock.utcnow())
+    assert db.get(Objection, objection.id).answered_by == world.people["moderator2"].id
