@@ -342,7 +342,7 @@ def _paper_context(request: Request, vr: services.VoteRound, **extra) -> dict:
         "kind": vr.settings.ballot_kind,
         "voters": services.paper_voters(db, actor, vr) if vr.settings.eligibility == "residents" else [],
         "rows": services.paper_rows(db, actor, vr), "disputes": services.disputes(db, actor, vr),
-        "homes": services.homes_in_scope(db, vr) if vr.settings.eligibility == "owners" else [],
+        "homes": services.homes_in_scope(db, vr, actor) if vr.settings.eligibility == "owners" else [],
         "places": services.areas_in_scope(db, vr), "form": {}, "errors": {}, "error": None,
         "voter_form": {}, "voter_errors": {}, "link_form": {}, "link_errors": {},
         "chosen": set(), "points": {}, "ranks": {},

@@ -1045,10 +1045,16 @@ def paper_rows(db: Session, actor: Actor, vr: VoteRound, limit: int = 200) -> li
     return [PaperRow(s, st, at, n) for s, st, at, n in rows]
 
 
-def homes_in_scope(db: Session, vr: VoteRound) -> list[tuple[Home, Place]]:
-    return list(db.exec(select(Home, Place).join(Place, Place.id == Home.estate_id)
-                        .where(Place.path.startswith(vr.scope.path))
-                        .order_by(Place.path, Home.building, Home.room)).all())
+def homes_in_scope(db: Session, vr: VoteRound, actor: Actor | None = None) -> list[tuple[Home, Place]]:
+    """The round's homes with their estate; given ``actor``, only those of the places where
+    they enter paper ballots (as ``paper_voters``)."""
+    rows = db.exec(select(Home, Place).join(Place, Place.id == Home.estate_id)
+                   .where(Place.path.startswith(vr.scope.path))
+                   .order_by(Place.path, Home.building, Home.room)).all()
+    if actor is None or permissions.allowed("enter_paper_ballot", actor, _scope_path(vr)):
+        return list(rows)
+    return [(home, estate) for home, estate in rows
+            if permissions.allowed("enter_paper_ballot", actor, estate.ids_from_root)]
 
 
 def areas_in_scope(db: Session, vr: VoteRound) -> list[Place]:

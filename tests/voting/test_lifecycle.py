@@ -624,3 +624,17 @@ def test_nobody_answers_their_own_objection(db, world, settings):
     assert refused.value.code == "own_request" and db.get(Objection, objection.id).answered_at is None
     services.answer_objection(db, world.actor("moderator2"), objection.id, "已复核", clock.utcnow())
     assert db.get(Objection, objection.id).answered_by == world.people["moderator2"].id
+
+
+@pytest.mark.parametrize("who,codes", [
+    ("moderator", {"1-101"}), ("moderator_b", {"2-202"}), ("admin", {"1-101", "2-202"}),
+])
+def test_homes_of_other_areas_are_not_listed_for_paper_entry(db, world, who, codes):
+    from consult.communities import services as places
+
+    item = _subdistrict_round(db, world)
+    set_settings(db, item.id, eligibility="owners")
+    places.add_home(db, estate=world.tree["estate_b"], building_group=world.tree["group_b"], code="2-202",
+                    building="2号楼", room="202", area_hundredths=7000, owners=["李先生"])
+    found = services.homes_in_scope(db, world.load(item), world.actor(who))
+    assert {home.code for home, _ in found} == codes
