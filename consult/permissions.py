@@ -171,3 +171,10 @@ def may_decide(action: str, actor: Actor, path: PlacePath, requester_id: int | N
     if action not in DECISIONS:
         raise KeyError(action)
     return allowed(action, actor, path) and not decides_own_request(actor, requester_id)
+
+
+def acting_on_own_request(actor: Actor, parties: Iterable[int | None]) -> bool:
+    """Is the actor one of the people a decision is about (who asked, or whose work is being
+    checked)? Nobody decides on their own request: a second staff member of the place, or
+    one above it, does."""
+    return actor.user_id is not None and actor.user_id in set(parties)

@@ -150,3 +150,33 @@ def test_own_request_predicate():
 def test_may_decide_is_only_for_decisions():
     with pytest.raises(KeyError):
         may_decide("vote", ACTORS["resident_in"], IN, 8)
+
+# -- acting on one's own request: nobody decides what they asked for or keyed themselves ---
+
+OWN_REQUEST = {  # actor id → parties to the decision → may decide?
+    "the requester": (7, (7,), False),
+    "the first keyer": (7, (7, 8), False),
+    "the second keyer": (8, (7, 8), False),
+    "someone else": (9, (7, 8), True),
+    "nobody recorded": (9, (None,), True),
+}
+
+
+@pytest.mark.parametrize("case", sorted(OWN_REQUEST))
+def test_acting_on_own_request(case):
+    from consult.permissions import acting_on_own_request
+
+    user_id, parties, may = OWN_REQUEST[case]
+    staff = Actor(user_id=user_id, roles=frozenset({("moderator", AREA_IN)}))
+    assert acting_on_own_request(staff, parties) is (not may)
+    assert not acting_on_own_request(ANONYMOUS, parties)
+
+
+def test_the_lifecycle_dimension_is_tested_with_the_round():
+    """Every privileged action on a vote round × every state of the round is in
+    tests/voting/test_lifecycle.py (pure predicate, services and HTTP)."""
+    from consult.voting import rules
+    from tests.voting.test_lifecycle import EXPECTED as LIFECYCLE
+
+    assert set(LIFECYCLE) == set(rules.ROUND_ACTIONS)
+    assert all(states <= set(rules.ROUND_STATES) for states in LIFECYCLE.values())

@@ -8,9 +8,11 @@ Reads are shaped for pages: a bounded number of queries whatever the number of i
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
+from importlib import import_module
 from pathlib import Path
 
 from sqlalchemy import and_, bindparam, delete, exists, func, insert, literal, or_, update
@@ -18,7 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, aliased
 from sqlmodel import select
 
-from consult import permissions
+from consult import clock, permissions
 from consult.accounts.models import User
 from consult.audit import services as audit
 from consult.communities import services as communities
@@ -201,6 +203,12 @@ def update_consultation(db: Session, actor: Actor, consultation: Consultation, *
         raise Forbidden()
     values = _consultation_values(title, year, description, budget, categories)
     names = values.pop("categories")
+    if values["budget_fen"] != consultation.budget_fen:
+        try:
+            for item in rounds_of(db, consultation.id):
+                check_round_action(db, item, "change_budget", clock.utcnow())
+        except Conflict as refused:
+            raise FieldErrors({"budget": refused.msg}) from None
     existing = {c.name: c for c in categories_of(db, consultation.id)}
     removed = [c for name, c in existing.items() if name not in names]
     if removed:
@@ -267,6 +275,25 @@ def consultations_overview(db: Session, actor: Actor, now: datetime) -> list[Con
 # -- rounds -------------------------------------------------------------------------------
 
 
+#: The lifecycle of rounds of a kind, kept by the domain that runs them (voting registers
+#: "vote"): ``guard(db, round, action, now)`` raises ``Conflict`` when ``action``
+#: ("reschedule", "extend", "close_early", "carry_from", "carry_into", "change_budget") may
+#: not be done to that round now. ``GUARDED_KINDS`` names the module that registers each
+#: guard; it is imported when needed, so a guard is never skipped.
+ROUND_GUARDS: dict[str, Callable[[Session, Round, str, datetime], None]] = {}
+GUARDED_KINDS = {"vote": "consult.voting.services"}
+
+
+def check_round_action(db: Session, item: Round, action: str, now: datetime) -> None:
+    if item.kind in GUARDED_KINDS and item.kind not in ROUND_GUARDS:
+        import_module(GUARDED_KINDS[item.kind])
+    guard = ROUND_GUARDS.get(item.kind)
+    if guard is not None:
+        guard(db, item, action, now)
+    elif item.kind in GUARDED_KINDS:
+        raise RuntimeError(f"{GUARDED_KINDS[item.kind]} did not register the guard of {item.kind} rounds")
+
+
 def _manage(db: Session, actor: Actor, consultation: Consultation) -> Place:
     scope = scope_of(db, consultation)
     if not permissions.allowed("manage_consultation", actor, scope.ids_from_root):
@@ -328,6 +355,7 @@ def update_round(db: Session, actor: Actor, item: Round, *, opens_at: datetime |
     scope = _manage(db, actor, consultation)
     if round_state(item, now) != "upcoming":
         raise Conflict(N_("Only a round that has not opened yet can be changed; extend or close an open round instead."))
+    check_round_action(db, item, "reschedule", now)
     if opens_at is None or closes_at is None:
         raise FieldErrors({"opens_at" if opens_at is None else "closes_at":
                            Msg(N_("Please enter a date and time."))})
@@ -363,6 +391,7 @@ def close_round(db: Session, actor: Actor, item: Round, *, reason: str, now: dat
         raise FieldErrors({"reason": problem})
     if round_state(item, now) != "open":
         raise Conflict(N_("Only an open round can be closed early."))
+    check_round_action(db, item, "close_early", now)
     db.add(RoundChange(round_id=item.id, kind="close_early", old_closes_at=item.closes_at,
                        new_closes_at=now, reason=reason, at=now, by=actor.user_id))
     item.closes_at = now
@@ -376,13 +405,27 @@ def close_round(db: Session, actor: Actor, item: Round, *, reason: str, now: dat
         following.opens_at = now
         db.add(following)
     db.flush()
-    return carry_forward(db, actor, item, now) if following is not None else 0
+    if following is None or not _may_carry(db, item, following, now):
+        return 0  # a vote round's ideas go on once its results are published
+    return carry_forward(db, actor, item, now)
+
+
+def _may_carry(db: Session, item: Round, following: Round, now: datetime) -> bool:
+    try:
+        check_round_action(db, item, "carry_from", now)
+        check_round_action(db, following, "carry_into", now)
+    except Conflict:
+        return False
+    return True
 
 
 def extend_round(db: Session, actor: Actor, item: Round, *, closes_at: datetime | None,
                  reason: str, now: datetime) -> Round:
+    """Give an open round more time, or reopen a closed one; a vote round only until its
+    results are published (``ROUND_GUARDS``)."""
     consultation = get_consultation(db, item.consultation_id)
     scope = _manage(db, actor, consultation)
+    check_round_action(db, item, "extend", now)
     reason = rules.clean_text(reason)
     errors: dict[str, Msg] = {}
     if problem := rules.reason_problem(reason):
@@ -435,6 +478,8 @@ def carry_forward(db: Session, actor: Actor | None, item: Round, now: datetime) 
                                             Round.position == item.position + 1)).first()
     if following is None:
         raise Conflict(N_("This is the last round; there is no round to carry ideas into."))
+    check_round_action(db, item, "carry_from", now)
+    check_round_action(db, following, "carry_into", now)
     states = rules.carry_states(item.kind, following.kind)
     query = select(Idea).where(Idea.current_round_id == item.id, Idea.state.in_(states))
     if item.kind == "collect" and (needed := int(item.settings.get("supports_needed") or 0)):

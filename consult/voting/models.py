@@ -173,13 +173,22 @@ class VoteResult(SQLModel, table=True):
 
 
 class Objection(SQLModel, table=True):
-    """A resident's objection during the notice period, answered publicly by a moderator."""
+    """A resident's objection during the notice period, answered publicly by a moderator.
+
+    One open (unanswered) objection per resident and round: ``uq_objection_open``, partial
+    on ``answered_at IS NULL``; the resident edits it (``edited_at``) instead of adding more."""
+
+    __table_args__ = (
+        Index("uq_objection_open", "round_id", "user_id", unique=True,
+              sqlite_where=text("answered_at IS NULL"), postgresql_where=text("answered_at IS NULL")),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     round_id: int = Field(foreign_key="consultation_round.id", index=True, ondelete="CASCADE")
     user_id: int = Field(foreign_key="user.id", index=True)
-    body: str = Field(max_length=1000)
+    body: str = Field(max_length=4000)
     created_at: datetime = Field(default_factory=utcnow)
+    edited_at: datetime | None = None
     answer: str | None = Field(default=None, max_length=1000)
     answered_at: datetime | None = None
     answered_by: int | None = Field(default=None, foreign_key="user.id")

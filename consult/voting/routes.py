@@ -25,7 +25,7 @@ from starlette.requests import Request
 from starlette.routing import Route
 
 from consult import clock, permissions
-from consult.errors import FieldErrors, Forbidden, NotSignedIn, UserError
+from consult.errors import Conflict, FieldErrors, Forbidden, NotSignedIn, UserError
 from consult.i18n import N_, Msg
 from consult.voting import rules, services
 from consult.voting.chart import bar_chart
@@ -268,7 +268,7 @@ def _manage_context(request: Request, vr: services.VoteRound, **extra) -> dict:
     ideas = services.ideas_on_ballot(db, vr)
     context = {
         "vr": vr, "form": _settings_form(vr.settings), "errors": {}, "error": None,
-        "locked": services.has_ballots(db, vr.id), "result": result, "staff": staff,
+        "locked": vr.state != "upcoming", "result": result, "staff": staff,
         "recount": None, "turnout": services.turnout(db, None, vr, check=False),
         "missing_costs": sum(1 for i in ideas if i.cost_fen is None), "ideas": len(ideas),
         "kinds": rules.BALLOT_KINDS, "rules_": rules.SELECTION_RULES,
@@ -342,11 +342,11 @@ def _paper_context(request: Request, vr: services.VoteRound, **extra) -> dict:
         "kind": vr.settings.ballot_kind,
         "voters": services.paper_voters(db, actor, vr) if vr.settings.eligibility == "residents" else [],
         "rows": services.paper_rows(db, actor, vr), "disputes": services.disputes(db, actor, vr),
-        "homes": services.homes_in_scope(db, vr) if vr.settings.eligibility == "owners" else [],
+        "homes": services.homes_in_scope(db, vr, actor) if vr.settings.eligibility == "owners" else [],
         "places": services.areas_in_scope(db, vr), "form": {}, "errors": {}, "error": None,
         "voter_form": {}, "voter_errors": {}, "link_form": {}, "link_errors": {},
         "chosen": set(), "points": {}, "ranks": {},
-        "can_resolve": services.staff_within(db, actor, vr, "publish_results"),
+        "can_resolve": services.staff_within(db, actor, vr, "publish_results"), "me": actor.user_id,
         "published": services.published_result(db, vr.id) is not None,
     }
     context.update(extra)
@@ -446,8 +446,11 @@ async def paper_resolve(request: Request):
     try:
         ballot = services.resolve_dispute(get_db(request), actor, vr, serial=str(form.get("serial", "")),
                                           keep=str(form.get("keep", "")), now=clock.utcnow())
-    except Forbidden:
-        raise
+    except Forbidden as exc:
+        if exc.code != "own_request":
+            raise
+        return render(request, "voting/paper.html", _paper_context(request, vr, error=exc.msg),
+                      status=exc.status)
     except UserError as exc:
         return render(request, "voting/paper.html", _paper_context(request, vr, error=exc.msg),
                       status=exc.status)
@@ -472,9 +475,13 @@ def _results_context(request: Request, vr: services.VoteRound, **extra) -> dict:
     can_object = (found.notice_open and actor.authenticated
                   and services.resident_place(db, actor, vr.scope, "file_objection") is not None)
     unanswered = sum(1 for o in found.objections if o.answered_at is None)
+    mine = next((o for o in found.objections if o.answered_at is None
+                 and o.user_id == actor.user_id), None) if can_object else None
     context = {
         "vr": vr, "results": found, "chart": chart, "turnout": services.turnout(db, None, vr, check=False),
-        "can_object": can_object, "can_answer": staff["answer_objection"],
+        "can_object": can_object, "can_answer": staff["answer_objection"], "mine": mine,
+        "me": actor.user_id,
+        "max_objection": rules.MAX_OBJECTION,
         "can_finalize": staff["publish_results"] and rules.finalize_problem(
             found.result.notice_until, found.result.finalized_at, unanswered, now) is None,
         "staff": staff, "errors": {}, "error": None, "form": {},
@@ -515,6 +522,24 @@ async def objection_file(request: Request):
         return render(request, "voting/results.html",
                       _results_context(request, vr, error=exc.msg, form={"body": body}), status=exc.status)
     flash(request, Msg(N_("Your objection was sent. The committee will answer it publicly on this page.")))
+    return redirect_to(request, "vote_results", rid=vr.id)
+
+
+async def objection_edit(request: Request):
+    form = await read_form(request)
+    db = get_db(request)
+    body = str(form.get("body", ""))
+    try:
+        _, vr = services.edit_objection(db, current_actor(request), require_user(request),
+                                        request.path_params["oid"], body, clock.utcnow())
+    except (FieldErrors, Conflict) as exc:
+        vr = services.load_round(db, services.objection_round_id(db, request.path_params["oid"]),
+                                 clock.utcnow())
+        errors = exc.errors if isinstance(exc, FieldErrors) else {}
+        return render(request, "voting/results.html", _results_context(
+            request, vr, errors=errors, error=None if errors else exc.msg, form={"body": body}),
+            status=exc.status)
+    flash(request, Msg(N_("Your objection was changed. The committee will answer it publicly on this page.")))
     return redirect_to(request, "vote_results", rid=vr.id)
 
 
@@ -572,5 +597,6 @@ routes = [
     Route("/rounds/{rid:int}/results.csv", export_csv, methods=["GET"], name="vote_export_csv"),
     Route("/rounds/{rid:int}/objections", objection_file, methods=["POST"], name="objection_file"),
     Route("/objections/{oid:int}/answer", objection_answer, methods=["POST"], name="objection_answer"),
+    Route("/objections/{oid:int}/edit", objection_edit, methods=["POST"], name="objection_edit"),
     Route("/rounds/{rid:int}/finalize", finalize, methods=["POST"], name="vote_finalize"),
 ]

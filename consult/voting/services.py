@@ -244,6 +244,42 @@ def _scope_path(vr: VoteRound) -> tuple[int, ...]:
     return vr.scope.ids_from_root
 
 
+# -- the round's lifecycle ----------------------------------------------------------------
+
+
+def round_lifecycle(db: Session, vr: VoteRound) -> str:
+    """The round's state (``rules.ROUND_STATES``): its times, then its published result."""
+    result = published_result(db, vr.id)
+    return rules.lifecycle_state(vr.state, result is not None,
+                                 result is not None and result.finalized_at is not None)
+
+
+def require_round_action(db: Session, vr: VoteRound, action: str) -> str:
+    """Refuse (``Conflict``, nothing changed) an action the round's state does not allow
+    (``rules.ROUND_ACTIONS``); return the state."""
+    state = round_lifecycle(db, vr)
+    if problem := rules.round_action_problem(action, state):
+        raise Conflict(problem, code=rules.REFUSAL_CODES[state])
+    return state
+
+
+def _round_guard(db: Session, item: Round, action: str, now: datetime) -> None:
+    """The lifecycle of vote rounds, for what consultations do to any round (its times,
+    carrying ideas, the consultation's budget): see ``consultations.services.ROUND_GUARDS``."""
+    vr = load_round(db, item.id, now)
+    if action == "change_budget":  # the consultation's budget is this round's only when it has none
+        if vr.settings.budget_fen is None:
+            require_round_action(db, vr, "change_count_settings")
+        return
+    require_round_action(db, vr, action)
+    if action == "carry_into" and has_ballots(db, vr.id):
+        raise Conflict(N_("Ballots have been cast in this vote round: ideas can no longer be added to its ballot."),
+                       code="round_has_ballots")
+
+
+consultations.ROUND_GUARDS["vote"] = _round_guard
+
+
 # -- settings -----------------------------------------------------------------------------
 
 
@@ -251,25 +287,25 @@ def has_ballots(db: Session, round_id: int) -> bool:
     return db.exec(select(Ballot.id).where(Ballot.round_id == round_id).limit(1)).first() is not None
 
 
-BALLOT_FIELDS = ("ballot_kind", "min_choices", "max_choices", "max_points", "max_points_per_idea",
-                 "ranking_length", "points_per_rank", "eligibility")
-
-
 def save_settings(db: Session, actor: Actor, vr: VoteRound, form, now: datetime) -> VoteSettings:
-    """Save a round's settings. Once a ballot exists, how people vote can no longer change;
-    once results are published, nothing can."""
+    """Save a round's settings. Once voting has opened, what a ballot says and how ballots
+    are counted (``rules.COUNT_FIELDS``) can no longer change; once results are published,
+    nothing can."""
     if not permissions.allowed("manage_consultation", actor, _scope_path(vr)):
         raise Forbidden()
-    if published_result(db, vr.id) is not None:
-        raise Conflict(N_("The results are published; the settings can no longer change."))
+    state = require_round_action(db, vr, "change_settings")
     values, errors = rules.parse_settings(form, vr.consultation.budget_fen)
     if errors:
         raise FieldErrors(errors)
     current = vr.settings
-    if has_ballots(db, vr.id):
-        changed = [name for name in BALLOT_FIELDS if getattr(values, name) != getattr(current, name)]
-        if changed:
-            raise FieldErrors({changed[0]: Msg(N_("Ballots have been cast: the kind of ballot, its limits and who may vote can no longer change."))})
+    changed = rules.changed_count_fields(current, values)
+    if changed and (problem := rules.round_action_problem("change_count_settings", state)):
+        field_name = "budget" if changed[0] == "budget_fen" else changed[0]
+        raise FieldErrors({field_name: problem})
+    if current.double_key and not values.double_key and db.exec(
+            select(Ballot.id).where(Ballot.round_id == vr.id, UNCOUNTED,
+                                    Ballot.status == "pending").limit(1)).first() is not None:
+        raise FieldErrors({"double_key": Msg(N_("Some paper ballots still wait for their second entry; double entry can be switched off once they are entered."))})
     settings = db.get(VoteSettings, vr.id) or VoteSettings(round_id=vr.id)
     for name in rules.SETTINGS_FIELDS:
         setattr(settings, name, getattr(values, name))
@@ -628,17 +664,39 @@ def _may_act_for(db: Session, actor: Actor, action: str, vr: VoteRound, area_id:
 
 
 def paper_voters(db: Session, actor: Actor, vr: VoteRound) -> list[tuple[PaperVoter, Place]]:
-    """Paper-only residents registered in the round's scope, with their area."""
+    """Paper-only residents registered in the round's scope, with their area: only those
+    of the places where the actor enters paper ballots (a sub-district's staff see all of
+    them, an area's committee its own residents)."""
     _may_enter_paper(actor, vr, db)
-    return list(db.exec(select(PaperVoter, Place).join(Place, Place.id == PaperVoter.area_id)
-                        .where(Place.path.startswith(vr.scope.path))
-                        .order_by(Place.position, PaperVoter.name, PaperVoter.id)).all())
+    rows = db.exec(select(PaperVoter, Place).join(Place, Place.id == PaperVoter.area_id)
+                   .where(Place.path.startswith(vr.scope.path))
+                   .order_by(Place.position, PaperVoter.name, PaperVoter.id)).all()
+    if permissions.allowed("enter_paper_ballot", actor, _scope_path(vr)):
+        return list(rows)
+    groups = _groups_by_id(db, {pv.building_group_id for pv, _ in rows})
+    return [(pv, area) for pv, area in rows if paper_voter_visible(actor, pv, area, groups)]
+
+
+def _groups_by_id(db: Session, ids: set[int | None]) -> dict[int, Place]:
+    ids.discard(None)
+    return {p.id: p for p in db.exec(select(Place).where(Place.id.in_(ids))).all()} if ids else {}
+
+
+def paper_voter_visible(actor: Actor, person: PaperVoter, area: Place,
+                        groups: dict[int, Place]) -> bool:
+    """May ``actor`` see this paper-only resident (name, last four of the identity card)?
+    Staff of their area or above; or of their own building group."""
+    if permissions.allowed("enter_paper_ballot", actor, area.ids_from_root):
+        return True
+    group = groups.get(person.building_group_id)
+    return group is not None and permissions.allowed("enter_paper_ballot", actor, group.ids_from_root)
 
 
 def register_paper_voter(db: Session, actor: Actor, vr: VoteRound, *, area_id, building_group_id,
                          name: str, id_last4: str, note: str = "", now: datetime) -> PaperVoter:
     """Register a resident without an account who votes on paper."""
     _may_enter_paper(actor, vr, db)
+    require_round_action(db, vr, "register_paper_voter")
     errors: dict[str, Msg] = {}
     area = _place_of_kind(db, area_id, "area")
     if area is None or not area.path.startswith(vr.scope.path) and not vr.scope.path.startswith(area.path):
@@ -693,6 +751,7 @@ def link_paper_voter(db: Session, actor: Actor, vr: VoteRound, *, paper_voter_id
     round not yet published, the first ballot stands and the later one is removed, as the
     second would have been refused had the two been known as one person."""
     _may_enter_paper(actor, vr, db)
+    require_round_action(db, vr, "link_paper_voter")
     row = _paper_voter_row(db, paper_voter_id)
     if row is None or not row[1].path.startswith(vr.scope.path):
         raise FieldErrors({"link_voter": Msg(N_("Please choose a registered paper-only resident."))})
@@ -717,10 +776,10 @@ def link_paper_voter(db: Session, actor: Actor, vr: VoteRound, *, paper_voter_id
     for paper in db.exec(select(Ballot).where(Ballot.voter_key == old_key).with_for_update()).all():
         online = db.exec(select(Ballot).where(Ballot.round_id == paper.round_id,
                                               Ballot.voter_key == new_key).with_for_update()).first()
+        if published_result(db, paper.round_id) is not None:  # its ballots stand as published
+            published_both += online is not None
+            continue
         if online is not None:
-            if published_result(db, paper.round_id) is not None:
-                published_both += 1
-                continue
             later = max((paper, online), key=lambda b: (b.created_at, b.id))
             _remove_ballot(db, later)
             removed += 1
@@ -833,11 +892,7 @@ def enter_paper(db: Session, actor: Actor, vr: VoteRound, *, serial: str, voter:
     _may_enter_paper(actor, vr, db)
     if not _may_act_for(db, actor, "enter_paper_ballot", vr, voter.area_id):
         raise Forbidden(N_("You can only enter paper ballots of residents of the areas you serve."))
-    if vr.state == "upcoming":
-        raise Conflict(open_problem(vr), code="round_not_open")
-    if published_result(db, vr.id) is not None:
-        raise Conflict(N_("The results are published; no more paper ballots can be entered."),
-                       code="round_not_open")
+    require_round_action(db, vr, "enter_paper_ballot")
     serial = clean_text(serial).upper()
     if problem := rules.serial_problem(serial):
         raise FieldErrors({"serial": problem})
@@ -931,9 +986,13 @@ def disputes(db: Session, actor: Actor, vr: VoteRound) -> list[Dispute]:
 
 def resolve_dispute(db: Session, actor: Actor, vr: VoteRound, *, serial: str, keep: str,
                     now: datetime) -> Ballot:
-    """A moderator, looking at paper ballot ``serial``, says which entry was right."""
+    """A moderator, looking at paper ballot ``serial``, says which entry was right.
+
+    Four eyes: neither staff member who keyed the ballot decides about it (each is a party
+    to the dispute: one of the two entries is theirs); a third one of the place, or above it, does."""
     if not staff_within(db, actor, vr, "publish_results"):
         raise Forbidden()
+    require_round_action(db, vr, "resolve_dispute")
     serial = clean_text(serial).upper()
     ballot = db.exec(select(Ballot).where(Ballot.round_id == vr.id, Ballot.serial == serial)
                      .with_for_update()).first()
@@ -943,8 +1002,12 @@ def resolve_dispute(db: Session, actor: Actor, vr: VoteRound, *, serial: str, ke
         raise Conflict(N_("Paper ballot %(serial)s is not waiting for a decision."), serial=serial)
     if keep not in ("1", "2"):
         raise FieldErrors({"keep": Msg(N_("Choose the entry that matches the paper ballot."))})
-    entry = db.exec(select(PaperEntry).where(PaperEntry.round_id == vr.id, PaperEntry.serial == serial,
-                                             PaperEntry.position == int(keep))).one()
+    entries = db.exec(select(PaperEntry).where(PaperEntry.round_id == vr.id, PaperEntry.serial == serial)
+                      .order_by(PaperEntry.position)).all()
+    if permissions.acting_on_own_request(actor, (e.entered_by for e in entries)):
+        raise Forbidden(N_("You keyed this paper ballot, so another moderator must decide which entry is right. Ask a colleague of the area or of the sub-district."),
+                        code="own_request")
+    entry = next(e for e in entries if e.position == int(keep))
     ballot.voter_key = entry.voter_key
     ballot.status = "counted"
     ballot.updated_at = now
@@ -982,10 +1045,16 @@ def paper_rows(db: Session, actor: Actor, vr: VoteRound, limit: int = 200) -> li
     return [PaperRow(s, st, at, n) for s, st, at, n in rows]
 
 
-def homes_in_scope(db: Session, vr: VoteRound) -> list[tuple[Home, Place]]:
-    return list(db.exec(select(Home, Place).join(Place, Place.id == Home.estate_id)
-                        .where(Place.path.startswith(vr.scope.path))
-                        .order_by(Place.path, Home.building, Home.room)).all())
+def homes_in_scope(db: Session, vr: VoteRound, actor: Actor | None = None) -> list[tuple[Home, Place]]:
+    """The round's homes with their estate; given ``actor``, only those of the places where
+    they enter paper ballots (as ``paper_voters``)."""
+    rows = db.exec(select(Home, Place).join(Place, Place.id == Home.estate_id)
+                   .where(Place.path.startswith(vr.scope.path))
+                   .order_by(Place.path, Home.building, Home.room)).all()
+    if actor is None or permissions.allowed("enter_paper_ballot", actor, _scope_path(vr)):
+        return list(rows)
+    return [(home, estate) for home, estate in rows
+            if permissions.allowed("enter_paper_ballot", actor, estate.ids_from_root)]
 
 
 def areas_in_scope(db: Session, vr: VoteRound) -> list[Place]:
@@ -1139,8 +1208,7 @@ def publish(db: Session, actor: Actor | None, vr: VoteRound, now: datetime) -> V
     if vr.state != "closed":
         raise Conflict(N_("Results can be published only after the vote has closed."),
                        code="round_not_closed")
-    if published_result(db, vr.id) is not None:
-        raise Conflict(N_("The results of this round are already published."), code="published")
+    require_round_action(db, vr, "publish")
     waiting = db.exec(select(func.count()).select_from(Ballot).where(
         Ballot.round_id == vr.id, UNCOUNTED, Ballot.status.in_(("pending", "disputed")))).one()
     if waiting:
@@ -1231,20 +1299,69 @@ def file_objection(db: Session, actor: Actor, user: User | None, vr: VoteRound, 
                    now: datetime) -> Objection:
     if user is None:
         raise NotSignedIn()
-    if resident_place(db, actor, vr.scope, "file_objection") is None:
-        raise Forbidden(Msg(N_("Only verified residents of %(place)s can raise an objection."),
-                            {"place": vr.scope.name}))
-    result = published_result(db, vr.id)
-    if result is None or not rules.notice_open(result.notice_until, result.finalized_at, now):
-        raise Conflict(N_("Objections can be raised only during the notice period after publication."),
-                       code="notice_closed")
+    """One open objection per resident and result: while it waits for its answer, they
+    change or lengthen it (``edit_objection``) instead of raising another."""
+    _may_object(db, actor, user, vr, now)
     body = clean_text(body)
     if problem := rules.objection_problem(body):
         raise FieldErrors({"body": problem})
+    if open_objection(db, vr.id, user.id) is not None:
+        raise Conflict(N_("Your objection still waits for its answer. You can change or add to it instead of raising another."),
+                       code="objection_open")
     objection = Objection(round_id=vr.id, user_id=user.id, body=body, created_at=now)
+    try:
+        with db.begin_nested():
+            db.add(objection)
+            db.flush()
+    except IntegrityError:  # the same resident's other request, a moment ago
+        raise Conflict(N_("Your objection still waits for its answer. You can change or add to it instead of raising another."),
+                       code="objection_open") from None
+    return objection
+
+
+def _may_object(db: Session, actor: Actor, user: User | None, vr: VoteRound, now: datetime) -> None:
+    if user is None:
+        raise NotSignedIn()
+    if resident_place(db, actor, vr.scope, "file_objection") is None:
+        raise Forbidden(Msg(N_("Only verified residents of %(place)s can raise an objection."),
+                            {"place": vr.scope.name}))
+    require_round_action(db, vr, "file_objection")
+    result = published_result(db, vr.id)
+    if not rules.notice_open(result.notice_until, result.finalized_at, now):
+        raise Conflict(N_("Objections can be raised only during the notice period after publication."),
+                       code="notice_closed")
+
+
+def open_objection(db: Session, round_id: int, user_id: int) -> Objection | None:
+    """The resident's objection on this result still waiting for its answer, if any."""
+    return db.exec(select(Objection).where(Objection.round_id == round_id, Objection.user_id == user_id,
+                                           Objection.answered_at.is_(None))).first()
+
+
+def objection_round_id(db: Session, objection_id) -> int:
+    objection = find(db, Objection, objection_id)
+    if objection is None:
+        raise NotFound()
+    return objection.round_id
+
+
+def edit_objection(db: Session, actor: Actor, user: User | None, objection_id, body: str,
+                   now: datetime) -> tuple[Objection, VoteRound]:
+    """A resident changes or lengthens their own objection while it waits for its answer."""
+    objection = find(db, Objection, objection_id)
+    if objection is None:
+        raise NotFound()
+    vr = load_round(db, objection.round_id, now)
+    _may_object(db, actor, user, vr, now)
+    if problem := rules.objection_edit_problem(objection.user_id, user.id, objection.answered_at is not None):
+        raise (Forbidden if objection.user_id != user.id else Conflict)(problem)
+    body = clean_text(body)
+    if problem := rules.objection_problem(body):
+        raise FieldErrors({"body": problem})
+    objection.body, objection.edited_at = body, now
     db.add(objection)
     db.flush()
-    return objection
+    return objection, vr
 
 
 def answer_objection(db: Session, actor: Actor, objection_id: int, answer: str,
@@ -1255,10 +1372,14 @@ def answer_objection(db: Session, actor: Actor, objection_id: int, answer: str,
     vr = load_round(db, objection.round_id, now)
     if not permissions.allowed("answer_objection", actor, _scope_path(vr)):
         raise Forbidden()
+    if permissions.acting_on_own_request(actor, (objection.user_id,)):
+        raise Forbidden(N_("This is your own objection, so another moderator answers it. Ask a colleague of the area or of the sub-district."),
+                        code="own_request")
     if objection.answered_at is not None:
         raise Conflict(N_("This objection has already been answered."))
+    require_round_action(db, vr, "answer_objection")
     answer = clean_text(answer)
-    if problem := rules.objection_problem(answer):
+    if problem := rules.objection_problem(answer, rules.MAX_ANSWER):
         raise FieldErrors({"answer": Msg(N_("Please write the answer; it is shown publicly."))
                            if not answer else problem})
     objection.answer, objection.answered_at, objection.answered_by = answer, now, actor.user_id
@@ -1277,9 +1398,8 @@ def finalize(db: Session, actor: Actor | None, vr: VoteRound, now: datetime) -> 
     ``actor`` None is the scheduled command (``finalize_due``)."""
     if actor is not None and not permissions.allowed("publish_results", actor, _scope_path(vr)):
         raise Forbidden()
+    require_round_action(db, vr, "finalize")
     result = published_result(db, vr.id)
-    if result is None:
-        raise Conflict(N_("The results are not published yet."))
     unanswered = db.exec(select(func.count()).select_from(Objection).where(
         Objection.round_id == vr.id, Objection.answered_at.is_(None))).one()
     if problem := rules.finalize_problem(result.notice_until, result.finalized_at, unanswered, now):

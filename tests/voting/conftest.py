@@ -114,3 +114,11 @@ def close_round(db, item, when=None):
 
 def ids(ideas, *indexes):
     return [str(ideas[i].id) for i in indexes]
+
+
+def api_headers(client, world, key):
+    """The Authorization header of a fresh API token of ``world.people[key]``."""
+    response = client.post("/api/v1/auth/token", json={"login": world.people[key].login,
+                                                       "password": factories.PASSWORD})
+    assert response.status_code == 201, response.text
+    return {"Authorization": f"Bearer {response.json()['token']}"}

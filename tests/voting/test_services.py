@@ -443,11 +443,16 @@ def test_double_key_mismatch_is_flagged_then_resolved(db, world):
     with pytest.raises(Forbidden):
         services.resolve_dispute(db, world.actor("voter"), world.load(), serial="P-001", keep="2",
                                  now=world.now)
-    services.resolve_dispute(db, world.actor("moderator"), world.load(), serial="p-001", keep="2",
+    for keyer in ("moderator", "moderator2"):  # neither keyer decides (four eyes)
+        with pytest.raises(Forbidden) as refused:
+            services.resolve_dispute(db, world.actor(keyer), world.load(), serial="P-001",
+                                     keep="2", now=world.now)
+        assert refused.value.code == "own_request"
+    services.resolve_dispute(db, world.actor("admin"), world.load(), serial="p-001", keep="2",
                              now=world.now)
     assert services.counted_ballots(db, world.round.id) == [[(world.ideas[1].id, 1, None)]]
     with pytest.raises(Conflict):
-        services.resolve_dispute(db, world.actor("moderator"), world.load(), serial="P-001",
+        services.resolve_dispute(db, world.actor("admin"), world.load(), serial="P-001",
                                  keep="1", now=world.now)
 
 
@@ -485,17 +490,29 @@ def test_turnout_by_area_and_building_group(db, world):
 # -- settings ---------------------------------------------------------------------------
 
 
-def test_settings_lock_the_ballot_once_votes_exist(db, world):
+def test_settings_lock_the_counting_terms_once_voting_opens(db, world):
+    # Before: only the ballot's form locked, and only once a ballot existed; the rule could
+    # still change afterwards. Now every counting term is fixed when voting opens.
+    world.round.opens_at = world.now + DAY
+    db.add(world.round)
+    db.flush()
     form = {"ballot_kind": "approval", "rule": "greedy", "max_choices": "2", "notice_days": "7"}
     services.save_settings(db, world.actor("moderator"), world.load(), form, world.now)
+    world.round.opens_at = world.now - DAY
+    db.add(world.round)
+    db.flush()
     _cast(db, world, "voter", RawBallot(choices=ids(world.ideas, 0)))
     with pytest.raises(FieldErrors) as caught:
         services.save_settings(db, world.actor("moderator"), world.load(),
                                {**form, "max_choices": "3"}, world.now)
     assert "can no longer change" in said(caught.value.errors["max_choices"])
+    with pytest.raises(FieldErrors) as caught:
+        services.save_settings(db, world.actor("moderator"), world.load(),
+                               {**form, "rule": "top-k", "k": "2"}, world.now)
+    assert "can no longer change" in said(caught.value.errors["rule"])
     services.save_settings(db, world.actor("moderator"), world.load(),
-                           {**form, "rule": "top-k", "k": "2"}, world.now)  # counting may change
-    assert world.load().settings.rule == "top-k"
+                           {**form, "notice_days": "10"}, world.now)  # the notice period may
+    assert world.load().settings.rule == "greedy" and world.load().settings.notice_days == 10
     with pytest.raises(Forbidden):
         services.save_settings(db, world.actor("voter"), world.load(), form, world.now)
 
