@@ -39,7 +39,7 @@ from consult.communities import services as places
 from consult.communities.models import RoleAssignment
 from consult.db import Database, make_engine
 from consult.db.migrate import upgrade
-from consult.voting import pabulib, rules, services
+from consult.voting import pabulib, rules, secrecy, services
 from consult.voting.models import Ballot, BallotChoice
 from tests.conftest import FAST_ARGON2, ROOT
 from tests.factories import PASSWORD
@@ -201,10 +201,10 @@ def test_concurrent_ballots_are_all_stored_once(database_url, settings, tmp_path
                 choices.setdefault(ballot_id, []).append(idea_id)
             by_key = {b.voter_key: b for b in rows}
             for user_id, body in acknowledged.items():
-                ballot = by_key[f"user:{user_id}"]
+                ballot = by_key[secrecy.user_key(round_id, user_id)]
                 assert sorted(choices.get(ballot.id, [])) == sorted(sent[user_id])
                 assert ballot.receipt_hash == rules.receipt_hash(body["receipt"])
-            one = by_key[f"user:{one_id}"]
+            one = by_key[secrecy.user_key(round_id, one_id)]
             assert one.receipt_hash in one_receipts  # the last acknowledged submission won
             assert sorted(choices.get(one.id, [])) == sorted(one_receipts[one.receipt_hash])
             assert db.exec(select(func.count()).select_from(BallotChoice)).one() == sum(
