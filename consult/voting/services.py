@@ -3,7 +3,9 @@
 Pages, the JSON API and the command line call these; each function that changes
 something checks ``permissions.allowed`` itself. Who voted for what never leaves
 this module except to the voter (their own ballot): turnout is counted by area
-and building group, exports are anonymous and shuffled.
+and building group, exports are anonymous and shuffled. Nor is it in the database:
+a ballot is stored under its voter's key, an HMAC under a key kept out of the database
+(``consult.voting.secrecy``), with a random id and only the day.
 
 Integrity: one ballot per voter per round is ``UNIQUE(round_id, voter_key)``. A web
 ballot is written as ``INSERT … ON CONFLICT (round_id, voter_key) DO NOTHING RETURNING
