@@ -6,6 +6,8 @@ of the code never reads ``os.environ`` itself.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import ipaddress
 import os
 import secrets
@@ -60,10 +62,21 @@ class Settings:
     login_failures_per_address: int = 30
     login_lock_seconds: int = 15 * 60
     public_cache_seconds: float = 30
+    #: CONSULT_BALLOT_KEY: the key of the ballots' voter keys; empty: derived from the secret key
+    ballot_key: str = ""
 
     @property
     def https(self) -> bool:
         return self.base_url.startswith("https://")
+
+    @property
+    def ballot_secret(self) -> bytes:
+        """The key that ties a ballot to its voter (``consult.voting.secrecy``); never stored
+        in the database. ``CONSULT_BALLOT_KEY`` when set, else an HMAC of a fixed label under
+        the secret key, so that the two keys differ even when only one is configured."""
+        if self.ballot_key:
+            return self.ballot_key.encode()
+        return hmac.new(self.secret_key.encode(), b"consult ballot key v1", hashlib.sha256).digest()
 
     @classmethod
     def from_env(cls, **overrides) -> Settings:
@@ -88,6 +101,7 @@ class Settings:
             allowed_hosts=tuple(hosts),
             trusted_proxies=proxies,
             media_dir=Path(os.environ.get("CONSULT_MEDIA_DIR", var_dir / "media")),
+            ballot_key=os.environ.get("CONSULT_BALLOT_KEY", ""),
         )
         values.update(overrides)
         return cls(**values)

@@ -23,6 +23,7 @@ from consult.web.app import create_app
 ROOT = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI") == "true"
 FAST_ARGON2 = Argon2Params(time_cost=1, memory_cost=1024, parallelism=1)
+SECRET_KEY = "test-secret-key-not-for-production"
 
 
 def _reset_postgres(url: str) -> None:
@@ -73,11 +74,19 @@ def db(database):
     session.close()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def ballot_key():
+    """The ballot key of the test settings, also for services called without an app."""
+    from consult.voting import secrecy
+
+    secrecy.configure(Settings(database_url="unused", secret_key=SECRET_KEY))
+
+
 @pytest.fixture
 def settings(tmp_path) -> Settings:
     return Settings(
         database_url="unused",
-        secret_key="test-secret-key-not-for-production",
+        secret_key=SECRET_KEY,
         base_url="http://testserver",
         allowed_hosts=("testserver",),
         media_dir=tmp_path / "media",

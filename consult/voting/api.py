@@ -107,7 +107,7 @@ async def ballot_get(request: Request):
         voter = services.voter_for(db, current_actor(request), user, vr,
                                    request.query_params.get("home_id"))
         mine = services.ballot_of(db, vr.id, voter.key)
-        if mine is not None and (mine.ballot.channel != "web" or mine.ballot.user_id != user.id):
+        if mine is not None and not services.own_web_ballot(mine.ballot, user.id):
             message, mine = services.other_channel_message(mine.ballot, user.id), None
     except FieldErrors as exc:
         message = next(iter(exc.errors.values()))

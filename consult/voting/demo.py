@@ -36,8 +36,15 @@ from consult.consultations.models import (
     Round,
     TimelineEntry,
 )
-from consult.voting import rules, services
-from consult.voting.models import Ballot, BallotChoice, PaperEntry, PaperVoter, VoteSettings
+from consult.voting import rules, secrecy, services
+from consult.voting.models import (
+    Ballot,
+    BallotChoice,
+    PaperEntry,
+    PaperVoter,
+    VoteSettings,
+    new_ballot_id,
+)
 
 DAY = timedelta(days=1)
 VOTERS_PER_AREA = 30
@@ -96,11 +103,17 @@ def _receipt() -> tuple[str, str]:
 
 
 def _insert_ballots(db: Session, round_id: int, ballots: list[dict], choices: list[list[int]]) -> None:
-    """Ballot rows and their choices in two statements."""
-    ids = [row.id for row in db.execute(insert(Ballot).returning(Ballot.id, sort_by_parameter_order=True),
-                                        ballots)]
-    rows = [{"ballot_id": ballot_id, "idea_id": idea_id, "points": 1, "rank": None}
-            for ballot_id, chosen in zip(ids, choices, strict=True) for idea_id in chosen]
+    """Ballot rows and their choices in two statements, in random order: on PostgreSQL
+    the rows' physical order is the order of insertion, which must not be the voters'."""
+    pairs = list(zip(ballots, choices, strict=True))
+    random.SystemRandom().shuffle(pairs)
+    for ballot, _ in pairs:
+        ballot["id"] = new_ballot_id()
+        ballot["created_at"] = ballot["updated_at"] = rules.ballot_day(ballot["created_at"])
+    if pairs:
+        db.execute(insert(Ballot), [ballot for ballot, _ in pairs])
+    rows = [{"ballot_id": ballot["id"], "idea_id": idea_id, "points": 1, "rank": None}
+            for ballot, chosen in pairs for idea_id in chosen]
     if rows:
         db.execute(insert(BallotChoice), rows)
 
@@ -137,8 +150,8 @@ def _open_vote(db: Session, rng: random.Random, item: Round, places: dict[str, P
         for user, group in people[:int(len(people) * TURNOUT)]:
             at = opened + timedelta(seconds=rng.randrange(span))
             prefix, digest = _receipt()
-            ballots.append({"round_id": item.id, "voter_key": rules.user_key(user.id), "channel": "web",
-                            "status": "counted", "user_id": user.id, "area_id": area_ids[area],
+            ballots.append({"round_id": item.id, "voter_key": secrecy.user_key(item.id, user.id),
+                            "channel": "web", "status": "counted", "area_id": area_ids[area],
                             "building_group_id": group, "receipt_prefix": prefix,
                             "receipt_hash": digest, "created_at": at, "updated_at": at})
             choices.append(_pick(rng, ideas, weights, budget))
@@ -150,14 +163,14 @@ def _open_vote(db: Session, rng: random.Random, item: Round, places: dict[str, P
         weights = [popularity[i.id] * (4 if i.area_id == person.area_id else 1) for i in ideas]
         chosen = _pick(rng, ideas, weights, budget)
         prefix, digest = _receipt()
-        ballots.append({"round_id": item.id, "voter_key": rules.paper_key(person.id), "channel": "paper",
-                        "status": "counted", "user_id": None, "area_id": person.area_id,
+        ballots.append({"round_id": item.id, "voter_key": secrecy.paper_key(item.id, person.id),
+                        "channel": "paper", "status": "counted", "area_id": person.area_id,
                         "building_group_id": person.building_group_id, "serial": serial,
                         "receipt_prefix": prefix, "receipt_hash": digest, "created_at": at,
                         "updated_at": at, "entered_by": staff_id})
         choices.append(chosen)
         entries.append({"round_id": item.id, "serial": serial, "position": 1,
-                        "voter_key": rules.paper_key(person.id), "entered_by": staff_id,
+                        "voter_key": secrecy.paper_key(item.id, person.id), "entered_by": staff_id,
                         "choices": sorted([i, 1, None] for i in chosen), "entered_at": at})
     _insert_ballots(db, item.id, ballots, choices)
     if entries:
@@ -230,8 +243,8 @@ def _earlier_vote(db: Session, rng: random.Random, places: dict[str, Place], use
         chosen = sorted({rng.choices(ideas, weights=weights)[0].id for _ in range(rng.randint(1, 3))})
         at = opens + timedelta(seconds=rng.randrange(int((closes - opens).total_seconds())))
         prefix, digest = _receipt()
-        ballots.append({"round_id": item.id, "voter_key": rules.user_key(user.id), "channel": "web",
-                        "status": "counted", "user_id": user.id, "area_id": area.id,
+        ballots.append({"round_id": item.id, "voter_key": secrecy.user_key(item.id, user.id), "channel": "web",
+                        "status": "counted", "area_id": area.id,
                         "building_group_id": group, "receipt_prefix": prefix, "receipt_hash": digest,
                         "created_at": at, "updated_at": at})
         choices.append(chosen)

@@ -2,28 +2,49 @@
 
 One ballot per voter per round is the database's job: ``UNIQUE(round_id, voter_key)``
 on :class:`Ballot`, whatever the channel. ``voter_key`` names the voter, not the
-channel, so one constraint covers the web and paper:
+channel, so one constraint covers the web and paper. It is an HMAC under the ballot
+key, which is not in the database (``consult.voting.secrecy``), of
 
-- ``user:<user id>``: a verified resident with an account, voting on the web or on a
-  paper ballot that staff enter for them;
-- ``home:<home id>``: one ballot per home (owner eligibility), on the web or on paper;
-- ``paper:<paper voter id>``: a resident without an account, registered by staff;
-- ``import:<voter id>``: a ballot read from a pabulib file.
+- ``round:<round>:user:<user id>``: a verified resident with an account, voting on the
+  web or on a paper ballot that staff enter for them (a paper-only resident linked to
+  the account they opened later votes under the account's key);
+- ``round:<round>:home:<home id>``: one ballot per home (owner eligibility);
+- ``round:<round>:paper:<paper voter id>``: a resident without an account, registered by staff;
 
-A changed web ballot is the same row with its choices replaced. Paper serials are
-unique per round (``UNIQUE(round_id, serial)``; NULL for web ballots never collides).
-Who voted for what is stored only because a voter must be able to change and see
-their own ballot; no page, export or API shows it to anyone else.
+or ``import:<voter id>`` for a ballot read from a pabulib file (no person behind it).
+
+Ballot secrecy (see the README's "What the platform guarantees"): no ballot row names
+an account; ballot ids are random, so neither ids nor, on SQLite, the tables' physical
+order tell the order of voting (``ballot_choice`` is a WITHOUT ROWID table keyed by
+ballot id); ballot times are kept to the day. A changed web ballot is the same row
+with its choices replaced. Paper serials are unique per round (``UNIQUE(round_id,
+serial)``; NULL for web ballots never collides).
 """
 
 from __future__ import annotations
 
+import secrets
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, Column, Index, UniqueConstraint, text
+from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Integer, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from consult.clock import utcnow
+from consult.voting.rules import ballot_day
+
+#: ballot ids: 64-bit on PostgreSQL; on SQLite INTEGER, so that the id is the table's rowid
+#: and the rows are stored in the order of their random ids
+BALLOT_ID = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def new_ballot_id() -> int:
+    """A ballot's id: random, so that neither the ids nor (on SQLite) the order of the rows
+    tells in which order ballots were cast. 63 bits: a collision is never expected."""
+    return secrets.randbelow(2**63 - 1) + 1
+
+
+def today() -> datetime:
+    return ballot_day(utcnow())
 
 
 class VoteSettings(SQLModel, table=True):
@@ -96,15 +117,18 @@ class Ballot(SQLModel, table=True):
               sqlite_where=text("status <> 'counted'"), postgresql_where=text("status <> 'counted'")),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default_factory=new_ballot_id,
+                    sa_column=Column(BALLOT_ID, primary_key=True, autoincrement=False))
     round_id: int = Field(foreign_key="consultation_round.id", ondelete="CASCADE")
+    #: the voter's key (see the module's docstring): no account id is stored with a ballot
     voter_key: str = Field(max_length=40)
     #: web | paper | import
     channel: str = Field(max_length=8)
     #: counted | pending (waiting for the second key) | disputed (the two keys differ)
     status: str = Field(default="counted", max_length=10)
-    #: who cast it on the web (the voter; for a home, the owner who voted)
-    user_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    #: a home's web ballot: the key of the owner who cast it (``secrecy.user_key``), so that
+    #: only they change it; None for every other ballot (the voter key is the voter's)
+    cast_by: str | None = Field(default=None, max_length=40)
     #: where the voter lives, for turnout by area and building group
     area_id: int | None = Field(default=None, foreign_key="place.id")
     building_group_id: int | None = Field(default=None, foreign_key="place.id")
@@ -112,21 +136,24 @@ class Ballot(SQLModel, table=True):
     #: the receipt code is shown once; only its SHA-256 and a short prefix are kept
     receipt_prefix: str | None = Field(default=None, max_length=8)
     receipt_hash: str | None = Field(default=None, max_length=64, unique=True)
-    created_at: datetime = Field(default_factory=utcnow)
-    updated_at: datetime = Field(default_factory=utcnow)
+    #: the day (its start in Beijing time, ``rules.ballot_day``), never the time of day
+    created_at: datetime = Field(default_factory=today)
+    updated_at: datetime = Field(default_factory=today)
     entered_by: int | None = Field(default=None, foreign_key="user.id")
 
 
 class BallotChoice(SQLModel, table=True):
-    """An idea on a ballot: approval 1 point, cumulative its points, ordinal its rank's points."""
+    """An idea on a ballot: approval 1 point, cumulative its points, ordinal its rank's points.
+
+    Keyed by (ballot, idea), no id of its own: on SQLite a WITHOUT ROWID table, stored in
+    the order of the random ballot ids rather than in the order ballots were cast."""
 
     __tablename__ = "ballot_choice"
-    # UNIQUE(ballot_id, idea_id) is also the index by ballot.
-    __table_args__ = (UniqueConstraint("ballot_id", "idea_id"),)
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
-    id: int | None = Field(default=None, primary_key=True)
-    ballot_id: int = Field(foreign_key="ballot.id", ondelete="CASCADE")
-    idea_id: int = Field(foreign_key="idea.id", index=True)
+    ballot_id: int = Field(sa_column=Column(BALLOT_ID, ForeignKey("ballot.id", ondelete="CASCADE"),
+                                            primary_key=True, autoincrement=False))
+    idea_id: int = Field(foreign_key="idea.id", primary_key=True, index=True)
     points: int = Field(default=1)
     #: 1 for the first choice of an ordinal ballot; None otherwise
     rank: int | None = None

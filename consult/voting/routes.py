@@ -107,7 +107,7 @@ def _ballot_context(request: Request, vr: services.VoteRound, *, raw: rules.RawB
         homes = services.voter_homes(db, actor, user.id, vr.scope)
     if voter is not None:
         mine = services.ballot_of(db, vr.id, voter.key)
-        if mine is not None and (mine.ballot.channel != "web" or mine.ballot.user_id != user.id):
+        if mine is not None and not services.own_web_ballot(mine.ballot, user.id):
             locked = True
             problem = services.other_channel_message(mine.ballot, user.id)
     kind = vr.settings.ballot_kind

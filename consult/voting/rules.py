@@ -14,12 +14,14 @@ the cities that use it do with their currency.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
+from consult.clock import to_local
 from consult.consultations.rules import clean_text, parse_money
 from consult.i18n import N_, Msg
 from consult.voting import tally
@@ -547,16 +549,26 @@ def receipt_hash(code: str) -> str:
     return hashlib.sha256(normalize_receipt(code).encode()).hexdigest()
 
 
-def user_key(user_id: int) -> str:
-    return f"user:{user_id}"
+VOTER_KINDS = ("user", "home", "paper")
 
 
-def home_key(home_id: int) -> str:
-    return f"home:{home_id}"
+def voter_key(ballot_key: bytes, round_id: int, kind: str, number: int) -> str:
+    """The key a ballot of round ``round_id`` is stored under: 40 hex characters (160 bits)
+    of HMAC-SHA256 of ``round:<round>:<kind>:<id>`` under the ballot key.
+
+    ``kind`` is ``user`` (an account), ``home`` (owner eligibility) or ``paper`` (a
+    paper-only resident). Without the ballot key nobody can tell whose key it is, and the
+    same voter has unrelated keys in two rounds."""
+    if kind not in VOTER_KINDS:
+        raise ValueError(kind)
+    message = f"round:{round_id}:{kind}:{number}".encode()
+    return hmac.new(ballot_key, message, hashlib.sha256).hexdigest()[:40]
 
 
-def paper_key(paper_voter_id: int) -> str:
-    return f"paper:{paper_voter_id}"
+def ballot_day(when: datetime) -> datetime:
+    """The time stored with a ballot: the start of its day in Beijing time (as UTC), so
+    that ballot times cannot be matched with the exact times of anything else."""
+    return to_local(when).replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
 
 
 def notice_until(published_at: datetime, notice_days: int) -> datetime:

@@ -3,7 +3,9 @@
 Pages, the JSON API and the command line call these; each function that changes
 something checks ``permissions.allowed`` itself. Who voted for what never leaves
 this module except to the voter (their own ballot): turnout is counted by area
-and building group, exports are anonymous and shuffled.
+and building group, exports are anonymous and shuffled. Nor is it in the database:
+a ballot is stored under its voter's key, an HMAC under a key kept out of the database
+(``consult.voting.secrecy``), with a random id and only the day.
 
 Integrity: one ballot per voter per round is ``UNIQUE(round_id, voter_key)``. A web
 ballot is written as ``INSERT … ON CONFLICT (round_id, voter_key) DO NOTHING RETURNING
@@ -61,7 +63,7 @@ from consult.errors import Conflict, FieldErrors, Forbidden, NotFound, NotSigned
 from consult.i18n import N_, Msg
 from consult.notifications import services as notifications
 from consult.permissions import Actor
-from consult.voting import pabulib, rules, tally
+from consult.voting import pabulib, rules, secrecy, tally
 from consult.voting.models import (
     Ballot,
     BallotChoice,
@@ -70,6 +72,7 @@ from consult.voting.models import (
     PaperVoter,
     VoteResult,
     VoteSettings,
+    new_ballot_id,
 )
 from consult.voting.tally import BallotError, Project
 
@@ -403,13 +406,13 @@ def voter_for(db: Session, actor: Actor, user: User | None, vr: VoteRound,
             if chosen is None:
                 raise FieldErrors({"home": Msg(N_("Please choose one of your homes."))})
         home, estate = chosen
-        return Voter(rules.home_key(home.id), user.id, _area_id(estate), home.building_group_id,
+        return Voter(secrecy.home_key(vr.id, home.id), user.id, _area_id(estate), home.building_group_id,
                      f"{estate.name} {home.code}", home.id)
     place = resident_place(db, actor, vr.scope, "vote")
     if place is None:
         raise Forbidden(not_eligible_message(vr), code="not_eligible")
     area = _area_id(place)
-    return Voter(rules.user_key(user.id), user.id, area, _building_group(db, user.id, area),
+    return Voter(secrecy.user_key(vr.id, user.id), user.id, area, _building_group(db, user.id, area),
                  user.display_name)
 
 
@@ -519,11 +522,21 @@ def _replace_choices(db: Session, ballot_id: int, choices: list[rules.Choice], n
             for c in choices])
 
 
+def own_web_ballot(ballot: Ballot, user_id: int | None) -> bool:
+    """Is this the web ballot ``user_id`` cast, theirs to change? Told by keys: a ballot
+    stores no account (a home's ballot stores the key of the owner who cast it)."""
+    return ballot.channel == "web" and user_id is not None and _cast_by(ballot, user_id)
+
+
+def _cast_by(ballot: Ballot, user_id: int) -> bool:
+    return (ballot.cast_by or ballot.voter_key) == secrecy.user_key(ballot.round_id, user_id)
+
+
 def other_channel_message(existing: Ballot, user_id: int | None) -> Msg:
     if existing.channel == "paper":
         return Msg(N_("A paper ballot (serial %(serial)s) has already been entered for you. You cannot also vote online; ask the committee if this is a mistake."),
                    {"serial": existing.serial or ""})
-    if existing.user_id != user_id:
+    if user_id is None or not _cast_by(existing, user_id):
         return Msg(N_("Another owner of this home has already voted. Each home has one ballot."))
     return Msg(N_("This ballot cannot be changed online."))
 
@@ -566,11 +579,12 @@ def cast(db: Session, actor: Actor, user: User | None, vr: VoteRound, raw: rules
     else:
         ideas = ballot_ideas(db, vr)
         choices = _valid_choices(db, vr, raw, projects_of(ideas), ideas)
-    code = _new_receipt()
-    values = {"round_id": vr.id, "voter_key": voter.key, "channel": "web", "status": "counted",
-              "user_id": user.id, "area_id": voter.area_id, "building_group_id": voter.building_group_id,
+    code, day = _new_receipt(), rules.ballot_day(now)
+    values = {"id": new_ballot_id(), "round_id": vr.id, "voter_key": voter.key, "channel": "web",
+              "status": "counted", "area_id": voter.area_id, "building_group_id": voter.building_group_id,
+              "cast_by": secrecy.user_key(vr.id, user.id) if voter.home_id is not None else None,
               "receipt_prefix": code[:rules.RECEIPT_PREFIX], "receipt_hash": rules.receipt_hash(code),
-              "created_at": now, "updated_at": now}
+              "created_at": day, "updated_at": day}
     ballot_id = core.execute(db, _NEW_BALLOT[core.dialect_name(db)], values).scalar()
     if ballot_id is None:
         return _change(db, user.id, vr.id, voter.key, choices, now)
@@ -586,10 +600,10 @@ def _change(db: Session, user_id: int, round_id: int, voter_key: str,
     existing = _locked_ballot(db, round_id, voter_key)
     if existing is None:
         raise Conflict()
-    if existing.channel != "web" or existing.user_id != user_id:
+    if not own_web_ballot(existing, user_id):
         raise Conflict(other_channel_message(existing, user_id), code="already_voted")
     code = _set_receipt(existing)
-    existing.updated_at = now
+    existing.updated_at = rules.ballot_day(now)
     db.add(existing)
     db.flush()
     _replace_choices(db, existing.id, choices)
@@ -771,22 +785,29 @@ def link_paper_voter(db: Session, actor: Actor, vr: VoteRound, *, paper_voter_id
     if taken is not None:
         raise FieldErrors({"link_phone": Msg(N_("This account is already linked to the paper-only resident %(name)s."),
                                              {"name": taken})})
-    old_key, new_key = rules.paper_key(person.id), rules.user_key(user.id)
+    # The person's paper keys, one per vote round: a key names its round (``secrecy``).
+    rounds = db.exec(select(Round.id).where(Round.kind == "vote")).all()
+    paper_keys = {secrecy.paper_key(round_id, person.id): round_id for round_id in rounds}
     removed = published_both = 0
-    for paper in db.exec(select(Ballot).where(Ballot.voter_key == old_key).with_for_update()).all():
+    for paper in db.exec(select(Ballot).where(Ballot.voter_key.in_(paper_keys))
+                         .order_by(Ballot.round_id).with_for_update()).all():
+        if paper_keys[paper.voter_key] != paper.round_id:
+            continue
+        old_key, new_key = paper.voter_key, secrecy.user_key(paper.round_id, user.id)
         online = db.exec(select(Ballot).where(Ballot.round_id == paper.round_id,
                                               Ballot.voter_key == new_key).with_for_update()).first()
         if published_result(db, paper.round_id) is not None:  # its ballots stand as published
             published_both += online is not None
             continue
         if online is not None:
-            later = max((paper, online), key=lambda b: (b.created_at, b.id))
+            # Ballots keep only their day: cast on the same day, the paper ballot stands.
+            later = online if online.created_at >= paper.created_at else paper
             _remove_ballot(db, later)
             removed += 1
             if later is paper:
                 continue
             db.flush()  # the account's key is free now
-        paper.voter_key, paper.updated_at = new_key, now
+        paper.voter_key, paper.updated_at = new_key, rules.ballot_day(now)
         db.add(paper)
         db.execute(update(PaperEntry).where(PaperEntry.round_id == paper.round_id,
                                             PaperEntry.voter_key == old_key)
@@ -842,7 +863,7 @@ def paper_voter_of(db: Session, actor: Actor, vr: VoteRound, *, phone: str = "",
         if row is None or not row[1].path.startswith(vr.scope.path):
             raise FieldErrors({"voter": Msg(N_("There is no such home in %(place)s."), {"place": vr.scope.name})})
         home, estate = row
-        return Voter(rules.home_key(home.id), None, _area_id(estate), home.building_group_id,
+        return Voter(secrecy.home_key(vr.id, home.id), None, _area_id(estate), home.building_group_id,
                      f"{estate.name} {home.code}", home.id)
     if phone:
         user = accounts.find_by_login(db, phone)
@@ -854,7 +875,7 @@ def paper_voter_of(db: Session, actor: Actor, vr: VoteRound, *, phone: str = "",
             raise FieldErrors({"voter": Msg(N_("%(name)s is not a verified resident of %(place)s and cannot vote in this round."),
                                             {"name": user.display_name, "place": vr.scope.name})})
         area = _area_id(place)
-        return Voter(rules.user_key(user.id), user.id, area, _building_group(db, user.id, area),
+        return Voter(secrecy.user_key(vr.id, user.id), user.id, area, _building_group(db, user.id, area),
                      user.display_name)
     if home_id:
         raise FieldErrors({"voter": Msg(N_("In this round residents vote, not homes."))})
@@ -863,8 +884,9 @@ def paper_voter_of(db: Session, actor: Actor, vr: VoteRound, *, phone: str = "",
         raise FieldErrors({"voter": Msg(N_("Please choose a registered paper-only resident."))})
     pv, _area = row
     if pv.user_id is not None:  # linked to the account they opened: one voter, one key
-        return Voter(rules.user_key(pv.user_id), pv.user_id, pv.area_id, pv.building_group_id, pv.name)
-    return Voter(rules.paper_key(pv.id), None, pv.area_id, pv.building_group_id, pv.name)
+        return Voter(secrecy.user_key(vr.id, pv.user_id), pv.user_id, pv.area_id, pv.building_group_id,
+                     pv.name)
+    return Voter(secrecy.paper_key(vr.id, pv.id), None, pv.area_id, pv.building_group_id, pv.name)
 
 
 def _canonical(choices: list[rules.Choice]) -> list[list]:
@@ -905,11 +927,11 @@ def enter_paper(db: Session, actor: Actor, vr: VoteRound, *, serial: str, voter:
     existing = _locked_ballot(db, vr.id, voter.key)
     if existing is not None:
         raise Conflict(_voted_message(existing), code="already_voted")
+    day = rules.ballot_day(now)
     ballot = Ballot(round_id=vr.id, voter_key=voter.key, channel="paper",
                     status="pending" if vr.settings.double_key else "counted",
-                    user_id=voter.user_id, area_id=voter.area_id,
-                    building_group_id=voter.building_group_id, serial=serial,
-                    created_at=now, updated_at=now, entered_by=actor.user_id)
+                    area_id=voter.area_id, building_group_id=voter.building_group_id, serial=serial,
+                    created_at=day, updated_at=day, entered_by=actor.user_id)
     code = _set_receipt(ballot)
     try:
         with db.begin_nested():
@@ -947,7 +969,7 @@ def _second_entry(db: Session, actor: Actor, vr: VoteRound, ballot: Ballot, seri
                                          {"serial": serial})}) from None
     matches = first.voter_key == voter.key and first.choices == canonical
     ballot.status = "counted" if matches else "disputed"
-    ballot.updated_at = now
+    ballot.updated_at = rules.ballot_day(now)
     db.add(ballot)
     audit.record(db, actor_id=actor.user_id, action="enter_paper_ballot", target_type="round",
                  target_id=vr.id, place_id=vr.scope.id, serial=serial, entry=2, matches=matches)
@@ -1010,7 +1032,7 @@ def resolve_dispute(db: Session, actor: Actor, vr: VoteRound, *, serial: str, ke
     entry = next(e for e in entries if e.position == int(keep))
     ballot.voter_key = entry.voter_key
     ballot.status = "counted"
-    ballot.updated_at = now
+    ballot.updated_at = rules.ballot_day(now)
     try:
         with db.begin_nested():
             db.add(ballot)
@@ -1034,14 +1056,16 @@ class PaperRow:
 
 
 def paper_rows(db: Session, actor: Actor, vr: VoteRound, limit: int = 200) -> list[PaperRow]:
-    """The latest paper ballots of the round: serial and status only (one query)."""
+    """The latest paper ballots of the round: serial and status only (one query). Latest by
+    their first entry's time: ballot ids are random and ballots keep only their day."""
     _may_enter_paper(actor, vr, db)
-    rows = db.exec(select(Ballot.serial, Ballot.status, Ballot.created_at, func.count(PaperEntry.id))
+    entered = func.min(PaperEntry.entered_at)
+    rows = db.exec(select(Ballot.serial, Ballot.status, entered, func.count(PaperEntry.id))
                    .outerjoin(PaperEntry, (PaperEntry.round_id == Ballot.round_id)
                               & (PaperEntry.serial == Ballot.serial))
                    .where(Ballot.round_id == vr.id, Ballot.channel == "paper")
-                   .group_by(Ballot.id, Ballot.serial, Ballot.status, Ballot.created_at)
-                   .order_by(Ballot.id.desc()).limit(limit)).all()
+                   .group_by(Ballot.id, Ballot.serial, Ballot.status)
+                   .order_by(entered.desc(), Ballot.serial.desc()).limit(limit)).all()
     return [PaperRow(s, st, at, n) for s, st, at, n in rows]
 
 
@@ -1643,11 +1667,13 @@ def import_election(db: Session, election: pabulib.Election, *, place: Place, no
     settings.source = {"meta": dict(meta), "project_ids": {str(i): pid for pid, i in idea_ids.items()}}
     settings.updated_at = now
     db.add(settings)
-    ballot_rows = [{"round_id": item.id, "voter_key": f"import:{n}", "channel": "import",
-                    "status": "counted", "created_at": now, "updated_at": now}
+    day = rules.ballot_day(now)
+    ballot_rows = [{"id": new_ballot_id(), "round_id": item.id, "voter_key": f"import:{n}",
+                    "channel": "import", "status": "counted", "created_at": day, "updated_at": day}
                    for n in range(1, len(election.votes) + 1)]
-    ballot_ids = [row.id for row in db.execute(
-        insert(Ballot).returning(Ballot.id, sort_by_parameter_order=True), ballot_rows)] if ballot_rows else []
+    if ballot_rows:
+        db.execute(insert(Ballot), ballot_rows)
+    ballot_ids = [row["id"] for row in ballot_rows]
     choice_rows = []
     ordinal = settings.ballot_kind == "ordinal"
     per_rank = settings.points_per_rank or []

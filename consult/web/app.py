@@ -13,6 +13,7 @@ from starlette.staticfiles import StaticFiles
 
 from consult.config import Settings
 from consult.db.engine import Database, make_engine
+from consult.voting import secrecy
 from consult.web.api import PREFIX
 from consult.web.cache import TTLCache
 from consult.web.compression import Compression
@@ -49,6 +50,7 @@ def api_routes() -> list[Route]:
 def create_app(settings: Settings | None = None, database: Database | None = None) -> Starlette:
     settings = settings or Settings.from_env()
     database = database or Database(make_engine(settings.database_url))
+    secrecy.configure(settings)  # the ballot key, never in the database
     api = api_routes()
     routes = [
         *page_routes(),

@@ -10,7 +10,7 @@ from sqlmodel import select
 from consult.communities.models import VerificationRequest
 from consult.consultations.models import Round
 from consult.errors import Conflict, NotFound
-from consult.voting import rules, services
+from consult.voting import rules, secrecy, services
 from consult.voting.models import Ballot, BallotChoice, VoteSettings
 from consult.voting.rules import RawBallot
 from tests.voting.conftest import DAY, add_vote_round, close_round, ids, set_settings
@@ -98,9 +98,9 @@ def test_a_ballot_cast_on_the_light_round_is_stored_like_any_other(db, world):
                           RawBallot(choices=ids(world.ideas, 0, 3)), world.now)
     stored = db.exec(select(Ballot)).one()
     assert not first.changed and first.ballot.id == stored.id
-    assert (stored.voter_key, stored.channel, stored.status, stored.user_id, stored.area_id,
-            stored.building_group_id) == (f"user:{world.people['voter'].id}", "web", "counted",
-                                          world.people["voter"].id, world.tree["area_a"].id,
+    assert (stored.voter_key, stored.channel, stored.status, stored.cast_by, stored.area_id,
+            stored.building_group_id) == (secrecy.user_key(world.round.id, world.people["voter"].id),
+                                          "web", "counted", None, world.tree["area_a"].id,
                                           world.tree["group_a"].id)
     assert stored.receipt_hash == rules.receipt_hash(first.receipt)
     assert stored.receipt_prefix == first.receipt[:rules.RECEIPT_PREFIX]

@@ -49,6 +49,7 @@ pytestmark = pytest.mark.slow
 
 VOTERS = 200
 SIMULTANEOUS = 50
+SERVER_SECRET = "integrity-test-secret"
 WORKERS = 4
 COSTS = (400_000, 300_000, 250_000, 150_000, 100_000)
 
@@ -66,7 +67,7 @@ class Server:
         self.port = _free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "CONSULT_DATABASE_URL": database_url,
-               "CONSULT_SECRET_KEY": "integrity-test-secret", "CONSULT_ALLOWED_HOSTS": "127.0.0.1"}
+               "CONSULT_SECRET_KEY": SERVER_SECRET, "CONSULT_ALLOWED_HOSTS": "127.0.0.1"}
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "app:app", "--host", "127.0.0.1", "--port",
              str(self.port), "--workers", str(WORKERS), "--log-level", "warning", "--no-access-log"],
@@ -200,11 +201,16 @@ def test_concurrent_ballots_are_all_stored_once(database_url, settings, tmp_path
             for ballot_id, idea_id in db.exec(select(BallotChoice.ballot_id, BallotChoice.idea_id)).all():
                 choices.setdefault(ballot_id, []).append(idea_id)
             by_key = {b.voter_key: b for b in rows}
+            server_key = type(settings)(database_url="", secret_key=SERVER_SECRET).ballot_secret
+
+            def key_of(user_id: int) -> str:  # the server's ballot key, not this process's
+                return rules.voter_key(server_key, round_id, "user", user_id)
+
             for user_id, body in acknowledged.items():
-                ballot = by_key[f"user:{user_id}"]
+                ballot = by_key[key_of(user_id)]
                 assert sorted(choices.get(ballot.id, [])) == sorted(sent[user_id])
                 assert ballot.receipt_hash == rules.receipt_hash(body["receipt"])
-            one = by_key[f"user:{one_id}"]
+            one = by_key[key_of(one_id)]
             assert one.receipt_hash in one_receipts  # the last acknowledged submission won
             assert sorted(choices.get(one.id, [])) == sorted(one_receipts[one.receipt_hash])
             assert db.exec(select(func.count()).select_from(BallotChoice)).one() == sum(

@@ -573,7 +573,7 @@ def test_migration_merges_open_objections_of_one_resident(tmp_path, settings):
         world = build_world(db, settings)
         round_id, voter, other = world.round.id, world.people["voter"].id, world.people["voter2"].id
         db.commit()
-    command.downgrade(alembic_config(url), "voting_0003_paper_voter_account")
+    command.downgrade(alembic_config(url), "voting_0004_ballot_secrecy")
     with engine.begin() as conn:
         for user_id, body, answered in ((voter, "一", None), (voter, "二", None), (other, "三", None),
                                         (voter, "旧", "2026-01-01 00:00:00")):

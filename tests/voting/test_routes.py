@@ -7,6 +7,7 @@ import re
 from sqlalchemy import func
 from sqlmodel import select
 
+from consult.voting import secrecy
 from consult.voting.models import Ballot, BallotChoice, Objection, PaperVoter, VoteResult
 from tests import factories
 from tests.conftest import csrf_from, post_form
@@ -48,7 +49,7 @@ def test_anonymous_sees_the_ideas_and_a_sign_in_link(client, world):
 def test_vote_total_confirm_receipt_then_change(client, db, world):
     _sign_in(client, world, "voter")
     page = client.get(_ballot_url(world))
-    assert page.context["voter"].key == f"user:{world.people['voter'].id}"
+    assert page.context["voter"].key == secrecy.user_key(world.round.id, world.people['voter'].id)
     assert page.context["running"].cost_fen == 0
     assert "¥10,000.00" in page.text and 'data-total-button' in page.text
     total = _post(client, world, _ballot_url(world),

@@ -11,7 +11,7 @@ from sqlmodel import select
 
 from consult.audit.models import AuditEntry
 from consult.errors import Conflict, FieldErrors, Forbidden, NotSignedIn
-from consult.voting import rules, services
+from consult.voting import rules, secrecy, services
 from consult.voting.models import Ballot, BallotChoice, PaperEntry
 from consult.voting.rules import RawBallot
 from tests.voting.conftest import DAY, close_round, ids, set_settings
@@ -43,7 +43,7 @@ def test_cast_within_budget_stores_one_ballot_with_a_receipt(db, world):
     done = _cast(db, world, "voter", RawBallot(choices=ids(world.ideas, 0, 1)))
     assert not done.changed and len(done.receipt) == 16
     ballot = done.ballot
-    assert ballot.voter_key == f"user:{world.people['voter'].id}" and ballot.channel == "web"
+    assert ballot.voter_key == secrecy.user_key(world.round.id, world.people['voter'].id) and ballot.channel == "web"
     assert ballot.area_id == world.tree["area_a"].id and ballot.status == "counted"
     assert ballot.receipt_prefix == done.receipt[:4] and done.receipt not in (ballot.receipt_hash or "")
     mine = services.ballot_of(db, world.round.id, ballot.voter_key)
@@ -171,7 +171,7 @@ def test_owners_vote_once_per_home(db, world, settings):
 
     set_settings(db, world.round.id, eligibility="owners")
     done = _cast(db, world, "owner", RawBallot(choices=ids(world.ideas, 0)))
-    assert done.ballot.voter_key == f"home:{world.home.id}"
+    assert done.ballot.voter_key == secrecy.home_key(world.round.id, world.home.id)
     assert done.ballot.building_group_id == world.tree["group_a"].id
     co_owner = factories.user(db, settings, name="co-owner")
     places.grant_role(db, user=co_owner, role="owner", place=world.tree["estate_a"])
@@ -206,7 +206,7 @@ def _paper_only(db, world, name="王阿婆", last4="123X"):
 def test_paper_ballot_for_a_paper_only_resident(db, world):
     person = _paper_only(db, world)
     done = _paper(db, world, paper_voter_id=str(person.id))
-    assert done.status == "counted" and done.ballot.voter_key == f"paper:{person.id}"
+    assert done.status == "counted" and done.ballot.voter_key == secrecy.paper_key(world.round.id, person.id)
     assert done.ballot.building_group_id == world.tree["group_a"].id
     assert done.ballot.entered_by == world.people["moderator"].id and done.receipt
     entry = db.exec(select(PaperEntry)).one()
@@ -268,7 +268,7 @@ def test_a_linked_paper_voter_votes_once_across_channels(db, world):
     done = _link(db, world, person)
     assert (done.removed, done.published_both) == (0, 0)
     ballot = db.exec(select(Ballot)).one()
-    assert ballot.voter_key == f"user:{world.people['voter'].id}" and ballot.channel == "paper"
+    assert ballot.voter_key == secrecy.user_key(world.round.id, world.people['voter'].id) and ballot.channel == "paper"
     assert db.exec(select(PaperEntry.voter_key)).one() == ballot.voter_key
     with pytest.raises(Conflict) as web:  # the account now meets its own paper ballot
         _cast(db, world, "voter", RawBallot(choices=ids(world.ideas, 1)))
@@ -284,7 +284,7 @@ def test_after_linking_paper_entries_for_the_person_use_the_account(db, world):
     person = _paper_only(db, world)
     _link(db, world, person)
     done = _paper(db, world, paper_voter_id=str(person.id))
-    assert done.ballot.voter_key == f"user:{world.people['voter'].id}"
+    assert done.ballot.voter_key == secrecy.user_key(world.round.id, world.people['voter'].id)
     with pytest.raises(Conflict):
         _cast(db, world, "voter", RawBallot(choices=ids(world.ideas, 1)))
 
@@ -301,17 +301,34 @@ def test_voted_both_ways_before_linking_the_first_ballot_stands(db, world, paper
 
     first, second = (vote_on_paper, vote_online) if paper_first else (vote_online, vote_on_paper)
     first(world.now)
-    world.now += timedelta(minutes=5)
+    world.now += DAY  # ballots keep only their day (see the next test for the same day)
     second(world.now)
     assert _count(db, Ballot) == 2
     done = _link(db, world, person)
     assert done.removed == 1
     stands = db.exec(select(Ballot)).one()
     assert stands.channel == ("paper" if paper_first else "web")
-    assert stands.voter_key == f"user:{world.people['voter'].id}"
+    assert stands.voter_key == secrecy.user_key(world.round.id, world.people['voter'].id)
     chosen = db.exec(select(BallotChoice.idea_id)).all()
     assert chosen == [world.ideas[0 if paper_first else 1].id]  # the removed ballot's choices went too
     assert _count(db, PaperEntry) == (1 if paper_first else 0)
+
+
+@pytest.mark.parametrize("paper_first", [True, False])
+def test_voted_both_ways_on_the_same_day_the_paper_ballot_stands(db, world, paper_first):
+    """Ballots store their day, not their time: which came first on one day is unknown,
+    and the paper ballot (keyed by staff, on paper in the committee's box) stands."""
+    person = _paper_only(db, world)
+    world.now = world.now.replace(hour=2, minute=0)  # 10:00 in Beijing, both on one day
+    steps = [lambda: _paper(db, world, paper_voter_id=str(person.id)),
+             lambda: _cast(db, world, "voter", RawBallot(choices=ids(world.ideas, 1)))]
+    for step in steps if paper_first else steps[::-1]:
+        step()
+        world.now += timedelta(minutes=5)
+    done = _link(db, world, person)
+    assert done.removed == 1
+    assert db.exec(select(Ballot.channel)).one() == "paper"
+    assert db.exec(select(BallotChoice.idea_id)).all() == [world.ideas[0].id]
 
 
 def test_voted_both_ways_in_a_published_round_the_result_stands(db, world):

@@ -3,8 +3,8 @@
 A resident's unanswered objections on one round are merged into the first one (their
 texts joined, oldest first) before the partial unique index is created.
 
-Revision ID: voting_0004_lifecycle
-Revises: voting_0003_paper_voter_account
+Revision ID: voting_0005_objections
+Revises: voting_0004_ballot_secrecy
 Create Date: 2026-12-02 00:00:00.000000
 """
 from alembic import op
@@ -12,8 +12,8 @@ import sqlalchemy as sa
 import sqlmodel
 
 
-revision = 'voting_0004_lifecycle'
-down_revision = 'voting_0003_paper_voter_account'
+revision = 'voting_0005_objections'
+down_revision = 'voting_0004_ballot_secrecy'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,44 @@
+"""Ballot secrecy: the key that ties a ballot to its voter, kept out of the database.
+
+A ballot row carries no account: it is stored under its voter's key, an HMAC of
+(round, voter) under the ballot key (``rules.voter_key``). With the key the platform
+finds a voter's ballot (to show it, change it, refuse a second one); a copy of the
+database without it tells how many voted and what, not who chose what. The key is
+``Settings.ballot_secret``: ``CONSULT_BALLOT_KEY``, or derived from the secret key.
+
+The web app configures it at start (``consult.web.app.create_app``); the command line
+and the migrations read it from the environment like ``Settings.from_env()``.
+Changing the key while a round is open would let its voters vote again: see the README.
+"""
+
+from __future__ import annotations
+
+from consult.config import Settings
+from consult.voting import rules
+
+_key: bytes | None = None
+
+
+def configure(settings: Settings) -> None:
+    global _key
+    _key = settings.ballot_secret
+
+
+def ballot_key() -> bytes:
+    if _key is None:
+        configure(Settings.from_env())
+    return _key
+
+
+def user_key(round_id: int, user_id: int) -> str:
+    """The key of an account's ballot in a round (web or paper, one per round)."""
+    return rules.voter_key(ballot_key(), round_id, "user", user_id)
+
+
+def home_key(round_id: int, home_id: int) -> str:
+    return rules.voter_key(ballot_key(), round_id, "home", home_id)
+
+
+def paper_key(round_id: int, paper_voter_id: int) -> str:
+    return rules.voter_key(ballot_key(), round_id, "paper", paper_voter_id)
+
