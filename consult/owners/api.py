@@ -27,7 +27,7 @@ MATTER = obj({"id": INTEGER, "estate_id": INTEGER, "title": STRING, "kind": STRI
               "state": {"type": "string", "enum": [s.value for s in rules.MatterState]},
               "paper_double_key": BOOLEAN})
 BALLOT = obj({"id": INTEGER, "matter_id": INTEGER, "home_id": STRING, "owner": STRING,
-              "choice": STRING, "channel": STRING, "status": STRING, "active": BOOLEAN,
+              "choice": NULLABLE_STRING, "channel": STRING, "status": STRING, "active": BOOLEAN,
               "paper_serial": NULLABLE_STRING, "proxy_holder": NULLABLE_STRING,
               "cast_at": STRING, "void_reason": NULLABLE_STRING})
 VOICE = obj({"owner": STRING, "names": {"type": "array", "items": STRING},
@@ -40,7 +40,8 @@ RESULT = obj({"matter": STRING, "area_total": AREA, "owners_total": INTEGER, "ar
               "owners_voted": INTEGER, "area_agree": AREA, "owners_agree": INTEGER,
               "area_disagree": AREA, "owners_disagree": INTEGER, "area_abstain": AREA,
               "owners_abstain": INTEGER, "area_agree_ratio": RATIO, "owners_agree_ratio": RATIO,
-              "quorum_met": BOOLEAN, "passed": BOOLEAN})
+              "quorum_met": BOOLEAN, "passed": BOOLEAN,
+              "voided": obj({"count": INTEGER, "reasons": {"type": "array", "items": STRING}})})
 HOME = obj({"id": INTEGER, "home_id": STRING, "building": STRING, "room": STRING, "area": AREA,
             "developer_held": BOOLEAN,
             "owners": {"type": "array", "items": obj({"id": INTEGER, "name": STRING,
@@ -63,9 +64,12 @@ def matter_json(matter: OwnerMatter, now) -> dict:
             "paper_double_key": matter.paper_double_key}
 
 
-def ballot_json(ballot: OwnerBallot) -> dict:
+def ballot_json(ballot: OwnerBallot, *, with_choice: bool = True) -> dict:
+    """A ballot; ``with_choice`` only for its own voter (staff never learn how an owner
+    voted while voting is open: their answers carry ``choice: null``)."""
     return {"id": ballot.id, "matter_id": ballot.matter_id, "home_id": ballot.home_code,
-            "owner": ballot.owner_key, "choice": ballot.choice, "channel": ballot.channel,
+            "owner": ballot.owner_key, "choice": ballot.choice if with_choice else None,
+            "channel": ballot.channel,
             "status": ballot.status, "active": ballot.active is True,
             "paper_serial": ballot.paper_serial, "proxy_holder": ballot.proxy_holder,
             "cast_at": ballot.cast_at, "void_reason": ballot.void_reason}
@@ -174,7 +178,9 @@ async def paper_enter(request: Request):
                                         serial=str(data.get("serial", "")),
                                         home=str(data.get("home_id", "")),
                                         choice=str(data.get("choice", "")), now=clock.utcnow())
-    return ok({"outcome": entry.outcome, "ballot": ballot_json(entry.ballot)}, status=201)
+    # not the choice: a second keyer must not learn what the first one keyed
+    return ok({"outcome": entry.outcome, "ballot": ballot_json(entry.ballot, with_choice=False)},
+              status=201)
 
 
 async def ballot_void(request: Request):
@@ -183,7 +189,7 @@ async def ballot_void(request: Request):
     ballot = services.void_ballot(get_db(request), current_actor(request),
                                   request.path_params["ballot_id"],
                                   reason=str(data.get("reason", "")), now=clock.utcnow())
-    return ok(ballot_json(ballot))
+    return ok(ballot_json(ballot, with_choice=False))
 
 
 async def turnout_get(request: Request):
@@ -197,9 +203,11 @@ async def turnout_get(request: Request):
 
 
 async def result_get(request: Request):
-    _, _, outcome = services.result(get_db(request), request.path_params["matter_id"],
-                                    clock.utcnow())
+    db = get_db(request)
+    matter, _, outcome = services.result(db, request.path_params["matter_id"], clock.utcnow())
     body = outcome_json(outcome)
+    reasons = services.voided_reasons(db, matter)
+    body["voided"] = {"count": len(reasons), "reasons": reasons}
     body.update({"area_disagree": str(outcome.area_disagree),
                  "owners_disagree": outcome.owners_disagree,
                  "area_abstain": str(outcome.area_abstain),

@@ -318,8 +318,9 @@ def _ballots_context(request: Request, matter_id: int, **extra) -> dict:
     db = get_db(request)
     matter, estate, listing = services.ballot_list(db, current_actor(request), matter_id,
                                                    parse_id(request.query_params.get("page")) or 1)
-    return {"matter": matter, "estate": estate, "listing": listing,
-            "state": services.state_of(matter, clock.utcnow()).value, "can": _can(request, estate),
+    state = services.state_of(matter, clock.utcnow())
+    return {"matter": matter, "estate": estate, "listing": listing, "state": state.value,
+            "show_choices": rules.choices_visible(state), "can": _can(request, estate),
             "paper_errors": {}, "proxy_errors": {}, "row_errors": {}, "error": None,
             "paper_form": {}, "proxy_form": {}, **_names(), **extra}
 
@@ -427,6 +428,7 @@ async def result_page(request: Request):
     matter, estate, outcome = services.result(db, request.path_params["matter_id"], clock.utcnow())
     return render(request, "owners/result.html", {
         "matter": matter, "estate": estate, "outcome": outcome,
+        "voided": services.voided_reasons(db, matter),
         "can": _can(request, estate), **_names()})
 
 

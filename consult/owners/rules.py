@@ -418,6 +418,57 @@ def matter_state(opens_at: datetime, closes_at: datetime, now: datetime) -> Matt
     return MatterState.CLOSED
 
 
+# What each state of a matter allows.  Once voting has closed the result is
+# published (it is public from the close) and every input of the count is frozen:
+# ballots, voidings, the matter's copy of the register, its documents.  Every
+# service asks these instead of comparing states itself.
+
+
+def accepts_ballots(state: MatterState) -> bool:
+    """Web, paper and proxy ballots are taken only while voting is open."""
+    return state is MatterState.OPEN
+
+
+def ballots_may_change(state: MatterState) -> bool:
+    """Voiding a ballot or settling two differing keyings: only while voting is open."""
+    return state is MatterState.OPEN
+
+
+def result_published(state: MatterState) -> bool:
+    """The count (and how each owner voted, 实名表决) is public from the close."""
+    return state is MatterState.CLOSED
+
+
+def choices_visible(state: MatterState) -> bool:
+    """Staff see how an owner voted only once the result is published."""
+    return result_published(state)
+
+
+def inputs_frozen(state: MatterState) -> bool:
+    """Nothing the count depends on may change any more."""
+    return result_published(state)
+
+
+def register_may_change(states: Iterable[MatterState]) -> bool:
+    """The estate's register moves only when no matter of it is open.
+
+    A scheduled matter is counted against the register as it then stands (its copy is
+    refreshed), a closed one keeps its frozen copy; an open one must not see it move.
+    """
+    return not any(state is MatterState.OPEN for state in states)
+
+
+def documents_may_change(state: MatterState) -> bool:
+    """Documents are published with a matter until it closes."""
+    return not inputs_frozen(state)
+
+
+def link_needs_the_owner(states: Iterable[MatterState]) -> bool:
+    """While a matter of the estate is open, linking an owner record to an account needs
+    the owner's own confirmation: a second staff member is not enough."""
+    return any(state is MatterState.OPEN for state in states)
+
+
 # --- owners as stored ---------------------------------------------------------
 
 

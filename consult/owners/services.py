@@ -33,6 +33,7 @@ from consult.config import Settings
 from consult.errors import Conflict, FieldErrors, Forbidden, NotFound, NotSignedIn, UserError
 from consult.i18n import N_, Msg
 from consult.media.images import ImageError, process_upload
+from consult.notifications import services as notifications
 from consult.permissions import Actor
 
 from . import register, rules
@@ -82,16 +83,18 @@ def may(action: str, actor: Actor, estate: Place) -> bool:
     return permissions.allowed(action, actor, estate.ids_from_root)
 
 
-def _voting_matter(db: Session, estate: Place, now: datetime) -> OwnerMatter | None:
-    return db.exec(select(OwnerMatter).where(
-        OwnerMatter.estate_id == estate.id, OwnerMatter.opens_at <= now,
-        OwnerMatter.closes_at > now)).first()
+def _current_matters(db: Session, estate: Place, now: datetime) -> list[tuple[OwnerMatter, rules.MatterState]]:
+    """The estate's matters that have not closed yet, with their state."""
+    return [(m, state_of(m, now)) for m in db.exec(select(OwnerMatter).where(
+        OwnerMatter.estate_id == estate.id, OwnerMatter.closes_at > now)
+        .order_by(OwnerMatter.id)).all()]
 
 
 def _refuse_while_voting(db: Session, estate: Place, now: datetime) -> None:
     """The register a vote is counted against must not move under the voters."""
-    matter = _voting_matter(db, estate, now)
-    if matter is not None:
+    current = _current_matters(db, estate, now)
+    if not rules.register_may_change(state for _, state in current):
+        matter = next(m for m, state in current if state is rules.MatterState.OPEN)
         raise Conflict(N_("The register cannot change while “%(title)s” is open for voting."),
                        code="voting_open", title=matter.title)
 
@@ -514,7 +517,7 @@ def add_attachment(db: Session, actor: Actor, settings: Settings, matter_id: int
                    filename: str, data: bytes, now: datetime) -> OwnerAttachment:
     matter, estate = get_matter(db, matter_id)
     _check("manage_owner_matter", actor, estate)
-    if state_of(matter, now) is rules.MatterState.CLOSED:
+    if not rules.documents_may_change(state_of(matter, now)):
         raise Conflict(N_("Voting has closed; documents can no longer be added."), code="closed")
     name, content_type = _store_upload(settings, data)
     shown = Path(filename or "").name.strip()[:MAX_TITLE] or name
@@ -617,7 +620,7 @@ def turnout(db: Session, actor: Actor, matter_id: int) -> tuple[OwnerMatter, Pla
 def result(db: Session, matter_id: int, now: datetime) -> tuple[OwnerMatter, Place, rules.Outcome]:
     """The full count, published once voting has closed (public, like the notice board)."""
     matter, estate = get_matter(db, matter_id)
-    if state_of(matter, now) is not rules.MatterState.CLOSED:
+    if not rules.result_published(state_of(matter, now)):
         raise Conflict(N_("The result is published when voting closes."), code="not_closed")
     return matter, estate, outcome(db, matter)
 
@@ -626,7 +629,7 @@ def ballots_csv(db: Session, actor: Actor, matter_id: int, now: datetime) -> tup
     """The counted ballots in the recount command's ``ballots.csv`` format, after close."""
     matter, estate = get_matter(db, matter_id)
     _check("manage_owner_register", actor, estate)
-    if state_of(matter, now) is not rules.MatterState.CLOSED:
+    if not rules.result_published(state_of(matter, now)):
         raise Conflict(N_("The ballots can be exported when voting closes."), code="not_closed")
     return matter, register.format_ballots_csv(counted_ballots(db, matter))
 
@@ -677,12 +680,14 @@ def voices(db: Session, user: User | None, matter: OwnerMatter) -> list[Voice]:
     ]
 
 
-def _must_be_open(matter: OwnerMatter, now: datetime) -> None:
+def _must_be_open(matter: OwnerMatter, now: datetime, allows=rules.accepts_ballots) -> None:
+    """Refuse unless the matter's state ``allows`` the action (a :mod:`.rules` predicate)."""
     state = state_of(matter, now)
+    if allows(state):
+        return
     if state is rules.MatterState.SCHEDULED:
         raise Conflict(N_("Voting has not opened yet."), code="not_open")
-    if state is rules.MatterState.CLOSED:
-        raise Conflict(N_("Voting has closed."), code="closed")
+    raise Conflict(N_("Voting has closed."), code="closed")
 
 
 def _choice(value: str) -> str:
@@ -785,20 +790,23 @@ def resolve_mismatch(db: Session, actor: Actor, ballot_id: int, *, keep: str,
     """After looking at the paper, staff say which keying was right; then it counts."""
     ballot, matter, estate = get_ballot(db, ballot_id)
     _check("enter_owner_paper_ballot", actor, estate)
-    _must_be_open(matter, now)
+    _must_be_open(matter, now, rules.ballots_may_change)
     if ballot.status != "mismatch" or ballot.active is not True:
         raise Conflict(N_("This ballot has no differing keyings to resolve."), code="not_mismatch")
+    if actor.user_id == ballot.cast_by:
+        raise Forbidden(N_("You keyed this paper ballot first, so someone else must settle which keying is right. Ask another staff member."))
     if keep not in ("first", "second"):
         raise FieldErrors({"keep": Msg(N_("Please choose which keying matches the paper."))})
-    before = {"home": ballot.home_code, "choice": ballot.choice}
     key = None
     if keep == "second":
         key = rules.owner_key(_home_field(matter_homes(db, matter), ballot.second_home_code or ""))
     try:
         with db.begin_nested():  # changed inside the savepoint, so a clash undoes them
-            if key is not None:
+            if key is not None:  # the keyings swap places: both stay on the ballot
                 ballot.owner_key, ballot.owner_label = rules.owner_digest(key), _label(key)
-                ballot.home_code, ballot.choice = ballot.second_home_code, ballot.second_choice
+                ballot.home_code, ballot.second_home_code = ballot.second_home_code, ballot.home_code
+                ballot.choice, ballot.second_choice = ballot.second_choice, ballot.choice
+                ballot.cast_by, ballot.second_by = ballot.second_by, ballot.cast_by
             ballot.status = "confirmed"
             db.add(ballot)
             db.flush()
@@ -806,7 +814,7 @@ def resolve_mismatch(db: Session, actor: Actor, ballot_id: int, *, keep: str,
         raise Conflict(N_("This owner has already voted on this matter."), code="already_voted") from None
     audit.record(db, actor_id=actor.user_id, action="resolve_owner_paper_ballot",
                  target_type="owner_ballot", target_id=ballot.id, place_id=estate.id,
-                 matter_id=matter.id, serial=ballot.paper_serial, kept=keep, before=before)
+                 matter_id=matter.id, serial=ballot.paper_serial, kept=keep)
     return ballot
 
 
@@ -848,7 +856,9 @@ def void_ballot(db: Session, actor: Actor, ballot_id: int, *, reason: str,
     """Staff void a ballot before close, with a reason; the owner may then vote again."""
     ballot, matter, estate = get_ballot(db, ballot_id)
     _check("void_owner_ballot", actor, estate)
-    _must_be_open(matter, now)
+    _must_be_open(matter, now, rules.ballots_may_change)
+    if actor.user_id in (ballot.cast_by, ballot.second_by):
+        raise Forbidden(N_("You entered this ballot, so someone else must decide to void it. Ask another staff member."))
     reason = reason.strip()
     if not reason:
         raise FieldErrors({"reason": Msg(N_("Please give a reason; it is kept in the audit log."))})
@@ -859,11 +869,33 @@ def void_ballot(db: Session, actor: Actor, ballot_id: int, *, reason: str,
     ballot.active = None
     ballot.voided_at, ballot.voided_by, ballot.void_reason = now, actor.user_id, reason
     db.add(ballot)
+    # not the choice: the audit log is read by staff while voting is open
     audit.record(db, actor_id=actor.user_id, action="void_owner_ballot", target_type="owner_ballot",
                  target_id=ballot.id, place_id=estate.id, reason=reason, matter_id=matter.id,
-                 home=ballot.home_code, channel=ballot.channel, choice=ballot.choice)
+                 home=ballot.home_code, channel=ballot.channel, entered_by=ballot.cast_by)
+    for user_id in _accounts_of_owner(db, matter, ballot.home_code):
+        notifications.notify(db, user_id=user_id, kind="owner_ballot_voided",
+                             params={"title": matter.title, "reason": reason},
+                             link=f"/owners/matters/{matter.id}")
     db.flush()
     return ballot
+
+
+def _accounts_of_owner(db: Session, matter: OwnerMatter, home_code: str) -> list[int]:
+    """The accounts linked to the owner a ballot was given for (none for the developer)."""
+    key = rules.owner_of_home(matter_homes(db, matter)).get(home_code)
+    if key is None or key is rules.DEVELOPER:
+        return []
+    return sorted(set(db.exec(select(HomeOwner.user_id).join(Home, Home.id == HomeOwner.home_id).where(
+        Home.estate_id == matter.estate_id, HomeOwner.name.in_(sorted(key)),
+        HomeOwner.user_id.is_not(None))).all()))
+
+
+def voided_reasons(db: Session, matter: OwnerMatter) -> list[str]:
+    """Why ballots were voided, in the order it happened: published with the result, no names."""
+    return list(db.exec(select(OwnerBallot.void_reason).where(
+        OwnerBallot.matter_id == matter.id, OwnerBallot.active.is_(None))
+        .order_by(OwnerBallot.voided_at, OwnerBallot.id)).all())
 
 
 @dataclass(frozen=True)

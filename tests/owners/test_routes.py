@@ -166,6 +166,9 @@ def test_staff_enter_paper_and_proxy_ballots_and_void(client, world, db):
     proxy = next(b for b in listing.ballots if b.channel == "proxy")
     scan = client.get(f"/owners/ballots/{proxy.id}/scan")
     assert scan.content == b"%PDF-1.7 proxy"
+    response = post_form(client, page, f"/owners/ballots/{proxy.id}/void", {"reason": "委托书未签名"})
+    assert response.status_code == 403  # who entered a ballot does not void it
+    factories.sign_in(client, world.moderator2.login)
     response = post_form(client, page, f"/owners/ballots/{proxy.id}/void", {"reason": ""})
     assert response.status_code == 422 and proxy.id in response.context["row_errors"]
     response = post_form(client, page, f"/owners/ballots/{proxy.id}/void", {"reason": "委托书未签名"})
