@@ -192,6 +192,48 @@ async def ballot_void(request: Request):
     return ok(ballot_json(ballot, with_choice=False))
 
 
+LINK = obj({"id": INTEGER, "estate_id": INTEGER, "name": STRING, "home_id": STRING,
+            "status": {"type": "string", "enum": ["pending", "linked", "refused", "cancelled"]},
+            "method": NULLABLE_STRING, "code": NULLABLE_STRING})
+
+
+def link_json(link, *, with_code: bool = False) -> dict:
+    """A link request; its code only for the account holder (never to staff)."""
+    return {"id": link.id, "estate_id": link.estate_id, "name": link.name,
+            "home_id": link.home_code, "status": link.status, "method": link.method,
+            "code": link.code if with_code and link.requested_by != link.user_id else None}
+
+
+async def link_request(request: Request):
+    data = await json_body(request)
+    require_user(request)
+    link = services.request_link(get_db(request), current_actor(request),
+                                 request.path_params["owner_id"],
+                                 phone=str(data.get("phone", "")), now=clock.utcnow())
+    return ok(link_json(link), status=201)
+
+
+async def links_mine(request: Request):
+    user = require_user(request)
+    return ok({"links": [link_json(link, with_code=True)
+                         for link, _ in services.my_link_requests(get_db(request), user)]})
+
+
+def _link_action(method: rules.LinkMethod | None):
+    async def endpoint(request: Request):
+        data = await json_body(request)
+        require_user(request)
+        db, actor, now = get_db(request), current_actor(request), clock.utcnow()
+        link_id = request.path_params["link_id"]
+        if method is None:
+            link = services.refuse_link(db, actor, link_id, now=now)
+        else:
+            link = services.confirm_link(db, actor, link_id, method=method,
+                                         code=str(data.get("code", "")), now=now)
+        return ok(link_json(link))
+    return endpoint
+
+
 async def turnout_get(request: Request):
     _, _, turnout = services.turnout(get_db(request), current_actor(request),
                                      request.path_params["matter_id"])
@@ -260,6 +302,28 @@ routes = [
               name="api_owners_ballot_void", tag="owners",
               summary="Staff: void a ballot before the close, with a reason; the owner may vote again",
               body=obj({"reason": STRING}, ["reason"]), response=BALLOT),
+    api_route("/owners/owner-records/{owner_id:int}/link", link_request, method="POST",
+              name="api_owners_link_request", tag="owners",
+              summary="Staff: ask to link an owner of record to the account with this mobile number; someone else confirms it",
+              body=obj({"phone": STRING}, ["phone"]), response=LINK, status=201),
+    api_route("/owners/links", links_mine, name="api_owners_links", tag="owners",
+              summary="The link requests waiting for my answer, with the code to read out",
+              response=obj({"links": {"type": "array", "items": LINK}})),
+    api_route("/owners/links/{link_id:int}/confirm", _link_action(rules.LinkMethod.OWNER),
+              method="POST", name="api_owners_link_confirm", tag="owners",
+              summary="Account holder: confirm a link to my account (not one I asked for myself)",
+              response=LINK),
+    api_route("/owners/links/{link_id:int}/code", _link_action(rules.LinkMethod.CODE),
+              method="POST", name="api_owners_link_code", tag="owners",
+              summary="Staff: confirm a link with the code the owner reads from their page",
+              body=obj({"code": STRING}, ["code"]), response=LINK),
+    api_route("/owners/links/{link_id:int}/approve", _link_action(rules.LinkMethod.SECOND_STAFF),
+              method="POST", name="api_owners_link_approve", tag="owners",
+              summary="Second staff member: approve a link someone else asked for (not while a matter is open)",
+              response=LINK),
+    api_route("/owners/links/{link_id:int}/refuse", _link_action(None), method="POST",
+              name="api_owners_link_refuse", tag="owners",
+              summary="Account holder: refuse a link; staff: withdraw it", response=LINK),
     api_route("/owners/matters/{matter_id:int}/turnout", turnout_get, name="api_owners_turnout",
               tag="owners", summary="Live turnout by area and by owners (not how they voted)",
               response=TURNOUT),

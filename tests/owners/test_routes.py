@@ -93,6 +93,16 @@ def test_edit_home_and_link_an_owner(client, world, db, settings):
     assert response.status_code == 422 and owner.id in response.context["link_errors"]
     response = post_form(client, page, f"/owners/owner-records/{owner.id}/link", {"phone": person.phone})
     assert response.status_code == 303
+    shown = client.get(page).context
+    assert shown["owners"][0][1] is None  # asked, not linked: the owner confirms it
+    [(link, account)] = shown["pending"]
+    assert account.id == person.id
+    factories.sign_in(client, person.login)
+    mine = client.get("/owners/links")
+    assert link.code in mine.text
+    response = post_form(client, "/owners/links", f"/owners/my-links/{link.id}/confirm", {})
+    assert response.status_code == 303
+    factories.sign_in(client, world.moderator.login)
     assert client.get(page).context["owners"][0][1].id == person.id
 
 

@@ -172,9 +172,9 @@ def test_link_owner_by_phone_links_every_home_of_that_owner_and_grants_the_role(
     person = factories.user(db, settings, name="qian")
     owner = world.owner_row("qian")
     with pytest.raises(FieldErrors) as caught:
-        services.link_owner(db, world.staff, owner.id, phone="13000000000")
+        services.request_link(db, world.staff, owner.id, phone="13000000000", now=NOW)
     assert "phone" in caught.value.errors
-    services.link_owner(db, world.staff, owner.id, phone=person.phone)
+    world.link("qian", person)
     assert db.exec(select(RoleAssignment).where(
         RoleAssignment.user_id == person.id, RoleAssignment.role == "owner",
         RoleAssignment.place_id == world.estate.id)).one()
@@ -288,7 +288,7 @@ def test_a_buyer_listed_on_developer_stock_does_not_vote_for_the_developer(world
     text = HOMES.replace("1-105,1,105,100.00,,1", "1-105,1,105,100.00,ma,1")
     services.import_register(db, world.staff, world.estate, filename="r.csv", data=text.encode(), now=NOW)
     buyer = factories.user(db, settings, name="ma")
-    services.link_owner(db, world.staff, world.owner_row("ma").id, phone=buyer.phone)
+    world.link("ma", buyer)
     assert services.voices(db, buyer, world.matter()) == []
 
 
