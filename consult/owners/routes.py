@@ -461,8 +461,9 @@ async def ballot_resolve(request: Request):
     db = get_db(request)
     ballot, matter, _ = services.get_ballot(db, ballot_id)
     try:
-        services.resolve_mismatch(db, current_actor(request), ballot_id,
-                                  keep=str(form.get("keep", "")), now=clock.utcnow())
+        services.resolve_by_rekeying(db, current_actor(request), ballot_id,
+                                     home=str(form.get("home", "")),
+                                     choice=str(form.get("choice", "")), now=clock.utcnow())
     except UserError as exc:
         if exc.status in (401, 403, 404):
             raise

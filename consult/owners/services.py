@@ -993,6 +993,24 @@ def resolve_mismatch(db: Session, actor: Actor, ballot_id: int, *, keep: str,
     return ballot
 
 
+def resolve_by_rekeying(db: Session, actor: Actor, ballot_id: int, *, home: str, choice: str,
+                        now: datetime) -> OwnerBallot:
+    """Settle two differing keyings by keying the paper a third time: the keying that
+    matches counts.  Staff never see how the two keyings voted while voting is open."""
+    ballot = db.get(OwnerBallot, ballot_id)
+    if ballot is None:
+        raise NotFound()
+    choice = _choice(choice)
+    keyed = (home.strip(), choice)
+    keep = next((name for name, pair in (("first", (ballot.home_code, ballot.choice)),
+                                         ("second", (ballot.second_home_code, ballot.second_choice)))
+                 if pair == keyed), None)
+    if keep is None:
+        raise Conflict(N_("What you keyed matches neither keying of paper %(serial)s. Please look at the paper again; if it is unclear, void the ballot with a reason."),
+                       code="no_keying_matches", serial=ballot.paper_serial or "")
+    return resolve_mismatch(db, actor, ballot_id, keep=keep, now=now)
+
+
 def enter_proxy_ballot(db: Session, actor: Actor, settings: Settings, matter_id: int, *,
                        home: str, choice: str, holder: str, filename: str, scan: bytes,
                        now: datetime) -> OwnerBallot:

@@ -115,3 +115,26 @@ def test_voiding_needs_a_reason_someone_else_notifies_the_owner_and_is_published
     assert "li" not in words and "qian" not in words and "1-10" not in words  # no names, no homes
     body = client.get(f"/api/v1/owners/matters/{matter.id}/result").json()
     assert body["voided"] == {"count": 2, "reasons": ["系统故障，重新投票", "房号录错"]}
+
+
+def test_differing_keyings_are_settled_by_keying_again_without_showing_choices(client, world, db):
+    matter = open_matter(world, double_key=True)
+    now = clock.utcnow()
+    services.enter_paper_ballot(db, world.staff, matter.id, serial="M1", home="1-107",
+                                choice="agree", now=now)
+    services.enter_paper_ballot(db, world.actor(world.moderator2), matter.id, serial="M1",
+                                home="1-107", choice="disagree", now=now)
+    factories.sign_in(client, world.moderator2.login)
+    page = f"/owners/matters/{matter.id}/ballots"
+    html = client.get(page).text
+    mismatches = html.split('id="mismatch-h"', 1)[1].split("</section>", 1)[0]
+    form = mismatches.split("<form", 1)[0] + mismatches.split("</fieldset>", 1)[1]
+    assert not [w for w in CHOICE_WORDS if w in form], form  # only the re-keying radios name them
+    [ballot] = client.get(page).context["listing"].mismatches
+    wrong = post_form(client, page, f"/owners/ballots/{ballot.id}/resolve", {"home": "1-107", "choice": "abstain"})
+    assert wrong.status_code == 409
+    right = post_form(client, page, f"/owners/ballots/{ballot.id}/resolve", {"home": "1-107", "choice": "disagree"})
+    assert right.status_code == 303
+    db.expire_all()
+    settled = db.get(OwnerBallot, ballot.id)
+    assert (settled.status, settled.choice) == ("confirmed", "disagree")
