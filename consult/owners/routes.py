@@ -129,7 +129,8 @@ def _home_context(request: Request, home_id: int, **extra) -> dict:
     actor = current_actor(request)
     return {"home": home, "estate": estate, "owners": owners, "form": form, "errors": {},
             "error": None, "link_errors": {}, "code_errors": {},
-            "pending": services.pending_links(db, actor, home), "me": actor.user_id, **extra}
+            "pending": services.pending_links(db, actor, home), "me": actor.user_id,
+            "may_approve": services.may("approve_owner_link", actor, estate), **extra}
 
 
 async def home_page(request: Request):

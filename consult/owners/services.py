@@ -434,8 +434,10 @@ def confirm_link(db: Session, actor: Actor, link_id: int, *, method: str, code: 
     if method is rules.LinkMethod.OWNER:
         if not actor.authenticated:
             raise NotSignedIn()
+    elif method is rules.LinkMethod.SECOND_STAFF:
+        _check("approve_owner_link", actor, estate)
     else:
-        _check("manage_owner_register", actor, estate)
+        _check("decide_owner_link", actor, estate)
     if link.status != "pending":
         raise Conflict(N_("This link request is no longer waiting for a decision."), code="not_pending")
     matters = _open_matters(db, estate.id, now)
@@ -486,7 +488,7 @@ def refuse_link(db: Session, actor: Actor, link_id: int, *, now: datetime) -> Ow
     link, estate = get_link(db, link_id)
     holder = actor.authenticated and actor.user_id == link.user_id
     if not holder:
-        if not may("manage_owner_register", actor, estate):
+        if not may("decide_owner_link", actor, estate):
             raise NotFound() if actor.authenticated else NotSignedIn()
     if link.status != "pending":
         raise Conflict(N_("This link request is no longer waiting for a decision."), code="not_pending")

@@ -125,12 +125,16 @@ def test_five_wrong_codes_cancel_the_request(world, db, qian):
         services.confirm_link(db, world.staff, link.id, method="code", code=link.code, now=NOW)
 
 
-def test_a_second_staff_member_approves_but_not_the_one_who_asked(world, db, qian):
+def test_a_second_staff_member_approves_but_not_the_one_who_asked(world, db, settings, qian):
     link = ask(world, qian)
     with pytest.raises(Forbidden):
         services.confirm_link(db, world.staff, link.id, method="second_staff", now=NOW)
     with pytest.raises(Forbidden):  # nor can a resident approve
         services.confirm_link(db, world.actor(world.li), link.id, method="second_staff", now=NOW)
+    rep = factories.user(db, settings, name="代表2")
+    communities.grant_role(db, user=rep, role="owners_rep", place=world.estate)
+    with pytest.raises(Forbidden):  # nor an owners' representative: four eyes means staff
+        services.confirm_link(db, world.actor(rep), link.id, method="second_staff", now=NOW)
     services.confirm_link(db, world.actor(world.moderator2), link.id, method="second_staff", now=NOW)
     assert linked_to(world) == qian.id
 
