@@ -30,7 +30,7 @@ from consult.accounts import rules as account_rules
 from consult.accounts.models import User
 from consult.audit import services as audit
 from consult.communities import services as communities
-from consult.communities.models import Home, HomeOwner, Place
+from consult.communities.models import Home, HomeOwner, Place, RoleAssignment
 from consult.config import Settings
 from consult.errors import Conflict, FieldErrors, Forbidden, NotFound, NotSignedIn, UserError
 from consult.i18n import N_, Msg
@@ -534,6 +534,14 @@ def unlink_owner(db: Session, actor: Actor, owner_id: int, *, now: datetime | No
         Home.estate_id == estate.id, HomeOwner.name == owner.name).scalar_subquery()
     db.execute(update(HomeOwner).where(HomeOwner.id.in_(same_name)).values(user_id=None))
     db.expire_all()
+    if previous is not None and not db.exec(select(HomeOwner.id).join(Home, Home.id == HomeOwner.home_id)
+                                            .where(Home.estate_id == estate.id,
+                                                   HomeOwner.user_id == previous)).first():
+        # no owner of this estate left on the account: it no longer acts as one
+        # (owners' surveys, turnout), not only no longer votes
+        db.execute(delete(RoleAssignment).where(
+            RoleAssignment.user_id == previous, RoleAssignment.role == "owner",
+            RoleAssignment.place_id == estate.id))
     if previous is not None:
         notifications.notify(db, user_id=previous, kind="owner_unlinked",
                              params={"name": owner.name, "estate": estate.name})

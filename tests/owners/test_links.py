@@ -212,8 +212,10 @@ def test_refusing_and_withdrawing(world, db, qian):
     assert db.get(OwnerLink, again.id).status == "cancelled"
 
 
-def test_unlinking_tells_the_account_holder(world, db):
+def test_unlinking_tells_the_account_holder_and_ends_the_owner_role(world, db):
+    assert ("owner", world.estate.id) in world.actor(world.li).roles
     services.unlink_owner(db, world.staff, world.owner_row("li").id, now=NOW)
+    assert ("owner", world.estate.id) not in world.actor(world.li).roles
     assert db.exec(select(HomeOwner.user_id).where(HomeOwner.name == "li")).all() == [None, None]
     assert db.exec(select(Notification).where(Notification.user_id == world.li.id,
                                               Notification.kind == "owner_unlinked")).one()
