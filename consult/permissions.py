@@ -130,6 +130,11 @@ RULES: dict[str, Callable[[Actor, PlacePath], bool]] = {
     "enter_owner_paper_ballot": _staff,
     "void_owner_ballot": _staff,
     "view_owner_turnout": lambda actor, path: actor.holds({"owner", "owners_rep", *STAFF}, path),
+    # confirm (with the owner's code, or as a second staff member) or withdraw a link
+    # request; never one's own (consult.owners.rules.link_refusal)
+    "decide_owner_link": _owners_staff,
+    # approve a link as the second pair of eyes: staff only, not an owners' representative
+    "approve_owner_link": _staff,
 }
 
 

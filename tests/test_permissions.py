@@ -75,6 +75,8 @@ EXPECTED = {
     "enter_owner_paper_ballot": STAFF_IN,
     "void_owner_ballot": STAFF_IN,
     "view_owner_turnout": {"owner_in", "owners_rep_in"} | STAFF_IN,
+    "decide_owner_link": {"owners_rep_in"} | STAFF_IN,
+    "approve_owner_link": STAFF_IN,
 }
 
 # Actions that are not about a place: "anywhere" is the scope.

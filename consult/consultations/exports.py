@@ -17,9 +17,7 @@ from openpyxl.styles import Font
 from consult import clock
 from consult.consultations import rules
 from consult.consultations.services import EXPORT_COLUMNS
-from consult.web.downloads import excel_csv
-
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+from consult.web.downloads import excel_csv, safe_cell
 
 
 def _cells(row: dict, t: Callable) -> list:
@@ -72,8 +70,7 @@ def _csv_text(value) -> str:
         return f"{value:.2f}"
     if hasattr(value, "strftime"):
         return value.strftime("%Y-%m-%d %H:%M")
-    text = str(value)
-    return "'" + text if text.startswith(_FORMULA_START) else text
+    return safe_cell(str(value))
 
 
 def to_csv(rows: list[dict], t: Callable) -> bytes:

@@ -23,6 +23,10 @@ TEMPLATES: dict[str, str] = {
     "vote_opened": N_("Voting has opened: %(title)s"),
     "vote_results_published": N_("The results of the vote are published: %(title)s"),
     "objection_answered": N_("Your objection about the results of “%(title)s” has been answered."),
+    "owner_ballot_voided": N_("Your ballot on “%(title)s” was voided: %(reason)s. You may vote again while voting is open."),
+    "owner_link_requested": N_("Your owners' committee asks to link your account to the owner %(name)s of home %(home)s in %(estate)s. Please confirm or refuse it on your owners' page."),
+    "owner_linked": N_("Your account is now linked to the owner %(name)s in %(estate)s and can vote for them online."),
+    "owner_unlinked": N_("Your account is no longer linked to the owner %(name)s in %(estate)s."),
 }
 
 

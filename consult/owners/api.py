@@ -27,7 +27,7 @@ MATTER = obj({"id": INTEGER, "estate_id": INTEGER, "title": STRING, "kind": STRI
               "state": {"type": "string", "enum": [s.value for s in rules.MatterState]},
               "paper_double_key": BOOLEAN})
 BALLOT = obj({"id": INTEGER, "matter_id": INTEGER, "home_id": STRING, "owner": STRING,
-              "choice": STRING, "channel": STRING, "status": STRING, "active": BOOLEAN,
+              "choice": NULLABLE_STRING, "channel": STRING, "status": STRING, "active": BOOLEAN,
               "paper_serial": NULLABLE_STRING, "proxy_holder": NULLABLE_STRING,
               "cast_at": STRING, "void_reason": NULLABLE_STRING})
 VOICE = obj({"owner": STRING, "names": {"type": "array", "items": STRING},
@@ -40,7 +40,8 @@ RESULT = obj({"matter": STRING, "area_total": AREA, "owners_total": INTEGER, "ar
               "owners_voted": INTEGER, "area_agree": AREA, "owners_agree": INTEGER,
               "area_disagree": AREA, "owners_disagree": INTEGER, "area_abstain": AREA,
               "owners_abstain": INTEGER, "area_agree_ratio": RATIO, "owners_agree_ratio": RATIO,
-              "quorum_met": BOOLEAN, "passed": BOOLEAN})
+              "quorum_met": BOOLEAN, "passed": BOOLEAN,
+              "voided": obj({"count": INTEGER, "reasons": {"type": "array", "items": STRING}})})
 HOME = obj({"id": INTEGER, "home_id": STRING, "building": STRING, "room": STRING, "area": AREA,
             "developer_held": BOOLEAN,
             "owners": {"type": "array", "items": obj({"id": INTEGER, "name": STRING,
@@ -63,9 +64,12 @@ def matter_json(matter: OwnerMatter, now) -> dict:
             "paper_double_key": matter.paper_double_key}
 
 
-def ballot_json(ballot: OwnerBallot) -> dict:
+def ballot_json(ballot: OwnerBallot, *, with_choice: bool = True) -> dict:
+    """A ballot; ``with_choice`` only for its own voter (staff never learn how an owner
+    voted while voting is open: their answers carry ``choice: null``)."""
     return {"id": ballot.id, "matter_id": ballot.matter_id, "home_id": ballot.home_code,
-            "owner": ballot.owner_key, "choice": ballot.choice, "channel": ballot.channel,
+            "owner": ballot.owner_key, "choice": ballot.choice if with_choice else None,
+            "channel": ballot.channel,
             "status": ballot.status, "active": ballot.active is True,
             "paper_serial": ballot.paper_serial, "proxy_holder": ballot.proxy_holder,
             "cast_at": ballot.cast_at, "void_reason": ballot.void_reason}
@@ -174,7 +178,9 @@ async def paper_enter(request: Request):
                                         serial=str(data.get("serial", "")),
                                         home=str(data.get("home_id", "")),
                                         choice=str(data.get("choice", "")), now=clock.utcnow())
-    return ok({"outcome": entry.outcome, "ballot": ballot_json(entry.ballot)}, status=201)
+    # not the choice: a second keyer must not learn what the first one keyed
+    return ok({"outcome": entry.outcome, "ballot": ballot_json(entry.ballot, with_choice=False)},
+              status=201)
 
 
 async def ballot_void(request: Request):
@@ -183,7 +189,49 @@ async def ballot_void(request: Request):
     ballot = services.void_ballot(get_db(request), current_actor(request),
                                   request.path_params["ballot_id"],
                                   reason=str(data.get("reason", "")), now=clock.utcnow())
-    return ok(ballot_json(ballot))
+    return ok(ballot_json(ballot, with_choice=False))
+
+
+LINK = obj({"id": INTEGER, "estate_id": INTEGER, "name": STRING, "home_id": STRING,
+            "status": {"type": "string", "enum": ["pending", "linked", "refused", "cancelled"]},
+            "method": NULLABLE_STRING, "code": NULLABLE_STRING})
+
+
+def link_json(link, *, with_code: bool = False) -> dict:
+    """A link request; its code only for the account holder (never to staff)."""
+    return {"id": link.id, "estate_id": link.estate_id, "name": link.name,
+            "home_id": link.home_code, "status": link.status, "method": link.method,
+            "code": link.code if with_code and link.requested_by != link.user_id else None}
+
+
+async def link_request(request: Request):
+    data = await json_body(request)
+    require_user(request)
+    link = services.request_link(get_db(request), current_actor(request),
+                                 request.path_params["owner_id"],
+                                 phone=str(data.get("phone", "")), now=clock.utcnow())
+    return ok(link_json(link), status=201)
+
+
+async def links_mine(request: Request):
+    user = require_user(request)
+    return ok({"links": [link_json(link, with_code=True)
+                         for link, _ in services.my_link_requests(get_db(request), user)]})
+
+
+def _link_action(method: rules.LinkMethod | None):
+    async def endpoint(request: Request):
+        data = await json_body(request)
+        require_user(request)
+        db, actor, now = get_db(request), current_actor(request), clock.utcnow()
+        link_id = request.path_params["link_id"]
+        if method is None:
+            link = services.refuse_link(db, actor, link_id, now=now)
+        else:
+            link = services.confirm_link(db, actor, link_id, method=method,
+                                         code=str(data.get("code", "")), now=now)
+        return ok(link_json(link))
+    return endpoint
 
 
 async def turnout_get(request: Request):
@@ -197,9 +245,11 @@ async def turnout_get(request: Request):
 
 
 async def result_get(request: Request):
-    _, _, outcome = services.result(get_db(request), request.path_params["matter_id"],
-                                    clock.utcnow())
+    db = get_db(request)
+    matter, _, outcome = services.result(db, request.path_params["matter_id"], clock.utcnow())
     body = outcome_json(outcome)
+    reasons = services.voided_reasons(db, matter)
+    body["voided"] = {"count": len(reasons), "reasons": reasons}
     body.update({"area_disagree": str(outcome.area_disagree),
                  "owners_disagree": outcome.owners_disagree,
                  "area_abstain": str(outcome.area_abstain),
@@ -252,6 +302,28 @@ routes = [
               name="api_owners_ballot_void", tag="owners",
               summary="Staff: void a ballot before the close, with a reason; the owner may vote again",
               body=obj({"reason": STRING}, ["reason"]), response=BALLOT),
+    api_route("/owners/owner-records/{owner_id:int}/link", link_request, method="POST",
+              name="api_owners_link_request", tag="owners",
+              summary="Staff: ask to link an owner of record to the account with this mobile number; someone else confirms it",
+              body=obj({"phone": STRING}, ["phone"]), response=LINK, status=201),
+    api_route("/owners/links", links_mine, name="api_owners_links", tag="owners",
+              summary="The link requests waiting for my answer, with the code to read out",
+              response=obj({"links": {"type": "array", "items": LINK}})),
+    api_route("/owners/links/{link_id:int}/confirm", _link_action(rules.LinkMethod.OWNER),
+              method="POST", name="api_owners_link_confirm", tag="owners",
+              summary="Account holder: confirm a link to my account (not one I asked for myself)",
+              response=LINK),
+    api_route("/owners/links/{link_id:int}/code", _link_action(rules.LinkMethod.CODE),
+              method="POST", name="api_owners_link_code", tag="owners",
+              summary="Staff: confirm a link with the code the owner reads from their page",
+              body=obj({"code": STRING}, ["code"]), response=LINK),
+    api_route("/owners/links/{link_id:int}/approve", _link_action(rules.LinkMethod.SECOND_STAFF),
+              method="POST", name="api_owners_link_approve", tag="owners",
+              summary="Second staff member: approve a link someone else asked for (not while a matter is open)",
+              response=LINK),
+    api_route("/owners/links/{link_id:int}/refuse", _link_action(None), method="POST",
+              name="api_owners_link_refuse", tag="owners",
+              summary="Account holder: refuse a link; staff: withdraw it", response=LINK),
     api_route("/owners/matters/{matter_id:int}/turnout", turnout_get, name="api_owners_turnout",
               tag="owners", summary="Live turnout by area and by owners (not how they voted)",
               response=TURNOUT),

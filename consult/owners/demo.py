@@ -141,7 +141,7 @@ def load(db: Session, settings: Settings, places: dict[str, Place],
                                 choice="agree", now=when)
     entry = services.enter_paper_ballot(db, admin, lift.id, serial="LD-9001", home=home,
                                         choice="disagree", now=when + timedelta(minutes=20))
-    services.resolve_mismatch(db, taihe_staff, entry.ballot.id, keep="first",
+    services.resolve_mismatch(db, admin, entry.ballot.id, keep="first",  # not the first keyer
                               now=when + timedelta(hours=1))
 
     # 御品大厦: an ordinary matter, open now; 吴建国 has not voted yet.
@@ -163,7 +163,7 @@ def load(db: Session, settings: Settings, places: dict[str, Place],
     voted = db.exec(select(OwnerBallot).where(OwnerBallot.matter_id == renew.id,
                                                        OwnerBallot.channel == "paper")
                     .order_by(OwnerBallot.id)).first()
-    services.void_ballot(db, hengfeng_staff, voted.id, reason="房号录错，业主申请更正",
+    services.void_ballot(db, admin, voted.id, reason="房号录错，业主申请更正",  # not who entered it
                          now=opens + timedelta(days=1))
     services.enter_paper_ballot(db, hengfeng_staff, renew.id, serial=voted.paper_serial,
                                 home=voted.home_code, choice="agree", now=opens + timedelta(days=1, hours=1))

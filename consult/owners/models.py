@@ -104,3 +104,33 @@ class OwnerBallot(SQLModel, table=True):
     voided_at: datetime | None = None
     voided_by: int | None = Field(default=None, foreign_key="user.id")
     void_reason: str | None = Field(default=None, max_length=200)
+
+
+class OwnerLink(SQLModel, table=True):
+    """A request to link an owner of record (a name on an estate's register) to an account.
+
+    Staff ask (``requested_by``); the link is made only once someone else confirms it:
+    the account holder on their own page (``method = "owner"``), staff typing the code
+    the account holder is shown (``"code"``), or a second staff member (``"second_staff"``;
+    not while a matter of the estate is open).  The register is matched by name, so a
+    request outlives a re-imported register.
+    """
+
+    __tablename__ = "owner_link"
+
+    id: int | None = Field(default=None, primary_key=True)
+    estate_id: int = Field(foreign_key="place.id", index=True)
+    name: str = Field(max_length=80)
+    #: The home the request was made from (shown to the account holder).
+    home_code: str = Field(max_length=40)
+    user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    #: Six digits shown only to the account holder; staff type it in when the owner reads it out.
+    code: str = Field(max_length=6)
+    code_attempts: int = Field(default=0)
+    #: pending, linked, refused (by the account holder) or cancelled (by staff, or too many wrong codes).
+    status: str = Field(default="pending", max_length=16)
+    requested_by: int | None = Field(default=None, foreign_key="user.id")
+    requested_at: datetime = Field(default_factory=utcnow)
+    decided_by: int | None = Field(default=None, foreign_key="user.id")
+    decided_at: datetime | None = None
+    method: str | None = Field(default=None, max_length=16)

@@ -15,7 +15,7 @@ from starlette.routing import Route
 from consult import clock
 from consult.communities.models import HomeOwner
 from consult.db.ids import parse_id
-from consult.errors import FieldErrors, UserError
+from consult.errors import FieldErrors, NotFound, UserError
 from consult.i18n import N_, Msg
 from consult.web.auth import current_actor, current_user, require, require_user
 from consult.web.csrf import read_form
@@ -59,9 +59,11 @@ def _csv(text: str, filename: str) -> Response:
 async def index(request: Request):
     require_user(request)
     now = clock.utcnow()
-    estates = services.estates_for(get_db(request), current_actor(request))
+    db = get_db(request)
+    estates = services.estates_for(db, current_actor(request))
     return render(request, "owners/index.html", {
-        "estates": estates, "now": now, "state_of": services.state_of, **_names()})
+        "estates": estates, "now": now, "state_of": services.state_of,
+        "link_requests": len(services.my_link_requests(db, require_user(request))), **_names()})
 
 
 async def estate_page(request: Request):
@@ -124,8 +126,11 @@ def _home_context(request: Request, home_id: int, **extra) -> dict:
     form = {"building": home.building, "room": home.room,
             "area": str(rules.cents_to_area(home.area_hundredths)),
             "owners": "; ".join(o.name for o, _ in owners), "developer_held": home.developer_held}
+    actor = current_actor(request)
     return {"home": home, "estate": estate, "owners": owners, "form": form, "errors": {},
-            "error": None, "link_errors": {}, **extra}
+            "error": None, "link_errors": {}, "code_errors": {},
+            "pending": services.pending_links(db, actor, home), "me": actor.user_id,
+            "may_approve": services.may("approve_owner_link", actor, estate), **extra}
 
 
 async def home_page(request: Request):
@@ -157,28 +162,103 @@ async def home_update(request: Request):
 
 
 async def owner_link(request: Request):
+    """Staff ask for a link; the owner (or a second staff member) confirms it."""
     form = await read_form(request)
     owner_id = request.path_params["owner_id"]
     db = get_db(request)
+    owner = db.get(HomeOwner, owner_id)
     try:
-        user = services.link_owner(db, current_actor(request), owner_id,
-                                   phone=str(form.get("phone", "")))
+        link = services.request_link(db, current_actor(request), owner_id,
+                                     phone=str(form.get("phone", "")), now=clock.utcnow())
     except FieldErrors as exc:
-        owner = db.get(HomeOwner, owner_id)
         return render(request, "owners/home.html",
                       _home_context(request, owner.home_id, link_errors={owner_id: exc.errors["phone"]}),
                       status=422)
-    owner = db.get(HomeOwner, owner_id)
-    flash(request, Msg(N_("%(name)s is now linked to the account %(login)s and can vote online."),
-                       {"name": owner.name, "login": user.login}))
+    except UserError as exc:
+        if exc.status in (401, 403, 404):
+            raise
+        return render(request, "owners/home.html", _home_context(request, owner.home_id, error=exc.msg),
+                      status=exc.status)
+    flash(request, Msg(N_("The link of %(name)s waits for confirmation: the owner confirms it on their owners' page or reads you the code shown there; otherwise a second staff member approves it."),
+                       {"name": link.name}))
     return redirect_to(request, "owners_home", home_id=owner.home_id)
+
+
+LINK_DONE = N_("%(name)s is now linked to their account and can vote online.")
+
+
+async def link_decide(request: Request):
+    """Staff confirm a requested link with the owner's code, approve it as a second
+    staff member, or withdraw it."""
+    form = await read_form(request)
+    db = get_db(request)
+    link_id = request.path_params["link_id"]
+    action = request.path_params["action"]
+    if action not in ("code", "approve", "cancel"):
+        raise NotFound()
+    link, _ = services.get_link(db, link_id)
+    home = services.link_home(db, link)
+    actor, now = current_actor(request), clock.utcnow()
+    try:
+        if action == "cancel":
+            services.refuse_link(db, actor, link_id, now=now)
+        else:
+            method = rules.LinkMethod.CODE if action == "code" else rules.LinkMethod.SECOND_STAFF
+            services.confirm_link(db, actor, link_id, method=method, code=str(form.get("code", "")),
+                                  now=now)
+    except UserError as exc:
+        if exc.status in (401, 403, 404) or home is None:
+            raise
+        extra = ({"code_errors": {link_id: exc.errors["code"]}} if isinstance(exc, FieldErrors)
+                 else {"error": exc.msg})
+        return render(request, "owners/home.html", _home_context(request, home.id, **extra),
+                      status=exc.status)
+    flash(request, Msg(N_("The link request was withdrawn.") if action == "cancel" else LINK_DONE,
+                       {"name": link.name}))
+    if home is None:
+        return redirect_to(request, "owners_index")
+    return redirect_to(request, "owners_home", home_id=home.id)
+
+
+def _links_context(request: Request, **extra) -> dict:
+    user = require_user(request)
+    return {"requests": services.my_link_requests(get_db(request), user), "me": user.id,
+            "error": None, **extra}
+
+
+async def links_page(request: Request):
+    return render(request, "owners/links.html", _links_context(request))
+
+
+async def link_answer(request: Request):
+    """The account holder confirms or refuses a link to their account."""
+    await read_form(request)
+    require_user(request)
+    db = get_db(request)
+    link_id, action = request.path_params["link_id"], request.path_params["action"]
+    if action not in ("confirm", "refuse"):
+        raise NotFound()
+    actor, now = current_actor(request), clock.utcnow()
+    try:
+        if action == "confirm":
+            link = services.confirm_link(db, actor, link_id, method=rules.LinkMethod.OWNER, now=now)
+        else:
+            link = services.refuse_link(db, actor, link_id, now=now)
+    except UserError as exc:
+        if exc.status in (401, 404):
+            raise
+        return render(request, "owners/links.html", _links_context(request, error=exc.msg),
+                      status=exc.status)
+    flash(request, Msg(LINK_DONE if action == "confirm" else N_("You refused the link to %(name)s."),
+                       {"name": link.name}))
+    return redirect_to(request, "owners_links")
 
 
 async def owner_unlink(request: Request):
     await read_form(request)
     db = get_db(request)
     owner_id = request.path_params["owner_id"]
-    services.unlink_owner(db, current_actor(request), owner_id)
+    services.unlink_owner(db, current_actor(request), owner_id, now=clock.utcnow())
     owner = db.get(HomeOwner, owner_id)
     flash(request, Msg(N_("The account link of %(name)s was removed."), {"name": owner.name}))
     return redirect_to(request, "owners_home", home_id=owner.home_id)
@@ -318,8 +398,9 @@ def _ballots_context(request: Request, matter_id: int, **extra) -> dict:
     db = get_db(request)
     matter, estate, listing = services.ballot_list(db, current_actor(request), matter_id,
                                                    parse_id(request.query_params.get("page")) or 1)
-    return {"matter": matter, "estate": estate, "listing": listing,
-            "state": services.state_of(matter, clock.utcnow()).value, "can": _can(request, estate),
+    state = services.state_of(matter, clock.utcnow())
+    return {"matter": matter, "estate": estate, "listing": listing, "state": state.value,
+            "show_choices": rules.choices_visible(state), "can": _can(request, estate),
             "paper_errors": {}, "proxy_errors": {}, "row_errors": {}, "error": None,
             "paper_form": {}, "proxy_form": {}, **_names(), **extra}
 
@@ -381,8 +462,9 @@ async def ballot_resolve(request: Request):
     db = get_db(request)
     ballot, matter, _ = services.get_ballot(db, ballot_id)
     try:
-        services.resolve_mismatch(db, current_actor(request), ballot_id,
-                                  keep=str(form.get("keep", "")), now=clock.utcnow())
+        services.resolve_by_rekeying(db, current_actor(request), ballot_id,
+                                     home=str(form.get("home", "")),
+                                     choice=str(form.get("choice", "")), now=clock.utcnow())
     except UserError as exc:
         if exc.status in (401, 403, 404):
             raise
@@ -427,6 +509,7 @@ async def result_page(request: Request):
     matter, estate, outcome = services.result(db, request.path_params["matter_id"], clock.utcnow())
     return render(request, "owners/result.html", {
         "matter": matter, "estate": estate, "outcome": outcome,
+        "voided": services.voided_reasons(db, matter),
         "can": _can(request, estate), **_names()})
 
 
@@ -461,6 +544,11 @@ routes = [
           name="owners_owner_link"),
     Route("/owners/owner-records/{owner_id:int}/unlink", owner_unlink, methods=["POST"],
           name="owners_owner_unlink"),
+    Route("/owners/links/{link_id:int}/{action:str}", link_decide, methods=["POST"],
+          name="owners_link_decide"),
+    Route("/owners/links", links_page, methods=["GET"], name="owners_links"),
+    Route("/owners/my-links/{link_id:int}/{action:str}", link_answer, methods=["POST"],
+          name="owners_link_answer"),
     Route("/owners/matters/{matter_id:int}", matter_page, methods=["GET"], name="owners_matter"),
     Route("/owners/matters/{matter_id:int}/vote", vote, methods=["POST"], name="owners_vote"),
     Route("/owners/matters/{matter_id:int}/notice", notice_page, methods=["GET"],

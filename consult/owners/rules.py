@@ -418,6 +418,106 @@ def matter_state(opens_at: datetime, closes_at: datetime, now: datetime) -> Matt
     return MatterState.CLOSED
 
 
+# What each state of a matter allows.  Once voting has closed the result is
+# published (it is public from the close) and every input of the count is frozen:
+# ballots, voidings, the matter's copy of the register, its documents.  Every
+# service asks these instead of comparing states itself.
+
+
+def accepts_ballots(state: MatterState) -> bool:
+    """Web, paper and proxy ballots are taken only while voting is open."""
+    return state is MatterState.OPEN
+
+
+def ballots_may_change(state: MatterState) -> bool:
+    """Voiding a ballot or settling two differing keyings: only while voting is open."""
+    return state is MatterState.OPEN
+
+
+def result_published(state: MatterState) -> bool:
+    """The count (and how each owner voted, 实名表决) is public from the close."""
+    return state is MatterState.CLOSED
+
+
+def choices_visible(state: MatterState) -> bool:
+    """Staff see how an owner voted only once the result is published."""
+    return result_published(state)
+
+
+def inputs_frozen(state: MatterState) -> bool:
+    """Nothing the count depends on may change any more."""
+    return result_published(state)
+
+
+def register_may_change(states: Iterable[MatterState]) -> bool:
+    """The estate's register moves only when no matter of it is open.
+
+    A scheduled matter is counted against the register as it then stands (its copy is
+    refreshed), a closed one keeps its frozen copy; an open one must not see it move.
+    """
+    return not any(state is MatterState.OPEN for state in states)
+
+
+def documents_may_change(state: MatterState) -> bool:
+    """Documents are published with a matter until it closes."""
+    return not inputs_frozen(state)
+
+
+def link_needs_the_owner(states: Iterable[MatterState]) -> bool:
+    """While a matter of the estate is open, linking an owner record to an account needs
+    the owner's own confirmation: a second staff member is not enough."""
+    return any(state is MatterState.OPEN for state in states)
+
+
+# --- linking an owner of record to an account ---------------------------------
+
+
+class LinkMethod(StrEnum):
+    """How a requested link was confirmed, by someone other than who asked for it."""
+
+    #: The account holder confirmed it on their own page.
+    OWNER = "owner"
+    #: Staff typed the code the account holder is shown (read out by the owner).
+    CODE = "code"
+    #: A second staff member approved it (four eyes); not while a matter is open.
+    SECOND_STAFF = "second_staff"
+
+
+def link_refusal(method: LinkMethod, *, decider: int | None, requested_by: int | None,
+                 account: int, matter_open: bool) -> str | None:
+    """Why ``decider`` may not confirm a link by ``method`` (a code), or None if they may.
+
+    Nobody decides their own request, and nobody confirms a link to their own account
+    but its holder: a staff member linking their own account needs a second one.
+    """
+    if decider is None:
+        return "not_signed_in"
+    if method is LinkMethod.OWNER:
+        if decider != account:
+            return "not_yours"
+        return "own_request" if requested_by == account else None
+    if method is LinkMethod.CODE:
+        # one's own code, or a staff member's own account (its code is their own)
+        return "own_request" if account in (decider, requested_by) else None
+    if decider in (requested_by, account):
+        return "own_request"
+    return "owner_must_confirm" if matter_open else None
+
+
+def account_may_hold(linked: Iterable[tuple[int, str, int]], *, estate_id: int, name: str,
+                     homes: Iterable[int]) -> bool:
+    """May an account already linked to the owner records ``linked`` ((estate id, name,
+    home id) each) also hold ``name`` of ``estate_id``, whose homes are ``homes``?
+
+    Only if every record it holds is that owner already or a co-owner of one of the
+    same homes (a couple sharing one account); one account never votes for unrelated
+    owners.
+    """
+    shared = set(homes)
+    return all((estate == estate_id and held == name) or (estate == estate_id and home in shared)
+               for estate, held, home in linked)
+
+
 # --- owners as stored ---------------------------------------------------------
 
 

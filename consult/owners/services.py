@@ -9,8 +9,10 @@ disagree.  Every function that depends on the time takes ``now``.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import io
 import os
+import secrets
 import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -28,16 +30,17 @@ from consult.accounts import rules as account_rules
 from consult.accounts.models import User
 from consult.audit import services as audit
 from consult.communities import services as communities
-from consult.communities.models import Home, HomeOwner, Place
+from consult.communities.models import Home, HomeOwner, Place, RoleAssignment
 from consult.config import Settings
 from consult.errors import Conflict, FieldErrors, Forbidden, NotFound, NotSignedIn, UserError
 from consult.i18n import N_, Msg
 from consult.media.images import ImageError, process_upload
+from consult.notifications import services as notifications
 from consult.permissions import Actor
 
 from . import register, rules
 from .labels import AREA_MESSAGES, line_error_msg
-from .models import OwnerAttachment, OwnerBallot, OwnerMatter, OwnerMatterRegister
+from .models import OwnerAttachment, OwnerBallot, OwnerLink, OwnerMatter, OwnerMatterRegister
 
 #: Ballots in these states are counted; the others hold the owner's place only.
 COUNTED = ("final", "confirmed")
@@ -82,16 +85,18 @@ def may(action: str, actor: Actor, estate: Place) -> bool:
     return permissions.allowed(action, actor, estate.ids_from_root)
 
 
-def _voting_matter(db: Session, estate: Place, now: datetime) -> OwnerMatter | None:
-    return db.exec(select(OwnerMatter).where(
-        OwnerMatter.estate_id == estate.id, OwnerMatter.opens_at <= now,
-        OwnerMatter.closes_at > now)).first()
+def _current_matters(db: Session, estate: Place, now: datetime) -> list[tuple[OwnerMatter, rules.MatterState]]:
+    """The estate's matters that have not closed yet, with their state."""
+    return [(m, state_of(m, now)) for m in db.exec(select(OwnerMatter).where(
+        OwnerMatter.estate_id == estate.id, OwnerMatter.closes_at > now)
+        .order_by(OwnerMatter.id)).all()]
 
 
 def _refuse_while_voting(db: Session, estate: Place, now: datetime) -> None:
     """The register a vote is counted against must not move under the voters."""
-    matter = _voting_matter(db, estate, now)
-    if matter is not None:
+    current = _current_matters(db, estate, now)
+    if not rules.register_may_change(state for _, state in current):
+        matter = next(m for m, state in current if state is rules.MatterState.OPEN)
         raise Conflict(N_("The register cannot change while “%(title)s” is open for voting."),
                        code="voting_open", title=matter.title)
 
@@ -317,16 +322,66 @@ def update_home(db: Session, actor: Actor, home_id: int, *, building: str, room:
     return home
 
 
-def link_owner(db: Session, actor: Actor, owner_id: int, *, phone: str) -> User:
-    """Link an owner of record to the account with this mobile number, so they can vote online.
+# -- linking owners of record to accounts -------------------------------------------------
+#
+# Staff ask for a link; it is made only once someone else confirms it (see
+# rules.link_refusal): the account holder on their page, staff typing the code the
+# account holder is shown, or a second staff member (not while a matter is open).
 
-    The same name on other homes of the estate is the same owner under the rules,
-    so it is linked too; the account becomes an owner of the estate.
-    """
+MAX_CODE_ATTEMPTS = 5
+
+
+def _owner_record(db: Session, owner_id: int) -> tuple[HomeOwner, Home, Place]:
     owner = db.get(HomeOwner, owner_id)
     if owner is None:
         raise NotFound()
     home, estate = get_home(db, owner.home_id)
+    return owner, home, estate
+
+
+def _homes_of_name(db: Session, estate_id: int, name: str) -> list[int]:
+    return list(db.exec(select(HomeOwner.home_id).join(Home, Home.id == HomeOwner.home_id).where(
+        Home.estate_id == estate_id, HomeOwner.name == name)).all())
+
+
+def _refuse_other_owners(db: Session, user: User, estate_id: int, name: str) -> None:
+    """One account votes for one owner (or co-owners of the same homes), never for others."""
+    linked = db.exec(select(Home.estate_id, HomeOwner.name, HomeOwner.home_id)
+                     .join(Home, Home.id == HomeOwner.home_id)
+                     .where(HomeOwner.user_id == user.id)).all()
+    if not rules.account_may_hold(linked, estate_id=estate_id, name=name,
+                                  homes=_homes_of_name(db, estate_id, name)):
+        raise Conflict(N_("This account is already linked to another owner. One account may only vote for one owner, or for co-owners of the same homes; remove the other link first."),
+                       code="linked_to_other_owner")
+
+
+def _open_matters(db: Session, estate_id: int, now: datetime) -> list[OwnerMatter]:
+    return list(db.exec(select(OwnerMatter).where(
+        OwnerMatter.estate_id == estate_id, OwnerMatter.opens_at <= now,
+        OwnerMatter.closes_at > now).order_by(OwnerMatter.id)).all())
+
+
+def _refuse_if_voted(db: Session, matters: Sequence[OwnerMatter], name: str) -> None:
+    """While a matter is open, an owner who has already voted cannot be linked (their
+    ballot would then seem to come from the new account)."""
+    for matter in matters:
+        digests = [rules.owner_digest(key) for key in rules.holdings(matter_homes(db, matter))
+                   if key is not rules.DEVELOPER and name in key]
+        if digests and db.exec(select(OwnerBallot.id).where(
+                OwnerBallot.matter_id == matter.id, OwnerBallot.active.is_(True),
+                OwnerBallot.owner_key.in_(digests))).first():
+            raise Conflict(N_("%(name)s has already voted on “%(title)s”; the link can be made after voting closes."),
+                           code="owner_voted", name=name, title=matter.title)
+
+
+def request_link(db: Session, actor: Actor, owner_id: int, *, phone: str,
+                 now: datetime) -> OwnerLink:
+    """Staff ask to link an owner of record to the account with this mobile number.
+
+    Nothing is linked yet: the account holder is notified and sees the request (and a
+    code) on their owners' page; see :func:`confirm_link`.
+    """
+    owner, home, estate = _owner_record(db, owner_id)
     _check("manage_owner_register", actor, estate)
     number = account_rules.normalize_phone(phone)
     if number is None:
@@ -334,29 +389,162 @@ def link_owner(db: Session, actor: Actor, owner_id: int, *, phone: str) -> User:
     user = db.exec(select(User).where(or_(User.phone == number, User.login == number))).first()
     if user is None:
         raise FieldErrors({"phone": Msg(N_("No account uses this number. Ask the owner to register first."))})
-    same_name = select(HomeOwner.id).join(Home, Home.id == HomeOwner.home_id).where(
-        Home.estate_id == estate.id, HomeOwner.name == owner.name).scalar_subquery()
-    db.execute(update(HomeOwner).where(HomeOwner.id.in_(same_name)).values(user_id=user.id))
-    db.expire_all()
-    by = db.get(User, actor.user_id) if actor.user_id else None
-    communities.grant_role(db, user=user, role="owner", place=estate, by=by)
-    audit.record(db, actor_id=actor.user_id, action="link_owner", target_type="user",
-                 target_id=user.id, place_id=estate.id, name=owner.name, home=home.code)
-    return user
+    if owner.user_id == user.id:
+        raise Conflict(N_("%(name)s is already linked to this account."), code="already_linked",
+                       name=owner.name)
+    _refuse_other_owners(db, user, estate.id, owner.name)
+    _refuse_if_voted(db, _open_matters(db, estate.id, now), owner.name)
+    db.execute(update(OwnerLink).where(
+        OwnerLink.estate_id == estate.id, OwnerLink.name == owner.name,
+        OwnerLink.status == "pending").values(status="cancelled", decided_by=actor.user_id,
+                                              decided_at=now))
+    link = OwnerLink(estate_id=estate.id, name=owner.name, home_code=home.code, user_id=user.id,
+                     code=f"{secrets.randbelow(10 ** 6):06d}", requested_by=actor.user_id,
+                     requested_at=now)
+    db.add(link)
+    db.flush()
+    notifications.notify(db, user_id=user.id, kind="owner_link_requested",
+                         params={"name": owner.name, "home": home.code, "estate": estate.name},
+                         link="/owners/links")
+    audit.record(db, actor_id=actor.user_id, action="request_owner_link", target_type="user",
+                 target_id=user.id, place_id=estate.id, name=owner.name, home=home.code,
+                 link_id=link.id, requested_by=actor.user_id)
+    return link
 
 
-def unlink_owner(db: Session, actor: Actor, owner_id: int) -> None:
-    """Undo a link (wrong person); the name stays on the register."""
-    owner = db.get(HomeOwner, owner_id)
-    if owner is None:
+def get_link(db: Session, link_id: int) -> tuple[OwnerLink, Place]:
+    link = db.get(OwnerLink, link_id)
+    if link is None:
         raise NotFound()
-    home, estate = get_home(db, owner.home_id)
+    return link, get_estate(db, link.estate_id)
+
+
+REFUSALS = {
+    "not_yours": N_("This request is for someone else's account."),
+    "own_request": N_("Nobody confirms their own request: another person must confirm this link (the account holder on their page, or a second staff member)."),
+    "owner_must_confirm": N_("While a matter of this estate is open, only the owner can confirm a link: ask them to confirm it on their page or to read you the code on it."),
+}
+
+
+def confirm_link(db: Session, actor: Actor, link_id: int, *, method: str, code: str = "",
+                 now: datetime) -> OwnerLink:
+    """Make a requested link, confirmed by ``method`` (a :class:`rules.LinkMethod`)."""
+    link, estate = get_link(db, link_id)
+    method = rules.LinkMethod(method)
+    if method is rules.LinkMethod.OWNER:
+        if not actor.authenticated:
+            raise NotSignedIn()
+    elif method is rules.LinkMethod.SECOND_STAFF:
+        _check("approve_owner_link", actor, estate)
+    else:
+        _check("decide_owner_link", actor, estate)
+    if link.status != "pending":
+        raise Conflict(N_("This link request is no longer waiting for a decision."), code="not_pending")
+    matters = _open_matters(db, estate.id, now)
+    refusal = rules.link_refusal(method, decider=actor.user_id, requested_by=link.requested_by,
+                                 account=link.user_id,
+                                 matter_open=rules.link_needs_the_owner(
+                                     state_of(m, now) for m in matters))
+    if refusal == "not_yours":
+        raise NotFound()  # someone else's request does not exist for this person
+    if refusal:
+        raise Forbidden(REFUSALS[refusal]) if refusal != "owner_must_confirm" else Conflict(
+            REFUSALS[refusal], code=refusal)
+    if method is rules.LinkMethod.CODE and not hmac.compare_digest(code.strip().encode(), link.code.encode()):
+        link.code_attempts += 1
+        if link.code_attempts >= MAX_CODE_ATTEMPTS:
+            link.status, link.decided_by, link.decided_at = "cancelled", actor.user_id, now
+        db.add(link)
+        db.flush()
+        raise FieldErrors({"code": Msg(N_("That is not the code shown on the owner's page. Please ask them to read it again; after %(max)s wrong codes the request is cancelled."),
+                                       {"max": MAX_CODE_ATTEMPTS})})
+    user = db.get(User, link.user_id)
+    _refuse_other_owners(db, user, estate.id, link.name)
+    _refuse_if_voted(db, matters, link.name)
+    rows = select(HomeOwner.id).join(Home, Home.id == HomeOwner.home_id).where(
+        Home.estate_id == estate.id, HomeOwner.name == link.name).scalar_subquery()
+    if not db.exec(select(func.count()).select_from(HomeOwner).where(HomeOwner.id.in_(rows))).one():
+        raise Conflict(N_("%(name)s is no longer on the register; ask the committee to request the link again."),
+                       code="owner_gone", name=link.name)
+    db.execute(update(HomeOwner).where(HomeOwner.id.in_(rows)).values(user_id=user.id))
+    db.expire_all()
+    link = db.get(OwnerLink, link_id)
+    link.status, link.method, link.decided_by, link.decided_at = "linked", method.value, actor.user_id, now
+    db.add(link)
+    by = db.get(User, actor.user_id)
+    communities.grant_role(db, user=user, role="owner", place=estate, by=by)
+    notifications.notify(db, user_id=user.id, kind="owner_linked",
+                         params={"name": link.name, "estate": estate.name}, link="/owners")
+    audit.record(db, actor_id=actor.user_id, action="link_owner", target_type="user",
+                 target_id=user.id, place_id=estate.id, name=link.name, home=link.home_code,
+                 link_id=link.id, requested_by=link.requested_by, confirmed_by=actor.user_id,
+                 method=method.value)
+    db.flush()
+    return link
+
+
+def refuse_link(db: Session, actor: Actor, link_id: int, *, now: datetime) -> OwnerLink:
+    """The account holder refuses a request, or staff withdraw it."""
+    link, estate = get_link(db, link_id)
+    holder = actor.authenticated and actor.user_id == link.user_id
+    if not holder:
+        if not may("decide_owner_link", actor, estate):
+            raise NotFound() if actor.authenticated else NotSignedIn()
+    if link.status != "pending":
+        raise Conflict(N_("This link request is no longer waiting for a decision."), code="not_pending")
+    link.status = "refused" if holder else "cancelled"
+    link.decided_by, link.decided_at = actor.user_id, now
+    db.add(link)
+    audit.record(db, actor_id=actor.user_id, action=f"{link.status}_owner_link", target_type="user",
+                 target_id=link.user_id, place_id=estate.id, name=link.name, link_id=link.id,
+                 requested_by=link.requested_by)
+    db.flush()
+    return link
+
+
+def link_home(db: Session, link: OwnerLink) -> Home | None:
+    """The home a request was made from, if it is still on the register."""
+    return db.exec(select(Home).where(Home.estate_id == link.estate_id,
+                                      Home.code == link.home_code)).first()
+
+
+def my_link_requests(db: Session, user: User) -> list[tuple[OwnerLink, Place]]:
+    """The requests waiting for this account holder, with their code."""
+    return list(db.exec(select(OwnerLink, Place).join(Place, Place.id == OwnerLink.estate_id).where(
+        OwnerLink.user_id == user.id, OwnerLink.status == "pending")
+        .order_by(OwnerLink.id)).all())
+
+
+def pending_links(db: Session, actor: Actor, home: Home) -> list[tuple[OwnerLink, User]]:
+    """The requests waiting for the owners of this home (staff's view: no code)."""
+    _, estate = get_home(db, home.id)
+    _check("manage_owner_register", actor, estate)
+    names = select(HomeOwner.name).where(HomeOwner.home_id == home.id).scalar_subquery()
+    return list(db.exec(select(OwnerLink, User).join(User, User.id == OwnerLink.user_id).where(
+        OwnerLink.estate_id == estate.id, OwnerLink.name.in_(names),
+        OwnerLink.status == "pending").order_by(OwnerLink.id)).all())
+
+
+def unlink_owner(db: Session, actor: Actor, owner_id: int, *, now: datetime | None = None) -> None:
+    """Undo a link (wrong person); the name stays on the register and the holder is told."""
+    owner, home, estate = _owner_record(db, owner_id)
     _check("manage_owner_register", actor, estate)
     previous = owner.user_id
     same_name = select(HomeOwner.id).join(Home, Home.id == HomeOwner.home_id).where(
         Home.estate_id == estate.id, HomeOwner.name == owner.name).scalar_subquery()
     db.execute(update(HomeOwner).where(HomeOwner.id.in_(same_name)).values(user_id=None))
     db.expire_all()
+    if previous is not None and not db.exec(select(HomeOwner.id).join(Home, Home.id == HomeOwner.home_id)
+                                            .where(Home.estate_id == estate.id,
+                                                   HomeOwner.user_id == previous)).first():
+        # no owner of this estate left on the account: it no longer acts as one
+        # (owners' surveys, turnout), not only no longer votes
+        db.execute(delete(RoleAssignment).where(
+            RoleAssignment.user_id == previous, RoleAssignment.role == "owner",
+            RoleAssignment.place_id == estate.id))
+    if previous is not None:
+        notifications.notify(db, user_id=previous, kind="owner_unlinked",
+                             params={"name": owner.name, "estate": estate.name})
     audit.record(db, actor_id=actor.user_id, action="unlink_owner", target_type="user",
                  target_id=previous, place_id=estate.id, name=owner.name, home=home.code)
 
@@ -514,7 +702,7 @@ def add_attachment(db: Session, actor: Actor, settings: Settings, matter_id: int
                    filename: str, data: bytes, now: datetime) -> OwnerAttachment:
     matter, estate = get_matter(db, matter_id)
     _check("manage_owner_matter", actor, estate)
-    if state_of(matter, now) is rules.MatterState.CLOSED:
+    if not rules.documents_may_change(state_of(matter, now)):
         raise Conflict(N_("Voting has closed; documents can no longer be added."), code="closed")
     name, content_type = _store_upload(settings, data)
     shown = Path(filename or "").name.strip()[:MAX_TITLE] or name
@@ -617,7 +805,7 @@ def turnout(db: Session, actor: Actor, matter_id: int) -> tuple[OwnerMatter, Pla
 def result(db: Session, matter_id: int, now: datetime) -> tuple[OwnerMatter, Place, rules.Outcome]:
     """The full count, published once voting has closed (public, like the notice board)."""
     matter, estate = get_matter(db, matter_id)
-    if state_of(matter, now) is not rules.MatterState.CLOSED:
+    if not rules.result_published(state_of(matter, now)):
         raise Conflict(N_("The result is published when voting closes."), code="not_closed")
     return matter, estate, outcome(db, matter)
 
@@ -626,7 +814,7 @@ def ballots_csv(db: Session, actor: Actor, matter_id: int, now: datetime) -> tup
     """The counted ballots in the recount command's ``ballots.csv`` format, after close."""
     matter, estate = get_matter(db, matter_id)
     _check("manage_owner_register", actor, estate)
-    if state_of(matter, now) is not rules.MatterState.CLOSED:
+    if not rules.result_published(state_of(matter, now)):
         raise Conflict(N_("The ballots can be exported when voting closes."), code="not_closed")
     return matter, register.format_ballots_csv(counted_ballots(db, matter))
 
@@ -677,12 +865,14 @@ def voices(db: Session, user: User | None, matter: OwnerMatter) -> list[Voice]:
     ]
 
 
-def _must_be_open(matter: OwnerMatter, now: datetime) -> None:
+def _must_be_open(matter: OwnerMatter, now: datetime, allows=rules.accepts_ballots) -> None:
+    """Refuse unless the matter's state ``allows`` the action (a :mod:`.rules` predicate)."""
     state = state_of(matter, now)
+    if allows(state):
+        return
     if state is rules.MatterState.SCHEDULED:
         raise Conflict(N_("Voting has not opened yet."), code="not_open")
-    if state is rules.MatterState.CLOSED:
-        raise Conflict(N_("Voting has closed."), code="closed")
+    raise Conflict(N_("Voting has closed."), code="closed")
 
 
 def _choice(value: str) -> str:
@@ -785,20 +975,23 @@ def resolve_mismatch(db: Session, actor: Actor, ballot_id: int, *, keep: str,
     """After looking at the paper, staff say which keying was right; then it counts."""
     ballot, matter, estate = get_ballot(db, ballot_id)
     _check("enter_owner_paper_ballot", actor, estate)
-    _must_be_open(matter, now)
+    _must_be_open(matter, now, rules.ballots_may_change)
     if ballot.status != "mismatch" or ballot.active is not True:
         raise Conflict(N_("This ballot has no differing keyings to resolve."), code="not_mismatch")
+    if actor.user_id == ballot.cast_by:
+        raise Forbidden(N_("You keyed this paper ballot first, so someone else must settle which keying is right. Ask another staff member."))
     if keep not in ("first", "second"):
         raise FieldErrors({"keep": Msg(N_("Please choose which keying matches the paper."))})
-    before = {"home": ballot.home_code, "choice": ballot.choice}
     key = None
     if keep == "second":
         key = rules.owner_key(_home_field(matter_homes(db, matter), ballot.second_home_code or ""))
     try:
         with db.begin_nested():  # changed inside the savepoint, so a clash undoes them
-            if key is not None:
+            if key is not None:  # the keyings swap places: both stay on the ballot
                 ballot.owner_key, ballot.owner_label = rules.owner_digest(key), _label(key)
-                ballot.home_code, ballot.choice = ballot.second_home_code, ballot.second_choice
+                ballot.home_code, ballot.second_home_code = ballot.second_home_code, ballot.home_code
+                ballot.choice, ballot.second_choice = ballot.second_choice, ballot.choice
+                ballot.cast_by, ballot.second_by = ballot.second_by, ballot.cast_by
             ballot.status = "confirmed"
             db.add(ballot)
             db.flush()
@@ -806,8 +999,26 @@ def resolve_mismatch(db: Session, actor: Actor, ballot_id: int, *, keep: str,
         raise Conflict(N_("This owner has already voted on this matter."), code="already_voted") from None
     audit.record(db, actor_id=actor.user_id, action="resolve_owner_paper_ballot",
                  target_type="owner_ballot", target_id=ballot.id, place_id=estate.id,
-                 matter_id=matter.id, serial=ballot.paper_serial, kept=keep, before=before)
+                 matter_id=matter.id, serial=ballot.paper_serial, kept=keep)
     return ballot
+
+
+def resolve_by_rekeying(db: Session, actor: Actor, ballot_id: int, *, home: str, choice: str,
+                        now: datetime) -> OwnerBallot:
+    """Settle two differing keyings by keying the paper a third time: the keying that
+    matches counts.  Staff never see how the two keyings voted while voting is open."""
+    ballot = db.get(OwnerBallot, ballot_id)
+    if ballot is None:
+        raise NotFound()
+    choice = _choice(choice)
+    keyed = (home.strip(), choice)
+    keep = next((name for name, pair in (("first", (ballot.home_code, ballot.choice)),
+                                         ("second", (ballot.second_home_code, ballot.second_choice)))
+                 if pair == keyed), None)
+    if keep is None:
+        raise Conflict(N_("What you keyed matches neither keying of paper %(serial)s. Please look at the paper again; if it is unclear, void the ballot with a reason."),
+                       code="no_keying_matches", serial=ballot.paper_serial or "")
+    return resolve_mismatch(db, actor, ballot_id, keep=keep, now=now)
 
 
 def enter_proxy_ballot(db: Session, actor: Actor, settings: Settings, matter_id: int, *,
@@ -848,7 +1059,9 @@ def void_ballot(db: Session, actor: Actor, ballot_id: int, *, reason: str,
     """Staff void a ballot before close, with a reason; the owner may then vote again."""
     ballot, matter, estate = get_ballot(db, ballot_id)
     _check("void_owner_ballot", actor, estate)
-    _must_be_open(matter, now)
+    _must_be_open(matter, now, rules.ballots_may_change)
+    if actor.user_id in (ballot.cast_by, ballot.second_by):
+        raise Forbidden(N_("You entered this ballot, so someone else must decide to void it. Ask another staff member."))
     reason = reason.strip()
     if not reason:
         raise FieldErrors({"reason": Msg(N_("Please give a reason; it is kept in the audit log."))})
@@ -859,11 +1072,33 @@ def void_ballot(db: Session, actor: Actor, ballot_id: int, *, reason: str,
     ballot.active = None
     ballot.voided_at, ballot.voided_by, ballot.void_reason = now, actor.user_id, reason
     db.add(ballot)
+    # not the choice: the audit log is read by staff while voting is open
     audit.record(db, actor_id=actor.user_id, action="void_owner_ballot", target_type="owner_ballot",
                  target_id=ballot.id, place_id=estate.id, reason=reason, matter_id=matter.id,
-                 home=ballot.home_code, channel=ballot.channel, choice=ballot.choice)
+                 home=ballot.home_code, channel=ballot.channel, entered_by=ballot.cast_by)
+    for user_id in _accounts_of_owner(db, matter, ballot.home_code):
+        notifications.notify(db, user_id=user_id, kind="owner_ballot_voided",
+                             params={"title": matter.title, "reason": reason},
+                             link=f"/owners/matters/{matter.id}")
     db.flush()
     return ballot
+
+
+def _accounts_of_owner(db: Session, matter: OwnerMatter, home_code: str) -> list[int]:
+    """The accounts linked to the owner a ballot was given for (none for the developer)."""
+    key = rules.owner_of_home(matter_homes(db, matter)).get(home_code)
+    if key is None or key is rules.DEVELOPER:
+        return []
+    return sorted(set(db.exec(select(HomeOwner.user_id).join(Home, Home.id == HomeOwner.home_id).where(
+        Home.estate_id == matter.estate_id, HomeOwner.name.in_(sorted(key)),
+        HomeOwner.user_id.is_not(None))).all()))
+
+
+def voided_reasons(db: Session, matter: OwnerMatter) -> list[str]:
+    """Why ballots were voided, in the order it happened: published with the result, no names."""
+    return list(db.exec(select(OwnerBallot.void_reason).where(
+        OwnerBallot.matter_id == matter.id, OwnerBallot.active.is_(None))
+        .order_by(OwnerBallot.voided_at, OwnerBallot.id)).all())
 
 
 @dataclass(frozen=True)

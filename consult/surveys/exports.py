@@ -17,15 +17,13 @@ from consult.i18n import N_, Msg, Translator
 from consult.surveys import rules
 from consult.surveys.models import Answer, Response
 from consult.surveys.services import Results, SurveyForm
-from consult.web.downloads import excel_csv
+from consult.web.downloads import excel_csv, safe_cell
 
 HEADER = [N_("No."), N_("Question"), N_("Answer"), N_("Count"), N_("Share")]
 
 
 def _safe(value):
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
+    return safe_cell(value) if isinstance(value, str) else value
 
 
 def _label(label: str | Msg, t: Translator) -> str:

@@ -1,13 +1,18 @@
 """What people download or print: CSV that Excel opens, file responses, QR codes.
 
 One place for the details every domain's exports share: the byte-order mark without
-which Excel in China shows UTF-8 Chinese as mojibake, a ``Content-Disposition`` that
+which Excel in China shows UTF-8 Chinese as mojibake, cells that never run as a
+spreadsheet formula (every CSV download goes through :func:`excel_csv`, which
+neutralises them, so no export can forget), a ``Content-Disposition`` that
 keeps a Chinese file name, ``no-store`` (exports hold personal data), and QR codes as
 inline SVG (no image request, no inline style, so the CSP stays strict).
 """
 
 from __future__ import annotations
 
+import csv
+import io
+import re
 from urllib.parse import quote
 
 import segno
@@ -19,9 +24,32 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PB_TYPE = "text/plain; charset=utf-8"  # pabulib's .pb files are plain text
 
 
+#: What makes a spreadsheet read a cell as a formula (or hide one behind a tab or CR).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?\Z")
+
+
+def safe_cell(text: str) -> str:
+    """``text`` as a spreadsheet shows it but never runs it: a leading apostrophe when it
+    starts like a formula; plain numbers (``-3.50``) are left as numbers."""
+    if text.startswith(FORMULA_START) and not _NUMBER.match(text):
+        return "'" + text
+    return text
+
+
 def excel_csv(text: str) -> bytes:
-    """CSV text as UTF-8 with a byte-order mark, so Excel opens the Chinese correctly."""
-    return ("\ufeff" + text.removeprefix("\ufeff")).encode("utf-8")
+    """CSV text as UTF-8 with a byte-order mark, so Excel opens the Chinese correctly,
+    every cell neutralised by :func:`safe_cell` (idempotent: a cell already starting
+    with an apostrophe is left alone)."""
+    text = text.removeprefix("\ufeff")
+    rows = list(csv.reader(io.StringIO(text, newline="")))
+    if any(cell.startswith(FORMULA_START) for row in rows for cell in row):
+        out = io.StringIO()
+        ending = "\r\n" if "\r\n" in text else "\n"
+        csv.writer(out, lineterminator=ending).writerows(
+            [[safe_cell(cell) for cell in row] for row in rows])
+        text = out.getvalue()
+    return ("\ufeff" + text).encode("utf-8")
 
 
 def download(data: bytes | str, filename: str, media_type: str) -> Response:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 from sqlmodel import select
 
+from consult import clock
 from consult.accounts import services as accounts
 from consult.communities.models import Home, HomeOwner, Place
 from consult.owners import services
@@ -39,15 +40,17 @@ def fresh_owner(live_server, matter: OwnerMatter) -> str:
     """A new account linked to an owner of 御品大厦 who has not voted yet; returns its login."""
     phone = fresh_phone()
     with live_server.database.session(write=True) as db:
-        accounts.create_user(db, live_server.settings, login=phone, phone=phone,
-                             display_name="浏览器业主", password=PASSWORD)
+        user = accounts.create_user(db, live_server.settings, login=phone, phone=phone,
+                                    display_name="浏览器业主", password=PASSWORD)
         voted = set(db.exec(select(OwnerBallot.home_code).where(
             OwnerBallot.matter_id == matter.id, OwnerBallot.active.is_(True))).all())
         owner = db.exec(select(HomeOwner).join(Home, Home.id == HomeOwner.home_id).where(
             Home.estate_id == matter.estate_id, Home.developer_held.is_(False),
             HomeOwner.user_id.is_(None), Home.code.not_in(voted)).order_by(Home.id.desc())).first()
         staff = Actor(user_id=None, roles=frozenset({("admin", matter.estate_id)}))
-        services.link_owner(db, staff, owner.id, phone=phone)
+        now = clock.utcnow()  # staff ask, the account holder confirms
+        link = services.request_link(db, staff, owner.id, phone=phone, now=now)
+        services.confirm_link(db, Actor(user_id=user.id), link.id, method="owner", now=now)
         db.commit()
     return phone
 

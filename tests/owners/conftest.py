@@ -56,9 +56,14 @@ class World:
         services.import_register(db, staff, self.estate, filename="homes.csv",
                                  data=HOMES.encode(), now=NOW)
         for name, user in (("li", self.li), ("wang", self.wang), ("zhao", self.zhao)):
-            owner = self.owner_row(name)
-            services.link_owner(db, staff, owner.id, phone=user.phone)
+            self.link(name, user, staff)
         db.flush()
+
+    def link(self, name: str, user, staff: Actor | None = None, now=NOW):
+        """Staff ask for the link, the account holder confirms it on their page."""
+        request = services.request_link(self.db, staff or self.staff, self.owner_row(name).id,
+                                        phone=user.phone, now=now)
+        return services.confirm_link(self.db, self.actor(user), request.id, method="owner", now=now)
 
     def owner_row(self, name: str):
         from sqlmodel import select

@@ -80,8 +80,12 @@ def test_paper_void_turnout_and_result(client, world, db):
     ballot_id = paper.json()["ballot"]["id"]
     assert client.post(f"/api/v1/owners/ballots/{ballot_id}/void", headers=token(client, world.li),
                        json={"reason": "x"}).status_code == 403
-    voided = client.post(f"/api/v1/owners/ballots/{ballot_id}/void", headers=staff, json={"reason": "录错房号"})
+    assert client.post(f"/api/v1/owners/ballots/{ballot_id}/void", headers=staff,
+                       json={"reason": "录错房号"}).status_code == 403  # staff who entered it
+    voided = client.post(f"/api/v1/owners/ballots/{ballot_id}/void",
+                         headers=token(client, world.moderator2), json={"reason": "录错房号"})
     assert voided.status_code == 200 and voided.json()["active"] is False
+    assert voided.json()["choice"] is None and paper.json()["ballot"]["choice"] is None
     client.post(f"/api/v1/owners/matters/{matter.id}/paper-ballots", headers=staff,
                 json={"serial": "A1", "home_id": "1-106", "choice": "agree"})
     world.vote(world.li, matter, now=clock.utcnow())

