@@ -111,6 +111,20 @@ async def password_submit(request: Request):
     return redirect_to(request, "account")
 
 
+async def tokens_page(request: Request):
+    user = require_user(request)
+    return render(request, "accounts/tokens.html",
+                  {"tokens": services.tokens_of(get_db(request), user, clock.utcnow())})
+
+
+async def token_revoke(request: Request):
+    await read_form(request)
+    user = require_user(request)
+    services.revoke_token_of(get_db(request), user, request.path_params["tid"])
+    flash(request, Msg(N_("The token was revoked: programs using it are signed out.")))
+    return redirect_to(request, "tokens")
+
+
 async def set_language(request: Request):
     form = await read_form(request)
     lang = str(form.get("lang", ""))
@@ -147,6 +161,8 @@ routes = [
     Route("/account", account_page, methods=["GET"], name="account"),
     Route("/account/password", password_page, methods=["GET"], name="password"),
     Route("/account/password", password_submit, methods=["POST"], name="password_submit"),
+    Route("/account/tokens", tokens_page, methods=["GET"], name="tokens"),
+    Route("/account/tokens/{tid:int}/revoke", token_revoke, methods=["POST"], name="token_revoke"),
     Route("/prefs/language", set_language, methods=["POST"], name="set_language"),
     Route("/prefs/elder", set_elder_mode, methods=["POST"], name="set_elder_mode"),
 ]

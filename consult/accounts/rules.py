@@ -14,6 +14,22 @@ _PHONE = re.compile(r"1[3-9]\d{9}")
 _SEPARATORS = re.compile(r"[\s\-()]")
 MIN_PASSWORD = 8
 MAX_PASSWORD = 128
+#: how long a browser stays signed in (the cookie's life, checked with its signature)
+SESSION_DAYS = 14
+#: an API token lives this long after it was issued or last renewed by its use
+TOKEN_DAYS = 30
+MAX_LABEL = 60
+
+
+def token_needs_renewal(expires_at: datetime, now: datetime) -> bool:
+    """Renew a token in use once it has less than ``TOKEN_DAYS - 1`` days left: at most
+    one write a day, however often it is used."""
+    return expires_at - now < timedelta(days=TOKEN_DAYS - 1)
+
+
+def clean_label(label: str) -> str:
+    """What a person calls a token (\u201cmy phone\u201d), on one line and short."""
+    return " ".join(str(label or "").split())[:MAX_LABEL]
 
 
 def normalize_phone(raw: str) -> str | None:

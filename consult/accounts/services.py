@@ -8,12 +8,14 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from sqlmodel import delete, select
+from sqlmodel import delete, select, update
 
+from consult import clock
 from consult.accounts import passwords, rules
-from consult.accounts.models import ApiToken, LoginThrottle, User
+from consult.accounts.models import ApiToken, LoginThrottle, User, UserSession
 from consult.config import Settings
-from consult.errors import FieldErrors, TooManyRequests, UserError
+from consult.db.ids import parse_id
+from consult.errors import FieldErrors, NotFound, TooManyRequests, UserError
 from consult.i18n import N_, Msg
 
 
@@ -146,9 +148,7 @@ def change_password(
     if errors:
         raise FieldErrors(errors)
     user.password_hash = passwords.hash_password(new, settings.argon2)
-    user.session_version += 1
-    db.add(user)
-    db.exec(delete(ApiToken).where(ApiToken.user_id == user.id))
+    _end_everything(db, user)  # the route then signs this device in again
     return user
 
 
@@ -157,14 +157,42 @@ def set_password(db: Session, settings: Settings, user: User, password: str) -> 
     if problem := rules.password_problem(password, login=user.login):
         raise FieldErrors({"password": problem})
     user.password_hash = passwords.hash_password(password, settings.argon2)
-    user.session_version += 1
-    db.add(user)
+    _end_everything(db, user)
 
 
-def logout_everywhere(db: Session, user: User) -> None:
+def _end_everything(db: Session, user: User) -> None:
+    """Every browser session and API token of ``user`` ends."""
     user.session_version += 1
     db.add(user)
     db.exec(delete(ApiToken).where(ApiToken.user_id == user.id))
+    db.exec(delete(UserSession).where(UserSession.user_id == user.id))
+
+
+def logout_everywhere(db: Session, user: User) -> None:
+    _end_everything(db, user)
+
+
+# -- browser sessions -------------------------------------------------------------------
+
+def session_digest(raw: str) -> str:
+    """What the ``user_session`` table keeps of a cookie's session key."""
+    return _digest(raw)
+
+
+def start_session(db: Session, user: User, now: datetime) -> str:
+    """A new signed-in browser for ``user``: the key for its cookie. The person's sessions
+    older than a cookie lives are cleared on the way."""
+    raw = secrets.token_urlsafe(32)
+    db.exec(delete(UserSession).where(
+        UserSession.user_id == user.id,
+        UserSession.created_at < now - timedelta(days=rules.SESSION_DAYS)))
+    db.add(UserSession(digest=_digest(raw), user_id=user.id, created_at=now))
+    return raw
+
+
+def end_session(db: Session, raw: str) -> None:
+    """Sign out one browser: its cookie, even replayed, names no session any more."""
+    db.exec(delete(UserSession).where(UserSession.digest == _digest(raw)))
 
 
 def set_elder_mode(db: Session, user: User, on: bool) -> None:
@@ -178,23 +206,57 @@ def _digest(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def issue_token(db: Session, user: User) -> str:
+def issue_token(db: Session, user: User, *, now: datetime | None = None, label: str = "") -> str:
+    """A new bearer token for ``user``, valid ``TOKEN_DAYS`` and renewed on use."""
+    now = now or clock.utcnow()
     raw = secrets.token_urlsafe(32)
-    db.add(ApiToken(user_id=user.id, digest=_digest(raw), session_version=user.session_version))
+    db.add(ApiToken(user_id=user.id, digest=_digest(raw), session_version=user.session_version,
+                    label=rules.clean_label(label), created_at=now,
+                    expires_at=now + timedelta(days=rules.TOKEN_DAYS)))
     return raw
 
 
-def user_for_token(db: Session, raw: str) -> User | None:
+_TOKEN_COLUMNS = (ApiToken.id, ApiToken.session_version, ApiToken.expires_at)
+
+
+def user_for_token(db: Session, raw: str, now: datetime | None = None) -> User | None:
+    """The account of a bearer token, or None (unknown, expired or revoked). Using a token
+    renews it for ``TOKEN_DAYS``, written at most once a day (when less than
+    ``TOKEN_DAYS - 1`` days are left), so a busy client does not write on every request."""
+    now = now or clock.utcnow()
     row = db.exec(
-        select(User, ApiToken.session_version)
+        select(User, *_TOKEN_COLUMNS)
         .join(ApiToken, ApiToken.user_id == User.id)
         .where(ApiToken.digest == _digest(raw))
     ).first()
     if row is None:
         return None
-    user, version = row
-    return user if version == user.session_version else None
+    user, token_id, version, expires_at = row
+    if version != user.session_version or expires_at <= now:
+        return None
+    if rules.token_needs_renewal(expires_at, now):
+        db.exec(update(ApiToken).where(ApiToken.id == token_id).values(
+            expires_at=now + timedelta(days=rules.TOKEN_DAYS), last_used_at=now))
+    return user
 
 
 def revoke_token(db: Session, raw: str) -> None:
     db.exec(delete(ApiToken).where(ApiToken.digest == _digest(raw)))
+
+
+def tokens_of(db: Session, user: User, now: datetime) -> list[ApiToken]:
+    """The person's API tokens still in force, newest first."""
+    return list(db.exec(
+        select(ApiToken).where(ApiToken.user_id == user.id, ApiToken.expires_at > now,
+                               ApiToken.session_version == user.session_version)
+        .order_by(ApiToken.id.desc())
+    ).all())
+
+
+def revoke_token_of(db: Session, user: User, token_id) -> None:
+    """The owner revokes one of their tokens; another person's token is not found."""
+    number = parse_id(token_id)
+    done = db.exec(delete(ApiToken).where(ApiToken.id == number, ApiToken.user_id == user.id)) \
+        if number is not None else None
+    if done is None or not done.rowcount:
+        raise NotFound()

@@ -1,9 +1,9 @@
 """Who is asking: the signed session cookie, its revocation, and the guards routes use.
 
 The cookie (Starlette's ``SessionMiddleware``, signed with itsdangerous) carries
-the user id and the user's ``session_version`` at sign-in. A session whose
-version no longer matches the account (logout everywhere, password change) is
-treated as signed out.
+the user id and a random session key whose digest is a ``user_session`` row. Signing
+out deletes that row, so the cookie, even replayed, is signed out; signing out
+everywhere (or a password change) deletes all the person's rows.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import secrets
 
 from starlette.requests import Request
 
-from consult import permissions
+from consult import clock, permissions
 from consult.accounts import services as accounts
 from consult.accounts.models import User
 from consult.communities import services as communities
@@ -38,14 +38,15 @@ def current_user(request: Request) -> User | None:
         return user
     user = None
     session = request.session
-    uid, version = session.get("uid"), session.get("sv")
-    if isinstance(uid, int) and isinstance(version, int):
-        found = communities.signed_in(get_db(request), uid, version) if parse_id(uid) else None
+    uid, key = session.get("uid"), session.get("sid")
+    if isinstance(uid, int) and isinstance(key, str):
+        found = (communities.signed_in(get_db(request), uid, accounts.session_digest(key))
+                 if parse_id(uid) else None)
         if found is not None:
             user, request.state.actor = found
         else:
             session.pop("uid", None)
-            session.pop("sv", None)
+            session.pop("sid", None)
     request.state.user = user
     return user
 
@@ -62,14 +63,22 @@ def current_actor(request: Request) -> Actor:
 
 
 def sign_in(request: Request, user: User) -> None:
-    """Start a fresh session (a new CSRF token too) so a planted session id is useless."""
+    """Start a fresh session (a new key and CSRF token) so a planted session is useless;
+    the browser's previous session, if any, ends."""
+    db = get_db(request)
+    if isinstance(old := request.session.get("sid"), str):
+        accounts.end_session(db, old)
+    key = accounts.start_session(db, user, clock.utcnow())
     request.session.clear()
-    request.session.update(uid=user.id, sv=user.session_version, csrf=secrets.token_urlsafe(32))
+    request.session.update(uid=user.id, sid=key, csrf=secrets.token_urlsafe(32))
     request.state.user = user
     request.state.actor = None
 
 
 def sign_out(request: Request) -> None:
+    """End this browser's session on the server too, then forget the cookie."""
+    if isinstance(key := request.session.get("sid"), str):
+        accounts.end_session(get_db(request), key)
     request.session.clear()
     request.state.user = None
     request.state.actor = None
