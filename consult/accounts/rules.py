@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -10,7 +11,7 @@ from pathlib import Path
 
 from consult.i18n import N_, Msg
 
-_PHONE = re.compile(r"1[3-9]\d{9}")
+_PHONE = re.compile(r"1[3-9][0-9]{9}", re.ASCII)
 _SEPARATORS = re.compile(r"[\s\-()]")
 MIN_PASSWORD = 8
 MAX_PASSWORD = 128
@@ -35,9 +36,12 @@ def clean_label(label: str) -> str:
 def normalize_phone(raw: str) -> str | None:
     """A mainland mobile number in its 11-digit form, or None when it is not one.
 
-    Accepts spaces, dashes and a leading +86 / 86 / 0086, as people type them.
+    Accepts spaces, dashes and a leading +86 / 86 / 0086, as people type them. The text
+    is NFKC-normalised first (full-width ``１３８…`` is the same number as ``138…``), then
+    only ASCII digits count: Arabic-Indic or other digits are not a number here, so no
+    look-alike of a registered number can open a second account.
     """
-    digits = _SEPARATORS.sub("", raw or "")
+    digits = _SEPARATORS.sub("", unicodedata.normalize("NFKC", raw or ""))
     for prefix in ("+86", "0086"):
         if digits.startswith(prefix):
             digits = digits[len(prefix):]
@@ -65,13 +69,45 @@ def password_problem(password: str, *, login: str = "") -> Msg | None:
     return None
 
 
-def display_name_problem(name: str) -> Msg | None:
-    name = name.strip()
-    if not name:
-        return Msg(N_("Please enter a name."))
-    if len(name) > 40:
-        return Msg(N_("The name must have at most %(max)s characters."), {"max": 40})
+#: marks that reorder text as it is shown (embeddings, overrides, isolates, the marks):
+#: in a name they make it read differently from what is stored
+_BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e"
+                           "\u2066\u2067\u2068\u2069")
+#: letters and symbols that print as nothing (Hangul fillers, braille blank, Mongolian
+#: vowel separator), on top of the invisible categories
+_BLANK_CHARACTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800\u180e")
+_INVISIBLE_CATEGORIES = frozenset(("Cf", "Cc", "Zs", "Zl", "Zp", "Mn", "Me"))
+MAX_NAME = 40
+
+
+def _invisible(ch: str) -> bool:
+    return ch in _BLANK_CHARACTERS or unicodedata.category(ch) in _INVISIBLE_CATEGORIES
+
+
+def clean_person_name(name: str) -> str:
+    """A person's name as stored: NFC, without surrounding blanks."""
+    return unicodedata.normalize("NFC", str(name or "")).strip()
+
+
+def person_name_problem(name: str, max_length: int = MAX_NAME) -> Msg | None:
+    """Why ``name`` is not a name to show for a person, or None: every field naming a
+    person (registration, staff-made accounts, paper voters) uses this."""
+    name = clean_person_name(name)
+    if not name or all(_invisible(ch) for ch in name):
+        return Msg(N_("Please enter a name with visible letters."))
+    if any(ch in _BIDI_CONTROLS for ch in name):
+        return Msg(N_("The name holds invisible marks that change the direction of the text. "
+                      "Please type the name again instead of pasting it."))
+    if any(unicodedata.category(ch) in ("Cc", "Zl", "Zp") for ch in name):
+        return Msg(N_("The name must be on one line, without control characters. "
+                      "Please type it again."))
+    if len(name) > max_length:
+        return Msg(N_("The name must have at most %(max)s characters."), {"max": max_length})
     return None
+
+
+def display_name_problem(name: str) -> Msg | None:
+    return person_name_problem(name)
 
 
 @dataclass(frozen=True)

@@ -38,11 +38,14 @@ def create_user(
     password: str | None,
     phone: str | None = None,
 ) -> User:
-    """Create an account without the checks of self-registration (CLI, demo, staff)."""
+    """Create an account without the checks of self-registration (CLI, demo, staff); the
+    name is still checked as every person's name is."""
+    if problem := rules.person_name_problem(display_name):
+        raise UserError(problem, code="invalid_name")
     user = User(
         login=login,
         phone=phone,
-        display_name=display_name.strip(),
+        display_name=rules.clean_person_name(display_name),
         password_hash=passwords.hash_password(password, settings.argon2) if password else None,
     )
     db.add(user)

@@ -15,6 +15,8 @@ from consult.accounts import rules
     ("008613812345678", "13812345678"),
     ("8613812345678", "13812345678"),
     ("19912345678", "19912345678"),
+    ("１３８１２３４５６７８", "13812345678"),  # full width: the same number, after NFKC
+    ("＋８６ １３８－１２３４－５６７８", "13812345678"),
 ])
 def test_valid_mainland_mobiles(raw, expected):
     assert rules.normalize_phone(raw) == expected
@@ -22,7 +24,8 @@ def test_valid_mainland_mobiles(raw, expected):
 
 @pytest.mark.parametrize("raw", [
     "", "1381234567", "138123456789", "12812345678", "23812345678", "abcdefghijk",
-    "021-62345678", "+1 415 555 0100", "１３８１２３４５６７８",
+    "021-62345678", "+1 415 555 0100",
+    "١٣٨١٢٣٤٥٦٧٨", "۱۳۸۱۲۳۴۵۶۷۸", "138١٢٣٤٥٦٧٨", "१३८१२३४५६७८", "138\u200b12345678",
 ])
 def test_invalid_mobiles(raw):
     assert rules.normalize_phone(raw) is None
@@ -71,3 +74,18 @@ def test_failures_outside_window_start_over():
     state = rules.after_failure(state, later, limit=5, window=WINDOW)
     assert state.failures == 1
     assert not rules.is_locked(state, later)
+
+
+@pytest.mark.parametrize("name", [
+    "\u200b\u200b", "\u3164", "\u2800\u2800", "\u200d", " \u00a0 ", "\u0301\u0301",
+    "刘\u202e阿姨", "\u2066王\u2069", "\u200f张三", "张\n三", "张\r三", "张\t三", "张\u2028三",
+    "a\x1b[31m", "名" * 41,
+])
+def test_names_refused(name):
+    assert rules.person_name_problem(name) is not None
+    assert rules.display_name_problem(name) is not None
+
+
+@pytest.mark.parametrize("name", ["刘阿姨", "Zhang San", "王 小明", "José", "👩\u200d👩\u200d👧 一家", "名" * 40])
+def test_names_accepted(name):
+    assert rules.person_name_problem(name) is None
