@@ -111,6 +111,15 @@ def display_name_problem(name: str) -> Msg | None:
 
 
 @dataclass(frozen=True)
+class Device:
+    """A browser that signed in before: its random id and the accounts it signed in to
+    (from its signed cookie)."""
+
+    id: str
+    accounts: frozenset[int]
+
+
+@dataclass(frozen=True)
 class ThrottleState:
     failures: int
     window_start: datetime
@@ -121,12 +130,51 @@ def is_locked(state: ThrottleState | None, now: datetime) -> bool:
     return bool(state and state.locked_until and state.locked_until > now)
 
 
+def time_left(state: ThrottleState | None, now: datetime) -> timedelta | None:
+    """How long until the next attempt is let through, or None when it is now."""
+    return state.locked_until - now if is_locked(state, now) else None
+
+
 def after_failure(
     state: ThrottleState | None, now: datetime, *, limit: int, window: timedelta
 ) -> ThrottleState:
-    """Count one more failure; lock once ``limit`` failures fall within ``window``."""
+    """Count one more failure; lock once ``limit`` failures fall within ``window``.
+
+    For one account from one address (or one known device): only whoever types there
+    can lock it."""
     if state is None or now - state.window_start > window:
         state = ThrottleState(0, now, None)
     failures = state.failures + 1
     locked_until = now + window if failures >= limit else None
     return ThrottleState(failures, state.window_start, locked_until)
+
+
+#: the first wait once a slowed-down counter reaches its limit; it doubles each failure
+FIRST_DELAY = timedelta(minutes=1)
+
+
+def after_failure_slowing(
+    state: ThrottleState | None, now: datetime, *, limit: int, cap: timedelta,
+    forget: timedelta,
+) -> ThrottleState:
+    """Count one more failure; from the ``limit``-th on, the next attempt must wait
+    ``FIRST_DELAY`` doubled for each failure past it, at most ``cap`` (an exponential
+    delay, never a lock that lasts). The count starts over ``forget`` after the first
+    failure once no wait is running.
+
+    For one account from everywhere, and one address for every account: an attacker
+    slows these down, but a person on a device they signed in on before is not held
+    back by them (see ``consult.accounts.services.authenticate``)."""
+    if state is None or (now - state.window_start > forget and not is_locked(state, now)):
+        state = ThrottleState(0, now, None)
+    failures = state.failures + 1
+    locked_until = None
+    if failures >= limit:
+        delay = min(cap, FIRST_DELAY * 2 ** min(failures - limit, 20))
+        locked_until = now + delay
+    return ThrottleState(failures, state.window_start, locked_until)
+
+
+def minutes_left(left: timedelta) -> int:
+    """A wait as the page says it: whole minutes, rounded up, at least one."""
+    return max(1, -(-int(left.total_seconds()) // 60))

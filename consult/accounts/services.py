@@ -6,17 +6,20 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
+from sqlalchemy import or_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlmodel import delete, select, update
 
-from consult import clock
+from consult import clock, permissions
 from consult.accounts import passwords, rules
 from consult.accounts.models import ApiToken, LoginThrottle, User, UserSession
+from consult.audit import services as audit
 from consult.config import Settings
 from consult.db.ids import parse_id
-from consult.errors import FieldErrors, NotFound, TooManyRequests, UserError
+from consult.errors import FieldErrors, Forbidden, NotFound, TooManyRequests, UserError
 from consult.i18n import N_, Msg
+from consult.permissions import Actor
 
 
 def get_user(db: Session, user_id: int) -> User | None:
@@ -93,9 +96,10 @@ def _state(row: LoginThrottle | None) -> rules.ThrottleState | None:
     return rules.ThrottleState(row.failures, row.window_start, row.locked_until)
 
 
-def _count_failure(db: Session, key: str, now: datetime, limit: int, window: timedelta) -> None:
+def _count_failure(db: Session, key: str, step) -> None:
+    """Add one failure to the counter ``key``; ``step`` is the rule that counts it."""
     row = _throttle_row(db, key)
-    new = rules.after_failure(_state(row), now, limit=limit, window=window)
+    new = step(_state(row))
     if row is None:
         try:
             with db.begin_nested():
@@ -104,37 +108,119 @@ def _count_failure(db: Session, key: str, now: datetime, limit: int, window: tim
             return
         except IntegrityError:
             row = _throttle_row(db, key)
-            new = rules.after_failure(_state(row), now, limit=limit, window=window)
+            new = step(_state(row))
     row.failures, row.window_start, row.locked_until = new.failures, new.window_start, new.locked_until
     db.add(row)
 
 
+def _account_key(login: str) -> str:
+    return (rules.normalize_phone(login) or login.strip().lower())[:60]
+
+
+def _throttle_keys(account: str, client: str, device: rules.Device | None) -> dict[str, str]:
+    """The counters one attempt is held to. From a device that signed in to this account
+    before, only that device's own counter: nobody else can lock it. Otherwise the
+    account from this address (a lock), the account from everywhere and this address
+    for every account (exponential waits)."""
+    if device is not None:
+        return {"pair": f"device:{device.id[:40]}|{account}"}
+    return {"pair": f"pair:{account}|{client[:60]}", "account": f"account:{account}",
+            "address": f"address:{client[:100]}"}
+
+
 def authenticate(
-    db: Session, settings: Settings, *, login: str, password: str, client: str, now: datetime
+    db: Session, settings: Settings, *, login: str, password: str, client: str, now: datetime,
+    device: rules.Device | None = None,
 ) -> User:
-    """Return the user, or raise. Failures are counted per account and per address.
+    """Return the user, or raise. ``device`` is the browser's known-device cookie.
 
     The caller must keep this transaction's writes even when sign-in fails, so the
-    counters persist (see ``keep_writes`` in :mod:`consult.web.db`).
+    counters persist (see ``keep_writes`` in :mod:`consult.web.db`). A refusal for too
+    many attempts says how long to wait.
     """
-    account_key = "account:" + (rules.normalize_phone(login) or login.strip().lower())[:100]
-    address_key = "address:" + client[:100]
-    window = timedelta(seconds=settings.login_lock_seconds)
-    account_row = _throttle_row(db, account_key)
-    address_row = _throttle_row(db, address_key)
-    if rules.is_locked(_state(account_row), now) or rules.is_locked(_state(address_row), now):
-        raise TooManyRequests()
+    account = _account_key(login)
     user = find_by_login(db, login)
+    if device is not None and (user is None or user.id not in device.accounts):
+        device = None
+    keys = _throttle_keys(account, client, device)
+    rows = {kind: _throttle_row(db, key) for kind, key in keys.items()}
+    waits = [left for row in rows.values() if (left := rules.time_left(_state(row), now))]
+    if waits:
+        raise TooManyRequests(
+            N_("Too many wrong passwords. Please try again in %(minutes)s minutes, or sign in "
+               "on a device you have signed in on before. Staff can also lift the lock."),
+            minutes=rules.minutes_left(max(waits)))
     ok, new_hash = passwords.verify(user.password_hash if user else None, password, settings.argon2)
     if not ok:
-        _count_failure(db, account_key, now, settings.login_failures_per_account, window)
-        _count_failure(db, address_key, now, settings.login_failures_per_address, window)
+        lock = timedelta(seconds=settings.login_lock_seconds)
+        cap = timedelta(seconds=settings.login_delay_cap_seconds)
+        forget = timedelta(seconds=settings.login_forget_seconds)
+        steps = {
+            "pair": lambda state: rules.after_failure(
+                state, now, limit=settings.login_failures_per_account, window=lock),
+            "account": lambda state: rules.after_failure_slowing(
+                state, now, limit=settings.login_failures_account_everywhere, cap=cap,
+                forget=forget),
+            "address": lambda state: rules.after_failure_slowing(
+                state, now, limit=settings.login_failures_per_address, cap=cap, forget=forget),
+        }
+        for kind, key in keys.items():
+            _count_failure(db, key, steps[kind])
         raise UserError(N_("Wrong mobile number or password."), code="bad_credentials")
     if new_hash:
         user.password_hash = new_hash
         db.add(user)
-    db.exec(delete(LoginThrottle).where(LoginThrottle.key == account_key))
+    db.exec(delete(LoginThrottle).where(LoginThrottle.key.in_(
+        [keys["pair"], f"account:{account}"])))
     return user
+
+
+def lockouts(db: Session, now: datetime) -> list[tuple[str, str, int]]:
+    """Counters that hold sign-in back now: (kind, account or address, minutes left)."""
+    rows = db.exec(select(LoginThrottle).where(LoginThrottle.locked_until > now)
+                   .order_by(LoginThrottle.locked_until.desc())).all()
+    out = []
+    for row in rows:
+        kind, _, rest = row.key.partition(":")
+        subject = rest.rpartition("|")[2] if kind == "device" else rest
+        out.append((kind, subject, rules.minutes_left(row.locked_until - now)))
+    return out
+
+
+def lift_lockout(db: Session, actor: Actor, *, login: str = "", address: str = "") -> int:
+    """Staff let a person (``login``) or an address try again at once; audited.
+    Returns how many counters were cleared."""
+    if not permissions.allowed("lift_login_lockout", actor, root_path(db)):
+        raise Forbidden()
+    account = _account_key(login) if login.strip() else ""
+    address = address.strip()[:100]
+    if not account and not address:
+        raise FieldErrors({"login": Msg(N_("Please enter the mobile number (or the address) to let in."))})
+    conditions = []
+    if account:
+        conditions += [LoginThrottle.key == f"account:{account}",
+                       LoginThrottle.key.like(f"pair:{_like(account)}|%", escape="\\"),
+                       LoginThrottle.key.like(f"device:%|{_like(account)}", escape="\\")]
+    if address:
+        conditions += [LoginThrottle.key == f"address:{address}",
+                       LoginThrottle.key.like(f"pair:%|{_like(address[:60])}", escape="\\")]
+    done = db.exec(delete(LoginThrottle).where(or_(*conditions)))
+    user = find_by_login(db, login) if account else None
+    audit.record(db, actor_id=actor.user_id, action="lift_login_lockout", target_type="user",
+                 target_id=user.id if user else None, login=account or None,
+                 address=address or None, cleared=done.rowcount)
+    return done.rowcount
+
+
+def _like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def root_path(db: Session) -> tuple[int, ...]:
+    from consult.communities.models import Place
+
+    root = db.exec(select(Place).where(Place.parent_id.is_(None)).order_by(Place.id)).first()
+    return root.ids_from_root if root else ()
 
 
 def change_password(

@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import secrets
 
+from itsdangerous import BadSignature, URLSafeSerializer
 from starlette.requests import Request
 
 from consult import clock, permissions
 from consult.accounts import services as accounts
 from consult.accounts.models import User
+from consult.accounts.rules import Device
 from consult.communities import services as communities
 from consult.db.ids import parse_id
 from consult.errors import Forbidden, NotSignedIn
@@ -82,6 +84,40 @@ def sign_out(request: Request) -> None:
     request.session.clear()
     request.state.user = None
     request.state.actor = None
+
+
+DEVICE_COOKIE = "consult_device"
+_DEVICE_SALT = "consult-known-device"
+_DEVICE_ACCOUNTS = 5  # the accounts a shared family tablet remembers
+_DEVICE_DAYS = 365
+
+
+def _device_signer(request: Request) -> URLSafeSerializer:
+    return URLSafeSerializer(request.app.state.settings.secret_key, salt=_DEVICE_SALT)
+
+
+def known_device(request: Request) -> Device | None:
+    """The browser's signed known-device cookie: set at each sign-in, it lets the person
+    past the waits an attacker causes for their account or address (see
+    ``accounts.services.authenticate``)."""
+    raw = request.cookies.get(DEVICE_COOKIE)
+    if not raw:
+        return None
+    try:
+        data = _device_signer(request).loads(raw)
+        return Device(str(data["d"]), frozenset(int(u) for u in data["a"]))
+    except (BadSignature, KeyError, TypeError, ValueError):
+        return None
+
+
+def remember_device(request: Request, response, user: User) -> None:
+    """Mark this browser as one ``user`` signed in on."""
+    device = known_device(request)
+    device_id = device.id if device else secrets.token_urlsafe(16)
+    kept = [u for u in (device.accounts if device else ()) if u != user.id]
+    value = _device_signer(request).dumps({"d": device_id, "a": [user.id, *kept][:_DEVICE_ACCOUNTS]})
+    response.set_cookie(DEVICE_COOKIE, value, max_age=_DEVICE_DAYS * 24 * 3600, samesite="lax",
+                        secure=request.app.state.settings.https, httponly=True)
 
 
 def require_user(request: Request) -> User:
