@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -52,13 +53,42 @@ def normalize_phone(raw: str) -> str | None:
 
 @lru_cache(maxsize=1)
 def common_passwords() -> frozenset[str]:
-    path = Path(__file__).with_name("common_passwords.txt")
-    lines = path.read_text(encoding="utf-8").splitlines()
-    return frozenset(line.strip() for line in lines if line.strip() and not line.startswith("#"))
+    """The passwords refused as too common, lower-cased: the project's own list and the
+    20,000 of Django's (see COMMON_PASSWORDS.md beside this file for source and licence)."""
+    here = Path(__file__).parent
+    own = (here / "common_passwords.txt").read_text(encoding="utf-8").splitlines()
+    with gzip.open(here / "common_passwords_20k.txt.gz", "rt", encoding="utf-8") as fh:
+        shipped = fh.read().splitlines()
+    return frozenset(line.strip().lower() for line in (*own, *shipped)
+                     if line.strip() and not line.startswith("#"))
 
 
-def password_problem(password: str, *, login: str = "") -> Msg | None:
-    """Why ``password`` is not acceptable, or None."""
+#: what may be added around a phone number and still leave it the phone number
+_PHONE_PREFIXES = ("+86", "0086", "86")
+_AROUND_PHONE = 4
+
+
+def built_on_phone(password: str, phone: str | None) -> bool:
+    """Is ``password`` the person's own number or a near variant of it: the number,
+    reversed, its last 8 digits (either way), with +86 or up to four characters
+    before or after, or around a common password?"""
+    if not phone:
+        return False
+    text = unicodedata.normalize("NFKC", password).lower()
+    for piece in (phone, phone[::-1], phone[-8:], phone[-8:][::-1]):
+        if piece not in text:
+            continue
+        rest = text.replace(piece, "", 1)
+        for prefix in _PHONE_PREFIXES:
+            rest = rest.removeprefix(prefix)
+        if len(rest) <= _AROUND_PHONE or rest in common_passwords():
+            return True
+    return False
+
+
+def password_problem(password: str, *, login: str = "", phone: str | None = None) -> Msg | None:
+    """Why ``password`` is not acceptable, or None. ``phone`` (or ``login`` when it is a
+    mobile number) is the person's own number, refused with its near variants."""
     if len(password) < MIN_PASSWORD:
         return Msg(N_("The password must have at least %(min)s characters."), {"min": MIN_PASSWORD})
     if len(password) > MAX_PASSWORD:
@@ -66,6 +96,9 @@ def password_problem(password: str, *, login: str = "") -> Msg | None:
     lowered = password.lower()
     if lowered in common_passwords() or len(set(lowered)) <= 2 or lowered == login.lower():
         return Msg(N_("This password is too common. Please choose another one."))
+    if built_on_phone(password, phone or normalize_phone(login)):
+        return Msg(N_("The password must not be your mobile number or a variant of it. "
+                      "Please choose another one."))
     return None
 
 

@@ -230,7 +230,7 @@ def change_password(
     errors: dict[str, Msg] = {}
     if not ok:
         errors["current"] = Msg(N_("The current password is not correct."))
-    if problem := rules.password_problem(new, login=user.login):
+    if problem := rules.password_problem(new, login=user.login, phone=user.phone):
         errors["new"] = problem
     elif new != confirm:
         errors["confirm"] = Msg(N_("The two passwords do not match."))
@@ -243,7 +243,7 @@ def change_password(
 
 def set_password(db: Session, settings: Settings, user: User, password: str) -> None:
     """Staff/CLI reset: same checks as a person's own change, and every session revoked."""
-    if problem := rules.password_problem(password, login=user.login):
+    if problem := rules.password_problem(password, login=user.login, phone=user.phone):
         raise FieldErrors({"password": problem})
     user.password_hash = passwords.hash_password(password, settings.argon2)
     _end_everything(db, user)

@@ -249,3 +249,14 @@ def test_names_made_of_nothing_or_reordering_marks_are_refused(client, db, setti
 
     with pytest.raises(UserError):  # staff and the command line make accounts this way
         accounts.create_user(db, settings, login="staff-x", display_name="\u2066\u2069", password=None)
+
+
+def test_own_number_as_password_is_refused_at_registration_and_change(client, db, settings):
+    response = post_form(client, "/register", "/register",
+                         {**GOOD, "password": "+86 13812345678", "password_confirm": "+86 13812345678"})
+    assert response.status_code == 422 and "不能是您的手机号码" in response.text
+    user = factories.user(db, settings, login="13912345670")
+    factories.sign_in(client, user.login)
+    response = post_form(client, "/account/password", "/account/password",
+                         {"current": factories.PASSWORD, "new": "07654321931", "confirm": "07654321931"})
+    assert response.status_code == 422 and "new" in response.context["errors"]

@@ -89,3 +89,36 @@ def test_names_refused(name):
 @pytest.mark.parametrize("name", ["刘阿姨", "Zhang San", "王 小明", "José", "👩\u200d👩\u200d👧 一家", "名" * 40])
 def test_names_accepted(name):
     assert rules.person_name_problem(name) is None
+
+
+def test_the_common_list_holds_the_top_ten_thousand_and_more():
+    """The shipped list (Django's, see COMMON_PASSWORDS.md) plus the project's own."""
+    import gzip
+    from pathlib import Path
+
+    common = rules.common_passwords()
+    assert len(common) >= 19_000
+    shipped = Path(rules.__file__).with_name("common_passwords_20k.txt.gz")
+    with gzip.open(shipped, "rt", encoding="utf-8") as fh:
+        top = [line.strip() for line in fh.read().splitlines()[:10_000]]
+    long_enough = [p for p in top if len(p) >= rules.MIN_PASSWORD]
+    assert len(long_enough) > 2000
+    assert all(rules.password_problem(p) is not None for p in long_enough)
+    for password in ("iloveyou", "sunshine", "princess1", "Football", "woaini1314"):
+        assert "too common" in rules.password_problem(password).text
+
+
+@pytest.mark.parametrize("password", [
+    "13812345678", "+8613812345678", "008613812345678", "87654321831", "x13812345678!",
+    "13812345678abcd", "wo13812345678ai", "iloveyou12345678", "abc12345678", "87654321abc",
+    "１３８１２３４５６７８",
+])
+def test_the_persons_own_number_and_its_variants_are_refused(password):
+    problem = rules.password_problem(password, phone="13812345678")
+    assert problem is not None and "mobile number" in problem.text
+    assert rules.password_problem(password, login="13812345678") is not None  # login is the number
+
+
+def test_passwords_that_merely_hold_digits_are_accepted():
+    for password in ("my-own-garden-12345678-long", "梧桐树下的那张长椅 2019", "13912345678 is not mine"):
+        assert rules.password_problem(password, phone="13812345678") is None
