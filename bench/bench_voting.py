@@ -46,7 +46,7 @@ def build_database(directory: Path) -> tuple[str, int, list[int], list[tuple[int
 
     from consult import clock
     from consult.accounts import services as accounts
-    from consult.accounts.models import User
+    from consult.accounts.models import User, UserSession
     from consult.communities import services as communities
     from consult.communities.models import RoleAssignment
     from consult.config import Argon2Params, Settings
@@ -74,6 +74,8 @@ def build_database(directory: Path) -> tuple[str, int, list[int], list[tuple[int
         users = list(db.exec(select(User.id, User.login).order_by(User.id)).all())
         db.execute(insert(RoleAssignment), [{"user_id": uid, "role": "resident", "place_id": area.id,
                                              "created_at": now} for uid, _ in users])
+        db.execute(insert(UserSession), [{"digest": accounts.session_digest(_session_key(uid)),
+                                          "user_id": uid, "created_at": now} for uid, _ in users])
         consultation = Consultation(title="基准测试", year=2026, scope_place_id=area.id,
                                     budget_fen=20_000_000)
         db.add(consultation)
@@ -97,11 +99,16 @@ def build_database(directory: Path) -> tuple[str, int, list[int], list[tuple[int
     return url, round_id, idea_ids, users
 
 
+def _session_key(uid: int) -> str:
+    """The session key of a voter's cookie; its digest is a ``user_session`` row."""
+    return f"bench-session-{uid}"
+
+
 def _cookie(uid: int, csrf: str) -> str:
     """The session cookie a form sign-in sets (Starlette's SessionMiddleware format)."""
     from itsdangerous import TimestampSigner
 
-    data = base64.b64encode(json.dumps({"uid": uid, "sv": 1, "csrf": csrf}).encode())
+    data = base64.b64encode(json.dumps({"uid": uid, "sid": _session_key(uid), "csrf": csrf}).encode())
     return "consult_session=" + TimestampSigner(SECRET).sign(data).decode()
 
 

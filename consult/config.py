@@ -58,9 +58,16 @@ class Settings:
     # Bodies: forms are small; photo uploads carry up to three 8 MB images.
     max_body_bytes: int = 1024 * 1024
     max_upload_body_bytes: int = 26 * 1024 * 1024
+    # Sign-in throttling: wrong passwords lock one account from one address (or one known
+    # device) for login_lock_seconds; past the account's and the address's own limits every
+    # further failure doubles a wait (from a minute, at most login_delay_cap_seconds) that
+    # a known device does not see.
     login_failures_per_account: int = 5
     login_failures_per_address: int = 30
+    login_failures_account_everywhere: int = 20
     login_lock_seconds: int = 15 * 60
+    login_delay_cap_seconds: int = 60 * 60
+    login_forget_seconds: int = 24 * 60 * 60
     public_cache_seconds: float = 30
     #: CONSULT_BALLOT_KEY: the key of the ballots' voter keys; empty: derived from the secret key
     ballot_key: str = ""

@@ -95,6 +95,7 @@ RULES: dict[str, Callable[[Actor, PlacePath], bool]] = {
     "assign_roles": _admin,
     "manage_places": _admin,
     "view_staff_area": _staff_anywhere,
+    "lift_login_lockout": _admin,
     # consultations
     "manage_consultation": _staff,
     "submit_idea": _resident,

@@ -42,6 +42,7 @@ EXPECTED = {
     "request_verification": SIGNED - {"resident_in"},
     "decide_verification": STAFF_IN,
     "view_audit_log": STAFF_IN,
+    "lift_login_lockout": {"admin"},
     "assign_roles": {"admin"},
     "manage_places": {"admin"},
     "manage_consultation": STAFF_IN,

@@ -5,13 +5,15 @@ from __future__ import annotations
 from starlette.requests import Request
 
 from consult import clock
-from consult.accounts import services
+from consult.accounts import rules, services
 from consult.communities import services as communities
 from consult.web.api import BOOLEAN, INTEGER, STRING, api_route, json_body, obj, ok
 from consult.web.auth import require_user
 from consult.web.db import get_db, keep_writes
 from consult.web.security import request_client
 
+TOKEN = obj({"id": INTEGER, "label": STRING, "created_at": STRING, "expires_at": STRING,
+             "last_used_at": STRING})
 ME = obj({"id": INTEGER, "login": STRING, "display_name": STRING, "elder_mode": BOOLEAN,
           "roles": {"type": "array", "items": obj({"role": STRING, "place_id": INTEGER,
                                                    "place_name": STRING})}})
@@ -29,13 +31,32 @@ async def create_token(request: Request):
     except Exception:
         keep_writes(request)
         raise
-    return ok({"token": services.issue_token(db, user), "token_type": "bearer"}, status=201)
+    token = services.issue_token(db, user, now=clock.utcnow(), label=str(data.get("label") or ""))
+    return ok({"token": token, "token_type": "bearer", "expires_in_days": rules.TOKEN_DAYS},
+              status=201)
 
 
 async def revoke_token(request: Request):
     require_user(request)
     token = request.headers["authorization"].partition(" ")[2].strip()
     services.revoke_token(get_db(request), token)
+    return ok({"revoked": True})
+
+
+def token_json(token) -> dict:
+    return {"id": token.id, "label": token.label, "created_at": token.created_at,
+            "expires_at": token.expires_at, "last_used_at": token.last_used_at}
+
+
+async def list_tokens(request: Request):
+    user = require_user(request)
+    return ok({"tokens": [token_json(t) for t in services.tokens_of(get_db(request), user,
+                                                                    clock.utcnow())]})
+
+
+async def revoke_one_token(request: Request):
+    user = require_user(request)
+    services.revoke_token_of(get_db(request), user, request.path_params["tid"])
     return ok({"revoked": True})
 
 
@@ -52,10 +73,17 @@ async def me(request: Request):
 routes = [
     api_route("/auth/token", create_token, method="POST", name="api_token", tag="accounts",
               summary="Sign in: exchange login and password for a bearer token", auth=False,
-              body=obj({"login": STRING, "password": STRING}, ["login", "password"]),
-              response=obj({"token": STRING, "token_type": STRING}), status=201),
+              body=obj({"login": STRING, "password": STRING, "label": STRING}, ["login", "password"]),
+              response=obj({"token": STRING, "token_type": STRING, "expires_in_days": INTEGER}),
+              status=201),
     api_route("/auth/logout", revoke_token, method="POST", name="api_logout", tag="accounts",
               summary="Revoke the bearer token used for this request",
+              response=obj({"revoked": BOOLEAN})),
+    api_route("/auth/tokens", list_tokens, name="api_tokens", tag="accounts",
+              summary="The signed-in person's API tokens in force (never the tokens themselves)",
+              response=obj({"tokens": {"type": "array", "items": TOKEN}})),
+    api_route("/auth/tokens/{tid:int}/revoke", revoke_one_token, method="POST",
+              name="api_token_revoke", tag="accounts", summary="Revoke one of one's own API tokens",
               response=obj({"revoked": BOOLEAN})),
     api_route("/me", me, name="api_me", tag="accounts", summary="The signed-in person and their roles",
               response=ME),

@@ -12,8 +12,9 @@ from consult.clock import utcnow
 class User(SQLModel, table=True):
     """A person with an account; ``login`` is a mainland mobile number or a staff username.
 
-    ``session_version`` is copied into every session cookie and API token; bumping
-    it (logout everywhere, password change) revokes them all at once.
+    ``session_version`` is copied into every API token; bumping it (logout everywhere,
+    password change) revokes them all at once. Browser sessions are rows of
+    :class:`UserSession`, ended one by one.
     """
 
     id: int | None = Field(default=None, primary_key=True)
@@ -28,12 +29,33 @@ class User(SQLModel, table=True):
 
 
 class ApiToken(SQLModel, table=True):
-    """A bearer token for the JSON API; only its SHA-256 digest is stored."""
+    """A bearer token for the JSON API; only its SHA-256 digest is stored.
+
+    It expires ``expires_at`` (30 days after it was issued or last renewed); using it
+    renews it, at most once a day (``last_used_at`` is then the day of that use).
+    """
 
     id: int | None = Field(default=None, primary_key=True)
     user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
     digest: str = Field(max_length=64, unique=True)
     session_version: int
+    label: str = Field(default="", max_length=60)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    last_used_at: datetime | None = None
+
+
+class UserSession(SQLModel, table=True):
+    """A signed-in browser: the cookie holds a random key, the table its SHA-256 digest.
+
+    Signing out deletes the row, so a copy of the cookie replayed later is signed out;
+    the person's other devices keep their own rows.
+    """
+
+    __tablename__ = "user_session"
+
+    digest: str = Field(primary_key=True, max_length=64)
+    user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
     created_at: datetime = Field(default_factory=utcnow)
 
 

@@ -6,12 +6,20 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse
 from starlette.routing import Route
 
-from consult import clock
+from consult import clock, permissions
 from consult.accounts import services
 from consult.communities import services as communities
-from consult.errors import FieldErrors, UserError
+from consult.errors import FieldErrors, Forbidden, UserError
 from consult.i18n import LOCALES, N_, Msg
-from consult.web.auth import current_user, require_user, sign_in, sign_out
+from consult.web.auth import (
+    current_actor,
+    current_user,
+    known_device,
+    remember_device,
+    require_user,
+    sign_in,
+    sign_out,
+)
 from consult.web.csrf import read_form
 from consult.web.db import get_db, keep_writes
 from consult.web.responses import flash, redirect_to, safe_next
@@ -19,6 +27,12 @@ from consult.web.security import request_client
 from consult.web.templating import render
 
 YEAR = 365 * 24 * 3600
+LOCK_NAMES = {
+    "pair": N_("this account from one address"),
+    "device": N_("this account on one device"),
+    "account": N_("this account from everywhere"),
+    "address": N_("every account from this address"),
+}
 
 
 async def register_page(request: Request):
@@ -40,7 +54,9 @@ async def register_submit(request: Request):
                       {"form": values, "errors": exc.errors}, status=422)
     sign_in(request, user)
     flash(request, Msg(N_("Welcome! Ask to be verified as a resident so you can take part.")))
-    return redirect_to(request, "verify")
+    response = redirect_to(request, "verify")
+    remember_device(request, response, user)
+    return response
 
 
 async def login_page(request: Request):
@@ -56,7 +72,7 @@ async def login_submit(request: Request):
         user = services.authenticate(
             get_db(request), request.app.state.settings, login=login,
             password=str(form.get("password", "")), client=request_client(request),
-            now=clock.utcnow(),
+            now=clock.utcnow(), device=known_device(request),
         )
     except UserError as exc:
         keep_writes(request)  # failed attempts must be counted
@@ -64,7 +80,9 @@ async def login_submit(request: Request):
                       {"form": {"login": login}, "error": exc.msg, "next": nxt},
                       status=exc.status)
     sign_in(request, user)
-    return RedirectResponse(nxt, status_code=303)
+    response = RedirectResponse(nxt, status_code=303)
+    remember_device(request, response, user)
+    return response
 
 
 async def logout(request: Request):
@@ -111,6 +129,47 @@ async def password_submit(request: Request):
     return redirect_to(request, "account")
 
 
+async def tokens_page(request: Request):
+    user = require_user(request)
+    return render(request, "accounts/tokens.html",
+                  {"tokens": services.tokens_of(get_db(request), user, clock.utcnow())})
+
+
+async def token_revoke(request: Request):
+    await read_form(request)
+    user = require_user(request)
+    services.revoke_token_of(get_db(request), user, request.path_params["tid"])
+    flash(request, Msg(N_("The token was revoked: programs using it are signed out.")))
+    return redirect_to(request, "tokens")
+
+
+async def lockouts_page(request: Request):
+    require_user(request)
+    db = get_db(request)
+    actor = current_actor(request)
+    if not permissions.allowed("lift_login_lockout", actor, services.root_path(db)):
+        raise Forbidden()
+    return render(request, "accounts/lockouts.html",
+                  {"lockouts": services.lockouts(db, clock.utcnow()), "errors": {},
+                   "lock_names": LOCK_NAMES})
+
+
+async def lockout_lift(request: Request):
+    form = await read_form(request)
+    require_user(request)
+    db = get_db(request)
+    try:
+        cleared = services.lift_lockout(db, current_actor(request), login=str(form.get("login", "")),
+                                        address=str(form.get("address", "")))
+    except FieldErrors as exc:
+        return render(request, "accounts/lockouts.html",
+                      {"lockouts": services.lockouts(db, clock.utcnow()), "errors": exc.errors,
+                       "lock_names": LOCK_NAMES},
+                      status=422)
+    flash(request, Msg(N_("Sign-in is open again (%(n)s counters cleared)."), {"n": cleared}))
+    return redirect_to(request, "lockouts")
+
+
 async def set_language(request: Request):
     form = await read_form(request)
     lang = str(form.get("lang", ""))
@@ -147,6 +206,10 @@ routes = [
     Route("/account", account_page, methods=["GET"], name="account"),
     Route("/account/password", password_page, methods=["GET"], name="password"),
     Route("/account/password", password_submit, methods=["POST"], name="password_submit"),
+    Route("/account/tokens", tokens_page, methods=["GET"], name="tokens"),
+    Route("/account/tokens/{tid:int}/revoke", token_revoke, methods=["POST"], name="token_revoke"),
+    Route("/staff/lockouts", lockouts_page, methods=["GET"], name="lockouts"),
+    Route("/staff/lockouts/lift", lockout_lift, methods=["POST"], name="lockout_lift"),
     Route("/prefs/language", set_language, methods=["POST"], name="set_language"),
     Route("/prefs/elder", set_elder_mode, methods=["POST"], name="set_elder_mode"),
 ]

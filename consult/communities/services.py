@@ -14,7 +14,7 @@ from sqlalchemy.orm.util import identity_key
 from sqlmodel import select
 
 from consult import permissions
-from consult.accounts.models import User
+from consult.accounts.models import User, UserSession
 from consult.audit import services as audit
 from consult.communities import rules
 from consult.communities.models import Home, HomeOwner, Place, RoleAssignment, VerificationRequest
@@ -185,8 +185,9 @@ _ROLES_OF_USER = select(RoleAssignment.role, RoleAssignment.place_id).where(
 _USER_COLUMNS = tuple(User.__table__.columns.keys())
 _USER_WITH_ROLES = (
     select(*User.__table__.columns, RoleAssignment.role, RoleAssignment.place_id)
+    .join(UserSession, UserSession.user_id == User.id)
     .outerjoin(RoleAssignment, RoleAssignment.user_id == User.id)
-    .where(User.id == bindparam("uid"))
+    .where(User.id == bindparam("uid"), UserSession.digest == bindparam("session"))
 )
 
 
@@ -207,15 +208,16 @@ def _loaded_user(row) -> User:
     return user
 
 
-def signed_in(db: Session, user_id: int, session_version: int) -> tuple[User, Actor] | None:
+def signed_in(db: Session, user_id: int, session_digest: str) -> tuple[User, Actor] | None:
     """The account a session cookie names, with its roles, in one statement; None when
-    the account is gone or the session was revoked (``session_version`` moved on).
+    the account is gone or the session was ended (its ``user_session`` row deleted:
+    signed out, out everywhere, password changed).
 
     Every signed-in page asks this first, so it is one Core statement instead of an ORM
     load and a second query; the ``User`` is then attached to the session as if loaded.
     """
-    rows = core.execute(db, _USER_WITH_ROLES, {"uid": user_id}).all()
-    if not rows or rows[0].session_version != session_version:
+    rows = core.execute(db, _USER_WITH_ROLES, {"uid": user_id, "session": session_digest}).all()
+    if not rows:
         return None
     known = db.identity_map.get(identity_key(User, user_id))
     if known is None:

@@ -8,7 +8,7 @@ from starlette.responses import Response
 from consult import clock
 from consult.consultations import exports, rules, services
 from consult.consultations.models import Comment, Consultation, Idea, Round
-from consult.db.ids import parse_id
+from consult.db.ids import parse_count, parse_id
 from consult.errors import Forbidden, NotFound, UserError
 from consult.i18n import N_
 from consult.web.api import BOOLEAN, INTEGER, STRING, api_route, json_body, obj, ok
@@ -228,7 +228,7 @@ async def similar_ideas(request: Request):
     consultation = services.get_consultation(db, request.path_params["cid"])
     exclude = request.query_params.get("exclude", "")
     found = services.similar_ideas(db, consultation.id, request.query_params.get("title", "")[:200],
-                                   exclude=int(exclude) if exclude.isdigit() else None)
+                                   exclude=parse_count(exclude))
     return ok({"ideas": [{"id": i.id, "title": i.title, "support_count": i.support_count,
                           "state": i.state} for i in found]})
 

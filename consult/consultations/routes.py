@@ -27,6 +27,7 @@ from consult import clock, permissions
 from consult.consultations import charts, exports, rules, services
 from consult.consultations.models import Comment, Consultation, Idea
 from consult.consultations.pagecache import PageCache
+from consult.db.ids import parse_count
 from consult.errors import Conflict, FieldErrors, Forbidden, NotFound, NotSignedIn, UserError
 from consult.i18n import N_, Msg
 from consult.web.auth import current_actor, current_user, require, require_user
@@ -693,7 +694,7 @@ async def idea_diff(request: Request):
 
     def pick(name: str, default: int) -> int:
         value = request.query_params.get(name, "")
-        return int(value) if value.isdigit() and int(value) in numbers else default
+        return number if (number := parse_count(value)) in numbers else default
 
     new = pick("to", latest)
     old = pick("from", max(1, new - 1))

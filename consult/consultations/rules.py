@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 
 from consult import clock
+from consult.db import ids
 from consult.i18n import N_, Msg
 
 ROUND_KINDS = ("collect", "review", "revise", "vote", "decide")
@@ -251,7 +252,7 @@ def consultation_problems(title: str, year: str, description: str,
     elif len(title) > 120:
         errors["title"] = Msg(N_("The title can have at most %(max)s characters (now %(n)s)."),
                               {"max": 120, "n": len(title)})
-    parsed_year = int(year) if year.isdigit() and len(year) == 4 else None
+    parsed_year = int(year) if ids.is_digits(year) and len(year) == 4 else None
     if parsed_year is None or not 2000 <= parsed_year <= 2100:
         errors["year"] = Msg(N_("Please enter a year such as 2026."))
         parsed_year = None
@@ -280,10 +281,7 @@ def parse_count(text: str, maximum: int) -> int | None:
     text = str(text if text is not None else "").strip()
     if not text:
         return 0
-    if not text.isdigit():
-        return None
-    value = int(text)
-    return value if value <= maximum else None
+    return ids.parse_count(text, maximum)
 
 
 def schedule_problem(times: Sequence[tuple[datetime, datetime]]) -> Msg | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from starlette.requests import Request
 
 from consult import clock
+from consult.db.ids import parse_count
 from consult.i18n import N_, Msg
 from consult.web.api import BOOLEAN, INTEGER, STRING, api_route, json_body, obj, ok
 from consult.web.auth import current_actor, current_user, require_user
@@ -78,10 +79,7 @@ def ballot_json(ballot: OwnerBallot, *, with_choice: bool = True) -> dict:
 async def register_get(request: Request):
     db = get_db(request)
     estate = services.get_estate(db, request.path_params["estate_id"])
-    try:
-        number = int(request.query_params.get("page", 1))
-    except ValueError:
-        number = 1
+    number = parse_count(request.query_params.get("page", "1")) or 1
     page = services.register_page(db, current_actor(request), estate, number)
     totals = page.totals
     return ok({

@@ -323,7 +323,7 @@ def _to_form_keys(errors: dict, indexes: list[int]) -> dict:
     """``c<j>_field`` (j-th saved row) → ``c<i>_field`` (i-th row of the form)."""
     out = {}
     for key, msg in errors.items():
-        match = re.fullmatch(r"c(\d+)_(\w+)", key)
+        match = re.fullmatch(r"c([0-9]+)_(\w+)", key)
         out[f"c{indexes[int(match[1])]}_{match[2]}" if match else key] = msg
     return out
 

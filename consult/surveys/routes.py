@@ -9,6 +9,7 @@ from starlette.requests import Request
 from starlette.routing import Route
 
 from consult import clock, permissions
+from consult.db.ids import is_digits
 from consult.errors import Conflict, FieldErrors, Forbidden, UserError
 from consult.i18n import N_, Msg, Translator
 from consult.surveys import exports, rules, services
@@ -44,7 +45,7 @@ def optional_int(value) -> int | None:
 
 def answers_from(form) -> dict[str, list[str]]:
     return {key: [str(v) for v in form.getlist(key)] for key in form.keys()
-            if key.startswith("q") and key[1:].isdigit()}
+            if key.startswith("q") and is_digits(key[1:])}
 
 
 def format_helpers() -> dict:

@@ -23,6 +23,7 @@ from datetime import UTC, datetime, timedelta
 
 from consult.clock import to_local
 from consult.consultations.rules import clean_text, parse_money
+from consult.db.ids import parse_count
 from consult.i18n import N_, Msg
 from consult.voting import tally
 from consult.voting.tally import BallotError, Project
@@ -153,9 +154,9 @@ def _whole(text: object, *, low: int = 0, high: int = MAX_LIMIT) -> tuple[int | 
     text = unicodedata.normalize("NFKC", str(text if text is not None else "")).strip()
     if not text:
         return None, True
-    if not text.isdigit():
+    value = parse_count(text)
+    if value is None:
         return None, False
-    value = int(text)
     return (value, True) if low <= value <= high else (None, False)
 
 
@@ -203,7 +204,7 @@ def parse_settings(form: Mapping[str, object], consultation_budget_fen: int | No
     points_text = unicodedata.normalize("NFKC", clean_text(form.get("points_per_rank")))
     if points_text:
         parts = [p.strip() for p in re.split(r"[,，\s]+", points_text) if p.strip()]
-        if not all(p.isdigit() and int(p) <= MAX_POINTS for p in parts):
+        if not all(parse_count(p, MAX_POINTS) is not None for p in parts):
             errors["points_per_rank"] = Msg(N_("Write whole numbers separated by commas, such as 3,2,1."))
         else:
             values.points_per_rank = [int(p) for p in parts]
@@ -304,9 +305,9 @@ def ranking_from_ranks(ranks: Sequence[tuple[str, str]]) -> list[str]:
     by_rank: dict[int, str] = {}
     for idea, text in ranks:
         text = unicodedata.normalize("NFKC", text)
-        if not text.isdigit() or int(text) < 1:
+        rank = parse_count(text.strip())
+        if not rank:
             raise BallotFormError(Msg(N_("A rank must be a whole number from 1 up.")))
-        rank = int(text)
         if rank in by_rank:
             raise BallotFormError(Msg(N_("Two ideas have rank %(rank)s; give each rank to one idea only."),
                                       {"rank": rank}))
@@ -395,8 +396,8 @@ def running_total(kind: str, raw: RawBallot, costs: Mapping[str, int | None],
         given = set()
         for pid, value in raw.points:
             text = unicodedata.normalize("NFKC", str(value)).strip()
-            if pid in costs and text.isdigit():
-                points += int(text)
+            if pid in costs and (number := parse_count(text)) is not None:
+                points += number
                 given.add(pid)
         return Running(len(given), 0, points, None)
     ids = raw.ranking if kind == "ordinal" else raw.choices

@@ -42,6 +42,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import select
 
 from consult import permissions
+from consult.accounts import rules as account_rules
 from consult.accounts import services as accounts
 from consult.accounts.models import User
 from consult.audit import services as audit
@@ -725,7 +726,9 @@ def register_paper_voter(db: Session, actor: Actor, vr: VoteRound, *, area_id, b
     name, id_last4, note = clean_text(name), clean_text(id_last4).upper(), clean_text(note)
     if not name or len(name) > 40:
         errors["name"] = Msg(N_("Please enter the resident's name (at most %(max)s characters)."), {"max": 40})
-    if len(id_last4) != 4 or not id_last4.isalnum():
+    elif problem := account_rules.person_name_problem(name):
+        errors["name"] = problem
+    if len(id_last4) != 4 or not (id_last4.isascii() and id_last4.isalnum()):
         errors["id_last4"] = Msg(N_("Please enter the last four characters of the identity card."))
     if len(note) > 100:
         errors["note"] = Msg(N_("This can have at most %(max)s characters."), {"max": 100})

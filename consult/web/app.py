@@ -11,6 +11,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from consult.accounts.rules import SESSION_DAYS
 from consult.config import Settings
 from consult.db.engine import Database, make_engine
 from consult.voting import secrecy
@@ -22,9 +23,6 @@ from consult.web.errors import HANDLERS
 from consult.web.routing import IndexedRouter
 from consult.web.security import BodyLimitMiddleware, SecurityHeadersMiddleware
 from consult.web.templating import STATIC
-
-SESSION_DAYS = 14
-
 
 #: The domains whose ``routes`` module (HTML pages) and ``api`` module (JSON API, under
 #: /api/v1) make up the app. A new domain adds its name here.

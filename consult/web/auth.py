@@ -1,20 +1,22 @@
 """Who is asking: the signed session cookie, its revocation, and the guards routes use.
 
 The cookie (Starlette's ``SessionMiddleware``, signed with itsdangerous) carries
-the user id and the user's ``session_version`` at sign-in. A session whose
-version no longer matches the account (logout everywhere, password change) is
-treated as signed out.
+the user id and a random session key whose digest is a ``user_session`` row. Signing
+out deletes that row, so the cookie, even replayed, is signed out; signing out
+everywhere (or a password change) deletes all the person's rows.
 """
 
 from __future__ import annotations
 
 import secrets
 
+from itsdangerous import BadSignature, URLSafeSerializer
 from starlette.requests import Request
 
-from consult import permissions
+from consult import clock, permissions
 from consult.accounts import services as accounts
 from consult.accounts.models import User
+from consult.accounts.rules import Device
 from consult.communities import services as communities
 from consult.db.ids import parse_id
 from consult.errors import Forbidden, NotSignedIn
@@ -38,14 +40,15 @@ def current_user(request: Request) -> User | None:
         return user
     user = None
     session = request.session
-    uid, version = session.get("uid"), session.get("sv")
-    if isinstance(uid, int) and isinstance(version, int):
-        found = communities.signed_in(get_db(request), uid, version) if parse_id(uid) else None
+    uid, key = session.get("uid"), session.get("sid")
+    if isinstance(uid, int) and isinstance(key, str):
+        found = (communities.signed_in(get_db(request), uid, accounts.session_digest(key))
+                 if parse_id(uid) else None)
         if found is not None:
             user, request.state.actor = found
         else:
             session.pop("uid", None)
-            session.pop("sv", None)
+            session.pop("sid", None)
     request.state.user = user
     return user
 
@@ -62,17 +65,59 @@ def current_actor(request: Request) -> Actor:
 
 
 def sign_in(request: Request, user: User) -> None:
-    """Start a fresh session (a new CSRF token too) so a planted session id is useless."""
+    """Start a fresh session (a new key and CSRF token) so a planted session is useless;
+    the browser's previous session, if any, ends."""
+    db = get_db(request)
+    if isinstance(old := request.session.get("sid"), str):
+        accounts.end_session(db, old)
+    key = accounts.start_session(db, user, clock.utcnow())
     request.session.clear()
-    request.session.update(uid=user.id, sv=user.session_version, csrf=secrets.token_urlsafe(32))
+    request.session.update(uid=user.id, sid=key, csrf=secrets.token_urlsafe(32))
     request.state.user = user
     request.state.actor = None
 
 
 def sign_out(request: Request) -> None:
+    """End this browser's session on the server too, then forget the cookie."""
+    if isinstance(key := request.session.get("sid"), str):
+        accounts.end_session(get_db(request), key)
     request.session.clear()
     request.state.user = None
     request.state.actor = None
+
+
+DEVICE_COOKIE = "consult_device"
+_DEVICE_SALT = "consult-known-device"
+_DEVICE_ACCOUNTS = 5  # the accounts a shared family tablet remembers
+_DEVICE_DAYS = 365
+
+
+def _device_signer(request: Request) -> URLSafeSerializer:
+    return URLSafeSerializer(request.app.state.settings.secret_key, salt=_DEVICE_SALT)
+
+
+def known_device(request: Request) -> Device | None:
+    """The browser's signed known-device cookie: set at each sign-in, it lets the person
+    past the waits an attacker causes for their account or address (see
+    ``accounts.services.authenticate``)."""
+    raw = request.cookies.get(DEVICE_COOKIE)
+    if not raw:
+        return None
+    try:
+        data = _device_signer(request).loads(raw)
+        return Device(str(data["d"]), frozenset(int(u) for u in data["a"]))
+    except (BadSignature, KeyError, TypeError, ValueError):
+        return None
+
+
+def remember_device(request: Request, response, user: User) -> None:
+    """Mark this browser as one ``user`` signed in on."""
+    device = known_device(request)
+    device_id = device.id if device else secrets.token_urlsafe(16)
+    kept = [u for u in (device.accounts if device else ()) if u != user.id]
+    value = _device_signer(request).dumps({"d": device_id, "a": [user.id, *kept][:_DEVICE_ACCOUNTS]})
+    response.set_cookie(DEVICE_COOKIE, value, max_age=_DEVICE_DAYS * 24 * 3600, samesite="lax",
+                        secure=request.app.state.settings.https, httponly=True)
 
 
 def require_user(request: Request) -> User:

@@ -39,10 +39,20 @@ class SecurityHeadersMiddleware:
             if message["type"] == "http.response.start":
                 present = {name for name, _ in message.get("headers", [])}
                 extra = [(n, v) for n, v in self.headers if n not in present]
+                if b"cache-control" not in present and _personal(scope):
+                    extra.append((b"cache-control", b"no-store"))
                 message["headers"] = list(message.get("headers", [])) + extra
             await send(message)
 
         await self.app(scope, receive, send_wrapper)
+
+
+def _personal(scope: Scope) -> bool:
+    """Is this answer for one person: a bearer token was sent, or someone is signed in?
+    No cache (a shared proxy's, the browser's on a shared computer) may keep it."""
+    if any(name == b"authorization" for name, _ in scope.get("headers", ())):
+        return True
+    return scope.get("state", {}).get("user") is not None
 
 
 class BodyTooLarge(Exception):

@@ -95,9 +95,14 @@ def test_sixth_wrong_password_is_429_whatever_the_forwarded_for(client, db, sett
     response = post_form(client, "/login", "/login", {"login": user.login, "password": factories.PASSWORD},
                          headers={"X-Forwarded-For": "10.9.9.9"})
     assert response.status_code == 429
+    assert "15 分钟后再试" in response.text  # the page says how long
     assert client.get("/account", follow_redirects=False).status_code == 303
-    row = db.get(LoginThrottle, f"account:{user.login}")
+    # the lock is on this account from this address (X-Forwarded-For is not believed
+    # without a trusted proxy); the account's own counter only slows down later
+    row = db.get(LoginThrottle, f"pair:{user.login}|testclient")
     assert row.failures == 5 and row.locked_until is not None
+    row = db.get(LoginThrottle, f"account:{user.login}")
+    assert row.failures == 5 and row.locked_until is None
 
 
 def test_success_resets_the_account_counter(client, db, settings):
@@ -215,3 +220,43 @@ def test_cookie_secure_when_base_url_is_https(db, settings, database):
         response = post_form(c, "/login", "/login", {"login": user.login, "password": factories.PASSWORD})
         assert "secure" in response.headers["set-cookie"].lower()
         assert "strict-transport-security" in response.headers
+
+
+def test_look_alike_numbers_are_the_same_account_or_none(client, db, settings):
+    """Full-width digits are the same number (NFKC); Arabic-Indic digits are no number."""
+    factories.user(db, settings, login="13812345678")
+    before = _count_users(db)
+    same = post_form(client, "/register", "/register", {**GOOD, "phone": "１３８１２３４５６７８"})
+    assert same.status_code == 422 and "该手机号码已注册" in same.text
+    for look_alike in ("١٣٨١٢٣٤٥٦٧٨", "۱۳۸۱۲۳۴۵۶۷۹", "138١٢٣٤٥٦٧٩"):
+        response = post_form(client, "/register", "/register", {**GOOD, "phone": look_alike})
+        assert response.status_code == 422 and "请输入有效的手机号码" in response.text
+    assert _count_users(db) == before
+    assert factories.sign_in(client, "１３８ １２３４ ５６７８").status_code == 303
+
+
+def test_names_made_of_nothing_or_reordering_marks_are_refused(client, db, settings):
+    from consult.accounts import services as accounts
+    from consult.errors import UserError
+
+    before = _count_users(db)
+    for name in ("\u200b\u3164", "刘\u202e阿姨", "刘\n阿姨"):
+        response = post_form(client, "/register", "/register", {**GOOD, "display_name": name})
+        assert response.status_code == 422, repr(name)
+        assert "display_name" in response.context["errors"]
+    assert _count_users(db) == before
+    import pytest
+
+    with pytest.raises(UserError):  # staff and the command line make accounts this way
+        accounts.create_user(db, settings, login="staff-x", display_name="\u2066\u2069", password=None)
+
+
+def test_own_number_as_password_is_refused_at_registration_and_change(client, db, settings):
+    response = post_form(client, "/register", "/register",
+                         {**GOOD, "password": "+86 13812345678", "password_confirm": "+86 13812345678"})
+    assert response.status_code == 422 and "不能是您的手机号码" in response.text
+    user = factories.user(db, settings, login="13912345670")
+    factories.sign_in(client, user.login)
+    response = post_form(client, "/account/password", "/account/password",
+                         {"current": factories.PASSWORD, "new": "07654321931", "confirm": "07654321931"})
+    assert response.status_code == 422 and "new" in response.context["errors"]

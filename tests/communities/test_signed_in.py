@@ -1,5 +1,7 @@
 """``signed_in``: the account a session names and its roles, in one statement."""
 
+from consult import clock
+from consult.accounts import services as accounts
 from consult.accounts.models import User
 from consult.communities import services
 from tests import factories
@@ -11,11 +13,12 @@ def test_signed_in_gives_the_account_and_the_same_actor_as_actor_for(app, db, se
     services.grant_role(db, user=person, role="resident", place=tree["area_a"])
     services.grant_role(db, user=person, role="moderator", place=tree["area_b"])
     expected = services.actor_for(db, person)
+    session = accounts.session_digest(accounts.start_session(db, person, clock.utcnow()))
     db.commit()
     uid, version = person.id, person.session_version
     db.expunge_all()
 
-    user, actor = services.signed_in(db, uid, version)
+    user, actor = services.signed_in(db, uid, session)
     assert actor == expected and len(actor.roles) == 2
     assert (user.id, user.display_name, user.session_version) == (uid, "孙丽", version)
     assert db.get(User, uid) is user  # attached as if loaded: no second copy
@@ -25,13 +28,18 @@ def test_signed_in_gives_the_account_and_the_same_actor_as_actor_for(app, db, se
     assert db.get(User, uid).elder_mode is True
 
 
-def test_an_account_without_roles_a_revoked_session_or_no_account(db, settings):
+def test_an_account_without_roles_an_ended_session_or_no_account(db, settings):
     person = factories.user(db, settings)
+    other = factories.user(db, settings)
+    key = accounts.start_session(db, person, clock.utcnow())
+    theirs = accounts.session_digest(accounts.start_session(db, other, clock.utcnow()))
     db.flush()
-    user, actor = services.signed_in(db, person.id, person.session_version)
+    user, actor = services.signed_in(db, person.id, accounts.session_digest(key))
     assert user is person and actor.user_id == person.id and actor.roles == frozenset()
-    assert services.signed_in(db, person.id, person.session_version + 1) is None
-    assert services.signed_in(db, person.id + 1000, 1) is None
+    assert services.signed_in(db, person.id, theirs) is None  # another person's session
+    assert services.signed_in(db, person.id + 1000, accounts.session_digest(key)) is None
+    accounts.end_session(db, key)
+    assert services.signed_in(db, person.id, accounts.session_digest(key)) is None
 
 
 def test_signed_in_works_as_the_first_thing_a_fresh_process_does(tmp_path):
@@ -50,9 +58,11 @@ engine = make_engine(url)
 with engine.begin() as c:
     c.exec_driver_sql("INSERT INTO user (login, display_name, session_version, elder_mode, created_at) "
                       "VALUES ('13900000000', 'x', 1, 0, '2026-01-01 00:00:00')")
+    c.exec_driver_sql("INSERT INTO user_session (digest, user_id, created_at) "
+                      "VALUES ('d', 1, '2026-01-01 00:00:00')")
 from consult.communities import services
 db = Database(engine).session()
-user, actor = services.signed_in(db, 1, 1)
+user, actor = services.signed_in(db, 1, "d")
 user.display_name = "改名"
 db.commit()
 db.close()

@@ -3,7 +3,7 @@
 On the demo sub-district, signed in as its administrator (every staff form shows), the
 test follows the site's own links, collects every form (POST forms, and GET forms:
 searches and filters), and submits each one again and again with one field at a time set to something awkward: a number no database
-integer holds, a negative or fractional or full-width number, words where a number
+integer holds, a negative or fractional or full-width number, a superscript digit, words where a number
 goes, an empty value, a NUL character, text far over any limit. Every answer must be a
 page or a redirect, never a server error (500). Runs on SQLite and, in CI, PostgreSQL,
 whose integers are 32-bit and whose text refuses NUL.
@@ -22,7 +22,7 @@ from consult.communities import demo as communities_demo
 from consult.demo import load
 
 ADMIN = "13800000001"
-AWKWARD = ("9" * 12, "-1", "1.5", "２０２６", "x", "", "a\x00b", "长" * 5000)
+AWKWARD = ("9" * 12, "-1", "1.5", "２０２６", "²", "x", "", "a\x00b", "长" * 5000)
 #: forms that end the session or change how the crawler signs in: submitting them would
 #: only sign the crawler out (each is tested on its own elsewhere)
 SKIP_ACTIONS = re.compile(r"^/(logout|account/password)")
