@@ -471,8 +471,11 @@ def confirm_link(db: Session, actor: Actor, link_id: int, *, method: str, code: 
     link = db.get(OwnerLink, link_id)
     link.status, link.method, link.decided_by, link.decided_at = "linked", method.value, actor.user_id, now
     db.add(link)
-    by = db.get(User, actor.user_id)
-    communities.grant_role(db, user=user, role="owner", place=estate, by=by)
+    # The role comes from the link's two people: when the owner confirmed, it is the staff
+    # member who asked who grants it (nobody gives themselves a role, four-eyes).
+    granter = link.requested_by if actor.user_id == user.id else actor.user_id
+    communities.grant_role(db, user=user, role="owner", place=estate,
+                          by=db.get(User, granter) if granter else None)
     notifications.notify(db, user_id=user.id, kind="owner_linked",
                          params={"name": link.name, "estate": estate.name}, link="/owners")
     audit.record(db, actor_id=actor.user_id, action="link_owner", target_type="user",
