@@ -58,6 +58,14 @@ class Settings:
     # Bodies: forms are small; photo uploads carry up to three 8 MB images.
     max_body_bytes: int = 1024 * 1024
     max_upload_body_bytes: int = 26 * 1024 * 1024
+    # A body is received whole before the request's transaction begins (web/security.py):
+    # refused (408) when nothing arrives for idle seconds, or it takes longer in all.
+    body_idle_seconds: float = 20
+    body_total_seconds: float = 600
+    # PostgreSQL connection pool of each worker process: size, overflow, wait (seconds).
+    db_pool_size: int = 5
+    db_max_overflow: int = 10
+    db_pool_timeout: float = 30
     # Sign-in throttling: wrong passwords lock one account from one address (or one known
     # device) for login_lock_seconds; past the account's and the address's own limits every
     # further failure doubles a wait (from a minute, at most login_delay_cap_seconds) that
@@ -110,5 +118,11 @@ class Settings:
             media_dir=Path(os.environ.get("CONSULT_MEDIA_DIR", var_dir / "media")),
             ballot_key=os.environ.get("CONSULT_BALLOT_KEY", ""),
         )
+        for name, kind in (("body_idle_seconds", float), ("body_total_seconds", float),
+                           ("db_pool_size", int), ("db_max_overflow", int),
+                           ("db_pool_timeout", float)):
+            raw = os.environ.get(f"CONSULT_{name.upper()}")
+            if raw:
+                values[name] = kind(raw)
         values.update(overrides)
         return cls(**values)

@@ -48,6 +48,15 @@ def _prepare_sqlite(engine: Engine) -> None:
             dbapi_connection.execute(_BEGIN[mode])
 
 
+def pool_options(settings) -> dict:
+    """The pool settings of ``settings`` for :func:`make_engine` (used on PostgreSQL only)."""
+    return {"pool_size": settings.db_pool_size, "max_overflow": settings.db_max_overflow,
+            "pool_timeout": settings.db_pool_timeout}
+
+
+_POOL_OPTIONS = ("pool_size", "max_overflow", "pool_timeout")
+
+
 def make_engine(url: str, **kwargs) -> Engine:
     """Create an engine for ``url`` with the settings this app relies on."""
     parsed = make_url(url)
@@ -57,6 +66,8 @@ def make_engine(url: str, **kwargs) -> Engine:
             from pathlib import Path
 
             Path(database).parent.mkdir(parents=True, exist_ok=True)
+        for option in _POOL_OPTIONS:  # SQLite's pool is one connection a thread
+            kwargs.pop(option, None)
         kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
         engine = create_engine(url, **kwargs)
         _prepare_sqlite(engine)

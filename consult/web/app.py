@@ -13,7 +13,7 @@ from starlette.staticfiles import StaticFiles
 
 from consult.accounts.rules import SESSION_DAYS
 from consult.config import Settings
-from consult.db.engine import Database, make_engine
+from consult.db.engine import Database, make_engine, pool_options
 from consult.voting import secrecy
 from consult.web.api import PREFIX
 from consult.web.cache import TTLCache
@@ -47,7 +47,7 @@ def api_routes() -> list[Route]:
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> Starlette:
     settings = settings or Settings.from_env()
-    database = database or Database(make_engine(settings.database_url))
+    database = database or Database(make_engine(settings.database_url, **pool_options(settings)))
     secrecy.configure(settings)  # the ballot key, never in the database
     api = api_routes()
     routes = [
@@ -60,7 +60,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         Middleware(TrustedHostMiddleware, allowed_hosts=list(settings.allowed_hosts)),
         Middleware(Compression, minimum_size=512),
         Middleware(BodyLimitMiddleware, max_bytes=settings.max_body_bytes,
-                   max_upload_bytes=settings.max_upload_body_bytes),
+                   max_upload_bytes=settings.max_upload_body_bytes,
+                   idle_seconds=settings.body_idle_seconds, total_seconds=settings.body_total_seconds),
         Middleware(SessionMiddleware, secret_key=settings.secret_key,
                    session_cookie="consult_session", max_age=SESSION_DAYS * 24 * 3600,
                    same_site="lax", https_only=settings.https),

@@ -24,6 +24,7 @@ TITLES = {
     403: N_("Not allowed"),
     404: N_("Not found"),
     405: N_("Not allowed"),
+    408: N_("Too slow"),
     409: N_("Cannot do that now"),
     413: N_("Too large"),
     422: N_("Please check your input"),
@@ -36,13 +37,14 @@ MESSAGES = {
     403: N_("You are not allowed to do this."),
     404: N_("The page or item was not found."),
     405: N_("This address does not accept that kind of request."),
+    408: N_("What you sent arrived too slowly or stopped arriving, so it was not used. Please try again, if you can where the signal is better."),
     413: N_("What you sent is too large. Photos may be at most 8 MB each."),
     429: N_("Too many attempts. Please wait a while and try again."),
     500: N_("Sorry, an error occurred. It has been logged; please try again later."),
 }
 
 CODES = {400: "bad_request", 401: "not_signed_in", 403: "forbidden", 404: "not_found",
-         405: "method_not_allowed", 409: "conflict", 413: "too_large", 422: "invalid",
+         405: "method_not_allowed", 408: "request_timeout", 409: "conflict", 413: "too_large", 422: "invalid",
          429: "too_many_requests", 500: "server_error"}
 
 
@@ -112,6 +114,9 @@ async def server_error(request: Request, exc: Exception) -> Response:
         response = Response("500 Internal Server Error", status_code=500, media_type="text/plain")
     for name, value in HEADERS:
         response.headers.setdefault(name.decode(), value.decode())
+    # The server closes the connection after an unhandled error: say so, so the client
+    # opens a new one for its next request instead of failing on this one.
+    response.headers["connection"] = "close"
     return response
 
 
