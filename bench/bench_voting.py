@@ -178,8 +178,10 @@ def check_database(url: str, round_id: int, acknowledged: set[int]) -> tuple[int
     from sqlalchemy import func
     from sqlmodel import select
 
+    from consult.config import Settings
     from consult.db import Database, make_engine
     from consult.voting.models import Ballot
+    from consult.voting.rules import voter_key
 
     engine = make_engine(url)
     with Database(engine).session() as db:
@@ -187,8 +189,11 @@ def check_database(url: str, round_id: int, acknowledged: set[int]) -> tuple[int
         distinct = db.exec(select(func.count(Ballot.voter_key.distinct()))
                            .where(Ballot.round_id == round_id)).one()
     engine.dispose()
-    stored = {int(k.removeprefix("user:")) for k in keys}
-    return len(keys), len(acknowledged - stored), len(keys) - distinct
+    # A ballot stores its voter's key, an HMAC under the server's ballot key.
+    secret = Settings(database_url=url, secret_key=SECRET).ballot_secret
+    stored = set(keys)
+    missing = {uid for uid in acknowledged if voter_key(secret, round_id, "user", uid) not in stored}
+    return len(keys), len(missing), len(keys) - distinct
 
 
 def _ballot_body(n: int, csrf: str, idea_ids: list[int]) -> bytes:
