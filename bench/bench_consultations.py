@@ -26,11 +26,11 @@ from pathlib import Path
 from bench.common import (
     app_server,
     compressed_weight,
-    count_statements,
     paired_get,
     report,
     report_paired,
 )
+from tests.statements import count_statements
 
 BIG = 1200
 SMALL = 10

@@ -16,11 +16,11 @@ from pathlib import Path
 from bench.common import (
     app_server,
     compressed_weight,
-    count_statements,
     paired_get,
     report,
     report_paired,
 )
+from tests.statements import count_statements
 
 
 def build_database(directory: Path) -> str:

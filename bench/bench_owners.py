@@ -23,8 +23,9 @@ import time
 from datetime import timedelta
 from pathlib import Path
 
-from bench.common import PYTHON, ROOT, bare_server, count_statements, load, report
-from bench.gen_owners import generate_estate
+from bench.common import PYTHON, ROOT, bare_server, load, report
+from tests.gen_owners import generate_estate
+from tests.statements import count_statements
 
 HOMES = 6000
 SMALL = 60

@@ -25,11 +25,11 @@ from pathlib import Path
 from bench.common import (
     app_server,
     compressed_weight,
-    count_statements,
     paired_get,
     report,
     report_paired,
 )
+from tests.statements import count_statements
 
 QUESTIONS = 20
 LARGE, SMALL = 5000, 50

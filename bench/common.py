@@ -1,4 +1,4 @@
-"""Shared pieces of the benchmarks: servers, a load generator, page weight, query counts.
+"""Shared pieces of the benchmarks: servers, a load generator, page weight.
 
 Every figure is printed as one line, exactly ``bench: NAME VALUE UNIT``. Speed is a
 ratio against a bare Starlette app measured in the same run with the same load
@@ -222,28 +222,3 @@ def compressed_weight(client, path: str) -> int:
     for asset in re.findall(r'(?:href|src)="(/static/[^"?]+\.(?:css|js))', html):
         total += len(gzip.compress(client.get(asset).content, 6))
     return total
-
-
-@contextlib.contextmanager
-def count_statements(engine) -> Iterator[list[str]]:
-    """Collect the SQL statements executed on ``engine`` inside the block."""
-    from sqlalchemy import event
-
-    from consult.db import core
-
-    statements: list[str] = []
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE", "PRAGMA")):
-            statements.append(statement)
-
-    # ``consult.db.core`` (its ``execute`` and ``Database.quick_row``) runs statements on
-    # the driver's connection, past SQLAlchemy's events: its observers see them (they
-    # are process-wide, so this counts for the one database a bench or test uses).
-    event.listen(engine, "before_cursor_execute", before)
-    core.observers.append(statements.append)
-    try:
-        yield statements
-    finally:
-        core.observers.remove(statements.append)
-        event.remove(engine, "before_cursor_execute", before)

@@ -3,6 +3,11 @@
 The database is SQLite in a temporary directory, or PostgreSQL when
 ``CONSULT_TEST_DATABASE_URL`` is set (CI sets it to a fresh database). The
 schema is built by Alembic, exactly as in production.
+
+``database`` is the app's own ``Database`` bound to the test's connection: every
+session it hands out (the ``db`` fixture's, each request's) joins the test's
+transaction with a savepoint, so commits and rollbacks behave as in production and
+the test's rollback undoes everything.
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ from sqlalchemy import text
 from starlette.testclient import TestClient
 
 from consult.config import Argon2Params, Settings
-from consult.db.engine import BoundDatabase, make_engine
+from consult.db.engine import Database, make_engine
 from consult.db.migrate import upgrade
 from consult.web.app import create_app
 
@@ -62,8 +67,8 @@ def connection(engine):
 
 
 @pytest.fixture
-def database(connection) -> BoundDatabase:
-    return BoundDatabase(connection)
+def database(connection) -> Database:
+    return Database(connection)
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import NamedTuple
 
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -32,18 +31,6 @@ class Place(SQLModel, table=True):
     @property
     def ids_from_root(self) -> tuple[int, ...]:
         return tuple(int(part) for part in self.path.strip("/").split("/") if part)
-
-
-class PlaceRef(NamedTuple):
-    """A place as plain values, for data kept beyond a request (caches) or read with a
-    Core statement: what pages and permission checks read of a ``Place``."""
-
-    id: int
-    kind: str
-    name: str
-    path: str
-
-    ids_from_root = Place.ids_from_root
 
 
 class Home(SQLModel, table=True):

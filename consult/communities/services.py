@@ -4,13 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from functools import cache
 
 from sqlalchemy import bindparam, func, literal, union_all
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, configure_mappers, make_transient_to_detached
-from sqlalchemy.orm.instrumentation import manager_of_class
-from sqlalchemy.orm.util import identity_key
+from sqlalchemy.orm import Session
 from sqlmodel import select
 
 from consult import permissions
@@ -18,7 +15,6 @@ from consult.accounts.models import User, UserSession
 from consult.audit import services as audit
 from consult.communities import rules
 from consult.communities.models import Home, HomeOwner, Place, RoleAssignment, VerificationRequest
-from consult.db import core
 from consult.db.ids import parse_id
 from consult.errors import Conflict, FieldErrors, Forbidden, NotFound, UserError
 from consult.i18n import N_, Msg
@@ -106,18 +102,12 @@ def subtree_counts(db: Session, place: Place) -> dict[str, int]:
 
 
 @dataclass(frozen=True)
-class PlaceRef:
-    """A place as plain data (safe to cache beyond one request)."""
-
-    id: int
-    kind: str
-    name: str
-
-
-@dataclass(frozen=True)
 class Overview:
-    root: PlaceRef | None
-    areas: tuple[PlaceRef, ...]
+    """What the home page shows about places. Kept beyond the request that read it
+    (``public_cache_seconds``): the places are loaded whole, read-only from then on."""
+
+    root: Place | None
+    areas: tuple[Place, ...]
     counts: dict
 
 
@@ -126,8 +116,7 @@ def overview_data(db: Session) -> Overview:
     root, areas = overview(db)
     if root is None:
         return Overview(None, (), {})
-    ref = lambda p: PlaceRef(p.id, p.kind, p.name)  # noqa: E731
-    return Overview(ref(root), tuple(ref(a) for a in areas), subtree_counts(db, root))
+    return Overview(root, tuple(areas), subtree_counts(db, root))
 
 
 def overview(db: Session) -> tuple[Place | None, list[Place]]:
@@ -174,38 +163,19 @@ def add_home(db: Session, *, estate: Place, building_group: Place | None, code: 
 def actor_for(db: Session, user: User | None) -> Actor:
     if user is None:
         return permissions.ANONYMOUS
-    rows = core.execute(db, _ROLES_OF_USER, {"uid": user.id}).all()
+    rows = db.execute(_ROLES_OF_USER, {"uid": user.id}).all()
     return Actor(user_id=user.id, roles=frozenset((role, place) for role, place in rows))
 
 
-# Read on every signed-in request (``actor_for``): built once, run as a Core statement.
-_ROLES_OF_USER = select(RoleAssignment.role, RoleAssignment.place_id).where(
-    RoleAssignment.user_id == bindparam("uid"))
-
-_USER_COLUMNS = tuple(User.__table__.columns.keys())
+# Read on every signed-in request: built once.
+_ROLE = RoleAssignment.__table__
+_ROLES_OF_USER = select(_ROLE.c.role, _ROLE.c.place_id).where(_ROLE.c.user_id == bindparam("uid"))
 _USER_WITH_ROLES = (
-    select(*User.__table__.columns, RoleAssignment.role, RoleAssignment.place_id)
+    select(User, RoleAssignment.role, RoleAssignment.place_id)
     .join(UserSession, UserSession.user_id == User.id)
     .outerjoin(RoleAssignment, RoleAssignment.user_id == User.id)
     .where(User.id == bindparam("uid"), UserSession.digest == bindparam("session"))
 )
-
-
-@cache
-def _user_manager():
-    configure_mappers()  # a Core statement, unlike an ORM query, does not do it first
-    return manager_of_class(User)
-
-
-def _loaded_user(row) -> User:
-    """A ``User`` made from a row as the ORM's own loader makes one (an instance without
-    SQLModel's constructor, which costs several times more, its attributes set as
-    loaded), then marked as the persistent row it is: changes to it are tracked and
-    flushed like any loaded account's."""
-    user = _user_manager().new_instance()
-    user.__dict__.update({name: getattr(row, name) for name in _USER_COLUMNS})
-    make_transient_to_detached(user)
-    return user
 
 
 def signed_in(db: Session, user_id: int, session_digest: str) -> tuple[User, Actor] | None:
@@ -213,18 +183,14 @@ def signed_in(db: Session, user_id: int, session_digest: str) -> tuple[User, Act
     the account is gone or the session was ended (its ``user_session`` row deleted:
     signed out, out everywhere, password changed).
 
-    Every signed-in page asks this first, so it is one Core statement instead of an ORM
-    load and a second query; the ``User`` is then attached to the session as if loaded.
+    Every signed-in page asks this first, so the account (loaded by the ORM, the
+    session's own copy when it has one) comes with its roles in the same statement.
     """
-    rows = core.execute(db, _USER_WITH_ROLES, {"uid": user_id, "session": session_digest}).all()
+    rows = db.execute(_USER_WITH_ROLES, {"uid": user_id, "session": session_digest}).all()
     if not rows:
         return None
-    known = db.identity_map.get(identity_key(User, user_id))
-    if known is None:
-        known = _loaded_user(rows[0])
-        db.add(known)
     roles = frozenset((row.role, row.place_id) for row in rows if row.role is not None)
-    return known, Actor(user_id=user_id, roles=roles)
+    return rows[0][0], Actor(user_id=user_id, roles=roles)
 
 
 def roles_of(db: Session, user: User) -> list[tuple[RoleAssignment, Place]]:

@@ -193,8 +193,8 @@ async def round_action(request: Request):
     data = await json_body(request)
     db = get_db(request)
     actor = require(request, "use_account")
-    item = services.get_round(db, request.path_params["rid"])
-    now = clock.utcnow()
+    item = services.get_round(db, request.path_params["rid"], lock=True)
+    now = clock.utcnow()  # once the round is locked
     action = request.url.path.rsplit("/", 1)[-1]
     carried = None
     if action == "close":

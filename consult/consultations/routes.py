@@ -214,15 +214,15 @@ async def _round_action(request: Request, action: str):
     form = await read_form(request)
     db = get_db(request)
     actor = require(request, "use_account")
-    now = clock.utcnow()
     values = _round_form(form)
     if action == "add":
         consultation = services.get_consultation(db, _path_param(request, "cid"))
         key = "new"
     else:
-        item = services.get_round(db, _path_param(request, "rid"))
+        item = services.get_round(db, _path_param(request, "rid"), lock=True)
         consultation = services.get_consultation(db, item.consultation_id)
         key = f"{action}-{item.id}"
+    now = clock.utcnow()  # once the round is locked
     try:
         if action == "add":
             services.add_round(
@@ -364,7 +364,7 @@ async def ideas_page(request: Request):
     rendered body, keyed by the consultation's ``ideas_version`` (raised by every service
     that changes what a list shows: see ``services.ideas_changed``), the filters, the page
     and the language; a repeat costs one small statement instead of five and a render."""
-    consultation = services.list_header(request.app.state.database, _path_param(request, "cid"))
+    consultation = services.list_header(get_db(request), _path_param(request, "cid"))
     q = request.query_params
     filters = {"category": q.get("category", ""), "state": q.get("state", ""),
                "place": q.get("place", ""), "sort": q.get("sort", "newest")}

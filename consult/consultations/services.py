@@ -41,7 +41,6 @@ from consult.consultations.models import (
     Support,
     TimelineEntry,
 )
-from consult.db.engine import Database
 from consult.db.ids import find
 from consult.db.ids import parse_id as _int
 from consult.errors import Conflict, FieldErrors, Forbidden, NotFound
@@ -76,15 +75,15 @@ def get_consultation(db: Session, consultation_id: int) -> Consultation:
     return consultation
 
 
-def list_header(database: Database, consultation_id: int):
+def list_header(db: Session, consultation_id: int):
     """What the idea list needs of its consultation, as a light row (id, title,
     scope_place_id, ideas_version): plain values that may outlive the request.
 
     On the busiest page this is often the only statement (the list itself comes from
-    the page cache when ``ideas_version`` has not moved), so it is built once and run
-    by ``Database.quick_row``, without a session: that halves the cost of the page.
+    the page cache when ``ideas_version`` has not moved), so it is a Core statement
+    built once, with no ORM entity to load.
     """
-    row = database.quick_row(_list_header_select(), {"cid": consultation_id})
+    row = db.execute(_list_header_select(), {"cid": consultation_id}).first()
     if row is None:
         raise NotFound()
     return row
@@ -92,8 +91,9 @@ def list_header(database: Database, consultation_id: int):
 
 @lru_cache(maxsize=1)
 def _list_header_select():
-    return (select(Consultation.id, Consultation.title, Consultation.scope_place_id,
-                   Consultation.ideas_version).where(Consultation.id == bindparam("cid")))
+    table = Consultation.__table__
+    return (select(table.c.id, table.c.title, table.c.scope_place_id, table.c.ideas_version)
+            .where(table.c.id == bindparam("cid")))
 
 
 def ideas_changed(db: Session, consultation_id: int) -> None:
@@ -124,8 +124,12 @@ def rounds_of(db: Session, consultation_id: int) -> list[Round]:
                         .order_by(Round.position)).all())
 
 
-def get_round(db: Session, round_id: int) -> Round:
-    item = db.get(Round, round_id)
+def get_round(db: Session, round_id: int, *, lock: bool = False) -> Round:
+    """The round; with ``lock``, read anew under a lock on its row (``SELECT … FOR
+    UPDATE`` on PostgreSQL) held until the transaction ends, for an action on it that
+    depends on the time: read the clock after this (see ``voting.services.lock_round``)."""
+    item = (db.get(Round, round_id, with_for_update=True, populate_existing=True) if lock
+            else db.get(Round, round_id))
     if item is None:
         raise NotFound()
     return item
@@ -645,10 +649,9 @@ def list_ideas(db: Session, consultation: Consultation, *, category_id=None, sta
         params["place"] = place
     page_select, count_select = _list_statements(
         sort == "supported", "category" in params, "state" in params, "place" in params)
-    connection = db.connection()  # plain rows: no ORM work on the busiest page
 
     def rows_of(number: int) -> list:
-        return connection.execute(page_select, {**params, "skip": (number - 1) * per_page}).all()
+        return db.execute(page_select, {**params, "skip": (number - 1) * per_page}).all()
 
     page = min(max(_int(page) or 1, 1), _LAST_PAGE)
     results = rows_of(page)
@@ -657,18 +660,12 @@ def list_ideas(db: Session, consultation: Consultation, *, category_id=None, sta
     elif page == 1:
         total = 0
     else:  # past the end: show the last page, as the pager's links would
-        total = connection.execute(count_select, params).scalar_one()
+        total = db.execute(count_select, params).scalar_one()
         page = max(1, -(-total // per_page))
         results = rows_of(page) if total else []
-    rows = [IdeaRow(idea=r, category_name=r.category_name, place_name=r.place_name,
+    rows = [IdeaRow(idea=r[0], category_name=r.category_name, place_name=r.place_name,
                     photo_key=r.photo_key, comment_count=r.comment_count) for r in results]
     return IdeaPage(rows=rows, total=total, page=page, pages=max(1, -(-total // per_page)))
-
-
-#: the columns a list row needs (no timestamps: their type conversion is the slow part)
-_LIST_COLUMNS = ("id", "consultation_id", "author_id", "title", "description", "category_id",
-                 "place_id", "area_id", "estimated_cost_fen", "state", "state_note",
-                 "merged_into_id", "current_round_id", "support_count", "version")
 
 
 @lru_cache(maxsize=16)
@@ -699,8 +696,7 @@ def _list_statements(by_support: bool, by_category: bool, by_state: bool, by_pla
              .limit(1).scalar_subquery())
     comments = (select(func.count()).select_from(Comment)
                 .where(Comment.idea_id == Idea.id, Comment.hidden_at.is_(None)).scalar_subquery())
-    page = (select(*(Idea.__table__.c[name] for name in _LIST_COLUMNS),
-                   Category.name.label("category_name"), Place.name.label("place_name"),
+    page = (select(Idea, Category.name.label("category_name"), Place.name.label("place_name"),
                    photo.label("photo_key"), comments.label("comment_count"),
                    count.correlate(None).scalar_subquery().label("total"))
             .select_from(Idea)
@@ -727,23 +723,22 @@ def list_menus(db: Session, consultation, chosen_place=None) -> ListMenus:
     area), so the menu stays short.
     """
     statements = _menu_statements()
-    connection = db.connection()
-    scope = connection.execute(statements["scope"], {"scope_id": consultation.scope_place_id}).one()
-    categories = connection.execute(statements["categories"], {"cid": consultation.id}).all()
+    scope = db.execute(statements["scope"], {"scope_id": consultation.scope_place_id}).one()
+    categories = db.execute(statements["categories"], {"cid": consultation.id}).all()
     inside = {"scope_path": scope.path, "scope_id": scope.id}
     if scope.kind != "subdistrict":
-        places = connection.execute(statements["groups"], inside).all()
+        places = db.execute(statements["groups"], inside).all()
     else:
         chosen = _int(chosen_place)
-        path = connection.execute(statements["path"], {"place_id": chosen}).scalar() \
+        path = db.execute(statements["path"], {"place_id": chosen}).scalar() \
             if chosen is not None else None
         ids = path.strip("/").split("/") if path else []
         if len(ids) > 1:
             area_path = f"/{ids[0]}/{ids[1]}/"
-            places = connection.execute(statements["areas_and_groups"],
-                                        {**inside, "area_path": area_path}).all()
+            places = db.execute(statements["areas_and_groups"],
+                                {**inside, "area_path": area_path}).all()
         else:
-            places = connection.execute(statements["areas"], inside).all()
+            places = db.execute(statements["areas"], inside).all()
     return ListMenus(scope=scope, categories=categories, places=places)
 
 

@@ -8,7 +8,6 @@ from sqlalchemy import bindparam, func, update
 from sqlalchemy.orm import Session
 from sqlmodel import select
 
-from consult.db import core
 from consult.i18n import N_, Msg
 from consult.notifications.models import Notification
 
@@ -39,12 +38,13 @@ def message(note: Notification) -> Msg:
 
 
 def unread_count(db: Session, user_id: int) -> int:
-    """The badge on every signed-in page: a statement built once, run as Core."""
-    return core.execute(db, _UNREAD, {"uid": user_id}).scalar_one()
+    """The badge on every signed-in page: a Core statement built once."""
+    return db.execute(_UNREAD, {"uid": user_id}).scalar_one()
 
 
-_UNREAD = select(func.count()).select_from(Notification).where(
-    Notification.user_id == bindparam("uid"), Notification.read_at.is_(None))
+_NOTIFICATION = Notification.__table__
+_UNREAD = select(func.count()).select_from(_NOTIFICATION).where(
+    _NOTIFICATION.c.user_id == bindparam("uid"), _NOTIFICATION.c.read_at.is_(None))
 
 
 def recent(db: Session, user_id: int, limit: int = 50) -> list[Notification]:

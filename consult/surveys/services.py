@@ -15,7 +15,6 @@ from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from fractions import Fraction
-from functools import lru_cache
 
 from sqlalchemy import bindparam, func, insert, literal, or_, update
 from sqlalchemy.exc import IntegrityError
@@ -29,7 +28,6 @@ from consult.communities.models import (
     Home,
     HomeOwner,
     Place,
-    PlaceRef,
     RoleAssignment,
     VerificationRequest,
 )
@@ -658,30 +656,24 @@ def _entry(db: Session, survey: Survey) -> _Entry:
     return entry
 
 
-@lru_cache(maxsize=1)
-def _results_header_select():
-    return (select(*Survey.__table__.c, Place.kind.label("place_kind"), Place.name.label("place_name"),
-                   Place.path.label("place_path"))
-            .join_from(Survey.__table__, Place.__table__, Place.id == Survey.place_id)
-            .where(Survey.id == bindparam("sid")))
+_RESULTS_HEADER = (select(Survey, Place).join(Place, Place.id == Survey.place_id)
+                   .where(Survey.id == bindparam("sid")))
 
 
 def results_form(db: Session, survey_id) -> SurveyForm:
-    """The form behind a results page, in one light query when its figures are kept.
+    """The form behind a results page, in one query when its figures are kept.
 
-    The survey is a plain row (its columns as attributes) and the place a ``PlaceRef``,
-    both read now; the questions and options are plain rows kept per version of the
-    survey (``_entry``). Read-only: change a survey through ``load_form``.
+    The survey and its place are read now; the questions and options are plain rows
+    kept per version of the survey (``_entry``). Read-only: change a survey through
+    ``load_form``.
     """
     number = parse_id(survey_id)
-    db.flush()  # the query below runs on the connection, past the session's autoflush
-    row = None if number is None else db.connection().execute(
-        _results_header_select(), {"sid": number}).first()
+    row = None if number is None else db.execute(_RESULTS_HEADER, {"sid": number}).first()
     if row is None:
         raise NotFound()
-    place = PlaceRef(row.place_id, row.place_kind, row.place_name, row.place_path)
-    entry = _entry(db, row)
-    return SurveyForm(row, place, entry.questions, entry.options)
+    survey, place = row
+    entry = _entry(db, survey)
+    return SurveyForm(survey, place, entry.questions, entry.options)
 
 
 def _count_answers(db: Session, survey: Survey, entry: _Entry) -> _Answers:

@@ -128,10 +128,9 @@ async def ballot_get(request: Request):
 
 async def ballot_put(request: Request):
     data = await json_body(request)
-    now = clock.utcnow()
-    vr = services.load_ballot_round(get_db(request), request.path_params["rid"], now)
+    vr = services.load_ballot_round(get_db(request), request.path_params["rid"])  # locked, then now
     done = services.cast(get_db(request), current_actor(request), require_user(request), vr,
-                         _raw(vr, data), now, data.get("home_id"))
+                         _raw(vr, data), vr.at, data.get("home_id"))
     choices = services.ballot_of(get_db(request), vr.id, done.ballot.voter_key).choices
     return ok({"receipt": rules.format_receipt(done.receipt), "receipt_prefix": done.ballot.receipt_prefix,
                "changed": done.changed, "choices": _choices_json(choices)})

@@ -177,16 +177,15 @@ async def ballot_review(request: Request):
 
 
 async def ballot_cast(request: Request):
-    """The confirmed ballot. Hot: the round is loaded as plain values (``load_ballot_round``);
-    a refusal reloads it in full to show the ballot page again."""
+    """The confirmed ballot. The round is read locked, and the clock after it
+    (``load_ballot_round``); a refusal reloads it in full to show the ballot page again."""
     form = await read_form(request)
-    now = clock.utcnow()
-    vr = services.load_ballot_round(get_db(request), request.path_params["rid"], now)
+    vr = services.load_ballot_round(get_db(request), request.path_params["rid"])
     home_id = form.get("home")
     try:
         raw = _read_ballot(vr, form)
         done = services.cast(get_db(request), current_actor(request), require_user(request), vr,
-                             raw, now, home_id)
+                             raw, vr.at, home_id)
     except rules.BallotFormError as exc:
         vr = _round(request)
         return render(request, "voting/ballot.html",
@@ -311,6 +310,7 @@ async def settings_save(request: Request):
 
 async def publish(request: Request):
     await read_form(request)
+    services.lock_round(get_db(request), request.path_params["rid"])  # then the clock
     vr = _round(request)
     try:
         services.publish(get_db(request), require(request, "use_account"), vr, clock.utcnow())

@@ -126,27 +126,11 @@ def ballot_message(error: BallotError, titles: Mapping[str, str] | None = None,
 # -- settings ----------------------------------------------------------------------------
 
 
-@dataclass
-class SettingsValues:
-    """A vote round's settings as plain values (what ``VoteSettings`` stores)."""
-
-    ballot_kind: str = "approval_budget"
-    min_choices: int = 0
-    max_choices: int | None = None
-    max_points: int | None = None
-    max_points_per_idea: int | None = None
-    ranking_length: int | None = None
-    points_per_rank: list[int] = field(default_factory=list)
-    rule: str = "greedy"
-    min_score: int | None = None
-    k: int | None = None
-    budget_fen: int | None = None
-    eligibility: str = "residents"
-    double_key: bool = False
-    notice_days: int = 7
-
-
-SETTINGS_FIELDS = tuple(SettingsValues.__dataclass_fields__)
+#: what the settings form sets of a round's ``VoteSettings`` (the rules below read these
+#: attributes of any settings object)
+SETTINGS_FIELDS = ("ballot_kind", "min_choices", "max_choices", "max_points",
+                   "max_points_per_idea", "ranking_length", "points_per_rank", "rule",
+                   "min_score", "k", "budget_fen", "eligibility", "double_key", "notice_days")
 
 
 def _whole(text: object, *, low: int = 0, high: int = MAX_LIMIT) -> tuple[int | None, bool]:
@@ -160,9 +144,10 @@ def _whole(text: object, *, low: int = 0, high: int = MAX_LIMIT) -> tuple[int | 
     return (value, True) if low <= value <= high else (None, False)
 
 
-def parse_settings(form: Mapping[str, object], consultation_budget_fen: int | None
-                   ) -> tuple[SettingsValues, dict[str, Msg]]:
-    """Read the settings form; return the values and one message per bad field."""
+def parse_settings(form: Mapping[str, object], consultation_budget_fen: int | None, values
+                   ) -> tuple[object, dict[str, Msg]]:
+    """Read the settings form into ``values`` (a ``VoteSettings``, every field of
+    ``SETTINGS_FIELDS`` set from the form); return it and one message per bad field."""
     errors: dict[str, Msg] = {}
     number = Msg(N_("Please enter a whole number from %(low)s to %(high)s."), {"low": 0, "high": MAX_LIMIT})
 
@@ -172,7 +157,6 @@ def parse_settings(form: Mapping[str, object], consultation_budget_fen: int | No
             errors[name] = Msg(number.text, {"low": low, "high": high})
         return value
 
-    values = SettingsValues()
     kind = clean_text(form.get("ballot_kind"))
     if kind not in BALLOT_KINDS:
         errors["ballot_kind"] = Msg(N_("Please choose the kind of ballot."))
@@ -201,6 +185,7 @@ def parse_settings(form: Mapping[str, object], consultation_budget_fen: int | No
     values.eligibility = eligibility
     values.double_key = clean_text(form.get("double_key")) in ("1", "on", "true")
 
+    values.points_per_rank = []
     points_text = unicodedata.normalize("NFKC", clean_text(form.get("points_per_rank")))
     if points_text:
         parts = [p.strip() for p in re.split(r"[,，\s]+", points_text) if p.strip()]
@@ -212,7 +197,7 @@ def parse_settings(form: Mapping[str, object], consultation_budget_fen: int | No
     return values, errors
 
 
-def settings_problems(values: SettingsValues, consultation_budget_fen: int | None,
+def settings_problems(values, consultation_budget_fen: int | None,
                       skip: Iterable[str] = ()) -> dict[str, Msg]:
     """Combinations that cannot work; fills in defaults (e.g. points per rank k, k-1, … 1)."""
     errors: dict[str, Msg] = {}

@@ -14,9 +14,15 @@ perhaps inserted a moment ago by their other request (PostgreSQL makes the inser
 for that transaction), and the request locks that row (``SELECT … FOR UPDATE``) and
 changes it. On SQLite write transactions are serialised anyway (``BEGIN IMMEDIATE``).
 
-Casting a ballot is the hot path: it runs Core statements built once at import
-(``load_ballot_round`` with the ideas' costs, ``_building_group``, the inserts) instead
-of building ORM queries and loading entities for every ballot.
+Casting a ballot is the hot path: its statements are built once at import
+(``load_ballot_round`` with the ideas' costs, ``_building_group``, the inserts).
+
+Ballots and the end of voting serialise on the round: a ballot reads the round under a
+share lock (``SELECT … FOR SHARE`` on PostgreSQL; on SQLite the write transaction's
+``BEGIN IMMEDIATE``) and only then reads the clock, while closing a round early and
+publishing its result lock its row exclusively first (``lock_round``). So a ballot
+either commits before the close and publication that follow it, and is counted, or
+waits for them and is refused as late; none is acknowledged and left out.
 """
 
 from __future__ import annotations
@@ -30,18 +36,17 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import cached_property, lru_cache
-from typing import NamedTuple
+from functools import lru_cache
 
 from sqlalchemy import String, bindparam, delete, func, insert, update
 from sqlalchemy import cast as sa_cast
 from sqlalchemy import select as core_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, load_only
 from sqlmodel import select
 
-from consult import permissions
+from consult import clock, permissions
 from consult.accounts import rules as account_rules
 from consult.accounts import services as accounts
 from consult.accounts.models import User
@@ -51,14 +56,12 @@ from consult.communities.models import (
     Home,
     HomeOwner,
     Place,
-    PlaceRef,
     RoleAssignment,
     VerificationRequest,
 )
 from consult.consultations import services as consultations
 from consult.consultations.models import Category, Consultation, Idea, IdeaRound, Round
 from consult.consultations.rules import clean_text, round_state
-from consult.db import core
 from consult.db.ids import find, parse_id
 from consult.errors import Conflict, FieldErrors, Forbidden, NotFound, NotSignedIn, UserError
 from consult.i18n import N_, Msg
@@ -90,14 +93,15 @@ class BallotRefused(UserError):
 
 @dataclass
 class VoteRound:
-    """A vote round with what every voting page needs of it (one query, see ``load_round``;
-    ``load_ballot_round`` gives the same parts as plain values, for casting)."""
+    """A vote round with what every voting page needs of it, read in one statement
+    (``load_round``; ``load_ballot_round`` for casting)."""
 
-    round: Round | RoundTimes
-    consultation: Consultation | ConsultationRef
-    scope: Place | PlaceRef
-    settings: VoteSettings | rules.SettingsValues
+    round: Round
+    consultation: Consultation
+    scope: Place
+    settings: VoteSettings  # a new, unsaved one (the defaults) until a moderator saves them
     state: str  # upcoming | open | closed
+    at: datetime  # the time the state was judged at
     #: the ideas as the tally sees them, when read along with the round (``load_ballot_round``)
     projects: Sequence[Project] | None = field(default=None, repr=False)
 
@@ -114,71 +118,67 @@ class VoteRound:
         return self.round.title or self.consultation.title
 
 
-def load_round(db: Session, round_id: int, now: datetime) -> VoteRound:
-    row = db.exec(select(Round, Consultation, Place, VoteSettings)
-                  .join(Consultation, Consultation.id == Round.consultation_id)
-                  .join(Place, Place.id == Consultation.scope_place_id)
-                  .outerjoin(VoteSettings, VoteSettings.round_id == Round.id)
-                  .where(Round.id == round_id)).first()
-    if row is None or row[0].kind != "vote":
-        raise NotFound()
-    item, consultation, scope, settings = row
-    if settings is None:  # defaults until a moderator saves settings
-        settings = VoteSettings(round_id=item.id)
-    return VoteRound(item, consultation, scope, settings, round_state(item.opens_at, item.closes_at, now))
-
-
-# What casting needs of a round, in one Core statement built once: the ORM's loading of four
-# entities costs more than the rest of a ballot. Every ballot still reads the round's times.
-_ROUND, _CONSULTATION, _PLACE, _SETTINGS = (Round.__table__, Consultation.__table__, Place.__table__,
-                                            VoteSettings.__table__)
-_IDEA, _IDEA_ROUND = Idea.__table__, IdeaRound.__table__
+_ROUND, _IDEA, _IDEA_ROUND = Round.__table__, Idea.__table__, IdeaRound.__table__
+#: a vote round with its consultation, scope and settings (None until saved)
+_ROUND_PARTS = (select(Round, Consultation, Place, VoteSettings)
+                .join(Consultation, Consultation.id == Round.consultation_id)
+                .join(Place, Place.id == Consultation.scope_place_id)
+                .outerjoin(VoteSettings, VoteSettings.round_id == Round.id))
+_ONE_ROUND = _ROUND_PARTS.where(Round.id == bindparam("round_id"))
 # The round's ideas as "id:cost,id:cost,…" (cost empty when unknown): all that checking a
 # ballot needs of them, in the same row (their titles are read only to explain a refusal).
 _IDEA_COSTS = (core_select(func.aggregate_strings(
     sa_cast(_IDEA.c.id, String) + ":" + func.coalesce(sa_cast(_IDEA.c.estimated_cost_fen, String), ""), ","))
     .select_from(_IDEA_ROUND.join(_IDEA, _IDEA.c.id == _IDEA_ROUND.c.idea_id))
     .where(_IDEA_ROUND.c.round_id == _ROUND.c.id).scalar_subquery())
-_ROUND_COLUMNS = (_ROUND.c.id, _ROUND.c.kind, _ROUND.c.title, _ROUND.c.opens_at, _ROUND.c.closes_at,
-                  _CONSULTATION.c.title, _CONSULTATION.c.budget_fen,
-                  _PLACE.c.id, _PLACE.c.kind, _PLACE.c.name, _PLACE.c.path, _IDEA_COSTS,
-                  _SETTINGS.c.round_id)
-_BALLOT_ROUND = (
-    core_select(*_ROUND_COLUMNS, *(_SETTINGS.c[name] for name in rules.SETTINGS_FIELDS))
-    .select_from(_ROUND.join(_CONSULTATION, _CONSULTATION.c.id == _ROUND.c.consultation_id)
-                 .join(_PLACE, _PLACE.c.id == _CONSULTATION.c.scope_place_id)
-                 .outerjoin(_SETTINGS, _SETTINGS.c.round_id == _ROUND.c.id))
-    .where(_ROUND.c.id == bindparam("round_id"))
-)
-_SETTINGS_AT = len(_ROUND_COLUMNS)
+# Casting reads only what checking and storing a ballot need of the consultation and the
+# scope; the round's row is share-locked (PostgreSQL) until the ballot commits, so that a
+# close or a publication waits for it, and it for them.
+_BALLOT_ROUND = (_ONE_ROUND.add_columns(_IDEA_COSTS)
+                 .options(load_only(Consultation.title, Consultation.budget_fen),
+                          load_only(Place.kind, Place.name, Place.path))
+                 .with_for_update(read=True, of=Round))
+_LOCK_ROUND = (core_select(_ROUND.c.id).where(_ROUND.c.id == bindparam("round_id"))
+               .with_for_update())
 
 
-class RoundTimes(NamedTuple):
-    id: int
-    title: str
-    opens_at: datetime
-    closes_at: datetime
+def _vote_round(item: Round, consultation: Consultation, scope: Place,
+                settings: VoteSettings | None, now: datetime) -> VoteRound:
+    if settings is None:  # defaults until a moderator saves settings
+        settings = VoteSettings(round_id=item.id)
+    return VoteRound(item, consultation, scope, settings,
+                     round_state(item.opens_at, item.closes_at, now), now)
 
 
-class ConsultationRef(NamedTuple):
-    title: str
-    budget_fen: int | None
-
-
-def load_ballot_round(db: Session, round_id: int, now: datetime) -> VoteRound:
-    """``load_round`` for casting a ballot: the same ``VoteRound`` (state from the stored
-    times, settings, scope), its parts plain values instead of ORM rows. Pages that
-    render the round use ``load_round``."""
-    row = core.execute(db, _BALLOT_ROUND, {"round_id": round_id}).first()
-    if row is None or row[1] != "vote":
+def load_round(db: Session, round_id: int, now: datetime) -> VoteRound:
+    row = db.execute(_ONE_ROUND, {"round_id": round_id}).first()
+    if row is None or row[0].kind != "vote":
         raise NotFound()
-    (rid, _, title, opens_at, closes_at, c_title, c_budget, p_id, p_kind, p_name, p_path, costs,
-     saved) = row[:_SETTINGS_AT]
-    settings = (rules.SettingsValues() if saved is None
-                else rules.SettingsValues(*row[_SETTINGS_AT:]))
-    return VoteRound(RoundTimes(rid, title, opens_at, closes_at), ConsultationRef(c_title, c_budget),
-                     PlaceRef(p_id, p_kind, p_name, p_path), settings,
-                     round_state(opens_at, closes_at, now), _projects(costs))
+    return _vote_round(*row, now)
+
+
+def load_ballot_round(db: Session, round_id: int, now: datetime | None = None) -> VoteRound:
+    """``load_round`` for casting a ballot, with the ideas as the tally sees them.
+
+    The round is read under a share lock, and its state judged at ``now``: when not
+    given, the clock is read after the lock is held (see the module's docstring), which
+    is how a web ballot calls it, then casting at ``vr.at``.
+    """
+    row = db.execute(_BALLOT_ROUND, {"round_id": round_id}).first()
+    if row is None or row[0].kind != "vote":
+        raise NotFound()
+    *parts, costs = row
+    vr = _vote_round(*parts, clock.utcnow() if now is None else now)
+    vr.projects = _projects(costs)
+    return vr
+
+
+def lock_round(db: Session, round_id: int) -> None:
+    """Lock the round's row until the transaction ends (``SELECT … FOR UPDATE`` on
+    PostgreSQL; on SQLite a write transaction holds the database's write lock from its
+    ``BEGIN IMMEDIATE``): closing it and publishing its result wait for the ballots in
+    flight, and ballots cast after wait for them. Read the clock after this."""
+    db.execute(_LOCK_ROUND, {"round_id": round_id})
 
 
 @lru_cache(maxsize=64)
@@ -198,17 +198,11 @@ class RoundSummary:
 
 def vote_rounds(db: Session, now: datetime) -> list[RoundSummary]:
     """Every vote round, open ones first, then upcoming, then closed (two queries)."""
-    rows = db.exec(select(Round, Consultation, Place, VoteSettings)
-                   .join(Consultation, Consultation.id == Round.consultation_id)
-                   .join(Place, Place.id == Consultation.scope_place_id)
-                   .outerjoin(VoteSettings, VoteSettings.round_id == Round.id)
-                   .where(Round.kind == "vote").order_by(Round.closes_at.desc())).all()
+    rows = db.execute(_ROUND_PARTS.where(Round.kind == "vote").order_by(Round.closes_at.desc())).all()
     ids = [r.id for r, *_ in rows]
     published = set(db.exec(select(VoteResult.round_id).where(VoteResult.round_id.in_(ids))).all()) if ids else set()
     order = {"open": 0, "upcoming": 1, "closed": 2}
-    summaries = [RoundSummary(VoteRound(r, c, p, s or VoteSettings(round_id=r.id),
-                                        round_state(r.opens_at, r.closes_at, now)), r.id in published)
-                 for r, c, p, s in rows]
+    summaries = [RoundSummary(_vote_round(*row, now), row[0].id in published) for row in rows]
     return sorted(summaries, key=lambda s: order[s.vr.state])
 
 
@@ -235,7 +229,7 @@ _BALLOT_IDEAS = (core_select(_IDEA.c.id, _IDEA.c.title, _IDEA.c.estimated_cost_f
 
 def ballot_ideas(db: Session, vr: VoteRound) -> list[IdeaOnBallot]:
     """The round's ideas with only what checking a ballot and explaining a refusal need (one query)."""
-    rows = core.execute(db, _BALLOT_IDEAS, {"round_id": vr.id}).all()
+    rows = db.execute(_BALLOT_IDEAS, {"round_id": vr.id}).all()
     return [IdeaOnBallot(i, title, cost, None, "", "") for i, title, cost in rows]
 
 
@@ -298,7 +292,7 @@ def save_settings(db: Session, actor: Actor, vr: VoteRound, form, now: datetime)
     if not permissions.allowed("manage_consultation", actor, _scope_path(vr)):
         raise Forbidden()
     state = require_round_action(db, vr, "change_settings")
-    values, errors = rules.parse_settings(form, vr.consultation.budget_fen)
+    values, errors = rules.parse_settings(form, vr.consultation.budget_fen, VoteSettings(round_id=vr.id))
     if errors:
         raise FieldErrors(errors)
     current = vr.settings
@@ -370,8 +364,8 @@ _APPROVED_GROUP_IN_AREA = _APPROVED_GROUP.where(_VERIFICATION.c.area_id == bindp
 def _building_group(db: Session, user_id: int, area_id: int | None) -> int | None:
     """The building group a resident gave when verified (the latest approved request)."""
     if area_id is None:
-        return core.execute(db, _APPROVED_GROUP, {"user_id": user_id}).scalar()
-    return core.execute(db, _APPROVED_GROUP_IN_AREA, {"user_id": user_id, "area_id": area_id}).scalar()
+        return db.execute(_APPROVED_GROUP, {"user_id": user_id}).scalar()
+    return db.execute(_APPROVED_GROUP_IN_AREA, {"user_id": user_id, "area_id": area_id}).scalar()
 
 
 def voter_homes(db: Session, actor: Actor, user_id: int, scope: Place) -> list[tuple[Home, Place]]:
@@ -544,25 +538,19 @@ def other_channel_message(existing: Ballot, user_id: int | None) -> Msg:
 
 @dataclass
 class Cast:
-    """A web ballot cast. ``receipt`` is shown to the voter once; ``ballot`` is the stored row
-    (a new one is inserted without the ORM, so it is built only when asked for)."""
+    """A web ballot cast. ``receipt`` is shown to the voter once; ``ballot`` is the stored row."""
 
     receipt: str
     changed: bool
-    stored: Ballot | dict = field(repr=False)
-
-    @cached_property
-    def ballot(self) -> Ballot:
-        return self.stored if isinstance(self.stored, Ballot) else Ballot(**self.stored)
+    ballot: Ballot = field(repr=False)
 
 
-_BALLOT, _CHOICE = Ballot.__table__, BallotChoice.__table__
-# INSERT … ON CONFLICT (round_id, voter_key) DO NOTHING RETURNING id: no row back means the
-# voter already has a ballot (perhaps inserted a moment ago by their other request).
-_NEW_BALLOT = {dialect.dialect.name: dialect.insert(_BALLOT)
-               .on_conflict_do_nothing(index_elements=[_BALLOT.c.round_id, _BALLOT.c.voter_key])
-               .returning(_BALLOT.c.id) for dialect in (sqlite, postgresql)}
-_NEW_CHOICES = _CHOICE.insert()
+# INSERT … ON CONFLICT (round_id, voter_key) DO NOTHING RETURNING the ballot: no row back
+# means the voter already has one (perhaps inserted a moment ago by their other request).
+_NEW_BALLOT = {dialect.dialect.name: dialect.insert(Ballot)
+               .on_conflict_do_nothing(index_elements=[Ballot.round_id, Ballot.voter_key])
+               .returning(Ballot) for dialect in (sqlite, postgresql)}
+_NEW_CHOICES = BallotChoice.__table__.insert()
 
 
 def cast(db: Session, actor: Actor, user: User | None, vr: VoteRound, raw: rules.RawBallot,
@@ -586,13 +574,13 @@ def cast(db: Session, actor: Actor, user: User | None, vr: VoteRound, raw: rules
               "cast_by": secrecy.user_key(vr.id, user.id) if voter.home_id is not None else None,
               "receipt_prefix": code[:rules.RECEIPT_PREFIX], "receipt_hash": rules.receipt_hash(code),
               "created_at": day, "updated_at": day}
-    ballot_id = core.execute(db, _NEW_BALLOT[core.dialect_name(db)], values).scalar()
-    if ballot_id is None:
+    ballot = db.scalars(_NEW_BALLOT[db.get_bind().dialect.name], values).first()
+    if ballot is None:
         return _change(db, user.id, vr.id, voter.key, choices, now)
     if choices:
-        core.execute(db, _NEW_CHOICES, [{"ballot_id": ballot_id, "idea_id": c.idea_id,
-                                     "points": c.points, "rank": c.rank} for c in choices])
-    return Cast(code, False, {**values, "id": ballot_id})
+        db.execute(_NEW_CHOICES, [{"ballot_id": ballot.id, "idea_id": c.idea_id,
+                                   "points": c.points, "rank": c.rank} for c in choices])
+    return Cast(code, False, ballot)
 
 
 def _change(db: Session, user_id: int, round_id: int, voter_key: str,
@@ -1208,7 +1196,8 @@ def counted_ballots(db: Session, round_id: int) -> list[list[tuple[int, int, int
 def count_round(db: Session, vr: VoteRound, ideas: list[IdeaOnBallot] | None = None) -> rules.Count:
     """Count the round's ballots now (publication stores this; a recount repeats it)."""
     ideas = ideas if ideas is not None else ideas_on_ballot(db, vr)
-    problems = rules.settings_problems(rules.SettingsValues(**{
+    # on a copy: the check fills in defaults, and the round's own settings stay as saved
+    problems = rules.settings_problems(VoteSettings(**{
         name: getattr(vr.settings, name) for name in rules.SETTINGS_FIELDS}), vr.consultation.budget_fen)
     if problems:
         raise Conflict(N_("The vote's settings are incomplete; complete them before counting."),
@@ -1228,10 +1217,14 @@ def published_result(db: Session, round_id: int) -> VoteResult | None:
 def publish(db: Session, actor: Actor | None, vr: VoteRound, now: datetime) -> VoteResult:
     """Count the closed round and publish the result; the notice period starts now.
 
-    ``actor`` None is the command line (an import published at once).
+    ``actor`` None is the command line (an import published at once). The round is
+    locked first (``lock_round``): ballots in flight are stored before they are counted.
+    A caller that judged ``vr.state`` and read ``now`` after locking it already (the
+    page) only repeats the lock.
     """
     if actor is not None and not permissions.allowed("publish_results", actor, _scope_path(vr)):
         raise Forbidden()
+    lock_round(db, vr.id)
     if vr.state != "closed":
         raise Conflict(N_("Results can be published only after the vote has closed."),
                        code="round_not_closed")

@@ -1,12 +1,22 @@
-"""One database transaction per request, committed at the edge.
+"""One database session per request, committed at the edge.
 
-The session is opened lazily on first use. Just before the response starts it is
-committed when the response is a success (status < 400) and rolled back
-otherwise, so a refused form changes nothing; a route that must keep its writes
-on a failure (the login throttle counting a wrong password) says so with
-:func:`keep_writes`. GET/HEAD use a read transaction; other methods a write one
-(``BEGIN IMMEDIATE`` on SQLite), on one pooled driver connection that the ORM joins
-when a route needs it (``consult.db.request``).
+The session (``Database.session``) is made on first use. Just before the response
+starts it is committed when the response is a success (status < 400) and rolled back
+otherwise, so a refused form changes nothing; a route that must keep its writes on a
+failure (the login throttle counting a wrong password) says so with
+:func:`keep_writes`. An exception escaping the route rolls it back. GET/HEAD/OPTIONS
+use a read transaction; other methods a write one (``BEGIN IMMEDIATE`` on SQLite).
+
+On SQLite a write request's transaction begins before the route runs (its body has
+been received whole by then, see ``BodyLimitMiddleware``): it holds the write lock
+before the route reads the clock, so a time it acts on (is the round still open?) is
+never older than a write that committed while it waited for the lock. Multipart
+requests are the exception: their files are spooled through a thread pool while the
+form is parsed, and the event loop must not hold the lock across that wait (another
+request of the same worker would block the loop waiting for it); their routes read
+the form before their first statement. On PostgreSQL nothing is checked out before the
+first statement; writes that depend on time lock the row they depend on first (a
+vote round: ``consult.voting.services.load_ballot_round``, ``lock_round``).
 """
 
 from __future__ import annotations
@@ -15,8 +25,6 @@ from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from consult.db.request import RequestSession
-
 _READ_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
@@ -24,22 +32,36 @@ class _Lazy:
     def __init__(self, database, write: bool):
         self.database = database
         self.write = write
-        self.session: RequestSession | None = None
+        self.session: Session | None = None
         self.keep_on_error = False
 
     def get(self) -> Session:
         if self.session is None:
-            self.session = self.database.request_session(write=self.write)
+            self.session = self.database.session(write=self.write)
         return self.session
 
     def finish(self, ok: bool) -> None:
-        if self.session is not None:
-            self.session.finish(commit=ok or self.keep_on_error)
+        if self.session is None:
+            return
+        if ok or self.keep_on_error:
+            self.session.commit()
+        else:
+            self.session.rollback()
 
     def close(self) -> None:
         if self.session is not None:
             self.session.close()
             self.session = None
+
+
+def _begins_first(database, scope: Scope) -> bool:
+    """Does this request take SQLite's write lock before its route runs?"""
+    if not database.is_sqlite or scope["method"] in _READ_METHODS:
+        return False
+    for name, value in scope.get("headers", ()):
+        if name == b"content-type":
+            return not value.startswith(b"multipart/")
+    return True
 
 
 class DatabaseMiddleware:
@@ -50,7 +72,8 @@ class DatabaseMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        lazy = _Lazy(scope["app"].state.database, scope["method"] not in _READ_METHODS)
+        database = scope["app"].state.database
+        lazy = _Lazy(database, scope["method"] not in _READ_METHODS)
         scope.setdefault("state", {})["db"] = lazy
         finished = False
 
@@ -62,10 +85,12 @@ class DatabaseMiddleware:
             await send(message)
 
         try:
+            if _begins_first(database, scope):
+                lazy.get().connection()  # BEGIN IMMEDIATE: the lock, then the route's clock
             await self.app(scope, receive, send_wrapper)
         except BaseException:
             if lazy.session is not None and not finished:
-                lazy.session.finish(commit=False)
+                lazy.session.rollback()
             raise
         finally:
             lazy.close()

@@ -11,7 +11,6 @@ from starlette.testclient import TestClient
 
 from consult.accounts import services
 from consult.accounts.models import UserSession
-from consult.db import core
 from consult.web.auth import current_user
 from tests import factories
 from tests.conftest import post_form
@@ -102,7 +101,6 @@ def test_the_signed_in_check_is_one_statement(db, settings):
         seen.append(statement)
 
     event.listen(connection, "before_cursor_execute", orm)
-    core.observers.append(seen.append)
     try:
         for session in ({"uid": user.id, "sid": key}, {"uid": user.id, "sid": "forged"}):
             scope = {"type": "http", "path": "/account", "headers": [], "session": dict(session),
@@ -112,5 +110,4 @@ def test_the_signed_in_check_is_one_statement(db, settings):
             assert len(seen) == 1, seen
             assert (found is not None) == (session["sid"] == key)
     finally:
-        core.observers.remove(seen.append)
         event.remove(connection, "before_cursor_execute", orm)

@@ -333,7 +333,7 @@ def test_idea_list_filters_and_pages(client, db, world):
 def test_list_page_queries_are_bounded(client, db, world, engine, app):
     """The same statements with more ideas, whether the list is rendered afresh or comes
     from the page cache (which needs fewer)."""
-    from bench.common import count_statements
+    from tests.statements import count_statements
 
     url = f"/consultations/{world.consultation.id}/ideas"
 

@@ -506,7 +506,7 @@ def test_list_filters_sort_and_pages(db, world, engine):
 
 
 def test_list_queries_do_not_grow_with_ideas(db, world):
-    from bench.common import count_statements
+    from tests.statements import count_statements
 
     new_idea(db, world, photos=[jpeg()])
     engine = db.get_bind().engine

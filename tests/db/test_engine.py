@@ -54,17 +54,3 @@ def test_read_sessions_use_deferred_transactions(tmp_path):
         db.execute(text("SELECT 1"))
     assert "BEGIN DEFERRED" in seen and "BEGIN IMMEDIATE" in seen
     engine.dispose()
-
-
-def test_quick_row_runs_a_compiled_statement_on_a_driver_connection(engine):
-    """On SQLite and (in CI) PostgreSQL: parameters in the driver's style, named columns."""
-    from sqlalchemy import Integer, String, bindparam, select
-
-    statement = select(bindparam("n", type_=Integer).label("number"),
-                       bindparam("word", type_=String).label("word"))
-    row = Database(engine).quick_row(statement, {"n": 41, "word": "楼组"})
-    assert (row.number, row.word) == (41, "楼组") and tuple(row) == (41, "楼组")
-    assert Database(engine).quick_row(statement, {"n": 7, "word": "x"}).number == 7
-    nothing = select(bindparam("n", type_=Integer).label("number")).where(
-        bindparam("floor", type_=Integer) < 0)
-    assert Database(engine).quick_row(nothing, {"n": 1, "floor": 5}) is None

@@ -1,8 +1,9 @@
-"""A web request's transaction (``consult.db.request``): one driver connection, one
-transaction, whether the request runs Core statements, ORM work or both.
+"""A web request's transaction (``consult.web.db``): one session from ``Database``,
+committed at the edge, rolled back on a refusal or an error, on SQLite begun with
+``BEGIN IMMEDIATE`` before the route reads the clock.
 
-Runs on a scratch table of its own: a file SQLite database, or (in CI) the PostgreSQL
-test database, the table dropped afterwards.
+Runs a small Starlette app over a scratch table of its own: a file SQLite database, or
+(in CI) the PostgreSQL test database, the table dropped afterwards.
 """
 
 from __future__ import annotations
@@ -10,11 +11,18 @@ from __future__ import annotations
 import os
 
 import pytest
-from sqlalchemy import event, func, insert, select, text
+from sqlalchemy import event, func, insert, select
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse
+from starlette.routing import Route
+from starlette.testclient import TestClient
 
-from consult.db import Database, core, make_engine
-from consult.db.engine import BoundDatabase
+from consult.db import Database, make_engine
+from consult.web.db import DatabaseMiddleware, get_db, keep_writes
+from tests.statements import count_statements
 
 
 class _Base(DeclarativeBase):  # its own metadata: not part of the app's schema
@@ -30,6 +38,50 @@ class Probe(_Base):
 _PROBE = Probe.__table__
 _ADD = insert(_PROBE)
 _COUNT = select(func.count()).select_from(_PROBE)
+#: what the routes did, in order, with (on SQLite, when traced) what SQLite was asked
+trace: list[str] = []
+
+
+async def add(request: Request):
+    """A Core insert and an ORM one; answers with the status asked for."""
+    trace.append("route")
+    db = get_db(request)
+    base = int(request.query_params.get("id", "1"))
+    db.execute(_ADD, {"id": base, "label": f"core {base}"})
+    db.add(Probe(id=base + 1, label=f"orm {base + 1}"))
+    if request.query_params.get("keep"):
+        keep_writes(request)
+    if request.query_params.get("raise"):
+        db.flush()
+        raise RuntimeError("a bug in the route")
+    return PlainTextResponse("done", status_code=int(request.query_params.get("status", "200")))
+
+
+async def redo(request: Request):
+    """A refused first attempt undone mid-request (``db.rollback()``), then other work."""
+    db = get_db(request)
+    db.execute(_ADD, {"id": 1, "label": "undone"})
+    db.add(Probe(id=2, label="undone too"))
+    db.flush()
+    db.rollback()
+    assert db.execute(_COUNT).scalar() == 0
+    db.execute(_ADD, {"id": 3, "label": "after"})
+    db.add(Probe(id=4, label="after, orm"))
+    return PlainTextResponse("done")
+
+
+async def count(request: Request):
+    trace.append("route")
+    return PlainTextResponse(str(get_db(request).execute(_COUNT).scalar()))
+
+
+def _app(database: Database) -> Starlette:
+    app = Starlette(routes=[Route("/add", add, methods=["POST"]),
+                            Route("/redo", redo, methods=["POST"]),
+                            Route("/count", count, methods=["GET", "POST"])],
+                    middleware=[Middleware(DatabaseMiddleware)])
+    app.state.database = database
+    return app
 
 
 @pytest.fixture
@@ -47,134 +99,86 @@ def _stored(engine) -> list[str]:
         return sorted(conn.execute(select(_PROBE.c.label)).scalars())
 
 
-def _counting(engine, name: str) -> list[int]:
+def _checkouts(engine) -> list[int]:
     seen: list[int] = []
-    target = engine.pool if name in ("checkout", "checkin") else engine
-    event.listen(target, name, lambda *args: seen.append(1))
+    event.listen(engine.pool, "checkout", lambda *args: seen.append(1))
     return seen
 
 
-def test_core_statements_alone_make_no_sqlalchemy_connection(scratch):
-    connects = _counting(scratch, "engine_connect")
-    checkouts = _counting(scratch, "checkout")
-    db = Database(scratch).request_session(write=True)
-    core.execute(db, _ADD, {"id": 1, "label": "居民"})
-    assert core.execute(db, _COUNT).scalar() == 1
-    db.finish(commit=True)
-    db.close()
-    assert (len(connects), len(checkouts)) == (0, 1)
-    assert _stored(scratch) == ["居民"]
-    assert scratch.pool.checkedout() == 0
+@pytest.mark.parametrize("status,kept", [(200, True), (303, True), (400, False), (422, False),
+                                         (500, False)])
+def test_a_success_commits_and_an_error_answer_changes_nothing(scratch, status, kept):
+    checkouts = _checkouts(scratch)
+    with TestClient(_app(Database(scratch))) as client:
+        response = client.post(f"/add?status={status}", follow_redirects=False)
+    assert response.status_code == status
+    assert len(checkouts) == 1 and scratch.pool.checkedout() == 0  # one connection, returned
+    assert _stored(scratch) == (["core 1", "orm 2"] if kept else [])
 
 
-@pytest.mark.parametrize("commit", [True, False])
-def test_orm_work_joins_the_same_transaction(scratch, commit):
-    checkouts = _counting(scratch, "checkout")
-    db = Database(scratch).request_session(write=True)
-    core.execute(db, _ADD, {"id": 1, "label": "core"})
-    db.add(Probe(id=2, label="orm"))
-    db.flush()
-    # Each side sees the other's uncommitted row: one connection, one transaction.
-    assert core.execute(db, _COUNT).scalar() == 2
-    assert db.scalar(select(func.count()).select_from(_PROBE)) == 2
-    db.finish(commit=commit)
-    db.close()
-    assert len(checkouts) == 1 and scratch.pool.checkedout() == 0
-    assert _stored(scratch) == (["core", "orm"] if commit else [])
-
-
-def test_pending_orm_changes_are_flushed_by_finish(scratch):
-    db = Database(scratch).request_session(write=True)
-    db.add(Probe(id=3, label="added, never flushed"))
-    db.finish(commit=True)
-    db.close()
-    assert _stored(scratch) == ["added, never flushed"]
-
-
-def test_a_request_closed_without_finishing_changes_nothing(scratch):
-    for orm_too in (False, True):
-        db = Database(scratch).request_session(write=True)
-        core.execute(db, _ADD, {"id": 1, "label": "lost"})
-        if orm_too:
-            db.add(Probe(id=2, label="lost too"))
-            db.flush()
-        db.close()  # an exception escaped the route
+def test_an_exception_rolls_back_and_keep_writes_commits_an_error_answer(scratch):
+    with TestClient(_app(Database(scratch)), raise_server_exceptions=False) as client:
+        assert client.post("/add?raise=1").status_code == 500
         assert _stored(scratch) == [] and scratch.pool.checkedout() == 0
+        assert client.post("/add?status=401&keep=1").status_code == 401
+    assert _stored(scratch) == ["core 1", "orm 2"]
 
 
-def test_sqlite_write_requests_begin_immediate_once(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path / 'trace.db'}")
-    _Base.metadata.create_all(engine)
-    sql: list[str] = []
-
-    @event.listens_for(engine, "connect")
-    def trace(dbapi_connection, _record):
-        dbapi_connection.set_trace_callback(sql.append)
-
-    engine.dispose()  # reconnect with the trace on
-    for write, begin in ((True, "BEGIN IMMEDIATE"), (False, "BEGIN DEFERRED")):
-        sql.clear()
-        db = Database(engine).request_session(write=write)
-        core.execute(db, _COUNT)
-        db.scalar(select(func.count()).select_from(_PROBE))  # the ORM joins: no second BEGIN
-        db.finish(commit=True)
-        db.close()
-        assert [s for s in sql if s.startswith("BEGIN")] == [begin]
-        assert sql.count("COMMIT") == 1
-    engine.dispose()
-
-
-def test_inside_a_tests_transaction_each_request_is_a_savepoint(scratch):
-    with scratch.connect() as conn:
-        outer = conn.begin()
-        conn.execute(_ADD, {"id": 1, "label": "arranged by the test"})
-        database = BoundDatabase(conn)
-        for commit, n in ((False, 2), (True, 4)):
-            db = database.request_session(write=True)
-            core.execute(db, _ADD, {"id": n, "label": f"core {n}"})
-            db.add(Probe(id=n + 1, label=f"orm {n + 1}"))
-            db.finish(commit=commit)
-            db.close()
-        labels = sorted(conn.execute(select(_PROBE.c.label)).scalars())
-        assert labels == ["arranged by the test", "core 4", "orm 5"]
-        outer.rollback()
-    assert _stored(scratch) == []
+def test_a_rollback_mid_request_undoes_core_and_orm_work_and_the_request_goes_on(scratch):
+    with TestClient(_app(Database(scratch))) as client:
+        assert client.post("/redo").status_code == 200
+    assert _stored(scratch) == ["after", "after, orm"]
 
 
 def test_a_read_request_sees_committed_rows(scratch):
     with scratch.begin() as conn:
-        conn.execute(text("INSERT INTO request_probe (id, label) VALUES (7, 'seen')"))
-    db = Database(scratch).request_session()
-    assert core.execute(db, select(_PROBE.c.label)).scalar() == "seen"
-    db.finish(commit=True)
-    db.close()
+        conn.execute(_ADD, {"id": 7, "label": "seen"})
+    with TestClient(_app(Database(scratch))) as client:
+        assert client.get("/count").text == "1"
 
 
-@pytest.mark.parametrize("bound", [False, True], ids=["pooled", "inside a test's transaction"])
-@pytest.mark.parametrize("orm_first", [False, True], ids=["core only", "orm too"])
-def test_a_rollback_mid_request_undoes_core_statements_too_and_the_request_goes_on(
-        scratch, bound, orm_first):
-    """A refused form is shown again from the unchanged data (``db.rollback()``), then the
-    response's own outcome decides what stays."""
+def test_inside_a_tests_transaction_each_request_is_a_savepoint(scratch):
+    """How the suite runs the app: ``Database`` bound to the test's connection."""
     with scratch.connect() as conn:
-        outer = conn.begin() if bound else None
-        database = BoundDatabase(conn) if bound else Database(scratch)
-        db = database.request_session(write=True)
-        core.execute(db, _ADD, {"id": 1, "label": "undone"})
-        if orm_first:
-            db.add(Probe(id=2, label="undone too"))
-            db.flush()
-        db.rollback()
-        assert core.execute(db, _COUNT).scalar() == 0
-        assert db.scalar(select(func.count()).select_from(_PROBE)) == 0
-        core.execute(db, _ADD, {"id": 3, "label": "after"})
-        db.add(Probe(id=4, label="after, orm"))
-        db.finish(commit=True)
-        db.close()
-        reader = conn if bound else scratch.connect()
-        assert sorted(reader.execute(select(_PROBE.c.label)).scalars()) == ["after", "after, orm"]
-        if outer is not None:
-            outer.rollback()
-        else:
-            reader.close()
-    assert _stored(scratch) == ([] if bound else ["after", "after, orm"])
+        outer = conn.begin()
+        conn.execute(_ADD, {"id": 100, "label": "arranged by the test"})
+        with TestClient(_app(Database(conn))) as client:
+            assert client.post("/add?id=1&status=422").status_code == 422  # rolled back to its savepoint
+            assert client.post("/add?id=3").status_code == 200  # released into the test's transaction
+            assert client.post("/count").text == "3"
+        labels = sorted(conn.execute(select(_PROBE.c.label)).scalars())
+        assert labels == ["arranged by the test", "core 3", "orm 4"]
+        outer.rollback()
+    assert _stored(scratch) == []
+
+
+def test_statements_are_counted_through_sqlalchemys_events(scratch):
+    """Core and ORM statements alike: the figures of the benchmarks and the bounds of tests."""
+    with TestClient(_app(Database(scratch))) as client, count_statements(scratch) as seen:
+        client.post("/add?id=1")
+        client.get("/count")
+    assert [s.split()[0].upper() for s in seen] == ["INSERT", "INSERT", "SELECT"]
+
+
+def test_sqlite_write_requests_take_the_lock_before_the_route_runs(tmp_path):
+    """``BEGIN IMMEDIATE`` before the route (so before it reads the clock), except for a
+    multipart body, whose files are spooled while the form is parsed; reads begin deferred.
+    One BEGIN and one COMMIT a request."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'trace.db'}")
+    _Base.metadata.create_all(engine)
+
+    @event.listens_for(engine, "connect")
+    def traced(dbapi_connection, _record):
+        dbapi_connection.set_trace_callback(trace.append)
+
+    engine.dispose()  # reconnect with the trace on
+    with TestClient(_app(Database(engine))) as client:
+        for call, first in ((lambda: client.post("/count", data={"a": "1"}), "BEGIN IMMEDIATE"),
+                            (lambda: client.post("/count", files={"f": ("a.txt", b"x")}), "route"),
+                            (lambda: client.get("/count"), "route")):
+            trace.clear()
+            assert call().status_code == 200
+            begins = [s for s in trace if s.startswith("BEGIN")]
+            assert trace[0] == first and len(begins) == 1 and trace.count("COMMIT") == 1, trace
+        assert begins == ["BEGIN DEFERRED"]
+    engine.dispose()

@@ -10,8 +10,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from bench.gen_owners import generate_estate
 from consult.owners.cli import main
+from tests.gen_owners import generate_estate
 
 ROOT = Path(__file__).resolve().parents[2]
 

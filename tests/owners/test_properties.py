@@ -16,9 +16,9 @@ from fractions import Fraction
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bench.gen_owners import generate_estate
 from consult.owners.register import choices, parse_area, parse_ballots_csv, parse_homes_csv
 from consult.owners.rules import DEVELOPER, Home, OwnerKey, tally
+from tests.gen_owners import generate_estate
 
 NAMES = ["li", "wang", "zhao", "qian", "sun"]
 CHOICES = ["agree", "disagree", "abstain"]

@@ -123,7 +123,7 @@ def test_the_scoreboard_combines_every_source_exactly(db, campaign, scored):
 
 
 def test_scoreboard_queries_do_not_grow_with_answers(db, settings, engine, admin, tree, campaign, scored):
-    from bench.common import count_statements
+    from tests.statements import count_statements
 
     def statements():
         with count_statements(engine) as seen:

@@ -331,8 +331,8 @@ def test_results_follow_edits_of_the_questions_and_settings_at_once(client, db, 
 def test_a_repeated_results_page_reads_no_answers(client, db, settings, staff, tree, open_survey, engine):
     """The kept figures are reused while the survey's version stays the same: the page then
     reads the survey and its place, and nothing of its questions or answers."""
-    from bench.common import count_statements
     from consult.surveys import services
+    from tests.statements import count_statements
 
     _, resident = person(db, settings, "resident", tree["area_a"])
     services.submit(db, resident, open_survey, good_answers(open_survey), now=clock.utcnow())

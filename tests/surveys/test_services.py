@@ -270,7 +270,7 @@ def test_results_are_aggregated_exactly(db, settings, staff, tree):
 
 
 def test_results_query_count_does_not_grow_with_responses(db, settings, staff, tree, engine):
-    from bench.common import count_statements
+    from tests.statements import count_statements
 
     form = survey(db, staff, tree["estate_a"])
 

@@ -342,7 +342,7 @@ def test_votes_list(client, db, world):
 
 
 def test_ballot_page_queries_do_not_grow_with_ideas(client, db, world, engine):
-    from bench.common import count_statements
+    from tests.statements import count_statements
 
     _sign_in(client, world, "voter")
     small = add_vote_round(db, scope=world.tree["area_a"], author=world.people["voter"],

@@ -10,7 +10,8 @@ import pytest
 
 from consult.i18n import translator
 from consult.voting import rules, tally
-from consult.voting.rules import BallotFormError, RawBallot, SettingsValues
+from consult.voting.models import VoteSettings
+from consult.voting.rules import BallotFormError, RawBallot
 from consult.voting.tally import BallotError, Project
 
 PROJECTS = [Project("1", 400_000), Project("2", 300_000), Project("3", 250_000)]
@@ -59,10 +60,10 @@ def test_unknown_user_text_is_quoted_and_cut():
 
 def test_settings_defaults_and_points_per_rank():
     values, errors = rules.parse_settings({"ballot_kind": "ordinal", "ranking_length": "3",
-                                           "rule": "greedy"}, 100_000)
+                                           "rule": "greedy"}, 100_000, VoteSettings())
     assert errors == {} and values.points_per_rank == [3, 2, 1] and values.notice_days == 7
     values, errors = rules.parse_settings({"ballot_kind": "ordinal", "ranking_length": "3",
-                                           "points_per_rank": "5，3, 1", "rule": "greedy"}, 100_000)
+                                           "points_per_rank": "5，3, 1", "rule": "greedy"}, 100_000, VoteSettings())
     assert errors == {} and values.points_per_rank == [5, 3, 1]
 
 
@@ -84,17 +85,17 @@ def test_settings_defaults_and_points_per_rank():
     ({"ballot_kind": "approval", "rule": "greedy", "eligibility": "everyone"}, {"eligibility"}),
 ])
 def test_bad_settings(form, fields):
-    _, errors = rules.parse_settings(form, 100_000)
+    _, errors = rules.parse_settings(form, 100_000, VoteSettings())
     assert set(errors) == fields
 
 
 def test_a_budget_is_needed_unless_top_k():
-    _, errors = rules.parse_settings({"ballot_kind": "approval", "rule": "greedy"}, None)
+    _, errors = rules.parse_settings({"ballot_kind": "approval", "rule": "greedy"}, None, VoteSettings())
     assert set(errors) == {"budget"}
-    _, errors = rules.parse_settings({"ballot_kind": "approval", "rule": "top-k", "k": "3"}, None)
+    _, errors = rules.parse_settings({"ballot_kind": "approval", "rule": "top-k", "k": "3"}, None, VoteSettings())
     assert errors == {}
     values, errors = rules.parse_settings({"ballot_kind": "approval", "rule": "greedy",
-                                           "budget": "¥1,500.50"}, None)
+                                           "budget": "¥1,500.50"}, None, VoteSettings())
     assert errors == {} and values.budget_fen == 150_050
 
 
@@ -134,13 +135,13 @@ def test_json_ballot_reading():
 
 
 def test_check_ballot_gives_choices_with_points_and_ranks():
-    ordinal = SettingsValues(ballot_kind="ordinal", ranking_length=2, points_per_rank=[5, 2])
+    ordinal = VoteSettings(ballot_kind="ordinal", ranking_length=2, points_per_rank=[5, 2])
     assert rules.check_ballot(ordinal, PROJECTS, RawBallot(ranking=["3", "1"]), None) == [
         rules.Choice(3, 5, 1), rules.Choice(1, 2, 2)]
-    cumulative = SettingsValues(ballot_kind="cumulative", max_points=4)
+    cumulative = VoteSettings(ballot_kind="cumulative", max_points=4)
     assert rules.check_ballot(cumulative, PROJECTS, RawBallot(points=[("1", "0"), ("2", "4")]), None) == [
         rules.Choice(2, 4)]
-    budget = SettingsValues(ballot_kind="approval_budget")
+    budget = VoteSettings(ballot_kind="approval_budget")
     assert rules.check_ballot(budget, PROJECTS, RawBallot(choices=["1", "2"]), 700_000) == [
         rules.Choice(1), rules.Choice(2)]
     with pytest.raises(BallotError):
@@ -174,7 +175,7 @@ def test_canonical_ballots_and_digest():
 
 
 def test_count_with_fen_unit_for_equal_shares():
-    values = SettingsValues(ballot_kind="approval", rule="equalshares/add1")
+    values = VoteSettings(ballot_kind="approval", rule="equalshares/add1")
     counted = rules.count(values, [(1, 150), (2, 100)], [[(1, 1, None)], [(2, 1, None)]], 250)
     assert counted.parameters["money_unit_fen"] == 1 and sorted(counted.selected_ids) == [1, 2]
     lines = rules.method_description(counted.parameters)

@@ -8,7 +8,7 @@ and someone who owns one home alone and another with a spouse.  Ballots come
 through web, paper and proxy, multi-home owners sometimes vote through a different
 home or hand in the same ballot twice, and some owners do not vote at all.
 
-    python -m bench.gen_owners 6000 --seed 1 --out /tmp/estate
+    python -m tests.gen_owners 6000 --seed 1 --out /tmp/estate
 """
 
 from __future__ import annotations
