@@ -1,8 +1,11 @@
 """Time, in one place: UTC in the database, Beijing time on the page.
 
 Rules take ``now`` as an argument; only the edges (services, routes) ask for it.
-Timestamps are aware UTC datetimes; SQLModel's ``UTCDateTime`` column type stores
-them the same way on SQLite and PostgreSQL.
+Timestamps are aware UTC datetimes, to the microsecond: SQLModel's ``UTCDateTime``
+column type stores them the same way on SQLite and PostgreSQL. Whole seconds would let
+two events of the same second look simultaneous, so a ballot accepted just before a
+close could not be told from one after it (ballot times are cut to the day on purpose,
+``voting.rules.ballot_day``; the round's own times keep their precision).
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ BEIJING = timezone(timedelta(hours=8), "CST")
 
 
 def utcnow() -> datetime:
-    return datetime.now(UTC).replace(microsecond=0)
+    return datetime.now(UTC)
 
 
 def to_local(value: datetime) -> datetime:

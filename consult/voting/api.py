@@ -131,8 +131,9 @@ async def ballot_put(request: Request):
     vr = services.load_ballot_round(get_db(request), request.path_params["rid"])  # locked, then now
     done = services.cast(get_db(request), current_actor(request), require_user(request), vr,
                          _raw(vr, data), vr.at, data.get("home_id"))
-    choices = services.ballot_of(get_db(request), vr.id, done.ballot.voter_key).choices
-    return ok({"receipt": rules.format_receipt(done.receipt), "receipt_prefix": done.ballot.receipt_prefix,
+    choices = services.ballot_of(get_db(request), vr.id, done.voter_key).choices
+    return ok({"receipt": rules.format_receipt(done.receipt),
+               "receipt_prefix": done.receipt[:rules.RECEIPT_PREFIX],
                "changed": done.changed, "choices": _choices_json(choices)})
 
 

@@ -38,12 +38,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from sqlalchemy import String, bindparam, delete, func, insert, update
+from sqlalchemy import String, bindparam, delete, func, insert, literal_column, update
 from sqlalchemy import cast as sa_cast
 from sqlalchemy import select as core_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, load_only
+from sqlalchemy.orm import Session
 from sqlmodel import select
 
 from consult import clock, permissions
@@ -125,19 +125,22 @@ _ROUND_PARTS = (select(Round, Consultation, Place, VoteSettings)
                 .join(Place, Place.id == Consultation.scope_place_id)
                 .outerjoin(VoteSettings, VoteSettings.round_id == Round.id))
 _ONE_ROUND = _ROUND_PARTS.where(Round.id == bindparam("round_id"))
-# The round's ideas as "id:cost,id:cost,…" (cost empty when unknown): all that checking a
-# ballot needs of them, in the same row (their titles are read only to explain a refusal).
-_IDEA_COSTS = (core_select(func.aggregate_strings(
-    sa_cast(_IDEA.c.id, String) + ":" + func.coalesce(sa_cast(_IDEA.c.estimated_cost_fen, String), ""), ","))
-    .select_from(_IDEA_ROUND.join(_IDEA, _IDEA.c.id == _IDEA_ROUND.c.idea_id))
-    .where(_IDEA_ROUND.c.round_id == _ROUND.c.id).scalar_subquery())
-# Casting reads only what checking and storing a ballot need of the consultation and the
-# scope; the round's row is share-locked (PostgreSQL) until the ballot commits, so that a
-# close or a publication waits for it, and it for them.
-_BALLOT_ROUND = (_ONE_ROUND.add_columns(_IDEA_COSTS)
-                 .options(load_only(Consultation.title, Consultation.budget_fen),
-                          load_only(Place.kind, Place.name, Place.path))
-                 .with_for_update(read=True, of=Round))
+
+def _idea_costs(aggregate: str):
+    """The round's ideas as "id:cost,id:cost,…" (cost empty when unknown): all that checking
+    a ballot needs of them, in the same row (their titles are read only to explain a
+    refusal). The separator is written in the SQL (``aggregate_strings`` would make it a
+    parameter rendered anew at every execution)."""
+    item = sa_cast(_IDEA.c.id, String) + ":" + func.coalesce(sa_cast(_IDEA.c.estimated_cost_fen, String), "")
+    return (core_select(getattr(func, aggregate)(item, literal_column("','")))
+            .select_from(_IDEA_ROUND.join(_IDEA, _IDEA.c.id == _IDEA_ROUND.c.idea_id))
+            .where(_IDEA_ROUND.c.round_id == _ROUND.c.id).scalar_subquery())
+
+
+# The round's row is share-locked (PostgreSQL) until the ballot commits, so that a close or
+# a publication waits for it, and it for them.
+_BALLOT_ROUND = {dialect: _ONE_ROUND.add_columns(_idea_costs(aggregate)).with_for_update(read=True, of=Round)
+                 for dialect, aggregate in (("sqlite", "group_concat"), ("postgresql", "string_agg"))}
 _LOCK_ROUND = (core_select(_ROUND.c.id).where(_ROUND.c.id == bindparam("round_id"))
                .with_for_update())
 
@@ -164,7 +167,7 @@ def load_ballot_round(db: Session, round_id: int, now: datetime | None = None) -
     given, the clock is read after the lock is held (see the module's docstring), which
     is how a web ballot calls it, then casting at ``vr.at``.
     """
-    row = db.execute(_BALLOT_ROUND, {"round_id": round_id}).first()
+    row = db.execute(_BALLOT_ROUND[db.get_bind().dialect.name], {"round_id": round_id}).first()
     if row is None or row[0].kind != "vote":
         raise NotFound()
     *parts, costs = row
@@ -536,20 +539,23 @@ def other_channel_message(existing: Ballot, user_id: int | None) -> Msg:
     return Msg(N_("This ballot cannot be changed online."))
 
 
-@dataclass
+@dataclass(frozen=True)
 class Cast:
-    """A web ballot cast. ``receipt`` is shown to the voter once; ``ballot`` is the stored row."""
+    """What casting a web ballot answers: the receipt, shown to the voter once, whether
+    it changed an earlier ballot, and which stored ballot it is."""
 
-    receipt: str
+    receipt: str = field(repr=False)
     changed: bool
-    ballot: Ballot = field(repr=False)
+    ballot_id: int
+    voter_key: str
 
 
-# INSERT … ON CONFLICT (round_id, voter_key) DO NOTHING RETURNING the ballot: no row back
-# means the voter already has one (perhaps inserted a moment ago by their other request).
-_NEW_BALLOT = {dialect.dialect.name: dialect.insert(Ballot)
-               .on_conflict_do_nothing(index_elements=[Ballot.round_id, Ballot.voter_key])
-               .returning(Ballot) for dialect in (sqlite, postgresql)}
+_BALLOT = Ballot.__table__
+# INSERT … ON CONFLICT (round_id, voter_key) DO NOTHING RETURNING id: no row back means the
+# voter already has a ballot (perhaps inserted a moment ago by their other request).
+_NEW_BALLOT = {dialect.dialect.name: dialect.insert(_BALLOT)
+               .on_conflict_do_nothing(index_elements=[_BALLOT.c.round_id, _BALLOT.c.voter_key])
+               .returning(_BALLOT.c.id) for dialect in (sqlite, postgresql)}
 _NEW_CHOICES = BallotChoice.__table__.insert()
 
 
@@ -574,13 +580,13 @@ def cast(db: Session, actor: Actor, user: User | None, vr: VoteRound, raw: rules
               "cast_by": secrecy.user_key(vr.id, user.id) if voter.home_id is not None else None,
               "receipt_prefix": code[:rules.RECEIPT_PREFIX], "receipt_hash": rules.receipt_hash(code),
               "created_at": day, "updated_at": day}
-    ballot = db.scalars(_NEW_BALLOT[db.get_bind().dialect.name], values).first()
-    if ballot is None:
+    ballot_id = db.execute(_NEW_BALLOT[db.get_bind().dialect.name], values).scalar()
+    if ballot_id is None:
         return _change(db, user.id, vr.id, voter.key, choices, now)
     if choices:
-        db.execute(_NEW_CHOICES, [{"ballot_id": ballot.id, "idea_id": c.idea_id,
+        db.execute(_NEW_CHOICES, [{"ballot_id": ballot_id, "idea_id": c.idea_id,
                                    "points": c.points, "rank": c.rank} for c in choices])
-    return Cast(code, False, ballot)
+    return Cast(code, False, ballot_id, voter.key)
 
 
 def _change(db: Session, user_id: int, round_id: int, voter_key: str,
@@ -596,7 +602,7 @@ def _change(db: Session, user_id: int, round_id: int, voter_key: str,
     db.add(existing)
     db.flush()
     _replace_choices(db, existing.id, choices)
-    return Cast(code, True, existing)
+    return Cast(code, True, existing.id, existing.voter_key)
 
 
 def _locked_ballot(db: Session, round_id: int, voter_key: str) -> Ballot | None:

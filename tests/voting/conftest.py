@@ -8,16 +8,18 @@ because pages read it.
 
 from __future__ import annotations
 
-from datetime import timedelta
-from types import SimpleNamespace
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import update
 
 from consult import clock
+from consult.accounts.models import User
 from consult.communities import services as places
-from consult.communities.models import HomeOwner
+from consult.communities.models import Home, HomeOwner, Place
 from consult.consultations.models import Category, Consultation, Idea, IdeaRound, Round
+from consult.permissions import Actor
 from consult.voting import services
 from consult.voting.models import VoteSettings
 from tests import factories
@@ -31,9 +33,20 @@ def actor(db, user):
     return places.actor_for(db, user)
 
 
+@dataclass
+class ArrangedVote:
+    """A consultation whose only round is a vote round (``add_vote_round``)."""
+
+    consultation: Consultation
+    round: Round
+    ideas: list[Idea]  # in the order of the costs given
+    category: Category
+
+
 def add_vote_round(db, *, scope, author, budget_fen=1_000_000, costs=COSTS, titles=TITLES,
-                   opens_at, closes_at, settings=None, title="居民投票"):
-    """A consultation whose only round is a vote round carrying shortlisted ideas."""
+                   opens_at, closes_at, settings=None, title="居民投票") -> ArrangedVote:
+    """A consultation whose only round is a vote round carrying shortlisted ideas (one per
+    cost), with ``settings`` saved (default: approval within the budget, greedy)."""
     consultation = Consultation(title="2026 微更新", year=2026, scope_place_id=scope.id,
                                 budget_fen=budget_fen)
     db.add(consultation)
@@ -57,10 +70,45 @@ def add_vote_round(db, *, scope, author, budget_fen=1_000_000, costs=COSTS, titl
     db.add(VoteSettings(round_id=item.id, **(settings or {"ballot_kind": "approval_budget",
                                                            "rule": "greedy"})))
     db.flush()
-    return SimpleNamespace(consultation=consultation, round=item, ideas=ideas, category=category)
+    return ArrangedVote(consultation, item, ideas, category)
 
 
-def build_world(db, settings):
+@dataclass
+class VoteWorld:
+    """What ``world`` arranges (see the module's docstring).
+
+    ``people`` by key: voter, voter2, voter3 (residents of area a), outsider (of area b),
+    moderator, moderator2 (area a), moderator_b, expert (area a), owner (owner of record of
+    ``home`` in estate a), admin (sub-district), unverified (no role). ``tree`` is
+    ``factories.place_tree``. ``now`` is the clock when the world was built.
+    """
+
+    db: object  # the test's session
+    tree: dict[str, Place]
+    people: dict[str, User]
+    now: datetime
+    vote: ArrangedVote
+    home: Home
+
+    @property
+    def round(self) -> Round:
+        return self.vote.round
+
+    @property
+    def ideas(self) -> list[Idea]:
+        return self.vote.ideas
+
+    def actor(self, key: str) -> Actor:
+        """The permissions actor of ``people[key]``, as read now."""
+        return actor(self.db, self.people[key])
+
+    def load(self, round_: Round | None = None, now_: datetime | None = None) -> services.VoteRound:
+        """``services.load_round`` of the world's round (or ``round_``) at ``now_`` (default:
+        the clock now)."""
+        return services.load_round(self.db, (round_ or self.vote.round).id, now_ or clock.utcnow())
+
+
+def build_world(db, settings) -> VoteWorld:
     tree = factories.place_tree(db)
     people = {}
     for key, role, place in (
@@ -82,16 +130,11 @@ def build_world(db, settings):
     db.execute(update(HomeOwner).where(HomeOwner.home_id == home.id)
                .values(user_id=people["owner"].id))
     db.flush()
-    return SimpleNamespace(
-        tree=tree, people=people, now=now, vote=vote, round=vote.round, ideas=vote.ideas,
-        home=home, actor=lambda key: actor(db, people[key]),
-        load=lambda round_=None, now_=None: services.load_round(db, (round_ or vote.round).id,
-                                                                now_ or clock.utcnow()),
-    )
+    return VoteWorld(db, tree, people, now, vote, home)
 
 
 @pytest.fixture
-def world(db, settings):
+def world(db, settings) -> VoteWorld:
     return build_world(db, settings)
 
 

@@ -191,7 +191,7 @@ def test_with_the_key_each_voter_finds_and_changes_their_ballot(db, world, vote)
         assert services.check_receipt(db, receipts[user.id]).found
         changed = services.cast(db, actor(db, user), user, vr,
                                 RawBallot(points=[(str(world.ideas[2].id), "7")]), world.now)
-        assert changed.changed and changed.ballot.id == mine.ballot.id
+        assert changed.changed and changed.ballot_id == mine.ballot.id
         assert [(c.idea_id, c.points) for c in services.ballot_of(db, vr.id, key).choices] == [
             (world.ideas[2].id, 7)]
         assert not services.check_receipt(db, receipts[user.id]).found  # the old code is void
