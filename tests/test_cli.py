@@ -25,6 +25,7 @@ def run(env, *args, stdin=""):
                           input=stdin, capture_output=True, text=True, timeout=120)
 
 
+@pytest.mark.slow
 def test_migrate_demo_twice_and_createuser(cli_env):
     url, env = cli_env
     assert run(env, "migrate").returncode == 0
@@ -64,6 +65,7 @@ def test_migrate_demo_twice_and_createuser(cli_env):
     database.engine.dispose()
 
 
+@pytest.mark.slow
 def test_finalize_due_confirms_what_the_notice_period_has_let_through(cli_env):
     from sqlalchemy import update
 

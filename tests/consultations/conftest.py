@@ -7,15 +7,20 @@ vote round; times are relative to the real clock because pages read it.
 from __future__ import annotations
 
 import io
-from datetime import timedelta
-from types import SimpleNamespace
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
 
 import pytest
 from PIL import Image
 
 from consult import clock
+from consult.accounts.models import User
 from consult.communities import services as places
+from consult.communities.models import Place
 from consult.consultations import services
+from consult.consultations.models import Category, Consultation, Round
+from consult.permissions import Actor
 from tests import factories
 
 DAY = timedelta(days=1)
@@ -31,7 +36,33 @@ def actor(db, user):
     return places.actor_for(db, user)
 
 
-def build_world(db, settings):
+@dataclass
+class ConsultationWorld:
+    """What ``world`` arranges (see the module's docstring).
+
+    ``people`` by key: resident_a, resident_a2, neighbour (residents of area a),
+    resident_b (of area b), moderator_a, moderator_b, expert_a, admin (sub-district),
+    unverified (no role). ``tree`` is ``factories.place_tree``; ``now`` the clock when the
+    world was built; ``categories`` the consultation's default ones, in order.
+    """
+
+    db: object  # the test's session
+    tree: dict[str, Place]
+    people: dict[str, User]
+    now: datetime
+    consultation: Consultation
+    collect: Round  # open now, 3 ideas per resident
+    review: Round  # opens when collect closes
+    vote: Round  # after the review
+    categories: list[Category]
+    media_dir: Path
+
+    def actor(self, key: str) -> Actor:
+        """The permissions actor of ``people[key]``, as read now."""
+        return actor(self.db, self.people[key])
+
+
+def build_world(db, settings) -> ConsultationWorld:
     tree = factories.place_tree(db)
     people = {}
     for key, role, place in (
@@ -58,15 +89,12 @@ def build_world(db, settings):
                               closes_at=now + 21 * DAY)
     categories = services.categories_of(db, consultation.id)
     db.flush()
-    return SimpleNamespace(
-        tree=tree, people=people, now=now, consultation=consultation, collect=collect,
-        review=review, vote=vote, categories=categories, media_dir=settings.media_dir,
-        actor=lambda key: actor(db, people[key]),
-    )
+    return ConsultationWorld(db, tree, people, now, consultation, collect, review, vote,
+                             categories, settings.media_dir)
 
 
 @pytest.fixture
-def world(db, settings):
+def world(db, settings) -> ConsultationWorld:
     return build_world(db, settings)
 
 

@@ -81,6 +81,7 @@ def _bodies(route: Route):
             yield "{" + ", ".join(f'"{name}": {value if name == field else 1}' for name in fields) + "}"
 
 
+@pytest.mark.slow
 def test_every_route_answers_odd_numbers_and_bad_json_without_a_server_error(db, settings, app):
     load(db, settings)
     db.flush()

@@ -16,6 +16,7 @@ from collections import deque
 from html.parser import HTMLParser
 from urllib.parse import urlsplit
 
+import pytest
 from starlette.testclient import TestClient
 
 from consult.communities import demo as communities_demo
@@ -123,6 +124,7 @@ def _crawl(client: TestClient) -> dict[tuple[str, str], dict]:
     return forms
 
 
+@pytest.mark.slow
 def test_no_form_answers_awkward_input_with_a_server_error(db, settings, app):
     load(db, settings)
     db.flush()
