@@ -102,12 +102,18 @@ def subtree_counts(db: Session, place: Place) -> dict[str, int]:
 
 
 @dataclass(frozen=True)
-class Overview:
-    """What the home page shows about places. Kept beyond the request that read it
-    (``public_cache_seconds``): the places are loaded whole, read-only from then on."""
+class PlaceName:
+    """A place as the home page links to it. The overview is kept beyond the request that
+    read it (``public_cache_seconds``), so it holds plain values, built here only."""
 
-    root: Place | None
-    areas: tuple[Place, ...]
+    id: int
+    name: str
+
+
+@dataclass(frozen=True)
+class Overview:
+    root: PlaceName | None
+    areas: tuple[PlaceName, ...]
     counts: dict
 
 
@@ -116,7 +122,8 @@ def overview_data(db: Session) -> Overview:
     root, areas = overview(db)
     if root is None:
         return Overview(None, (), {})
-    return Overview(root, tuple(areas), subtree_counts(db, root))
+    return Overview(PlaceName(root.id, root.name), tuple(PlaceName(a.id, a.name) for a in areas),
+                    subtree_counts(db, root))
 
 
 def overview(db: Session) -> tuple[Place | None, list[Place]]:

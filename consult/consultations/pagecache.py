@@ -9,8 +9,9 @@ building groups in the filter menu): those may be ``seconds`` stale, like the ho
 page (``Settings.public_cache_seconds``; 0 turns caching off).
 
 Memory is bounded: at most ``max_entries`` values, the least recently used dropped
-first. Values must be plain data (strings, tuples, rows), never ORM objects bound to
-a request's session, since they are shared between requests.
+first. Values are shared between requests: plain data, or ORM objects as their request
+loaded them (read-only; detached when that request's session closes, never expired,
+see ``consult.web.db``).
 """
 
 from __future__ import annotations

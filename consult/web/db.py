@@ -1,11 +1,14 @@
 """One database session per request, committed at the edge.
 
 The session (``Database.session``) is made on first use. Just before the response
-starts it is committed when the response is a success (status < 400) and rolled back
-otherwise, so a refused form changes nothing; a route that must keep its writes on a
-failure (the login throttle counting a wrong password) says so with
-:func:`keep_writes`. An exception escaping the route rolls it back. GET/HEAD/OPTIONS
-use a read transaction; other methods a write one (``BEGIN IMMEDIATE`` on SQLite).
+starts it is committed when the response is a success (status < 400) and otherwise
+closed without committing, which rolls its transaction back, so a refused form changes
+nothing; a route that must keep its writes on a failure (the login throttle counting a
+wrong password) says so with :func:`keep_writes`. An exception escaping the route ends
+it the same way. Closing (rather than ``rollback()``) leaves the objects the request
+loaded as they were loaded, detached: a page cache filled during a request that then
+failed holds nothing expired. GET/HEAD/OPTIONS use a read transaction; other methods a
+write one (``BEGIN IMMEDIATE`` on SQLite).
 
 On SQLite a write request's transaction begins before the route runs (its body has
 been received whole by then, see ``BodyLimitMiddleware``): it holds the write lock
@@ -46,7 +49,7 @@ class _Lazy:
         if ok or self.keep_on_error:
             self.session.commit()
         else:
-            self.session.rollback()
+            self.close()  # the transaction is rolled back as the connection is released
 
     def close(self) -> None:
         if self.session is not None:
@@ -75,12 +78,8 @@ class DatabaseMiddleware:
         database = scope["app"].state.database
         lazy = _Lazy(database, scope["method"] not in _READ_METHODS)
         scope.setdefault("state", {})["db"] = lazy
-        finished = False
-
         async def send_wrapper(message: Message) -> None:
-            nonlocal finished
-            if message["type"] == "http.response.start" and not finished:
-                finished = True
+            if message["type"] == "http.response.start":
                 lazy.finish(message["status"] < 400)
             await send(message)
 
@@ -88,11 +87,7 @@ class DatabaseMiddleware:
             if _begins_first(database, scope):
                 lazy.get().connection()  # BEGIN IMMEDIATE: the lock, then the route's clock
             await self.app(scope, receive, send_wrapper)
-        except BaseException:
-            if lazy.session is not None and not finished:
-                lazy.session.rollback()
-            raise
-        finally:
+        finally:  # after an exception too: closed uncommitted, so rolled back
             lazy.close()
 
 

@@ -43,9 +43,8 @@ def test_an_account_without_roles_an_ended_session_or_no_account(db, settings):
 
 
 def test_signed_in_works_as_the_first_thing_a_fresh_process_does(tmp_path):
-    """The account is built as the ORM's loader builds one (no constructor): in a new
-    process, before any ORM query, it still comes out complete, aware of its time zone,
-    and its changes are saved."""
+    """In a new process, as the first statement (before any other ORM query), the account
+    comes out complete, aware of its time zone, and its changes are saved."""
     import subprocess
     import sys
 

@@ -1,6 +1,6 @@
-"""Casting reads the round with Core statements (``load_ballot_round``): it must see the
-same round, settings, scope and state as the pages' ``load_round``, read anew for
-every ballot, and store the same ballot."""
+"""Casting reads the round its own way (``load_ballot_round``: locked, with the ideas'
+costs): it must see the same round, settings, scope and state as the pages'
+``load_round``, read anew for every ballot, and store the same ballot."""
 
 from __future__ import annotations
 
