@@ -11,10 +11,10 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from consult import secrecy
 from consult.accounts.rules import SESSION_DAYS
 from consult.config import Settings
 from consult.db.engine import Database, make_engine, pool_options
-from consult.voting import secrecy
 from consult.web.api import PREFIX
 from consult.web.cache import TTLCache
 from consult.web.compression import Compression
@@ -48,7 +48,7 @@ def api_routes() -> list[Route]:
 def create_app(settings: Settings | None = None, database: Database | None = None) -> Starlette:
     settings = settings or Settings.from_env()
     database = database or Database(make_engine(settings.database_url, **pool_options(settings)))
-    secrecy.configure(settings)  # the ballot key, never in the database
+    secrecy.configure(settings)  # the ballot key (ballots, survey answer marks), never in the database
     api = api_routes()
     routes = [
         *page_routes(),
