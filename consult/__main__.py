@@ -4,7 +4,8 @@ migrate      bring the database schema up to date (Alembic)
 demo         load the demo sub-district (safe to run twice)
 logins       print the demo logins
 createuser   create an account, optionally with a role at a place
-finalize-due confirm vote outcomes whose notice period (公示期) has ended (run it daily)
+finalize-due confirm vote outcomes whose notice period (公示期) has ended, and mix the
+             answers of anonymous surveys that have closed (run it daily)
 serve        run the web server (uvicorn)
 pb ...       pabulib open-data files (see ``pb --help``)
 owners ...   owners' votes recount from files (see ``owners --help``)
@@ -110,17 +111,23 @@ def cmd_createuser(args) -> int:
 
 def cmd_finalize_due(args) -> int:
     """For a daily timer: after the notice period the selected ideas become projects,
-    unless an objection still waits for its answer (then the round is listed and waits)."""
+    unless an objection still waits for its answer (then the round is listed and waits);
+    anonymous surveys that have closed get their rows mixed (``surveys.secrecy``)."""
     from consult import clock
     from consult.db import Database, make_engine
     from consult.i18n import translator
+    from consult.surveys.secrecy import mix_due
     from consult.voting.services import finalize_due
 
     t = translator("en")
     database = Database(make_engine(_settings().database_url))
     with database.session(write=True) as db:
-        outcomes = finalize_due(db, clock.utcnow())
+        now = clock.utcnow()
+        outcomes = finalize_due(db, now)
+        mixed = mix_due(db, now)
         db.commit()
+    for survey_id in mixed:
+        print(f"survey {survey_id}: closed, its anonymous answers are mixed")
     for outcome in outcomes:
         if outcome.problem is None:
             print(f"round {outcome.round_id} ({outcome.title}): confirmed, {outcome.selected} selected")
@@ -161,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     create.add_argument("--role", help="resident, owner, moderator, expert, owners_rep or admin")
     create.add_argument("--place", type=int, help="id of the place where the role applies")
     create.set_defaults(func=cmd_createuser)
-    sub.add_parser("finalize-due", help="confirm vote outcomes whose notice period has ended"
+    sub.add_parser("finalize-due", help="confirm vote outcomes whose notice period has ended; mix closed anonymous surveys"
                    ).set_defaults(func=cmd_finalize_due)
     serve = sub.add_parser("serve")
     serve.add_argument("--host", default="127.0.0.1")

@@ -160,6 +160,7 @@ DECISIONS = frozenset({
     "assign_roles",         # requester: the person receiving the role
     "review_idea",          # requester: the idea's author (and a merge target's author)
     "hide_comment",         # requester: the comment's author (hide and show again)
+    "answer_objection",     # requester: who filed the objection (a vote result, a rating)
 })
 
 

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.routing import Route
 
 from consult import clock, permissions
-from consult.errors import FieldErrors, NotFound, UserError
+from consult.errors import Conflict, FieldErrors, Forbidden, NotFound, UserError
 from consult.i18n import N_, Msg
 from consult.ratings import rules, services
 from consult.ratings.models import SUBJECT_KINDS
@@ -76,6 +76,8 @@ def _campaign_context(request: Request, campaign_id, **extra) -> dict:
         "can_manage": staff,
         "can_answer": permissions.allowed("answer_objection", actor,
                                           services.campaign_place(db, campaign).ids_from_root),
+        # nobody answers their own objection: the page says so instead of the form
+        "answerer_id": actor.user_id, "own_objection": Msg(services.OWN_OBJECTION),
         "values": {},
         "errors": {},
         "error": None,
@@ -116,6 +118,10 @@ async def objection_answer(request: Request):
         item = services.get_objection(db, objection_id)
         return _page(request, "ratings/campaign.html", _campaign_context(
             request, item.campaign_id, answer_errors={objection_id: exc.errors["answer"]}), status=422)
+    except (Forbidden, Conflict) as exc:  # one's own objection; the campaign's state
+        item = services.get_objection(db, objection_id)
+        return _retry(request, "ratings/campaign.html",
+                      lambda **kw: _campaign_context(request, item.campaign_id, **kw), exc)
     flash(request, Msg(N_("The answer was published.")))
     return redirect_to(request, "campaign", campaign_id=objection.campaign_id)
 

@@ -67,6 +67,12 @@ def _raw_answers(data: dict) -> dict[str, list[str]]:
     return raw
 
 
+def _response_id(form, response) -> int | None:
+    """An anonymous survey's response has no id to show: an id given to the person who
+    answered would be a handle on their answers (README, "Anonymous surveys")."""
+    return None if form.survey.anonymous else response.id
+
+
 async def list_surveys(request: Request):
     now = clock.utcnow()
     return ok({"surveys": [survey_json(s, p, now) for s, p in services.list_surveys(get_db(request))]})
@@ -99,7 +105,8 @@ async def answer(request: Request):
     form = services.load_form(db, request.path_params["survey_id"])
     response = services.submit(db, current_actor(request), form, _raw_answers(data), now=clock.utcnow(),
                                home_id=str(data.get("home_id") or ""))
-    return ok({"id": response.id, "survey_id": form.survey.id, "channel": response.channel}, status=201)
+    return ok({"id": _response_id(form, response), "survey_id": form.survey.id,
+               "channel": response.channel}, status=201)
 
 
 async def paper(request: Request):
@@ -111,8 +118,8 @@ async def paper(request: Request):
         db, current_actor(request), form, _raw_answers(data), serial=str(data.get("serial", "")),
         now=clock.utcnow(), building_group_id=data.get("building_group_id"),
         home_code=str(data.get("home_code") or ""))
-    return ok({"id": response.id, "survey_id": form.survey.id, "channel": response.channel,
-               "serial": response.paper_serial}, status=201)
+    return ok({"id": _response_id(form, response), "survey_id": form.survey.id,
+               "channel": response.channel, "serial": response.paper_serial}, status=201)
 
 
 async def results(request: Request):
@@ -197,12 +204,12 @@ routes = [
     api_route("/surveys/{survey_id:int}/responses", answer, method="POST", name="api_survey_answer",
               tag="surveys", summary="Answer a survey (once per person, or per home for owners)", status=201,
               body=obj({"answers": ANSWERS, "home_id": INTEGER}, ["answers"]),
-              response=obj({"id": INTEGER, "survey_id": INTEGER, "channel": STRING})),
+              response=obj({"id": NULLABLE_INT, "survey_id": INTEGER, "channel": STRING})),
     api_route("/surveys/{survey_id:int}/paper", paper, method="POST", name="api_survey_paper",
               tag="surveys", summary="Enter a paper form (staff); its serial number is unique", status=201,
               body=obj({"serial": STRING, "answers": ANSWERS, "building_group_id": INTEGER,
                         "home_code": STRING}, ["serial", "answers"]),
-              response=obj({"id": INTEGER, "channel": STRING, "serial": STRING})),
+              response=obj({"id": NULLABLE_INT, "channel": STRING, "serial": STRING})),
     api_route("/surveys/{survey_id:int}/results", results, name="api_survey_results", tag="surveys",
               auth=False, summary="Results: distribution, mean, satisfaction rate, response rate "
                                   "(staff any time; everyone after closing)",

@@ -231,8 +231,10 @@ async def staff_create(request: Request):
 def _edit_context(request: Request, form: services.SurveyForm, **extra) -> dict:
     db = get_db(request)
     s = form.survey
+    now = clock.utcnow()
     context = {
         "form": form,
+        "actions": services.allowed_actions(s, now),
         "responses": services.response_count(db, s.id),
         "settings_values": {"title": s.title, "description": s.description, "audience": s.audience,
                             "anonymous": s.anonymous, "opens_at": local_input(s.opens_at),
@@ -244,7 +246,7 @@ def _edit_context(request: Request, form: services.SurveyForm, **extra) -> dict:
         "kind_names": rules.KIND_NAMES,
         "audiences": AUDIENCES,
         "audience_names": rules.AUDIENCE_NAMES,
-        "state": rules.state(s.opens_at, s.closes_at, clock.utcnow()),
+        "state": rules.state(s.opens_at, s.closes_at, now),
         "state_names": rules.STATE_NAMES,
         "error": None,
     }
@@ -268,7 +270,8 @@ async def staff_update(request: Request):
     form = _staff_form(request)
     values = _settings_from(data)
     try:
-        services.update_survey(get_db(request), current_actor(request), form.survey, **values)
+        services.update_survey(get_db(request), current_actor(request), form.survey, **values,
+                               now=clock.utcnow())
     except FieldErrors as exc:
         shown = {**{k: str(data.get(k, "")) for k in ("title", "description", "audience",
                                                      "opens_at", "closes_at")},
@@ -295,7 +298,8 @@ async def question_add(request: Request):
         max_length=optional_int(data.get("max_length")),
     )
     try:
-        services.add_question(get_db(request), current_actor(request), form.survey, draft)
+        services.add_question(get_db(request), current_actor(request), form.survey, draft,
+                              now=clock.utcnow())
     except FieldErrors as exc:
         shown = {k: str(data.get(k, "")) for k in ("kind", "text", "hint", "options", "max_choices",
                                                     "min_value", "max_value", "max_length")}
@@ -314,7 +318,8 @@ async def question_move(request: Request):
     form = _staff_form(request)
     try:
         services.move_question(get_db(request), current_actor(request), form.survey,
-                               request.path_params["question_id"], up=data.get("direction") == "up")
+                               request.path_params["question_id"], up=data.get("direction") == "up",
+                               now=clock.utcnow())
     except Conflict as exc:
         return render(request, "surveys/staff_edit.html", _edit_context(request, form, error=exc.msg),
                       status=exc.status)
@@ -326,7 +331,7 @@ async def question_delete(request: Request):
     form = _staff_form(request)
     try:
         services.delete_question(get_db(request), current_actor(request), form.survey,
-                                 request.path_params["question_id"])
+                                 request.path_params["question_id"], now=clock.utcnow())
     except Conflict as exc:
         return render(request, "surveys/staff_edit.html", _edit_context(request, form, error=exc.msg),
                       status=exc.status)
