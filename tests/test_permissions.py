@@ -183,3 +183,19 @@ def test_the_lifecycle_dimension_is_tested_with_the_round():
 
     assert set(LIFECYCLE) == set(rules.ROUND_ACTIONS)
     assert all(states <= set(rules.ROUND_STATES) for states in LIFECYCLE.values())
+
+
+def test_the_lifecycle_dimension_is_tested_for_surveys_campaigns_and_contests():
+    """Every privileged action on a survey, a rating campaign and a photo contest × every
+    state is in tests/surveys/test_lifecycle.py and tests/ratings/test_lifecycle.py (pure
+    predicate and services; a closed survey refused over HTTP too)."""
+    from consult.ratings import rules as ratings
+    from consult.surveys import rules as surveys
+    from tests.ratings.test_lifecycle import CAMPAIGN_EXPECTED, CONTEST_EXPECTED
+    from tests.surveys.test_lifecycle import EXPECTED as SURVEY_EXPECTED
+
+    for expected, actions, states in ((SURVEY_EXPECTED, surveys.SURVEY_ACTIONS, surveys.SURVEY_STATES),
+                                      (CAMPAIGN_EXPECTED, ratings.CAMPAIGN_ACTIONS, ratings.CAMPAIGN_STATES),
+                                      (CONTEST_EXPECTED, ratings.CONTEST_ACTIONS, ratings.CONTEST_STATES)):
+        assert set(expected) == set(actions)
+        assert all(allowed <= set(states) for allowed in expected.values())
