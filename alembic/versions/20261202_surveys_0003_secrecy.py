@@ -191,10 +191,10 @@ def upgrade() -> None:
                     **{name: a[name] for name in _ANSWER}} for a in answers]
     for rows in (new_marks, new_responses, new_answers):
         shuffle(rows)  # PostgreSQL keeps rows in the order written
-    _rebuild(bind, True, new_marks, new_responses, new_answers)
-    with op.batch_alter_table('survey', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('answers_mixed', sa.Boolean(), nullable=False,
+    # ALTER TABLE … ADD COLUMN, not a batch copy (see the downgrade)
+    op.add_column('survey', sa.Column('answers_mixed', sa.Boolean(), nullable=False,
                                       server_default=sa.false()))
+    _rebuild(bind, True, new_marks, new_responses, new_answers)
     bind.execute(_SURVEY.update().where(_SURVEY.c.anonymous.is_(True),
                                         _SURVEY.c.closes_at <= datetime.now(UTC))
                  .values(answers_mixed=True))
@@ -228,6 +228,7 @@ def downgrade() -> None:
                    for n, a in enumerate(sorted(answers, key=lambda a: (old_ids[a['response_id']],
                                                                            a['question_id'], a['id'])),
                                          start=1)]
-    with op.batch_alter_table('survey', schema=None) as batch_op:
-        batch_op.drop_column('answers_mixed')
+    # ALTER TABLE … DROP COLUMN, not a batch copy: on SQLite the copy drops ``survey`` and
+    # with it, by ON DELETE CASCADE, every survey's questions, responses and marks
+    op.drop_column('survey', 'answers_mixed')
     _rebuild(bind, False, old_marks, old_responses, old_answers)
