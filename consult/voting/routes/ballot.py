@@ -139,7 +139,13 @@ async def ballot_cast(request: Request):
                       _ballot_context(request, vr, raw=raw, error=exc.msg, home_id=home_id),
                       status=exc.status)
     request.session["receipt"] = [vr.id, done.receipt]
-    flash(request, Msg(N_("Your vote has been changed.") if done.changed else N_("Thank you: your vote has been recorded.")))
+    if done.repeated:  # a double click, a form sent again: the same receipt
+        message = N_("You had already voted with these choices: your vote is unchanged, and so is its receipt code.")
+    elif done.changed:
+        message = N_("Your vote has been changed. Its new receipt code replaces the earlier one, which no longer checks.")
+    else:
+        message = N_("Thank you: your vote has been recorded.")
+    flash(request, Msg(message))
     query = {"home": home_id} if home_id else None
     return redirect_to(request, "vote_receipt", query=query, rid=vr.id)
 

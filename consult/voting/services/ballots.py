@@ -17,7 +17,6 @@ Casting is the hot path: Core statements built once at import (the inserts,
 
 from __future__ import annotations
 
-import base64
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -128,19 +127,13 @@ def _valid_choices(db: Session, vr: VoteRound, raw: rules.RawBallot, projects: S
         raise BallotRefused(rules.ballot_message(error, titles)) from None
 
 
-# A receipt is RECEIPT_LENGTH letters of a 32-letter alphabet: 5 random bits each, which is
-# exactly the base32 encoding of RECEIPT_LENGTH * 5 random bits, its letters renamed.
-_RECEIPT_BYTES = rules.RECEIPT_LENGTH * 5 // 8
-_BASE32_TO_RECEIPT = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", rules.RECEIPT_ALPHABET.encode())
-assert len(rules.RECEIPT_ALPHABET) == 32 and _RECEIPT_BYTES * 8 == rules.RECEIPT_LENGTH * 5
-
-
 def _new_receipt() -> str:
-    return base64.b32encode(secrets.token_bytes(_RECEIPT_BYTES)).translate(_BASE32_TO_RECEIPT).decode()
+    """A random receipt (paper ballots: each entry is keyed once)."""
+    return rules.receipt_letters(secrets.token_bytes(rules.RECEIPT_BYTES))
 
 
-def _set_receipt(ballot: Ballot) -> str:
-    code = _new_receipt()
+def _set_receipt(ballot: Ballot, code: str | None = None) -> str:
+    code = code or _new_receipt()
     ballot.receipt_prefix = code[:rules.RECEIPT_PREFIX]
     ballot.receipt_hash = rules.receipt_hash(code)
     return code
@@ -177,11 +170,14 @@ def other_channel_message(existing: Ballot, user_id: int | None) -> Msg:
 @dataclass
 class Cast:
     """A web ballot cast. ``receipt`` is shown to the voter once; ``ballot`` is the stored row
-    (a new one is inserted without the ORM, so it is built only when asked for)."""
+    (a new one is inserted without the ORM, so it is built only when asked for).
+    ``changed``: an earlier ballot was changed, its receipt replaced by this one;
+    ``repeated``: the same ballot was sent again, nothing changed and its receipt stands."""
 
     receipt: str
     changed: bool
     stored: Ballot | dict = field(repr=False)
+    repeated: bool = False
 
     @cached_property
     def ballot(self) -> Ballot:
@@ -203,7 +199,11 @@ def cast(db: Session, actor: Actor, user: User | None, vr: VoteRound, raw: rules
 
     The ballot is inserted first; when ``UNIQUE(round_id, voter_key)`` says the voter has
     one already, nothing is inserted and that row is locked and changed instead (or
-    refused: a paper ballot, another owner's ballot for the home)."""
+    refused: a paper ballot, another owner's ballot for the home).
+
+    The receipt follows from the ballot and its choices (``rules.receipt_code``): the same
+    ballot sent again, even by 50 simultaneous requests, finds the row saying the same and
+    changes nothing, so every one of them shows the voter the one stored receipt."""
     if problem := open_problem(vr):
         raise Conflict(problem, code="round_not_open")
     voter = voter_for(db, actor, user, vr, home_id)
@@ -212,8 +212,9 @@ def cast(db: Session, actor: Actor, user: User | None, vr: VoteRound, raw: rules
     else:
         ideas = ballot_ideas(db, vr)
         choices = _valid_choices(db, vr, raw, projects_of(ideas), ideas)
-    code, day = _new_receipt(), rules.ballot_day(now)
-    values = {"id": new_ballot_id(), "round_id": vr.id, "voter_key": voter.key, "channel": "web",
+    new_id, day = new_ballot_id(), rules.ballot_day(now)
+    code = secrecy.receipt(vr.id, new_id, choices)
+    values = {"id": new_id, "round_id": vr.id, "voter_key": voter.key, "channel": "web",
               "status": "counted", "area_id": voter.area_id, "building_group_id": voter.building_group_id,
               "cast_by": secrecy.user_key(vr.id, user.id) if voter.home_id is not None else None,
               "receipt_prefix": code[:rules.RECEIPT_PREFIX], "receipt_hash": rules.receipt_hash(code),
@@ -229,13 +230,17 @@ def cast(db: Session, actor: Actor, user: User | None, vr: VoteRound, raw: rules
 
 def _change(db: Session, user_id: int, round_id: int, voter_key: str,
             choices: list[rules.Choice], now: datetime) -> Cast:
-    """Change the voter's existing web ballot: new receipt, choices replaced, same row."""
+    """Change the voter's existing web ballot: new receipt, choices replaced, same row.
+    The same ballot again (its receipt already the one these choices give) changes nothing."""
     existing = _locked_ballot(db, round_id, voter_key)
     if existing is None:
         raise Conflict()
     if not own_web_ballot(existing, user_id):
         raise Conflict(other_channel_message(existing, user_id), code="already_voted")
-    code = _set_receipt(existing)
+    code = secrecy.receipt(round_id, existing.id, choices)
+    if existing.receipt_hash == rules.receipt_hash(code):
+        return Cast(code, False, existing, repeated=True)
+    _set_receipt(existing, code)
     existing.updated_at = rules.ballot_day(now)
     db.add(existing)
     db.flush()
