@@ -55,9 +55,9 @@ def _surveys(db, settings, places, users):
 
 
 def _voting(db, settings, places, users):
-    from consult.voting import demo
+    from consult.voting import load_demo
 
-    demo.load(db, settings, places, users)
+    load_demo(db, settings, places, users)
 
 
 _LOADERS = {"owners": _owners, "consultations": _consultations, "surveys": _surveys,
