@@ -33,8 +33,10 @@ from consult.consultations.services.common import (
 )
 from consult.consultations.services.consultations import (
     ConsultationSummary,
+    HeldVote,
     consultations_overview,
     create_consultation,
+    create_held_vote,
     manageable_scopes,
     update_consultation,
 )
@@ -104,17 +106,18 @@ from consult.consultations.services.supports_comments import (
 
 __all__ = [
     "CommentView", "ConsultationSummary", "DIFF_FIELDS", "DIFF_LABELS", "EXPORT_COLUMNS",
-    "GUARDED_KINDS", "IdeaDetail", "IdeaPage", "IdeaRow", "ListMenus", "OWN_COMMENT",
-    "OWN_IDEA", "OWN_MERGE_TARGET", "PER_PAGE", "PHOTO_MESSAGES", "PipelineStep",
-    "ROUND_GUARDS", "RoundIdea", "Stats", "add_comment", "add_round", "bulk_review",
-    "carry_forward", "categories_of", "check_round_action", "close_round",
-    "consultations_overview", "create_consultation", "create_draft", "diff_versions",
-    "export_rows", "extend_round", "get_consultation", "get_idea", "get_round", "hide_comment",
-    "idea_detail", "idea_place_choices", "ideas_changed", "ideas_in_round", "list_header",
-    "list_ideas", "list_menus", "manageable_scopes", "may_review_in", "my_ideas", "open_round",
-    "photo_message", "photos_of", "pipeline", "places_in_scope", "record_outcome",
-    "report_comment", "reported_comments", "review_idea", "review_queue", "round_changes",
-    "round_state", "rounds_of", "scope_of", "similar_ideas", "stats", "submit_idea",
-    "support_idea", "timeline", "unhide_comment", "unsupport_idea", "update_consultation",
-    "update_idea", "update_round", "versions", "visible_idea", "withdraw_idea",
+    "GUARDED_KINDS", "HeldVote", "IdeaDetail", "IdeaPage", "IdeaRow", "ListMenus",
+    "OWN_COMMENT", "OWN_IDEA", "OWN_MERGE_TARGET", "PER_PAGE", "PHOTO_MESSAGES",
+    "PipelineStep", "ROUND_GUARDS", "RoundIdea", "Stats", "add_comment", "add_round",
+    "bulk_review", "carry_forward", "categories_of", "check_round_action", "close_round",
+    "consultations_overview", "create_consultation", "create_draft", "create_held_vote",
+    "diff_versions", "export_rows", "extend_round", "get_consultation", "get_idea",
+    "get_round", "hide_comment", "idea_detail", "idea_place_choices", "ideas_changed",
+    "ideas_in_round", "list_header", "list_ideas", "list_menus", "manageable_scopes",
+    "may_review_in", "my_ideas", "open_round", "photo_message", "photos_of", "pipeline",
+    "places_in_scope", "record_outcome", "report_comment", "reported_comments", "review_idea",
+    "review_queue", "round_changes", "round_state", "rounds_of", "scope_of", "similar_ideas",
+    "stats", "submit_idea", "support_idea", "timeline", "unhide_comment", "unsupport_idea",
+    "update_consultation", "update_idea", "update_round", "versions", "visible_idea",
+    "withdraw_idea",
 ]

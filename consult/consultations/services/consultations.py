@@ -1,12 +1,14 @@
 """Running consultations: who may run one where, creating and editing it, and the
-overview page's list (the consultation itself; its rounds are in :mod:`.rounds`)."""
+overview page's list (the consultation itself; its rounds are in :mod:`.rounds`), and a
+consultation whose vote was held elsewhere, written for the voting domain's import."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import func, insert
 from sqlalchemy.orm import Session
 from sqlmodel import select
 
@@ -14,7 +16,8 @@ from consult import clock, permissions
 from consult.audit import services as audit
 from consult.communities.models import Place
 from consult.consultations import rules
-from consult.consultations.models import Category, Consultation, Idea, Round
+from consult.consultations.models import Category, Consultation, Idea, IdeaRound, Round
+from consult.consultations.services.authoring import _area_of
 from consult.consultations.services.common import (
     categories_of,
     ideas_changed,
@@ -157,3 +160,50 @@ def consultations_overview(db: Session, actor: Actor, now: datetime) -> list[Con
         for c, scope in rows
     ]
     return sorted(result, key=lambda s: not s.mine)
+
+
+@dataclass(frozen=True)
+class HeldVote:
+    """What :func:`create_held_vote` wrote: the consultation, its one vote round and the
+    ideas' ids, in the order they were given."""
+
+    consultation: Consultation
+    round: Round
+    idea_ids: list[int]
+
+
+def create_held_vote(db: Session, *, scope: Place, title: str, year: int, budget_fen: int | None,
+                     description: str, category_name: str, round_title: str, opens_at: datetime,
+                     closes_at: datetime, author_id: int,
+                     ideas: Sequence[tuple[str, str, int | None]], now: datetime) -> HeldVote:
+    """A consultation whose vote was held elsewhere (voting's open-data import): one
+    category, one vote round, and the ``ideas`` (title, description, estimated cost in
+    fen) shortlisted in that round.
+
+    These are this domain's tables, so the rows are written here rather than by the
+    importer; they go in bulk, since a file may hold thousands of projects. The caller
+    adds the round's settings and ballots and audits the import; it checks no
+    permission, as the import is a command run by whoever runs the server.
+    """
+    consultation = Consultation(title=title, year=year, scope_place_id=scope.id,
+                                budget_fen=budget_fen, created_at=now, description=description)
+    db.add(consultation)
+    db.flush()
+    category = Category(consultation_id=consultation.id, name=category_name, position=0)
+    item = Round(consultation_id=consultation.id, position=1, kind="vote", title=round_title,
+                 opens_at=opens_at, closes_at=closes_at, settings={})
+    db.add_all([category, item])
+    db.flush()
+    area_id = _area_of(scope)
+    rows = [{
+        "consultation_id": consultation.id, "author_id": author_id, "title": idea_title,
+        "description": idea_description, "category_id": category.id, "place_id": scope.id,
+        "area_id": area_id, "estimated_cost_fen": cost, "state": "shortlisted",
+        "current_round_id": item.id, "support_count": 0, "version": 0,
+        "created_at": now, "updated_at": now, "submitted_at": now,
+    } for idea_title, idea_description, cost in ideas]
+    ids = [row.id for row in db.execute(insert(Idea).returning(Idea.id, sort_by_parameter_order=True),
+                                        rows)] if rows else []
+    if ids:
+        db.execute(insert(IdeaRound), [{"idea_id": i, "round_id": item.id, "at": now} for i in ids])
+    return HeldVote(consultation, item, ids)
