@@ -41,7 +41,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlmodel import select
 
-from consult import permissions
+from consult import consultations, permissions
 from consult.accounts import rules as account_rules
 from consult.accounts import services as accounts
 from consult.accounts.models import User
@@ -55,9 +55,15 @@ from consult.communities.models import (
     RoleAssignment,
     VerificationRequest,
 )
-from consult.consultations import services as consultations
-from consult.consultations.models import Category, Consultation, Idea, IdeaRound, Round
-from consult.consultations.rules import clean_text, round_state
+from consult.consultations import (
+    Category,
+    Consultation,
+    Idea,
+    IdeaRound,
+    Round,
+    clean_text,
+    round_state,
+)
 from consult.db import core
 from consult.db.ids import find, parse_id
 from consult.errors import Conflict, FieldErrors, Forbidden, NotFound, NotSignedIn, UserError
