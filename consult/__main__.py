@@ -146,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return pb_main(argv[1:])
     if argv and argv[0] == "owners":
-        from consult.owners.cli import main as owners_main
+        from consult.owners import cli_main as owners_main
 
         return owners_main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m consult", description=__doc__,

@@ -13,28 +13,17 @@ service modules, ``rules``, ``tally``, ``pabulib``) is the domain's own.
 - ``load_demo``: the demonstration votes of ``python -m consult demo``
 """
 
-from __future__ import annotations
+from consult.surface import surface
 
-from consult.voting import secrecy
-from consult.voting.models import Ballot, VoteResult, VoteSettings
-from consult.voting.services import UNCOUNTED, finalize_due
+_SURFACE = {
+    "Ballot": "consult.voting.models:Ballot",
+    "VoteResult": "consult.voting.models:VoteResult",
+    "VoteSettings": "consult.voting.models:VoteSettings",
+    "UNCOUNTED": "consult.voting.services:UNCOUNTED",
+    "finalize_due": "consult.voting.services:finalize_due",
+    "pb_main": "consult.voting.cli:main",
+    "load_demo": "consult.voting.demo:load",
+}
 
-
-def pb_main(argv: list[str]) -> int:
-    """``python -m consult pb …``. Imported when run: ``python -m consult.voting.cli``
-    must not find the module already imported by its package."""
-    from consult.voting.cli import main
-
-    return main(argv)
-
-
-def load_demo(db, settings, places, users) -> None:
-    """The demonstration vote rounds (``consult.voting.demo``), loaded on demand: the
-    demo data is not needed to serve a request."""
-    from consult.voting import demo
-
-    demo.load(db, settings, places, users)
-
-
-__all__ = ["UNCOUNTED", "Ballot", "VoteResult", "VoteSettings", "finalize_due", "load_demo",
-           "pb_main", "secrecy"]
+__all__ = sorted([*_SURFACE, "secrecy"])  # secrecy: the submodule, imported by name
+__getattr__, __dir__ = surface(__name__, _SURFACE)

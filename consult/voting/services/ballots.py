@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import select
 
 from consult.accounts.models import User
-from consult.consultations.models import Consultation, Round
+from consult.consultations import Consultation, Round
 from consult.db import core
 from consult.errors import Conflict, FieldErrors, UserError
 from consult.i18n import N_, Msg

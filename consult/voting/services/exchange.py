@@ -20,8 +20,7 @@ from sqlmodel import select
 from consult.accounts.models import User
 from consult.audit import services as audit
 from consult.communities.models import Place
-from consult.consultations.models import Category, Consultation, Idea, IdeaRound, Round
-from consult.consultations.rules import clean_text
+from consult.consultations import Category, Consultation, Idea, IdeaRound, Round, clean_text
 from consult.errors import NotFound
 from consult.i18n import N_
 from consult.voting import pabulib, rules, tally

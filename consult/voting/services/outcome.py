@@ -15,11 +15,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlmodel import select
 
-from consult import permissions
+from consult import consultations, permissions
 from consult.accounts.models import User
 from consult.audit import services as audit
-from consult.consultations import services as consultations
-from consult.consultations.rules import clean_text
+from consult.consultations import clean_text
 from consult.db.ids import find
 from consult.errors import Conflict, FieldErrors, Forbidden, NotFound, NotSignedIn
 from consult.i18n import N_, Msg

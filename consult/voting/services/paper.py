@@ -21,7 +21,7 @@ from sqlmodel import select
 from consult import permissions
 from consult.audit import services as audit
 from consult.communities.models import Home, Place
-from consult.consultations.rules import clean_text
+from consult.consultations import clean_text
 from consult.errors import Conflict, FieldErrors, Forbidden
 from consult.i18n import N_, Msg
 from consult.permissions import Actor

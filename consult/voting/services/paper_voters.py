@@ -23,8 +23,7 @@ from consult.accounts.models import User
 from consult.audit import services as audit
 from consult.communities import services as communities
 from consult.communities.models import Home, Place
-from consult.consultations.models import Round
-from consult.consultations.rules import clean_text
+from consult.consultations import Round, clean_text
 from consult.db.ids import find, parse_id
 from consult.errors import FieldErrors
 from consult.i18n import N_, Msg

@@ -19,7 +19,7 @@ from sqlmodel import select
 from consult import permissions
 from consult.audit import services as audit
 from consult.communities.models import Home, Place, RoleAssignment
-from consult.consultations.models import Idea, IdeaRound
+from consult.consultations import Idea, IdeaRound
 from consult.errors import Conflict, Forbidden, NotFound
 from consult.i18n import N_, Msg
 from consult.notifications import services as notifications

@@ -24,12 +24,10 @@ from sqlalchemy import select as core_select
 from sqlalchemy.orm import Session
 from sqlmodel import select
 
-from consult import permissions
+from consult import consultations, permissions
 from consult.audit import services as audit
 from consult.communities.models import Place, PlaceRef
-from consult.consultations import services as consultations
-from consult.consultations.models import Consultation, Idea, IdeaRound, Round
-from consult.consultations.rules import round_state
+from consult.consultations import Consultation, Idea, IdeaRound, Round, round_state
 from consult.db import core
 from consult.errors import Conflict, FieldErrors, Forbidden, NotFound
 from consult.i18n import N_, Msg
