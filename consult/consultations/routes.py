@@ -30,6 +30,7 @@ from consult.consultations.pagecache import PageCache
 from consult.db.ids import parse_count
 from consult.errors import Conflict, FieldErrors, Forbidden, NotFound, NotSignedIn, UserError
 from consult.i18n import N_, Msg
+from consult.parsing import parse_local_datetime
 from consult.web.auth import current_actor, current_user, require, require_user
 from consult.web.csrf import read_form
 from consult.web.db import get_db
@@ -227,16 +228,16 @@ async def _round_action(request: Request, action: str):
         if action == "add":
             services.add_round(
                 db, actor, consultation, kind=values["kind"], title=values["title"],
-                opens_at=rules.parse_local_datetime(values["opens_at"]),
-                closes_at=rules.parse_local_datetime(values["closes_at"]),
+                opens_at=parse_local_datetime(values["opens_at"]),
+                closes_at=parse_local_datetime(values["closes_at"]),
                 ideas_per_resident=values["ideas_per_resident"] or "3",
                 supports_needed=values["supports_needed"] or "0")
             message = Msg(N_("The round was added."))
         elif action == "edit":
             services.update_round(
                 db, actor, item, title=values["title"],
-                opens_at=rules.parse_local_datetime(values["opens_at"]),
-                closes_at=rules.parse_local_datetime(values["closes_at"]),
+                opens_at=parse_local_datetime(values["opens_at"]),
+                closes_at=parse_local_datetime(values["closes_at"]),
                 ideas_per_resident=values["ideas_per_resident"] or "0",
                 supports_needed=values["supports_needed"] or "0", now=now)
             message = Msg(N_("The round was changed."))
@@ -247,7 +248,7 @@ async def _round_action(request: Request, action: str):
                           {"n": carried})
         elif action == "extend":
             services.extend_round(db, actor, item, reason=values["reason"], now=now,
-                                  closes_at=rules.parse_local_datetime(values["closes_at"]))
+                                  closes_at=parse_local_datetime(values["closes_at"]))
             message = Msg(N_("The round was extended."))
         else:
             carried = services.carry_forward(db, actor, item, now)

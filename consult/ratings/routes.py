@@ -12,11 +12,11 @@ from starlette.routing import Route
 from consult import clock, permissions
 from consult.errors import FieldErrors, NotFound, UserError
 from consult.i18n import N_, Msg
+from consult.parsing import local_input, parse_local_datetime
 from consult.ratings import rules, services
 from consult.ratings.models import SUBJECT_KINDS
 from consult.surveys import rules as survey_rules
 from consult.surveys import services as surveys
-from consult.surveys.routes import local_input, parse_local
 from consult.web.auth import current_actor, require
 from consult.web.csrf import read_form
 from consult.web.db import get_db
@@ -229,8 +229,8 @@ async def contest_create(request: Request):
     try:
         contest = services.create_contest(
             get_db(request), actor, place_id=values["place_id"], title=values["title"],
-            description=values["description"], opens_at=parse_local(values["opens_at"]),
-            closes_at=parse_local(values["closes_at"]), campaign_id=values["campaign_id"])
+            description=values["description"], opens_at=parse_local_datetime(values["opens_at"]),
+            closes_at=parse_local_datetime(values["closes_at"]), campaign_id=values["campaign_id"])
     except FieldErrors as exc:
         return _page(request, "ratings/staff_index.html", _staff_index_context(
             request, contest_values=values, contest_errors=exc.errors), status=422)
@@ -378,7 +378,7 @@ async def forum_create(request: Request):
     campaign = services.get_campaign(db, campaign_id)
     try:
         forum = services.create_forum(db, current_actor(request), campaign, subject_id=values["subject_id"],
-                                      held_at=parse_local(values["held_at"]), location=values["location"],
+                                      held_at=parse_local_datetime(values["held_at"]), location=values["location"],
                                       agenda=values["agenda"])
     except UserError as exc:
         return _retry(request, "ratings/staff_campaign.html",
@@ -459,7 +459,7 @@ async def forum_update(request: Request):
     chosen = [str(v) for v in data.getlist("attendees")]
     try:
         services.update_forum(get_db(request), current_actor(request), context["forum"],
-                              held_at=parse_local(values["held_at"]), location=values["location"],
+                              held_at=parse_local_datetime(values["held_at"]), location=values["location"],
                               agenda=values["agenda"], minutes=values["minutes"], attendee_ids=chosen)
     except UserError as exc:
         return _retry(request, "ratings/staff_forum.html",

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from markupsafe import Markup
 from starlette.requests import Request
 from starlette.routing import Route
@@ -12,6 +10,7 @@ from consult import clock, permissions
 from consult.db.ids import is_digits
 from consult.errors import Conflict, FieldErrors, Forbidden, UserError
 from consult.i18n import N_, Msg, Translator
+from consult.parsing import local_input, parse_local_datetime
 from consult.surveys import exports, rules, services
 from consult.surveys.models import AUDIENCES, QUESTION_KINDS
 from consult.web.auth import current_actor, require
@@ -22,21 +21,6 @@ from consult.web.responses import flash, redirect_to
 from consult.web.templating import render, render_fragment, translator_for
 
 # -- form parsing -----------------------------------------------------------------------
-
-
-def parse_local(value) -> datetime | None:
-    """A ``datetime-local`` field (Beijing wall time) → aware UTC, or None when unreadable."""
-    text = str(value or "").strip()
-    for fmt in ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"):
-        try:
-            return clock.from_local(datetime.strptime(text, fmt))
-        except ValueError:
-            continue
-    return None
-
-
-def local_input(value: datetime | None) -> str:
-    return clock.to_local(value).strftime("%Y-%m-%dT%H:%M") if value else ""
 
 
 def optional_int(value) -> int | None:
@@ -186,8 +170,8 @@ def _settings_from(data) -> dict:
         "description": str(data.get("description", "")),
         "audience": str(data.get("audience", "")),
         "anonymous": data.get("anonymous") == "1",
-        "opens_at": parse_local(data.get("opens_at")),
-        "closes_at": parse_local(data.get("closes_at")),
+        "opens_at": parse_local_datetime(data.get("opens_at")),
+        "closes_at": parse_local_datetime(data.get("closes_at")),
     }
 
 
