@@ -20,15 +20,16 @@ from consult.web.templating import render, render_fragment, translator_for
 
 async def home(request: Request):
     """The same for everyone: the overview and its rendered body are kept for
-    ``public_cache_seconds`` (per language and sign-in state)."""
-    data, bodies = request.app.state.public_cache.get(
+    ``public_cache_seconds``; the body per language and sign-in state, with the overview
+    it shows (so both expire together), rendered for the app, never with the request."""
+    data, bodies = request.app.state.public_cache.get_or_compute(
         "overview", lambda: (services.overview_data(get_db(request)), {}))
     t = translator_for(request)
     signed_in = current_user(request) is not None
     body = bodies.get((t.locale, signed_in))
-    if body is None:  # rendered from this overview, so both expire together
+    if body is None:
         body = bodies[t.locale, signed_in] = render_fragment(
-            "communities/_home_body.html", t, request=request, signed_in=signed_in,
+            "communities/_home_body.html", t, app=request.app, signed_in=signed_in,
             root=data.root, areas=data.areas, counts=data.counts)
     return render(request, "communities/home.html", {
         "root": data.root,

@@ -24,9 +24,9 @@ from starlette.responses import FileResponse
 from starlette.routing import Route
 
 from consult import clock, permissions
+from consult.cache import Cache
 from consult.consultations import charts, exports, rules, services
 from consult.consultations.models import Comment, Consultation, Idea
-from consult.consultations.pagecache import PageCache
 from consult.db.ids import parse_count
 from consult.errors import Conflict, FieldErrors, Forbidden, NotFound, NotSignedIn, UserError
 from consult.i18n import N_, Msg
@@ -36,6 +36,7 @@ from consult.web.csrf import read_form
 from consult.web.db import get_db
 from consult.web.downloads import CSV_TYPE, XLSX_TYPE, download, qr_svg
 from consult.web.responses import flash, redirect_to
+from consult.web.routing import path_for
 from consult.web.templating import locale_of, render_fragment, translator_for
 from consult.web.templating import render as _render
 
@@ -64,22 +65,14 @@ def _path_param(request: Request, name: str) -> int:
     return request.path_params[name]
 
 
-_LINKS: dict[tuple[int, str], tuple[str, str]] = {}
-
-
 def _linker(request: Request, name: str, param: str, sample: int | str):
     """A cheap ``url(name, param=value)`` for long lists.
 
     ``url_path_for`` walks every route of the app, which for the 20 items of a list
-    was the page's largest cost; here it runs once per app and route, and each link
-    is string joining.
+    was the page's largest cost; here the sample's path comes from the app's kept links
+    (``path_for``), and each link is string joining.
     """
-    key = (id(request.app), name)
-    if key not in _LINKS:
-        path = str(request.app.url_path_for(name, **{param: sample}))
-        head, tail = path.split(str(sample), 1)
-        _LINKS[key] = (head, tail)
-    head, tail = _LINKS[key]
+    head, tail = path_for(request.app, name, **{param: sample}).split(str(sample), 1)
     return lambda value: f"{head}{value}{tail}"
 
 
@@ -259,8 +252,6 @@ async def _round_action(request: Request, action: str):
             request, consultation, forms={key: {"values": values, "errors": exc.errors}}),
             status=422)
     except UserError as exc:
-        if isinstance(exc, Forbidden | NotSignedIn | NotFound):
-            raise
         db.rollback()
         return render(request, "consultations/manage.html", _manage_context(
             request, consultation, forms={key: {"values": values, "errors": {}, "error": exc.msg}}),
@@ -326,10 +317,10 @@ class ListView:
     body: Markup
 
 
-def _list_cache(request: Request) -> PageCache:
+def _list_cache(request: Request) -> Cache:
     cache = getattr(request.app.state, "ideas_list_cache", None)
     if cache is None:
-        cache = PageCache(LIST_CACHE_ENTRIES, _settings(request).public_cache_seconds)
+        cache = Cache(LIST_CACHE_ENTRIES, _settings(request).public_cache_seconds)
         request.app.state.ideas_list_cache = cache
     return cache
 
@@ -568,8 +559,6 @@ async def idea_page(request: Request):
 
 def _idea_error(request: Request, idea: Idea, exc: UserError, form: dict | None = None):
     """Show the idea page again with the message, changing nothing."""
-    if isinstance(exc, Forbidden | NotSignedIn | NotFound):
-        raise exc
     db = get_db(request)
     db.rollback()
     idea = services.get_idea(db, idea.id)
@@ -635,8 +624,6 @@ async def comment_hide(request: Request):
         comment = services.hide_comment(db, actor, comment_id, reason=str(form.get("reason", "")),
                                         now=clock.utcnow())
     except (FieldErrors, UserError) as exc:
-        if isinstance(exc, Forbidden | NotSignedIn | NotFound):
-            raise
         idea = services.get_idea(db, db.get(Comment, comment_id).idea_id)
         return _idea_error(request, idea, _keyed(exc, f"hide-{comment_id}"))
     flash(request, Msg(N_("The comment was hidden.")))
@@ -744,8 +731,6 @@ async def review_bulk(request: Request):
         n = services.bulk_review(db, actor, consultation, values["ideas"], values["action"],
                                  note=values["note"], now=clock.utcnow())
     except UserError as exc:
-        if isinstance(exc, Forbidden | NotSignedIn | NotFound):
-            raise
         db.rollback()
         extra = {"form": values}
         if isinstance(exc, FieldErrors):

@@ -115,7 +115,7 @@ def _results(request: Request):
     form = services.results_form(db, request.path_params["survey_id"])
     now = clock.utcnow()
     staff = services.check_results_visible(current_actor(request), form, now)
-    figures = request.app.state.public_cache.get(
+    figures = request.app.state.public_cache.get_or_compute(
         services.place_figures_key(form.survey, form.place),
         lambda: services.place_figures(db, form.survey, form.place))
     return form, services.results(db, form, now, figures), staff

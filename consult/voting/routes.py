@@ -101,7 +101,7 @@ def _ballot_context(request: Request, vr: services.VoteRound, *, raw: rules.RawB
         sign_in = True
     except FieldErrors as exc:
         problem = next(iter(exc.errors.values()))
-    except UserError as exc:
+    except (UserError, Forbidden) as exc:  # not eligible: the page says why
         problem = exc.msg
     if user is not None and vr.settings.eligibility == "owners":
         homes = services.voter_homes(db, actor, user.id, vr.scope)
@@ -164,8 +164,6 @@ async def ballot_review(request: Request):
             raise UserError(problem, code="round_not_open")
         ideas = services.ideas_on_ballot(db, vr)
         checked = services.check(db, vr, raw, ideas)
-    except NotSignedIn:
-        raise
     except UserError as exc:
         return render(request, "voting/ballot.html",
                       _ballot_context(request, vr, raw=raw, error=exc.msg, home_id=home_id),
@@ -191,8 +189,6 @@ async def ballot_cast(request: Request):
         vr = _round(request)
         return render(request, "voting/ballot.html",
                       _ballot_context(request, vr, error=exc.msg, home_id=home_id), status=422)
-    except NotSignedIn:
-        raise
     except UserError as exc:
         vr = _round(request)
         raw = _read_ballot(vr, form)
@@ -300,8 +296,6 @@ async def settings_save(request: Request):
     except FieldErrors as exc:
         return render(request, "voting/manage.html",
                       _manage_context(request, vr, form=values, errors=exc.errors), status=422)
-    except Forbidden:
-        raise
     except UserError as exc:
         return render(request, "voting/manage.html",
                       _manage_context(request, vr, form=values, error=exc.msg), status=exc.status)
@@ -314,8 +308,6 @@ async def publish(request: Request):
     vr = _round(request)
     try:
         services.publish(get_db(request), require(request, "use_account"), vr, clock.utcnow())
-    except Forbidden:
-        raise
     except UserError as exc:
         return render(request, "voting/manage.html", _manage_context(request, vr, error=exc.msg),
                       status=exc.status)
@@ -381,8 +373,6 @@ async def paper_enter(request: Request):
     except FieldErrors as exc:
         return render(request, "voting/paper.html", _paper_context(
             request, vr, form=values, errors=exc.errors, **_kept(raw)), status=422)
-    except Forbidden:
-        raise
     except UserError as exc:
         return render(request, "voting/paper.html", _paper_context(
             request, vr, form=values, error=exc.msg, **_kept(raw)), status=exc.status)
@@ -513,8 +503,6 @@ async def objection_file(request: Request):
     try:
         services.file_objection(get_db(request), current_actor(request), require_user(request), vr,
                                 body, clock.utcnow())
-    except NotSignedIn:
-        raise
     except FieldErrors as exc:
         return render(request, "voting/results.html",
                       _results_context(request, vr, errors=exc.errors, form={"body": body}), status=422)
@@ -566,8 +554,6 @@ async def finalize(request: Request):
     vr = _round(request)
     try:
         services.finalize(get_db(request), require(request, "use_account"), vr, clock.utcnow())
-    except Forbidden:
-        raise
     except UserError as exc:
         return render(request, "voting/results.html", _results_context(request, vr, error=exc.msg),
                       status=exc.status)
