@@ -113,7 +113,7 @@ async def ballot_get(request: Request):
             message, mine = services.other_channel_message(mine.ballot, user.id), None
     except FieldErrors as exc:
         message = next(iter(exc.errors.values()))
-    except UserError as exc:
+    except (UserError, Forbidden) as exc:  # not eligible: can_vote is false, with the reason
         message = exc.msg
     from consult.web.templating import translator_for
 

@@ -23,9 +23,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from consult.clock import to_local
-from consult.consultations import clean_text, parse_money
 from consult.db.ids import parse_count
 from consult.i18n import N_, Msg
+from consult.parsing import clean_text, parse_money
 from consult.voting import tally
 from consult.voting.tally import BallotError, Project
 

@@ -9,6 +9,7 @@ from consult import clock
 from consult.consultations import exports, rules, services
 from consult.consultations.api.common import _str, consultation_json, round_json
 from consult.consultations.models import Consultation
+from consult.parsing import parse_local_datetime
 from consult.web.api import json_body, ok
 from consult.web.auth import current_actor, require
 from consult.web.db import get_db
@@ -76,8 +77,8 @@ async def add_round(request: Request):
     consultation = services.get_consultation(db, request.path_params["cid"])
     item = services.add_round(
         db, actor, consultation, kind=_str(data, "kind"), title=_str(data, "title"),
-        opens_at=rules.parse_local_datetime(_str(data, "opens_at")),
-        closes_at=rules.parse_local_datetime(_str(data, "closes_at")),
+        opens_at=parse_local_datetime(_str(data, "opens_at")),
+        closes_at=parse_local_datetime(_str(data, "closes_at")),
         ideas_per_resident=_str(data, "ideas_per_resident", "3"),
         supports_needed=_str(data, "supports_needed", "0"))
     return ok(round_json(item, clock.utcnow()), status=201)
@@ -107,7 +108,7 @@ async def round_action(request: Request):
                                        open_next=data.get("open_next", True) is not False)
     elif action == "extend":
         services.extend_round(db, actor, item, reason=_str(data, "reason"), now=now,
-                              closes_at=rules.parse_local_datetime(_str(data, "closes_at")))
+                              closes_at=parse_local_datetime(_str(data, "closes_at")))
     else:
         carried = services.carry_forward(db, actor, item, now)
     return ok({**round_json(item, now), "carried": carried})

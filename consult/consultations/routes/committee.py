@@ -9,7 +9,7 @@ from consult import clock
 from consult.consultations import charts, exports, rules, services
 from consult.consultations.models import Consultation
 from consult.consultations.routes.common import _path_param, _settings, render
-from consult.errors import FieldErrors, Forbidden, NotFound, NotSignedIn, UserError
+from consult.errors import FieldErrors, Forbidden, NotSignedIn, UserError
 from consult.i18n import N_, Msg
 from consult.web.auth import current_actor, require
 from consult.web.csrf import read_form
@@ -55,8 +55,6 @@ async def review_bulk(request: Request):
         n = services.bulk_review(db, actor, consultation, values["ideas"], values["action"],
                                  note=values["note"], now=clock.utcnow())
     except UserError as exc:
-        if isinstance(exc, Forbidden | NotSignedIn | NotFound):
-            raise
         db.rollback()
         extra = {"form": values}
         if isinstance(exc, FieldErrors):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from starlette.requests import Request
 
 from consult.consultations import rules
+from consult.web.routing import path_for
 from consult.web.templating import render as _render
 
 #: the names of states, kinds, roles… every consultation template gets as ``names``
@@ -31,22 +32,14 @@ def _path_param(request: Request, name: str) -> int:
     return request.path_params[name]
 
 
-_LINKS: dict[tuple[int, str], tuple[str, str]] = {}
-
-
 def _linker(request: Request, name: str, param: str, sample: int | str):
     """A cheap ``url(name, param=value)`` for long lists.
 
     ``url_path_for`` walks every route of the app, which for the 20 items of a list
-    was the page's largest cost; here it runs once per app and route, and each link
-    is string joining.
+    was the page's largest cost; here the sample's path comes from the app's kept links
+    (``path_for``), and each link is string joining.
     """
-    key = (id(request.app), name)
-    if key not in _LINKS:
-        path = str(request.app.url_path_for(name, **{param: sample}))
-        head, tail = path.split(str(sample), 1)
-        _LINKS[key] = (head, tail)
-    head, tail = _LINKS[key]
+    head, tail = path_for(request.app, name, **{param: sample}).split(str(sample), 1)
     return lambda value: f"{head}{value}{tail}"
 
 

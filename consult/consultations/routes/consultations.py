@@ -9,8 +9,9 @@ from consult import clock, permissions
 from consult.consultations import rules, services
 from consult.consultations.models import Consultation
 from consult.consultations.routes.common import _path_param, render
-from consult.errors import FieldErrors, Forbidden, NotFound, NotSignedIn, UserError
+from consult.errors import FieldErrors, Forbidden, NotSignedIn, UserError
 from consult.i18n import N_, Msg
+from consult.parsing import parse_local_datetime
 from consult.web.auth import current_actor, current_user, require, require_user
 from consult.web.csrf import read_form
 from consult.web.db import get_db
@@ -148,16 +149,16 @@ async def _round_action(request: Request, action: str):
         if action == "add":
             services.add_round(
                 db, actor, consultation, kind=values["kind"], title=values["title"],
-                opens_at=rules.parse_local_datetime(values["opens_at"]),
-                closes_at=rules.parse_local_datetime(values["closes_at"]),
+                opens_at=parse_local_datetime(values["opens_at"]),
+                closes_at=parse_local_datetime(values["closes_at"]),
                 ideas_per_resident=values["ideas_per_resident"] or "3",
                 supports_needed=values["supports_needed"] or "0")
             message = Msg(N_("The round was added."))
         elif action == "edit":
             services.update_round(
                 db, actor, item, title=values["title"],
-                opens_at=rules.parse_local_datetime(values["opens_at"]),
-                closes_at=rules.parse_local_datetime(values["closes_at"]),
+                opens_at=parse_local_datetime(values["opens_at"]),
+                closes_at=parse_local_datetime(values["closes_at"]),
                 ideas_per_resident=values["ideas_per_resident"] or "0",
                 supports_needed=values["supports_needed"] or "0", now=now)
             message = Msg(N_("The round was changed."))
@@ -168,7 +169,7 @@ async def _round_action(request: Request, action: str):
                           {"n": carried})
         elif action == "extend":
             services.extend_round(db, actor, item, reason=values["reason"], now=now,
-                                  closes_at=rules.parse_local_datetime(values["closes_at"]))
+                                  closes_at=parse_local_datetime(values["closes_at"]))
             message = Msg(N_("The round was extended."))
         else:
             carried = services.carry_forward(db, actor, item, now)
@@ -179,8 +180,6 @@ async def _round_action(request: Request, action: str):
             request, consultation, forms={key: {"values": values, "errors": exc.errors}}),
             status=422)
     except UserError as exc:
-        if isinstance(exc, Forbidden | NotSignedIn | NotFound):
-            raise
         db.rollback()
         return render(request, "consultations/manage.html", _manage_context(
             request, consultation, forms={key: {"values": values, "errors": {}, "error": exc.msg}}),

@@ -13,7 +13,7 @@ from consult.consultations import rules, services
 from consult.consultations.models import Comment, Idea
 from consult.consultations.routes.common import _path_param, _settings, render
 from consult.db.ids import parse_count
-from consult.errors import Conflict, FieldErrors, Forbidden, NotFound, NotSignedIn, UserError
+from consult.errors import Conflict, FieldErrors, NotFound, UserError
 from consult.i18n import N_, Msg
 from consult.web.auth import current_actor, current_user, require
 from consult.web.csrf import read_form
@@ -72,8 +72,6 @@ async def idea_page(request: Request):
 
 def _idea_error(request: Request, idea: Idea, exc: UserError, form: dict | None = None):
     """Show the idea page again with the message, changing nothing."""
-    if isinstance(exc, Forbidden | NotSignedIn | NotFound):
-        raise exc
     db = get_db(request)
     db.rollback()
     idea = services.get_idea(db, idea.id)
@@ -139,8 +137,6 @@ async def comment_hide(request: Request):
         comment = services.hide_comment(db, actor, comment_id, reason=str(form.get("reason", "")),
                                         now=clock.utcnow())
     except (FieldErrors, UserError) as exc:
-        if isinstance(exc, Forbidden | NotSignedIn | NotFound):
-            raise
         idea = services.get_idea(db, db.get(Comment, comment_id).idea_id)
         return _idea_error(request, idea, _keyed(exc, f"hide-{comment_id}"))
     flash(request, Msg(N_("The comment was hidden.")))

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from markupsafe import Markup
 from starlette.requests import Request
 
+from consult.cache import Cache
 from consult.consultations import rules, services
-from consult.consultations.pagecache import PageCache
 from consult.consultations.routes.common import NAMES, _linker, _path_param, _settings, render
 from consult.i18n import N_
 from consult.web.auth import require_user
@@ -50,10 +50,10 @@ class ListView:
     body: Markup
 
 
-def _list_cache(request: Request) -> PageCache:
+def _list_cache(request: Request) -> Cache:
     cache = getattr(request.app.state, "ideas_list_cache", None)
     if cache is None:
-        cache = PageCache(LIST_CACHE_ENTRIES, _settings(request).public_cache_seconds)
+        cache = Cache(LIST_CACHE_ENTRIES, _settings(request).public_cache_seconds)
         request.app.state.ideas_list_cache = cache
     return cache
 

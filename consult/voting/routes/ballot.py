@@ -10,7 +10,7 @@ from __future__ import annotations
 from starlette.requests import Request
 
 from consult import clock
-from consult.errors import FieldErrors, NotSignedIn, UserError
+from consult.errors import FieldErrors, Forbidden, NotSignedIn, UserError
 from consult.i18n import N_, Msg
 from consult.voting import rules, services
 from consult.voting.routes.common import _read_ballot, _round, _staff, render
@@ -44,7 +44,7 @@ def _ballot_context(request: Request, vr: services.VoteRound, *, raw: rules.RawB
         sign_in = True
     except FieldErrors as exc:
         problem = next(iter(exc.errors.values()))
-    except UserError as exc:
+    except (UserError, Forbidden) as exc:  # not eligible: the page says why
         problem = exc.msg
     if user is not None and vr.settings.eligibility == "owners":
         homes = services.voter_homes(db, actor, user.id, vr.scope)
@@ -103,8 +103,6 @@ async def ballot_review(request: Request):
             raise UserError(problem, code="round_not_open")
         ideas = services.ideas_on_ballot(db, vr)
         checked = services.check(db, vr, raw, ideas)
-    except NotSignedIn:
-        raise
     except UserError as exc:
         return render(request, "voting/ballot.html",
                       _ballot_context(request, vr, raw=raw, error=exc.msg, home_id=home_id),
@@ -130,8 +128,6 @@ async def ballot_cast(request: Request):
         vr = _round(request)
         return render(request, "voting/ballot.html",
                       _ballot_context(request, vr, error=exc.msg, home_id=home_id), status=422)
-    except NotSignedIn:
-        raise
     except UserError as exc:
         vr = _round(request)
         raw = _read_ballot(vr, form)

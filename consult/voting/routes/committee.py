@@ -77,8 +77,6 @@ async def settings_save(request: Request):
     except FieldErrors as exc:
         return render(request, "voting/manage.html",
                       _manage_context(request, vr, form=values, errors=exc.errors), status=422)
-    except Forbidden:
-        raise
     except UserError as exc:
         return render(request, "voting/manage.html",
                       _manage_context(request, vr, form=values, error=exc.msg), status=exc.status)
@@ -91,8 +89,6 @@ async def publish(request: Request):
     vr = _round(request)
     try:
         services.publish(get_db(request), require(request, "use_account"), vr, clock.utcnow())
-    except Forbidden:
-        raise
     except UserError as exc:
         return render(request, "voting/manage.html", _manage_context(request, vr, error=exc.msg),
                       status=exc.status)

@@ -66,8 +66,6 @@ async def paper_enter(request: Request):
     except FieldErrors as exc:
         return render(request, "voting/paper.html", _paper_context(
             request, vr, form=values, errors=exc.errors, **_kept(raw)), status=422)
-    except Forbidden:
-        raise
     except UserError as exc:
         return render(request, "voting/paper.html", _paper_context(
             request, vr, form=values, error=exc.msg, **_kept(raw)), status=exc.status)

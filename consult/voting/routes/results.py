@@ -6,7 +6,7 @@ from __future__ import annotations
 from starlette.requests import Request
 
 from consult import clock
-from consult.errors import Conflict, FieldErrors, Forbidden, NotSignedIn, UserError
+from consult.errors import Conflict, FieldErrors, UserError
 from consult.i18n import N_, Msg
 from consult.voting import rules, services
 from consult.voting.chart import bar_chart
@@ -73,8 +73,6 @@ async def objection_file(request: Request):
     try:
         services.file_objection(get_db(request), current_actor(request), require_user(request), vr,
                                 body, clock.utcnow())
-    except NotSignedIn:
-        raise
     except FieldErrors as exc:
         return render(request, "voting/results.html",
                       _results_context(request, vr, errors=exc.errors, form={"body": body}), status=422)
@@ -126,8 +124,6 @@ async def finalize(request: Request):
     vr = _round(request)
     try:
         services.finalize(get_db(request), require(request, "use_account"), vr, clock.utcnow())
-    except Forbidden:
-        raise
     except UserError as exc:
         return render(request, "voting/results.html", _results_context(request, vr, error=exc.msg),
                       status=exc.status)
