@@ -37,15 +37,15 @@ def load(db: Session, settings: Settings) -> bool:
 
 
 def _owners(db, settings, places, users):
-    from consult.owners import demo
+    from consult.owners import load_demo
 
-    demo.load(db, settings, places)
+    load_demo(db, settings, places)
 
 
 def _consultations(db, settings, places, users):
-    from consult.consultations import demo
+    from consult.consultations import load_demo
 
-    demo.load(db, settings, places, users)
+    load_demo(db, settings, places, users)
 
 
 def _surveys(db, settings, places, users):
@@ -55,9 +55,9 @@ def _surveys(db, settings, places, users):
 
 
 def _voting(db, settings, places, users):
-    from consult.voting import demo
+    from consult.voting import load_demo
 
-    demo.load(db, settings, places, users)
+    load_demo(db, settings, places, users)
 
 
 _LOADERS = {"owners": _owners, "consultations": _consultations, "surveys": _surveys,
