@@ -405,6 +405,7 @@ def _scores_context(request: Request, **extra) -> dict:
         "values": {s.id: (str(existing[s.id].score) if s.id in existing else "",
                           existing[s.id].evidence if s.id in existing else "") for s in subjects},
         "errors": {}, "error": None,
+        "locked": services.campaign_refusal(campaign, "enter_staff_scores", clock.utcnow()),
     }
     context.update(extra)
     return context
@@ -446,6 +447,8 @@ def _forum_context(request: Request, **extra) -> dict:
         "values": {"held_at": local_input(forum.held_at), "location": forum.location,
                    "agenda": forum.agenda, "minutes": forum.minutes},
         "errors": {}, "error": None, "cell": rules.cell_name,
+        # the forum and its ratings are the same action's inputs: one state decides both
+        "locked": services.campaign_refusal(campaign, "manage_forum", clock.utcnow()),
     }
     context.update(extra)
     return context
@@ -500,6 +503,7 @@ def _staff_contest_context(request: Request, **extra) -> dict:
         "groups": surveys.paper_groups(db, place),
         "subjects": services.subjects_of(db, campaign) if campaign else [],
         "values": {}, "errors": {}, "error": None,
+        "locked": services.entry_refusal(db, contest, clock.utcnow()),
     }
     context.update(extra)
     return context

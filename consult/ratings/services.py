@@ -103,6 +103,24 @@ def require_campaign_action(campaign: Campaign, action: str, now: datetime | Non
     return state
 
 
+def campaign_refusal(campaign: Campaign, action: str, now: datetime) -> Msg | None:
+    """Why the campaign's state refuses ``action`` now (the pages show it instead of a form)."""
+    return rules.campaign_action_problem(action, state_of(campaign, now))
+
+
+def entry_refusal(db: Session, contest: Contest, now: datetime) -> Msg | None:
+    """Why no entry can be added to the contest now, or None."""
+    if problem := rules.contest_action_problem("add_entry", contest_state(contest, now)):
+        return problem
+    if db.exec(select(ContestRating.id).join(ContestEntry, ContestEntry.id == ContestRating.entry_id)
+               .where(ContestEntry.contest_id == contest.id).limit(1)).first() is not None:
+        return Msg(HAS_RATINGS)
+    return None
+
+
+HAS_RATINGS = N_("Stars have been given in this public vote: entries can no longer be added.")
+
+
 def contest_state(contest: Contest, now: datetime) -> str:
     return survey_rules.state(contest.opens_at, contest.closes_at, now)
 
@@ -761,10 +779,8 @@ def add_entry(db: Session, actor: Actor, contest: Contest, *, title: str, text: 
     scope = db.get(Place, contest.place_id)
     _require(actor, "manage_campaign", scope.ids_from_root)
     require_contest_action(contest, "add_entry", now)
-    if db.exec(select(ContestRating.id).join(ContestEntry, ContestEntry.id == ContestRating.entry_id)
-               .where(ContestEntry.contest_id == contest.id).limit(1)).first() is not None:
-        raise Conflict(N_("Stars have been given in this public vote: entries can no longer be added."),
-                       code="contest_has_ratings")
+    if entry_refusal(db, contest, now or clock.utcnow()) is not None:  # the first star is given
+        raise Conflict(HAS_RATINGS, code="contest_has_ratings")
     errors: dict[str, Msg] = {}
     if problem := rules.text_problem(title, rules.NAME_MAX, N_("Please give the entry a title.")):
         errors["title"] = problem

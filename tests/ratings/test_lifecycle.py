@@ -311,3 +311,21 @@ def test_the_page_asks_a_colleague_to_answer(client, db, scene):
     factories.sign_in(client, scene["people"]["moderator2"][0].login)
     assert answer_url in client.get(page).text
     assert post_form(client, page, answer_url, {"answer": "已复核"}).status_code == 303
+
+
+def test_staff_pages_of_a_published_campaign_offer_no_forms(client, db, scene):
+    c = _campaign_in_state(db, scene, "notice")
+    contest, _ = _contest_in_state(db, scene, "open")  # a star is given
+    factories.sign_in(client, scene["people"]["admin"][0].login)
+    forum = c["forum"].id
+    for page, action in ((f"/staff/forums/{forum}", f'action="/staff/forums/{forum}"'),
+                         (f"/staff/forums/{forum}/grid", f'action="/staff/forums/{forum}/grid"'),
+                         (f"/staff/ratings/{c['campaign'].id}/scores/{c['ledger'].id}", 'method="post" action="/staff/ratings'),
+                         (f"/staff/contests/{contest.id}", f"/staff/contests/{contest.id}/entries")):
+        shown = client.get(page)
+        assert shown.status_code == 200 and action not in shown.text, page
+        assert "不能再" in shown.text, page
+    refused = post_form(client, f"/staff/forums/{forum}", f"/staff/forums/{forum}",
+                        {"held_at": "2026-10-01T10:00", "location": "别处", "agenda": "", "minutes": ""})
+    assert refused.status_code == 409 and "不能再" in refused.text
+    assert len(services.forum_ratings(db, c["forum"])) == 1
