@@ -897,7 +897,7 @@ def raw_responses(db: Session, form: SurveyForm) -> list[tuple[Response, list[An
         for a in db.exec(select(Answer).join(Response, Response.id == Answer.response_id)
                          .where(Response.survey_id == form.survey.id).order_by(Answer.id)).all():
             answers[a.response_id].append(a)
-        for rows in answers.values():  # a multiple choice's options in the order of the form
+        for rows in answers.values():  # by question, a multiple choice by option (ids are random)
             rows.sort(key=lambda a: (a.question_id, a.option_id or 0))
     if form.survey.anonymous:
         random.SystemRandom().shuffle(responses)
