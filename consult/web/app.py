@@ -14,6 +14,7 @@ from starlette.staticfiles import StaticFiles
 from consult.accounts.rules import SESSION_DAYS
 from consult.config import Settings
 from consult.db.engine import Database, make_engine, pool_options
+from consult.messaging import services as messaging
 from consult.voting import secrecy
 from consult.web.api import PREFIX
 from consult.web.cache import TTLCache
@@ -27,7 +28,7 @@ from consult.web.templating import STATIC
 #: The domains whose ``routes`` module (HTML pages) and ``api`` module (JSON API, under
 #: /api/v1) make up the app. A new domain adds its name here.
 PAGE_DOMAINS = ("communities", "accounts", "notifications", "surveys", "ratings",
-                "consultations", "owners", "voting")
+                "consultations", "owners", "voting", "messaging")
 API_DOMAINS = ("accounts", "communities", "notifications", "surveys", "ratings",
                "consultations", "owners", "voting")
 
@@ -49,6 +50,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     settings = settings or Settings.from_env()
     database = database or Database(make_engine(settings.database_url, **pool_options(settings)))
     secrecy.configure(settings)  # the ballot key, never in the database
+    messaging.configure(settings)  # the SMS backend: the outbox unless a provider is set
     api = api_routes()
     routes = [
         *page_routes(),

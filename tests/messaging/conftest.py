@@ -1,0 +1,22 @@
+"""Each test starts on the outbox backend with the default limits, and leaves it so."""
+
+from datetime import UTC, datetime
+
+import pytest
+
+from consult.messaging import services
+from consult.messaging.backends import SmsConfig
+
+#: 10:00 on a Wednesday, Beijing time (02:00 UTC): outside quiet hours.
+DAYTIME = datetime(2026, 12, 2, 2, 0, tzinfo=UTC)
+#: 22:30 Beijing time (14:30 UTC): inside quiet hours.
+NIGHT = datetime(2026, 12, 2, 14, 30, tzinfo=UTC)
+#: 08:00 Beijing time the next morning: quiet hours end.
+MORNING = datetime(2026, 12, 3, 0, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def outbox_config():
+    previous = services.use(SmsConfig())
+    yield
+    services.use(previous)
