@@ -15,6 +15,8 @@ from consult.messaging.backends import Delivery, Outgoing, split_endpoint
 from consult.messaging.rules import scrub
 
 HOST = "sms.tencentcloudapi.com"
+#: the SDK's own codes for an answer that never came (not the provider's refusals)
+_UNREACHED = frozenset({"ClientNetworkError", "ServerNetworkError"})
 
 
 class TencentBackend:
@@ -50,8 +52,10 @@ class TencentBackend:
         try:
             response = self._client.SendSms(request)
         except TencentCloudSDKException as exc:
-            return Delivery(ok=False, code=scrub(exc.get_code() or "unavailable", 64),
-                            message=scrub(exc.get_message()))
+            code = exc.get_code() or ""
+            if code in _UNREACHED or not code:  # a timeout, a refused connection, a 5xx
+                code = "unavailable"
+            return Delivery(ok=False, code=scrub(code, 64), message=scrub(exc.get_message()))
         except Exception as exc:  # a malformed answer the SDK does not wrap
             return Delivery(ok=False, code="unavailable", message=scrub(type(exc).__name__))
         statuses = response.SendStatusSet or []
