@@ -141,7 +141,11 @@ def cmd_send_due(args) -> int:
     from consult.db import Database, make_engine
 
     settings = _settings()
-    messaging.configure(settings)
+    try:
+        messaging.configure(settings)
+    except ValueError as exc:  # a provider chosen without its keys
+        print(exc, file=sys.stderr)
+        return 2
     database = Database(make_engine(settings.database_url))
     with database.session(write=True) as db:
         done = messaging.send_due(db, clock.utcnow())
