@@ -16,7 +16,7 @@ from consult.config import Settings
 DEMO_PASSWORD = communities_demo.DEMO_PASSWORD
 
 #: The domains whose demo loaders run after the places and people, in this order.
-DEMO_DOMAINS = ("owners", "consultations", "surveys", "voting")
+DEMO_DOMAINS = ("owners", "consultations", "surveys", "voting", "messaging")
 
 
 def demo_logins() -> list[tuple[str, str, str]]:
@@ -60,5 +60,11 @@ def _voting(db, settings, places, users):
     demo.load(db, settings, places, users)
 
 
+def _messaging(db, settings, places, users):
+    from consult.messaging import demo
+
+    demo.load(db, places, users)
+
+
 _LOADERS = {"owners": _owners, "consultations": _consultations, "surveys": _surveys,
-            "voting": _voting}
+            "voting": _voting, "messaging": _messaging}

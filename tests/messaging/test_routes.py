@@ -5,13 +5,20 @@ about 恒丰小区, one about 郑家巷小区, and a code about no place (an acc
 see the messages of the places they serve, and those about no place only at the root.
 """
 
+from datetime import UTC, datetime
+
 import pytest
 from sqlmodel import select
 
+from consult.accounts.models import User
 from consult.audit.models import AuditEntry
 from consult.communities import services as places
+from consult.communities.demo import DEMO_PASSWORD
+from consult.communities.models import Place
+from consult.demo import load
+from consult.messaging import demo as messaging_demo
 from consult.messaging import services
-from consult.messaging.models import SmsOptOut
+from consult.messaging.models import SmsMessage, SmsOptOut
 from consult.permissions import ANONYMOUS
 from tests import factories
 from tests.conftest import csrf_from, post_form
@@ -141,3 +148,25 @@ def test_the_account_page_links_staff_to_the_outbox(client, world):
     resident = world["people"]["resident_in"]
     factories.sign_in(client, resident.login)
     assert "/staff/messages" not in client.get("/account").text
+
+
+def test_the_demo_outbox_shows_what_its_events_sent(client, db, settings):
+    load(db, settings)
+    db.flush()
+    factories.sign_in(client, "13800000001", DEMO_PASSWORD)  # the sub-district admin
+    page = client.get("/staff/messages")
+    statuses = {row[0].status for row in page.context["rows"]}
+    assert {"sent", "suppressed", "deferred"} <= statuses
+    assert "投票已开始" in page.text and "已退订" in page.text and "13800000007" not in page.text
+    # loaded late in the evening, the waiting notice is from tonight, not last night
+    for message in db.exec(select(SmsMessage)).all():
+        db.delete(message)
+    db.flush()
+    late = datetime(2026, 12, 2, 14, 30, tzinfo=UTC)  # 22:30 Beijing
+
+    places_by_name = {p.name: p for p in db.exec(select(Place)).all()}
+    users = {u.login: u for u in db.exec(select(User).where(User.login.like("1380000000%"))).all()}
+    messaging_demo.load(db, places_by_name, users, now=late)
+    waiting = db.exec(select(SmsMessage).where(SmsMessage.status == "deferred")).one()
+    assert waiting.created_at == datetime(2026, 12, 2, 14, 0, tzinfo=UTC)
+    assert waiting.due_at == datetime(2026, 12, 3, 0, 0, tzinfo=UTC)
