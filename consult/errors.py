@@ -70,5 +70,13 @@ class TooManyRequests(UserError):
     default_message = N_("Too many attempts. Please wait a while and try again.")
 
 
+class Unavailable(UserError):
+    """A service the request needs (the SMS provider) did not answer; nothing was done."""
+
+    status = 503
+    code = "unavailable"
+    default_message = N_("This is not available just now. Please try again later.")
+
+
 def field_error(field: str, text: str, **params) -> FieldErrors:
     return FieldErrors({field: Msg(text, params)})

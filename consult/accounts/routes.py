@@ -11,6 +11,7 @@ from consult.accounts import services
 from consult.communities import services as communities
 from consult.errors import FieldErrors, Forbidden, UserError
 from consult.i18n import LOCALES, N_, Msg
+from consult.messaging.rules import mask
 from consult.web.auth import (
     current_actor,
     current_user,
@@ -35,8 +36,36 @@ LOCK_NAMES = {
 }
 
 
+def _register_context(**extra) -> dict:
+    """The form, and whether the number is proved by a code first (SMS reaches phones)."""
+    from consult.messaging import reaches_phones
+
+    return {"form": {}, "errors": {}, "error": None, "needs_code": reaches_phones(),
+            "code_sent": False, "masked": None, **extra}
+
+
 async def register_page(request: Request):
-    return render(request, "accounts/register.html", {"form": {}, "errors": {}})
+    return render(request, "accounts/register.html", _register_context())
+
+
+async def register_code(request: Request):
+    """Step one with SMS: send a code to the number, then show the rest of the form."""
+    form = await read_form(request)
+    values = {"phone": str(form.get("phone", ""))[:40], "display_name": ""}
+    db = get_db(request)
+    try:
+        message = services.send_register_code(db, request.app.state.settings, phone=values["phone"],
+                                              now=clock.utcnow(), address=request_client(request))
+    except FieldErrors as exc:
+        return render(request, "accounts/register.html",
+                      _register_context(form=values, errors=exc.errors), status=422)
+    except UserError as exc:  # no code went: the log of the attempt is kept
+        keep_writes(request)
+        return render(request, "accounts/register.html",
+                      _register_context(form=values, error=exc.msg), status=exc.status)
+    values["phone"] = message.phone
+    return render(request, "accounts/register.html",
+                  _register_context(form=values, code_sent=True, masked=mask(message.phone)))
 
 
 async def register_submit(request: Request):
@@ -48,10 +77,15 @@ async def register_submit(request: Request):
             phone=values["phone"], display_name=values["display_name"],
             password=str(form.get("password", "")),
             password_confirm=str(form.get("password_confirm", "")),
+            code=str(form.get("code", ""))[:20], now=clock.utcnow(),
         )
     except FieldErrors as exc:
+        if "code" in exc.errors:
+            keep_writes(request)  # a wrong try counts
+        # with SMS, stay on the second step unless the number itself is the problem
         return render(request, "accounts/register.html",
-                      {"form": values, "errors": exc.errors}, status=422)
+                      _register_context(form=values, errors=exc.errors,
+                                        code_sent="phone" not in exc.errors), status=422)
     sign_in(request, user)
     flash(request, Msg(N_("Welcome! Ask to be verified as a resident so you can take part.")))
     response = redirect_to(request, "verify")
@@ -199,6 +233,7 @@ async def set_elder_mode(request: Request):
 routes = [
     Route("/register", register_page, methods=["GET"], name="register"),
     Route("/register", register_submit, methods=["POST"], name="register_submit"),
+    Route("/register/code", register_code, methods=["POST"], name="register_code"),
     Route("/login", login_page, methods=["GET"], name="login"),
     Route("/login", login_submit, methods=["POST"], name="login_submit"),
     Route("/logout", logout, methods=["POST"], name="logout"),

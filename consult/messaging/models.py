@@ -62,3 +62,22 @@ class SmsOptOut(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     source: str = Field(max_length=8)  # reply | staff
     actor_id: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+
+
+class SmsCode(SQLModel, table=True):
+    """A verification code sent to a number: only its keyed digest is kept. Single use,
+    ``expires_at`` ten minutes after it was sent, refused after five wrong tries; a new
+    code for the same number and purpose ends the old one."""
+
+    __tablename__ = "sms_code"
+    __table_args__ = (Index("ix_sms_code_phone_purpose", "phone", "purpose"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    phone: str = Field(max_length=20)
+    purpose: str = Field(max_length=16)  # register | reset …
+    digest: str = Field(max_length=64)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    attempts: int = 0
+    used_at: datetime | None = None
+    message_id: int | None = Field(default=None, foreign_key="sms_message.id", ondelete="SET NULL")

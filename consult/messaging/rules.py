@@ -220,3 +220,32 @@ STATUS_LABELS = {
     "deferred": N_("Deferred (quiet hours)"),
     "suppressed": N_("Not sent"),
 }
+
+
+# -- verification codes ------------------------------------------------------------------
+
+CODE_DIGITS = 6
+CODE_MINUTES = 10
+CODE_TRIES = 5
+
+CODE_MISSING = N_("This code has expired or was already used. Please ask for a new one.")
+CODE_TOO_MANY = N_("Too many wrong codes. Please ask for a new one.")
+CODE_WRONG = N_("The code is not right. Please check the text message (%(left)s tries left).")
+
+
+def code_problem(*, found: bool, expires_at: datetime | None, attempts: int, now: datetime):
+    """Why a code can no longer be tried (a message), or None while it can."""
+    if not found or expires_at is None or now >= expires_at:
+        return CODE_MISSING
+    if attempts >= CODE_TRIES:
+        return CODE_TOO_MANY
+    return None
+
+
+def clean_code(raw: str) -> str:
+    """What the person typed, as the six digits it should be (full-width digits and spaces
+    allowed, as phones' keyboards give them); anything else stays as typed, and is wrong."""
+    import unicodedata
+
+    text = "".join(unicodedata.normalize("NFKC", str(raw or "")).split())
+    return text if text.isascii() else ""

@@ -4,8 +4,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from consult.messaging import services
-from consult.messaging.backends import SmsConfig
+from consult.messaging import rules, services
+from consult.messaging.backends import Delivery, SmsConfig
 
 #: 10:00 on a Wednesday, Beijing time (02:00 UTC): outside quiet hours.
 DAYTIME = datetime(2026, 12, 2, 2, 0, tzinfo=UTC)
@@ -20,3 +20,26 @@ def outbox_config():
     previous = services.use(SmsConfig())
     yield
     services.use(previous)
+
+
+class Recorder:
+    """A provider stand-in: remembers what it was given, answers as told."""
+
+    name = "recorder"
+    reaches_phones = True
+
+    def __init__(self, delivery=None):
+        self.sent = []
+        self.delivery = delivery or Delivery(ok=True, code="OK", provider_id="biz-1")
+
+    def send(self, out):
+        self.sent.append(out)
+        return self.delivery
+
+
+def use_recorder(delivery=None, **limits):
+    recorder = Recorder(delivery)
+    services.use(SmsConfig(backend=recorder, sign_name="测试街道",
+                           template_ids={"verification_code": "SMS_1", "vote_opened": "SMS_2"},
+                           limits=rules.Limits(**limits)))
+    return recorder

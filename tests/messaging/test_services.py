@@ -8,10 +8,10 @@ from sqlmodel import select
 
 from consult.config import Settings
 from consult.errors import FieldErrors
-from consult.messaging import rules, services
-from consult.messaging.backends import Delivery, SmsConfig
+from consult.messaging import services
+from consult.messaging.backends import Delivery
 from consult.messaging.models import SmsMessage
-from tests.messaging.conftest import DAYTIME, MORNING, NIGHT
+from tests.messaging.conftest import DAYTIME, MORNING, NIGHT, use_recorder
 
 PHONE = "13812345678"
 OTHER = "13987654321"
@@ -26,29 +26,6 @@ def code(db, now=DAYTIME, to=PHONE, address=None, value="246810"):
 def notice(db, now=DAYTIME, to=PHONE):
     return services.send_sms(db, to=to, template="vote_opened",
                              params={"title": "加装电梯", "closes": "12月9日"}, kind="notice", now=now)
-
-
-class Recorder:
-    """A provider stand-in: remembers what it was given, answers as told."""
-
-    name = "recorder"
-    reaches_phones = True
-
-    def __init__(self, delivery=None):
-        self.sent = []
-        self.delivery = delivery or Delivery(ok=True, code="OK", provider_id="biz-1")
-
-    def send(self, out):
-        self.sent.append(out)
-        return self.delivery
-
-
-def use_recorder(delivery=None, **limits):
-    recorder = Recorder(delivery)
-    services.use(SmsConfig(backend=recorder, sign_name="测试街道",
-                           template_ids={"verification_code": "SMS_1", "vote_opened": "SMS_2"},
-                           limits=rules.Limits(**limits)))
-    return recorder
 
 
 def test_a_code_goes_to_the_outbox_at_once_and_is_logged(db):
