@@ -115,7 +115,7 @@ def cmd_finalize_due(args) -> int:
     from consult import clock
     from consult.db import Database, make_engine
     from consult.i18n import translator
-    from consult.voting.services import finalize_due
+    from consult.voting import finalize_due
 
     t = translator("en")
     database = Database(make_engine(_settings().database_url))
@@ -166,11 +166,11 @@ def cmd_serve(args) -> int:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "pb":
-        from consult.voting.cli import main as pb_main
+        from consult.voting import pb_main
 
         return pb_main(argv[1:])
     if argv and argv[0] == "owners":
-        from consult.owners.cli import main as owners_main
+        from consult.owners import cli_main as owners_main
 
         return owners_main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m consult", description=__doc__,

@@ -67,7 +67,7 @@ def test_migrate_demo_twice_and_createuser(cli_env):
 def test_finalize_due_confirms_what_the_notice_period_has_let_through(cli_env):
     from sqlalchemy import update
 
-    from consult.voting.models import VoteResult
+    from consult.voting import VoteResult
 
     url, env = cli_env
     assert run(env, "migrate").returncode == 0 and run(env, "demo").returncode == 0

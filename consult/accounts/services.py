@@ -68,9 +68,9 @@ def register(
     password_confirm: str, code: str = "", now: datetime | None = None,
 ) -> User:
     """Self-registration. When text messages reach phones, the number is proved with the
-    code sent to it (``consult.messaging.codes``), checked only once everything else is
+    code sent to it (``consult.messaging.send_code``), checked only once everything else is
     right so a typo elsewhere costs no try; without SMS a moderator's check is what counts."""
-    from consult.messaging import codes, reaches_phones
+    from consult import messaging
 
     now = now or clock.utcnow()
     errors: dict[str, Msg] = {}
@@ -88,8 +88,8 @@ def register(
     if errors:
         raise FieldErrors(errors)
     verified = None
-    if reaches_phones():
-        if problem := codes.check_code(db, phone=normalized, purpose="register", code=code,
+    if messaging.reaches_phones():
+        if problem := messaging.check_code(db, phone=normalized, purpose="register", code=code,
                                        secret=settings.secret_key, now=now):
             raise FieldErrors({"code": problem})
         verified = now
@@ -116,14 +116,14 @@ def send_register_code(db: Session, settings: Settings, *, phone: str, now: date
     """Step one of registration with SMS: a code to a number not yet registered. Returns
     the logged message; raises FieldErrors on ``phone`` for a bad or registered number, and
     TooManyRequests / UserError (503) when no code went (the caller keeps the log)."""
-    from consult.messaging import codes
+    from consult import messaging
 
     normalized = rules.normalize_phone(phone)
     if normalized is None:
         raise FieldErrors({"phone": Msg(N_("Please enter a valid mainland mobile number (11 digits, starting with 1)."))})
     if db.exec(select(User.id).where(User.login == normalized)).first() is not None:
         raise FieldErrors({"phone": Msg(N_("This mobile number is already registered."))})
-    message = codes.send_code(db, phone=normalized, purpose="register", secret=settings.secret_key,
+    message = messaging.send_code(db, phone=normalized, purpose="register", secret=settings.secret_key,
                               now=now, address=address)
     if message.status == "suppressed":
         raise TooManyRequests(Msg(REGISTER_CODE_LIMIT))

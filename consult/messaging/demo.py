@@ -11,12 +11,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
-from sqlmodel import select
 
 from consult import clock
 from consult.accounts.models import User
 from consult.communities.models import Place
-from consult.consultations.models import Consultation, Round
 from consult.messaging import services
 
 
@@ -25,13 +23,13 @@ def _at(now: datetime, days_ago: int, hour: int, minute: int = 0) -> datetime:
     return clock.from_local(local.replace(hour=hour, minute=minute, second=0, tzinfo=None))
 
 
-def load(db: Session, places: dict[str, Place], users: dict[str, User],
-         now: datetime | None = None) -> None:
+def load(db: Session, places: dict[str, Place], users: dict[str, User], *,
+         vote: tuple[str, datetime] | None = None, now: datetime | None = None) -> None:
+    """``vote``: the open vote's title and closing time (the demo's own lookup; this domain
+    knows no consultation)."""
     now = now or clock.utcnow()
-    vote = db.exec(select(Round, Consultation).join(Consultation, Consultation.id == Round.consultation_id)
-                   .where(Round.kind == "vote", Round.opens_at <= now, Round.closes_at > now)).first()
-    title = vote[1].title if vote else "社区微更新投票"
-    closes = f"{clock.to_local(vote[0].closes_at):%m月%d日}" if vote else "下周五"
+    title = vote[0] if vote else "社区微更新投票"
+    closes = f"{clock.to_local(vote[1]):%m月%d日}" if vote else "下周五"
     residents = [(users[login], places[area]) for login, area in
                  (("13800000007", "恒丰"), ("13800000008", "郑家巷"))
                  if login in users and area in places]

@@ -6,7 +6,6 @@ The same services as the pages. Times are ISO 8601; exact figures are given as
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from fractions import Fraction
 
 from starlette.requests import Request
@@ -14,6 +13,7 @@ from starlette.requests import Request
 from consult import clock
 from consult.errors import FieldErrors
 from consult.i18n import N_, Msg
+from consult.parsing import parse_local_datetime
 from consult.surveys import rules, services
 from consult.web.api import BOOLEAN, INTEGER, STRING, api_route, json_body, obj, ok
 from consult.web.auth import current_actor, require_user
@@ -46,14 +46,6 @@ def survey_json(survey, place, now) -> dict:
             "audience": survey.audience, "anonymous": survey.anonymous,
             "state": rules.state(survey.opens_at, survey.closes_at, now),
             "opens_at": survey.opens_at, "closes_at": survey.closes_at}
-
-
-def _iso(value) -> datetime | None:
-    try:
-        parsed = datetime.fromisoformat(str(value))
-    except (TypeError, ValueError):
-        return None
-    return parsed.astimezone(UTC) if parsed.tzinfo else clock.from_local(parsed)
 
 
 def _raw_answers(data: dict) -> dict[str, list[str]]:
@@ -151,7 +143,8 @@ async def create(request: Request):
         get_db(request), current_actor(request), place_id=data.get("place_id"),
         title=str(data.get("title", "")), description=str(data.get("description", "")),
         audience=str(data.get("audience", "")), anonymous=data.get("anonymous") is True,
-        opens_at=_iso(data.get("opens_at")), closes_at=_iso(data.get("closes_at")))
+        opens_at=parse_local_datetime(data.get("opens_at")),
+        closes_at=parse_local_datetime(data.get("closes_at")))
     return ok({"id": survey.id}, status=201)
 
 

@@ -10,8 +10,7 @@ kept per process under the survey's ``version``, which every change to them rais
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from fractions import Fraction
@@ -24,6 +23,7 @@ from sqlmodel import select
 
 from consult import permissions
 from consult.audit import services as audit
+from consult.cache import Cache
 from consult.clock import to_local
 from consult.communities.models import (
     Home,
@@ -611,14 +611,12 @@ class _Entry:
     memo: dict = field(default_factory=dict)
 
 
-_CACHE: OrderedDict[tuple, _Entry] = OrderedDict()
-_CACHE_SIZE = 64
-_CACHE_LOCK = threading.Lock()
+#: the kept results of the 64 surveys last shown, by ``_results_key``
+_RESULTS = Cache(64)
 
 
 def clear_results_cache() -> None:
-    with _CACHE_LOCK:
-        _CACHE.clear()
+    _RESULTS.clear()
 
 
 def _results_key(survey: Survey) -> tuple:
@@ -635,12 +633,10 @@ def _entry(db: Session, survey: Survey) -> _Entry:
     none is stale. (Figures computed a moment after the version was read may include
     a response committed meanwhile: newer than their key, never older.)
     """
-    key = _results_key(survey)
-    with _CACHE_LOCK:
-        entry = _CACHE.get(key)
-        if entry is not None:
-            _CACHE.move_to_end(key)
-            return entry
+    return _RESULTS.get_or_compute(_results_key(survey), lambda: _read_entry(db, survey))
+
+
+def _read_entry(db: Session, survey: Survey) -> _Entry:
     questions = db.execute(select(Question.__table__).where(Question.survey_id == survey.id)
                            .order_by(Question.position, Question.id)).all()
     options: dict[int, list] = defaultdict(list)
@@ -649,13 +645,7 @@ def _entry(db: Session, survey: Survey) -> _Entry:
                 Option.question_id.in_([q.id for q in questions]))
                 .order_by(Option.question_id, Option.position, Option.id)).all():
             options[option.question_id].append(option)
-    entry = _Entry(list(questions), dict(options))
-    with _CACHE_LOCK:
-        entry = _CACHE.setdefault(key, entry)
-        _CACHE.move_to_end(key)
-        while len(_CACHE) > _CACHE_SIZE:
-            _CACHE.popitem(last=False)
-    return entry
+    return _Entry(list(questions), dict(options))
 
 
 @lru_cache(maxsize=1)

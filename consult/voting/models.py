@@ -65,7 +65,7 @@ class VoteSettings(SQLModel, table=True):
     ranking_length: int | None = None
     points_per_rank: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     #: a rule of ``consult.voting.tally.RULES``
-    rule: str = Field(default="greedy", max_length=20)
+    rule: str = Field(default="greedy", max_length=40)
     min_score: int | None = None
     k: int | None = None
     #: the budget of this vote, when not the consultation's
@@ -183,7 +183,7 @@ class VoteResult(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     round_id: int = Field(foreign_key="consultation_round.id", unique=True, ondelete="CASCADE")
-    rule: str = Field(max_length=20)
+    rule: str = Field(max_length=40)
     parameters: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     #: idea id (as text) → score
     scores: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

@@ -42,3 +42,8 @@ def home_key(round_id: int, home_id: int) -> str:
 def paper_key(round_id: int, paper_voter_id: int) -> str:
     return rules.voter_key(ballot_key(), round_id, "paper", paper_voter_id)
 
+
+
+def receipt(round_id: int, ballot_id: int, choices) -> str:
+    """The receipt code of a web ballot with these choices (``rules.receipt_code``)."""
+    return rules.receipt_code(ballot_key(), round_id, ballot_id, choices)

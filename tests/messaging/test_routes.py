@@ -166,7 +166,7 @@ def test_the_demo_outbox_shows_what_its_events_sent(client, db, settings):
 
     places_by_name = {p.name: p for p in db.exec(select(Place)).all()}
     users = {u.login: u for u in db.exec(select(User).where(User.login.like("1380000000%"))).all()}
-    messaging_demo.load(db, places_by_name, users, now=late)
+    messaging_demo.load(db, places_by_name, users, vote=None, now=late)
     waiting = db.exec(select(SmsMessage).where(SmsMessage.status == "deferred")).one()
     assert waiting.created_at == datetime(2026, 12, 2, 14, 0, tzinfo=UTC)
     assert waiting.due_at == datetime(2026, 12, 3, 0, 0, tzinfo=UTC)

@@ -11,8 +11,8 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from consult import clock
+from consult.parsing import local_input
 from consult.surveys.models import Question, Response
-from consult.surveys.routes import local_input
 from tests import factories
 from tests.conftest import post_form
 from tests.surveys.builders import good_answers, person, survey

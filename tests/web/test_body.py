@@ -13,8 +13,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse
 from starlette.routing import Route
 
+from consult.web.bodies import BodyLimitMiddleware
 from consult.web.errors import server_error
-from consult.web.security import BodyLimitMiddleware
 
 
 def _app(events: list):
