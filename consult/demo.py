@@ -16,7 +16,7 @@ from consult.config import Settings
 DEMO_PASSWORD = communities_demo.DEMO_PASSWORD
 
 #: The domains whose demo loaders run after the places and people, in this order.
-DEMO_DOMAINS = ("owners", "consultations", "surveys", "voting")
+DEMO_DOMAINS = ("owners", "consultations", "surveys", "voting", "messaging")
 
 
 def demo_logins() -> list[tuple[str, str, str]]:
@@ -60,5 +60,16 @@ def _voting(db, settings, places, users):
     load_demo(db, settings, places, users)
 
 
+def _messaging(db, settings, places, users):
+    from consult import clock, messaging
+    from consult.consultations.models import Consultation, Round
+
+    now = clock.utcnow()
+    vote = db.exec(select(Consultation.title, Round.closes_at)
+                   .join(Round, Round.consultation_id == Consultation.id)
+                   .where(Round.kind == "vote", Round.opens_at <= now, Round.closes_at > now)).first()
+    messaging.load_demo(db, places, users, vote=tuple(vote) if vote else None, now=now)
+
+
 _LOADERS = {"owners": _owners, "consultations": _consultations, "surveys": _surveys,
-            "voting": _voting}
+            "voting": _voting, "messaging": _messaging}

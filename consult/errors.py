@@ -65,6 +65,14 @@ class TooManyRequests(UserError):
     default_message = N_("Too many attempts. Please wait a while and try again.")
 
 
+class Unavailable(UserError):
+    """A service the request needs (the SMS provider) did not answer; nothing was done."""
+
+    status = 503
+    code = "unavailable"
+    default_message = N_("This is not available just now. Please try again later.")
+
+
 class AccessError(Problem):
     """The person may not see or do this here; answered by the edge, never by a route."""
 

@@ -78,10 +78,12 @@ EXPECTED = {
     "view_owner_turnout": {"owner_in", "owners_rep_in"} | STAFF_IN,
     "decide_owner_link": {"owners_rep_in"} | STAFF_IN,
     "approve_owner_link": STAFF_IN,
+    "view_outbox": STAFF_IN,
 }
 
 # Actions that are not about a place: "anywhere" is the scope.
-PLACELESS = {"view_staff_area": {"moderator_in", "moderator_out", "admin"}}
+PLACELESS = {"view_staff_area": {"moderator_in", "moderator_out", "admin"},
+             "record_sms_opt_out": {"moderator_in", "moderator_out", "admin"}}
 
 
 def test_every_action_has_expectations():
@@ -94,9 +96,10 @@ def test_role_against_action(action, who):
     assert allowed(action, ACTORS[who], IN) == (who in EXPECTED[action])
 
 
+@pytest.mark.parametrize("action", sorted(PLACELESS))
 @pytest.mark.parametrize("who", sorted(ACTORS))
-def test_staff_area(who):
-    assert allowed("view_staff_area", ACTORS[who]) == (who in PLACELESS["view_staff_area"])
+def test_staff_area(who, action):
+    assert allowed(action, ACTORS[who]) == (who in PLACELESS[action])
 
 
 def test_role_covers_descendants_not_ancestors():

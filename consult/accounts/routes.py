@@ -6,10 +6,10 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse
 from starlette.routing import Route
 
-from consult import clock, permissions
+from consult import clock, messaging, permissions
 from consult.accounts import services
 from consult.communities import services as communities
-from consult.errors import FieldErrors, Forbidden
+from consult.errors import FieldErrors, Forbidden, TooManyRequests, Unavailable
 from consult.i18n import LOCALES, N_, Msg
 from consult.web.auth import (
     current_actor,
@@ -36,8 +36,34 @@ LOCK_NAMES = {
 }
 
 
+def _register_context(**extra) -> dict:
+    """The form, and whether the number is proved by a code first (SMS reaches phones)."""
+    return {"form": {}, "errors": {}, "error": None, "needs_code": messaging.reaches_phones(),
+            "code_sent": False, "masked": None, **extra}
+
+
 async def register_page(request: Request):
-    return render(request, "accounts/register.html", {"form": {}, "errors": {}})
+    return render(request, "accounts/register.html", _register_context())
+
+
+async def register_code(request: Request):
+    """Step one with SMS: send a code to the number, then show the rest of the form."""
+    form = await read_form(request)
+    values = {"phone": str(form.get("phone", ""))[:40], "display_name": ""}
+    db = get_db(request)
+    try:
+        message = services.send_register_code(db, request.app.state.settings, phone=values["phone"],
+                                              now=clock.utcnow(), address=request_client(request))
+    except (TooManyRequests, Unavailable) as exc:
+        keep_writes(request)  # no code went; the attempt stays in the message log
+        return FormPage("accounts/register.html", lambda **problem: _register_context(
+            form=values, **problem)).show(request, exc)
+    except FieldErrors as exc:
+        return FormPage("accounts/register.html", lambda **problem: _register_context(
+            form=values, **problem)).show(request, exc)
+    values["phone"] = message.phone
+    return render(request, "accounts/register.html",
+                  _register_context(form=values, code_sent=True, masked=messaging.mask(message.phone)))
 
 
 async def register_submit(request: Request):
@@ -50,14 +76,24 @@ async def register_submit(request: Request):
         remember_device(request, response, user)
         return response
 
+    def act():
+        try:
+            return services.register(
+                get_db(request), request.app.state.settings,
+                phone=values["phone"], display_name=values["display_name"],
+                password=str(form.get("password", "")),
+                password_confirm=str(form.get("password_confirm", "")),
+                code=str(form.get("code", ""))[:20], now=clock.utcnow())
+        except FieldErrors as exc:
+            if "code" in exc.errors:
+                keep_writes(request)  # a wrong try counts
+            raise
+
+    # with SMS, stay on the second step unless the number itself is the problem
     return form_view(
-        request, lambda: services.register(
-            get_db(request), request.app.state.settings,
-            phone=values["phone"], display_name=values["display_name"],
-            password=str(form.get("password", "")),
-            password_confirm=str(form.get("password_confirm", ""))),
-        again=FormPage("accounts/register.html", lambda errors: {"form": values, "errors": errors},
-                       shows=(FieldErrors,)),
+        request, act,
+        again=FormPage("accounts/register.html", lambda errors: _register_context(
+            form=values, errors=errors, code_sent="phone" not in errors), shows=(FieldErrors,)),
         message=N_("Welcome! Ask to be verified as a resident so you can take part."),
         done=signed_in)
 
@@ -207,6 +243,7 @@ async def set_elder_mode(request: Request):
 routes = [
     Route("/register", register_page, methods=["GET"], name="register"),
     Route("/register", register_submit, methods=["POST"], name="register_submit"),
+    Route("/register/code", register_code, methods=["POST"], name="register_code"),
     Route("/login", login_page, methods=["GET"], name="login"),
     Route("/login", login_submit, methods=["POST"], name="login_submit"),
     Route("/logout", logout, methods=["POST"], name="logout"),

@@ -11,7 +11,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from consult import secrecy
+from consult import messaging, secrecy
 from consult.accounts.rules import SESSION_DAYS
 from consult.api.openapi import openapi_json
 from consult.cache import Cache
@@ -29,7 +29,7 @@ from consult.web.security import SecurityHeadersMiddleware
 #: The domains whose ``routes`` module (HTML pages) and ``api`` module (JSON API, under
 #: /api/v1) make up the app. A new domain adds its name here.
 PAGE_DOMAINS = ("communities", "accounts", "notifications", "surveys", "ratings",
-                "consultations", "owners", "voting")
+                "consultations", "owners", "voting", "messaging")
 API_DOMAINS = ("accounts", "communities", "notifications", "surveys", "ratings",
                "consultations", "owners", "voting")
 
@@ -57,6 +57,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     settings = settings or Settings.from_env()
     database = database or Database(make_engine(settings.database_url, **pool_options(settings)))
     secrecy.configure(settings)  # the ballot key (ballots, survey answer marks), never in the database
+    messaging.configure(settings)  # the SMS backend: the outbox unless a provider is set
     api = api_routes()
     routes = [
         *page_routes(),
