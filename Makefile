@@ -32,6 +32,7 @@ bench: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check consult tests bench app.py
+	$(BIN)/lint-imports
 
 clean:
 	rm -rf $(VENV) var/*.db var/*.db-*

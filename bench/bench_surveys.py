@@ -118,8 +118,8 @@ def build(url: str, media: Path):
             survey = services.create_survey(db, staff, place_id=estate.id, title="2026年度满意度测评表",
                                             description="请根据实际感受填写。", audience="residents",
                                             anonymous=True, opens_at=opens, closes_at=closes)
-            for draft in questions():
-                services.add_question(db, staff, survey, draft)
+            for draft in questions():  # built before it opened
+                services.add_question(db, staff, survey, draft, now=opens - timedelta(hours=1))
             ids[label] = survey.id
             if label != "open":
                 fill(db, services.load_form(db, survey.id), label, seed=label)

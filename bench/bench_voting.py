@@ -53,7 +53,7 @@ def build_database(directory: Path) -> tuple[str, int, list[int], list[tuple[int
     from consult.consultations.models import Category, Consultation, Idea, IdeaRound, Round
     from consult.db import Database, make_engine
     from consult.db.migrate import upgrade
-    from consult.voting.models import VoteSettings
+    from consult.voting import VoteSettings
 
     url = f"sqlite:///{directory / 'bench.db'}"
     upgrade(url)
@@ -180,7 +180,7 @@ def check_database(url: str, round_id: int, acknowledged: set[int]) -> tuple[int
 
     from consult.config import Settings
     from consult.db import Database, make_engine
-    from consult.voting.models import Ballot
+    from consult.voting import Ballot
     from consult.voting.rules import voter_key
 
     engine = make_engine(url)

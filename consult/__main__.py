@@ -4,7 +4,9 @@ migrate      bring the database schema up to date (Alembic)
 demo         load the demo sub-district (safe to run twice)
 logins       print the demo logins
 createuser   create an account, optionally with a role at a place
-finalize-due confirm vote outcomes whose notice period (公示期) has ended (run it daily)
+finalize-due confirm vote outcomes whose notice period (公示期) has ended, and mix the
+             answers of anonymous surveys that have closed (run it daily)
+send-due     send the text messages deferred past quiet hours (run it after 08:00)
 serve        run the web server (uvicorn)
 pb ...       pabulib open-data files (see ``pb --help``)
 owners ...   owners' votes recount from files (see ``owners --help``)
@@ -110,17 +112,23 @@ def cmd_createuser(args) -> int:
 
 def cmd_finalize_due(args) -> int:
     """For a daily timer: after the notice period the selected ideas become projects,
-    unless an objection still waits for its answer (then the round is listed and waits)."""
+    unless an objection still waits for its answer (then the round is listed and waits);
+    anonymous surveys that have closed get their rows mixed (``surveys.secrecy``)."""
     from consult import clock
     from consult.db import Database, make_engine
     from consult.i18n import translator
-    from consult.voting.services import finalize_due
+    from consult.surveys.secrecy import mix_due
+    from consult.voting import finalize_due
 
     t = translator("en")
     database = Database(make_engine(_settings().database_url))
     with database.session(write=True) as db:
-        outcomes = finalize_due(db, clock.utcnow())
+        now = clock.utcnow()
+        outcomes = finalize_due(db, now)
+        mixed = mix_due(db, now)
         db.commit()
+    for survey_id in mixed:
+        print(f"survey {survey_id}: closed, its anonymous answers are mixed")
     for outcome in outcomes:
         if outcome.problem is None:
             print(f"round {outcome.round_id} ({outcome.title}): confirmed, {outcome.selected} selected")
@@ -128,6 +136,29 @@ def cmd_finalize_due(args) -> int:
             print(f"round {outcome.round_id} ({outcome.title}): waits: {t(outcome.problem)}")
     if not outcomes:
         print("no outcome is due")
+    return 0
+
+
+def cmd_send_due(args) -> int:
+    """For a timer after 08:00 Beijing time: the notices held back overnight go now (the
+    next message sent takes a few along too). Prints counts, never a number."""
+    from collections import Counter
+
+    from consult import clock, messaging
+    from consult.db import Database, make_engine
+
+    settings = _settings()
+    try:
+        messaging.configure(settings)
+    except ValueError as exc:  # a provider chosen without its keys
+        print(exc, file=sys.stderr)
+        return 2
+    database = Database(make_engine(settings.database_url))
+    with database.session(write=True) as db:
+        done = messaging.send_due(db, clock.utcnow())
+        db.commit()
+    counts = Counter(message.status for message in done)
+    print(", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "no message is due")
     return 0
 
 
@@ -142,11 +173,11 @@ def cmd_serve(args) -> int:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv and argv[0] == "pb":
-        from consult.voting.cli import main as pb_main
+        from consult.voting import pb_main
 
         return pb_main(argv[1:])
     if argv and argv[0] == "owners":
-        from consult.owners.cli import main as owners_main
+        from consult.owners import cli_main as owners_main
 
         return owners_main(argv[1:])
     parser = argparse.ArgumentParser(prog="python -m consult", description=__doc__,
@@ -161,8 +192,10 @@ def main(argv: list[str] | None = None) -> int:
     create.add_argument("--role", help="resident, owner, moderator, expert, owners_rep or admin")
     create.add_argument("--place", type=int, help="id of the place where the role applies")
     create.set_defaults(func=cmd_createuser)
-    sub.add_parser("finalize-due", help="confirm vote outcomes whose notice period has ended"
+    sub.add_parser("finalize-due", help="confirm vote outcomes whose notice period has ended; mix closed anonymous surveys"
                    ).set_defaults(func=cmd_finalize_due)
+    sub.add_parser("send-due", help="send the text messages deferred past quiet hours"
+                   ).set_defaults(func=cmd_send_due)
     serve = sub.add_parser("serve")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)

@@ -39,6 +39,26 @@ def _secret_key(var_dir: Path) -> str:
     return key
 
 
+def _pairs(value: str) -> tuple[tuple[str, str], ...]:
+    """``name=id,name=id`` as pairs; a part without ``=`` is refused at start-up."""
+    pairs = []
+    for part in _split(value):
+        name, sep, ident = part.partition("=")
+        if not sep or not name.strip() or not ident.strip():
+            raise ValueError(f"CONSULT_SMS_TEMPLATE_IDS: expected name=id, got {part!r}")
+        pairs.append((name.strip(), ident.strip()))
+    return tuple(pairs)
+
+
+#: The text-message settings read from CONSULT_<NAME> as they are.
+_SMS_SETTINGS = (("sms_backend", str), ("sms_access_key_id", str), ("sms_access_key_secret", str),
+                 ("sms_sign_name", str), ("sms_app_id", str), ("sms_region", str),
+                 ("sms_endpoint", str), ("sms_timeout_seconds", float),
+                 ("sms_codes_per_minute", int), ("sms_codes_per_hour", int),
+                 ("sms_codes_per_day", int), ("sms_codes_per_address_hour", int),
+                 ("sms_codes_per_address_day", int), ("sms_notices_per_day", int))
+
+
 @dataclass(frozen=True)
 class Argon2Params:
     time_cost: int = 3
@@ -79,6 +99,27 @@ class Settings:
     public_cache_seconds: float = 30
     #: CONSULT_BALLOT_KEY: the key of the ballots' voter keys; empty: derived from the secret key
     ballot_key: str = ""
+    # Text messages (consult.messaging): the backend (outbox: written to the database and
+    # read on the staff outbox page; aliyun or tencent: the provider's SMS API), its keys
+    # (Aliyun AccessKey ID/secret, Tencent SecretId/SecretKey; Tencent also the SDK app id
+    # and a region), the sign name (签名), the provider's template id of each message by
+    # name ("verification_code=SMS_123,..."), an endpoint override (tests: a local fake),
+    # the provider's time limit, and the rate limits.
+    sms_backend: str = "outbox"
+    sms_access_key_id: str = ""
+    sms_access_key_secret: str = ""
+    sms_sign_name: str = "社区征询"
+    sms_template_ids: tuple[tuple[str, str], ...] = ()
+    sms_app_id: str = ""
+    sms_region: str = "ap-guangzhou"
+    sms_endpoint: str = ""
+    sms_timeout_seconds: float = 5
+    sms_codes_per_minute: int = 1
+    sms_codes_per_hour: int = 5
+    sms_codes_per_day: int = 10
+    sms_codes_per_address_hour: int = 20
+    sms_codes_per_address_day: int = 50
+    sms_notices_per_day: int = 5
 
     @property
     def https(self) -> bool:
@@ -120,9 +161,11 @@ class Settings:
         )
         for name, kind in (("body_idle_seconds", float), ("body_total_seconds", float),
                            ("db_pool_size", int), ("db_max_overflow", int),
-                           ("db_pool_timeout", float)):
+                           ("db_pool_timeout", float), *_SMS_SETTINGS):
             raw = os.environ.get(f"CONSULT_{name.upper()}")
             if raw:
                 values[name] = kind(raw)
+        if raw := os.environ.get("CONSULT_SMS_TEMPLATE_IDS"):
+            values["sms_template_ids"] = _pairs(raw)
         values.update(overrides)
         return cls(**values)

@@ -16,7 +16,7 @@ from consult.config import Settings
 DEMO_PASSWORD = communities_demo.DEMO_PASSWORD
 
 #: The domains whose demo loaders run after the places and people, in this order.
-DEMO_DOMAINS = ("owners", "consultations", "surveys", "voting")
+DEMO_DOMAINS = ("owners", "consultations", "surveys", "voting", "messaging")
 
 
 def demo_logins() -> list[tuple[str, str, str]]:
@@ -37,15 +37,15 @@ def load(db: Session, settings: Settings) -> bool:
 
 
 def _owners(db, settings, places, users):
-    from consult.owners import demo
+    from consult.owners import load_demo
 
-    demo.load(db, settings, places)
+    load_demo(db, settings, places)
 
 
 def _consultations(db, settings, places, users):
-    from consult.consultations import demo
+    from consult.consultations import load_demo
 
-    demo.load(db, settings, places, users)
+    load_demo(db, settings, places, users)
 
 
 def _surveys(db, settings, places, users):
@@ -55,10 +55,21 @@ def _surveys(db, settings, places, users):
 
 
 def _voting(db, settings, places, users):
-    from consult.voting import demo
+    from consult.voting import load_demo
 
-    demo.load(db, settings, places, users)
+    load_demo(db, settings, places, users)
+
+
+def _messaging(db, settings, places, users):
+    from consult import clock, messaging
+    from consult.consultations.models import Consultation, Round
+
+    now = clock.utcnow()
+    vote = db.exec(select(Consultation.title, Round.closes_at)
+                   .join(Round, Round.consultation_id == Consultation.id)
+                   .where(Round.kind == "vote", Round.opens_at <= now, Round.closes_at > now)).first()
+    messaging.load_demo(db, places, users, vote=tuple(vote) if vote else None, now=now)
 
 
 _LOADERS = {"owners": _owners, "consultations": _consultations, "surveys": _surveys,
-            "voting": _voting}
+            "voting": _voting, "messaging": _messaging}

@@ -136,6 +136,10 @@ RULES: dict[str, Callable[[Actor, PlacePath], bool]] = {
     "decide_owner_link": _owners_staff,
     # approve a link as the second pair of eyes: staff only, not an owners' representative
     "approve_owner_link": _staff,
+    # text messages: the outbox of messages about a place (about no place: the root's
+    # staff); recording that a number asked for no more notices (退订) at the desk
+    "view_outbox": _staff,
+    "record_sms_opt_out": _staff_anywhere,
 }
 
 
@@ -160,6 +164,7 @@ DECISIONS = frozenset({
     "assign_roles",         # requester: the person receiving the role
     "review_idea",          # requester: the idea's author (and a merge target's author)
     "hide_comment",         # requester: the comment's author (hide and show again)
+    "answer_objection",     # requester: who filed the objection (a vote result, a rating)
 })
 
 

@@ -82,7 +82,7 @@ def db(database):
 @pytest.fixture(scope="session", autouse=True)
 def ballot_key():
     """The ballot key of the test settings, also for services called without an app."""
-    from consult.voting import secrecy
+    from consult import secrecy
 
     secrecy.configure(Settings(database_url="unused", secret_key=SECRET_KEY))
 

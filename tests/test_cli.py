@@ -69,7 +69,7 @@ def test_migrate_demo_twice_and_createuser(cli_env):
 def test_finalize_due_confirms_what_the_notice_period_has_let_through(cli_env):
     from sqlalchemy import update
 
-    from consult.voting.models import VoteResult
+    from consult.voting import VoteResult
 
     url, env = cli_env
     assert run(env, "migrate").returncode == 0 and run(env, "demo").returncode == 0
@@ -85,6 +85,34 @@ def test_finalize_due_confirms_what_the_notice_period_has_let_through(cli_env):
     with database.session() as db:
         assert db.exec(select(VoteResult.finalized_at)).one() is not None
     assert "no outcome is due" in run(env, "finalize-due").stdout
+    database.engine.dispose()
+
+
+def test_finalize_due_mixes_the_answers_of_closed_anonymous_surveys(cli_env):
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from consult import clock
+    from consult.surveys.models import Response, Survey
+
+    url, env = cli_env
+    assert run(env, "migrate").returncode == 0 and run(env, "demo").returncode == 0
+    assert "survey" not in run(env, "finalize-due").stdout  # the demo's anonymous survey is open
+    database = Database(make_engine(url))
+    with database.session(write=True) as db:  # as if it had closed yesterday
+        survey_id = db.exec(select(Survey.id).where(Survey.anonymous.is_(True))).one()
+        before = set(db.exec(select(Response.id).where(Response.survey_id == survey_id)).all())
+        db.execute(update(Survey).where(Survey.id == survey_id)
+                   .values(closes_at=clock.utcnow() - timedelta(days=1)))
+        db.commit()
+    done = run(env, "finalize-due")
+    assert done.returncode == 0 and f"survey {survey_id}: closed, its anonymous answers are mixed" in done.stdout
+    with database.session() as db:
+        assert db.get(Survey, survey_id).answers_mixed
+        after = set(db.exec(select(Response.id).where(Response.survey_id == survey_id)).all())
+        assert len(after) == len(before) > 0 and not after & before
+    assert "survey" not in run(env, "finalize-due").stdout  # once
     database.engine.dispose()
 
 

@@ -26,6 +26,9 @@ class User(SQLModel, table=True):
     elder_mode: bool = Field(default=False)
     locale: str | None = Field(default=None, max_length=8)
     created_at: datetime = Field(default_factory=utcnow)
+    #: when the person proved, with a code sent by text message, that the number is theirs
+    #: (None: registered without SMS, or by staff; a moderator's check is what counts then)
+    phone_verified_at: datetime | None = None
 
 
 class ApiToken(SQLModel, table=True):

@@ -6,10 +6,10 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse
 from starlette.routing import Route
 
-from consult import clock, permissions
+from consult import clock, messaging, permissions
 from consult.accounts import services
 from consult.communities import services as communities
-from consult.errors import FieldErrors, Forbidden, UserError
+from consult.errors import FieldErrors, Forbidden, TooManyRequests, Unavailable
 from consult.i18n import LOCALES, N_, Msg
 from consult.web.auth import (
     current_actor,
@@ -22,6 +22,7 @@ from consult.web.auth import (
 )
 from consult.web.csrf import read_form
 from consult.web.db import get_db, keep_writes
+from consult.web.forms import FormPage, form_view
 from consult.web.responses import flash, redirect_to, safe_next
 from consult.web.security import request_client
 from consult.web.templating import render
@@ -35,28 +36,66 @@ LOCK_NAMES = {
 }
 
 
+def _register_context(**extra) -> dict:
+    """The form, and whether the number is proved by a code first (SMS reaches phones)."""
+    return {"form": {}, "errors": {}, "error": None, "needs_code": messaging.reaches_phones(),
+            "code_sent": False, "masked": None, **extra}
+
+
 async def register_page(request: Request):
-    return render(request, "accounts/register.html", {"form": {}, "errors": {}})
+    return render(request, "accounts/register.html", _register_context())
+
+
+async def register_code(request: Request):
+    """Step one with SMS: send a code to the number, then show the rest of the form."""
+    form = await read_form(request)
+    values = {"phone": str(form.get("phone", ""))[:40], "display_name": ""}
+    db = get_db(request)
+    try:
+        message = services.send_register_code(db, request.app.state.settings, phone=values["phone"],
+                                              now=clock.utcnow(), address=request_client(request))
+    except (TooManyRequests, Unavailable) as exc:
+        keep_writes(request)  # no code went; the attempt stays in the message log
+        return FormPage("accounts/register.html", lambda **problem: _register_context(
+            form=values, **problem)).show(request, exc)
+    except FieldErrors as exc:
+        return FormPage("accounts/register.html", lambda **problem: _register_context(
+            form=values, **problem)).show(request, exc)
+    values["phone"] = message.phone
+    return render(request, "accounts/register.html",
+                  _register_context(form=values, code_sent=True, masked=messaging.mask(message.phone)))
 
 
 async def register_submit(request: Request):
     form = await read_form(request)
     values = {k: str(form.get(k, "")) for k in ("phone", "display_name")}
-    try:
-        user = services.register(
-            get_db(request), request.app.state.settings,
-            phone=values["phone"], display_name=values["display_name"],
-            password=str(form.get("password", "")),
-            password_confirm=str(form.get("password_confirm", "")),
-        )
-    except FieldErrors as exc:
-        return render(request, "accounts/register.html",
-                      {"form": values, "errors": exc.errors}, status=422)
-    sign_in(request, user)
-    flash(request, Msg(N_("Welcome! Ask to be verified as a resident so you can take part.")))
-    response = redirect_to(request, "verify")
-    remember_device(request, response, user)
-    return response
+
+    def signed_in(user):
+        sign_in(request, user)
+        response = redirect_to(request, "verify")
+        remember_device(request, response, user)
+        return response
+
+    def act():
+        try:
+            return services.register(
+                get_db(request), request.app.state.settings,
+                phone=values["phone"], display_name=values["display_name"],
+                password=str(form.get("password", "")),
+                password_confirm=str(form.get("password_confirm", "")),
+                code=str(form.get("code", ""))[:20], now=clock.utcnow())
+        except FieldErrors as exc:
+            if "code" in exc.errors:
+                keep_writes(request)  # a wrong try counts
+            raise
+
+    # with SMS, stay on the second step unless the number itself is the problem
+    return form_view(
+        request, act,
+        again=FormPage("accounts/register.html", lambda errors: _register_context(
+            form=values, errors=errors, code_sent="phone" not in errors), shows=(FieldErrors,)),
+        message=N_("Welcome! Ask to be verified as a resident so you can take part."),
+        done=signed_in)
 
 
 async def login_page(request: Request):
@@ -68,21 +107,23 @@ async def login_submit(request: Request):
     form = await read_form(request)
     login = str(form.get("login", ""))
     nxt = safe_next(str(form.get("next", "")))
-    try:
-        user = services.authenticate(
+    keep_writes(request)  # the attempt is counted even when it is refused
+
+    def signed_in(user):
+        sign_in(request, user)
+        response = RedirectResponse(nxt, status_code=303)
+        remember_device(request, response, user)
+        return response
+
+    return form_view(
+        request, lambda: services.authenticate(
             get_db(request), request.app.state.settings, login=login,
             password=str(form.get("password", "")), client=request_client(request),
-            now=clock.utcnow(), device=known_device(request),
-        )
-    except UserError as exc:
-        keep_writes(request)  # failed attempts must be counted
-        return render(request, "accounts/login.html",
-                      {"form": {"login": login}, "error": exc.msg, "next": nxt},
-                      status=exc.status)
-    sign_in(request, user)
-    response = RedirectResponse(nxt, status_code=303)
-    remember_device(request, response, user)
-    return response
+            now=clock.utcnow(), device=known_device(request)),
+        again=FormPage("accounts/login.html",
+                       lambda **problem: {"form": {"login": login}, "error": problem.get("error"),
+                                          "next": nxt}),
+        done=signed_in)
 
 
 async def logout(request: Request):
@@ -116,17 +157,20 @@ async def password_page(request: Request):
 async def password_submit(request: Request):
     form = await read_form(request)
     user = require_user(request)
-    try:
-        services.change_password(
+
+    def changed(_):
+        sign_in(request, user)  # this device stays signed in; every other session is revoked
+        return redirect_to(request, "account")
+
+    return form_view(
+        request, lambda: services.change_password(
             get_db(request), request.app.state.settings, user,
             current=str(form.get("current", "")), new=str(form.get("new", "")),
-            confirm=str(form.get("confirm", "")),
-        )
-    except FieldErrors as exc:
-        return render(request, "accounts/password.html", {"errors": exc.errors}, status=422)
-    sign_in(request, user)  # this device stays signed in; every other session is revoked
-    flash(request, Msg(N_("Your password was changed. Other devices have been signed out.")))
-    return redirect_to(request, "account")
+            confirm=str(form.get("confirm", ""))),
+        again=FormPage("accounts/password.html", lambda errors: {"errors": errors},
+                       shows=(FieldErrors,)),
+        message=N_("Your password was changed. Other devices have been signed out."),
+        done=changed)
 
 
 async def tokens_page(request: Request):
@@ -158,16 +202,16 @@ async def lockout_lift(request: Request):
     form = await read_form(request)
     require_user(request)
     db = get_db(request)
-    try:
-        cleared = services.lift_lockout(db, current_actor(request), login=str(form.get("login", "")),
-                                        address=str(form.get("address", "")))
-    except FieldErrors as exc:
-        return render(request, "accounts/lockouts.html",
-                      {"lockouts": services.lockouts(db, clock.utcnow()), "errors": exc.errors,
-                       "lock_names": LOCK_NAMES},
-                      status=422)
-    flash(request, Msg(N_("Sign-in is open again (%(n)s counters cleared)."), {"n": cleared}))
-    return redirect_to(request, "lockouts")
+    return form_view(
+        request, lambda: services.lift_lockout(db, current_actor(request),
+                                               login=str(form.get("login", "")),
+                                               address=str(form.get("address", ""))),
+        again=FormPage("accounts/lockouts.html", lambda errors: {
+            "lockouts": services.lockouts(db, clock.utcnow()), "errors": errors,
+            "lock_names": LOCK_NAMES}, shows=(FieldErrors,)),
+        message=lambda cleared: Msg(N_("Sign-in is open again (%(n)s counters cleared)."),
+                                    {"n": cleared}),
+        done=lambda _: redirect_to(request, "lockouts"))
 
 
 async def set_language(request: Request):
@@ -199,6 +243,7 @@ async def set_elder_mode(request: Request):
 routes = [
     Route("/register", register_page, methods=["GET"], name="register"),
     Route("/register", register_submit, methods=["POST"], name="register_submit"),
+    Route("/register/code", register_code, methods=["POST"], name="register_code"),
     Route("/login", login_page, methods=["GET"], name="login"),
     Route("/login", login_submit, methods=["POST"], name="login_submit"),
     Route("/logout", logout, methods=["POST"], name="logout"),

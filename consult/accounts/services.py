@@ -17,7 +17,14 @@ from consult.accounts.models import ApiToken, LoginThrottle, User, UserSession
 from consult.audit import services as audit
 from consult.config import Settings
 from consult.db.ids import parse_id
-from consult.errors import FieldErrors, Forbidden, NotFound, TooManyRequests, UserError
+from consult.errors import (
+    FieldErrors,
+    Forbidden,
+    NotFound,
+    TooManyRequests,
+    Unavailable,
+    UserError,
+)
 from consult.i18n import N_, Msg
 from consult.permissions import Actor
 
@@ -58,8 +65,14 @@ def create_user(
 
 def register(
     db: Session, settings: Settings, *, phone: str, display_name: str, password: str,
-    password_confirm: str,
+    password_confirm: str, code: str = "", now: datetime | None = None,
 ) -> User:
+    """Self-registration. When text messages reach phones, the number is proved with the
+    code sent to it (``consult.messaging.send_code``), checked only once everything else is
+    right so a typo elsewhere costs no try; without SMS a moderator's check is what counts."""
+    from consult import messaging
+
+    now = now or clock.utcnow()
     errors: dict[str, Msg] = {}
     normalized = rules.normalize_phone(phone)
     if normalized is None:
@@ -74,14 +87,49 @@ def register(
         errors["password_confirm"] = Msg(N_("The two passwords do not match."))
     if errors:
         raise FieldErrors(errors)
+    verified = None
+    if messaging.reaches_phones():
+        if problem := messaging.check_code(db, phone=normalized, purpose="register", code=code,
+                                       secret=settings.secret_key, now=now):
+            raise FieldErrors({"code": problem})
+        verified = now
     try:
         with db.begin_nested():
-            return create_user(
+            user = create_user(
                 db, settings, login=normalized, phone=normalized,
                 display_name=display_name, password=password,
             )
+            user.phone_verified_at = verified
+            db.add(user)
+            db.flush()
+            return user
     except IntegrityError:
         raise FieldErrors({"phone": Msg(N_("This mobile number is already registered."))}) from None
+
+
+REGISTER_CODE_LIMIT = N_("Too many codes were asked for. Please wait a minute (or try again tomorrow) and ask again, or register at your residents' committee.")
+REGISTER_CODE_FAILED = N_("The text message could not be sent just now. Please try again later, or register at your residents' committee.")
+
+
+def send_register_code(db: Session, settings: Settings, *, phone: str, now: datetime,
+                       address: str | None = None):
+    """Step one of registration with SMS: a code to a number not yet registered. Returns
+    the logged message; raises FieldErrors on ``phone`` for a bad or registered number, and
+    TooManyRequests / UserError (503) when no code went (the caller keeps the log)."""
+    from consult import messaging
+
+    normalized = rules.normalize_phone(phone)
+    if normalized is None:
+        raise FieldErrors({"phone": Msg(N_("Please enter a valid mainland mobile number (11 digits, starting with 1)."))})
+    if db.exec(select(User.id).where(User.login == normalized)).first() is not None:
+        raise FieldErrors({"phone": Msg(N_("This mobile number is already registered."))})
+    message = messaging.send_code(db, phone=normalized, purpose="register", secret=settings.secret_key,
+                              now=now, address=address)
+    if message.status == "suppressed":
+        raise TooManyRequests(Msg(REGISTER_CODE_LIMIT))
+    if message.status != "sent":
+        raise Unavailable(Msg(REGISTER_CODE_FAILED))
+    return message
 
 
 # -- sign-in and throttling --------------------------------------------------------------

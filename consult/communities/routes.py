@@ -9,26 +9,27 @@ from consult import clock
 from consult.audit import services as audit
 from consult.communities import services
 from consult.communities.rules import CHILD_HEADINGS
-from consult.errors import FieldErrors, UserError
-from consult.i18n import N_, Msg
+from consult.i18n import N_
 from consult.web.auth import current_user, require, require_user
 from consult.web.csrf import read_form
 from consult.web.db import get_db
-from consult.web.responses import flash, redirect_to
+from consult.web.forms import FormPage, form_view
+from consult.web.responses import redirect_to
 from consult.web.templating import render, render_fragment, translator_for
 
 
 async def home(request: Request):
     """The same for everyone: the overview and its rendered body are kept for
-    ``public_cache_seconds`` (per language and sign-in state)."""
-    data, bodies = request.app.state.public_cache.get(
+    ``public_cache_seconds``; the body per language and sign-in state, with the overview
+    it shows (so both expire together), rendered for the app, never with the request."""
+    data, bodies = request.app.state.public_cache.get_or_compute(
         "overview", lambda: (services.overview_data(get_db(request)), {}))
     t = translator_for(request)
     signed_in = current_user(request) is not None
     body = bodies.get((t.locale, signed_in))
-    if body is None:  # rendered from this overview, so both expire together
+    if body is None:
         body = bodies[t.locale, signed_in] = render_fragment(
-            "communities/_home_body.html", t, request=request, signed_in=signed_in,
+            "communities/_home_body.html", t, app=request.app, signed_in=signed_in,
             root=data.root, areas=data.areas, counts=data.counts)
     return render(request, "communities/home.html", {
         "root": data.root,
@@ -77,17 +78,13 @@ async def verify_submit(request: Request):
     user = require_user(request)
     actor = require(request, "use_account")
     values = {k: str(form.get(k, "")) for k in ("area_id", "note")}
-    try:
-        services.request_verification(get_db(request), actor, user, area_id=values["area_id"],
-                                      note=values["note"])
-    except FieldErrors as exc:
-        return render(request, "communities/verify.html",
-                      _verify_context(request, form=values, errors=exc.errors), status=422)
-    except UserError as exc:
-        return render(request, "communities/verify.html",
-                      _verify_context(request, form=values, error=exc.msg), status=exc.status)
-    flash(request, Msg(N_("Your request was sent. A moderator of your area will decide soon.")))
-    return redirect_to(request, "account")
+    return form_view(
+        request, lambda: services.request_verification(get_db(request), actor, user,
+                                                       area_id=values["area_id"], note=values["note"]),
+        again=FormPage("communities/verify.html",
+                       lambda **problem: _verify_context(request, form=values, **problem)),
+        message=N_("Your request was sent. A moderator of your area will decide soon."),
+        done=lambda _: redirect_to(request, "account"))
 
 
 def _queue_context(request: Request, actor, **extra) -> dict:
@@ -105,20 +102,20 @@ async def verification_decide(request: Request):
     form = await read_form(request)
     actor = require(request, "view_staff_area")
     approve = form.get("decision") == "approve"
-    try:
-        services.decide_verification(
-            get_db(request), actor, request_id=request.path_params["request_id"],
-            approve=approve, reason=str(form.get("reason", "")), now=clock.utcnow(),
-        )
-    except FieldErrors as exc:
-        return render(request, "communities/verifications.html", _queue_context(
-            request, actor, errors={request.path_params["request_id"]: exc.errors.get("reason")}),
-            status=422)
-    except UserError as exc:
-        return render(request, "communities/verifications.html",
-                      _queue_context(request, actor, error=exc.msg), status=exc.status)
-    flash(request, Msg(N_("Approved.") if approve else N_("Refused; the person will see your reason.")))
-    return redirect_to(request, "verifications")
+    request_id = request.path_params["request_id"]
+
+    def queue(errors=None, error=None) -> dict:
+        """Field messages are shown at the request they belong to."""
+        return _queue_context(request, actor, error=error,
+                              errors={request_id: errors.get("reason")} if errors else {})
+
+    return form_view(
+        request, lambda: services.decide_verification(
+            get_db(request), actor, request_id=request_id, approve=approve,
+            reason=str(form.get("reason", "")), now=clock.utcnow()),
+        again=FormPage("communities/verifications.html", queue),
+        message=N_("Approved.") if approve else N_("Refused; the person will see your reason."),
+        done=lambda _: redirect_to(request, "verifications"))
 
 
 async def audit_page(request: Request):

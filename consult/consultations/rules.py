@@ -9,12 +9,11 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Callable, Iterable, Sequence
-from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from datetime import datetime
 
-from consult import clock
 from consult.db import ids
 from consult.i18n import N_, Msg
+from consult.parsing import MAX_FEN, clean_text, format_yuan, parse_money  # noqa: F401 (used as rules.*)
 
 ROUND_KINDS = ("collect", "review", "revise", "vote", "decide")
 DEFAULT_CATEGORIES = ("实事项目", "自治项目", "共筹项目", "维修与补充项目")
@@ -25,8 +24,6 @@ COMMENT_MAX = 1000
 REASON_MAX = 500
 MAX_PHOTOS = 3
 MAX_CATEGORIES = 12
-#: one hundred million yuan, in fen: more than any micro-project, less than any overflow
-MAX_FEN = 100_000_000 * 100
 
 IDEA_STATES = ("draft", "submitted", "shortlisted", "revision_requested", "merged", "rejected",
                "withdrawn", "selected", "not_selected", "in_progress", "completed")
@@ -157,40 +154,6 @@ def carry_states(from_kind: str, to_kind: str) -> frozenset[str]:
 # -- input checks -------------------------------------------------------------------------
 
 
-def clean_text(value: object) -> str:
-    """Form text as typed, without surrounding whitespace and with Windows line ends normalised."""
-    return str(value or "").replace("\r\n", "\n").strip()
-
-
-def parse_money(text: str) -> tuple[int | None, Msg | None]:
-    """Yuan as typed (``1,234.5``, ``￥800``, ``3000元``) → integer fen, exactly; empty → None."""
-    text = unicodedata.normalize("NFKC", text or "").strip()
-    text = text.replace(",", "").replace("¥", "").replace("元", "").strip()
-    if not text:
-        return None, None
-    try:
-        value = Decimal(text)
-    except InvalidOperation:
-        return None, Msg(N_("Please enter an amount in yuan, such as 12000 or 3500.50."))
-    if not value.is_finite() or value < 0:
-        return None, Msg(N_("Please enter an amount in yuan, such as 12000 or 3500.50."))
-    fen = value * 100
-    if fen != fen.to_integral_value():
-        return None, Msg(N_("Amounts can have at most two decimals (fen)."))
-    if fen > MAX_FEN:
-        return None, Msg(N_("This amount is too large."))
-    return int(fen), None
-
-
-def format_yuan(fen: int | None) -> str:
-    """Integer fen as yuan with two decimals, for forms and exports (no floats)."""
-    if fen is None:
-        return ""
-    sign = "-" if fen < 0 else ""
-    yuan, rest = divmod(abs(fen), 100)
-    return f"{sign}{yuan}.{rest:02d}"
-
-
 def idea_problems(title: str, description: str, category_ok: bool, place_ok: bool,
                   cost_problem: Msg | None) -> dict[str, Msg]:
     errors: dict[str, Msg] = {}
@@ -263,18 +226,6 @@ def consultation_problems(title: str, year: str, description: str,
     if budget_problem:
         errors["budget"] = budget_problem
     return parsed_year, errors
-
-
-def parse_local_datetime(text: str) -> datetime | None:
-    """``2026-03-01T09:00`` (or with a space) typed in Beijing time → aware UTC."""
-    text = (text or "").strip().replace(" ", "T")
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    if value.tzinfo is not None:
-        return value.astimezone(UTC)
-    return clock.from_local(value)
 
 
 def parse_count(text: str, maximum: int) -> int | None:

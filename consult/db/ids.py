@@ -8,6 +8,9 @@ raises where ``'²'.isdigit()`` said yes. Every id, page and count parser uses t
 from __future__ import annotations
 
 import re
+import secrets
+
+from sqlalchemy import BigInteger, Integer
 
 #: the largest whole number every integer column holds on both databases: id columns
 #: are INTEGER, 32-bit on PostgreSQL ("integer out of range" beyond it), and SQLite
@@ -49,3 +52,17 @@ def find(db, model, value):
     or one no database integer holds: PostgreSQL would refuse the query itself)."""
     number = parse_id(value)
     return db.get(model, number) if number is not None else None
+
+
+# -- random row ids -----------------------------------------------------------------------
+
+#: the column type of a random row id: 64-bit on PostgreSQL; on SQLite INTEGER, so that the
+#: id is the table's rowid and the rows are stored in the order of their random ids
+RANDOM_ID = BigInteger().with_variant(Integer(), "sqlite")
+
+
+def random_id() -> int:
+    """A row id that says nothing about when the row was written (ballots, survey
+    responses and answers): neither the ids nor, on SQLite, the order of the rows tell
+    the order of voting or answering. 63 bits: a collision is never expected."""
+    return secrets.randbelow(2**63 - 1) + 1

@@ -59,6 +59,7 @@ LINE_MESSAGES = {
     "area_too_precise": N_("Line %(line)s: the area “%(value)s” has more than two decimals."),
     "missing_owners": N_("Line %(line)s: home %(home_id)s lists no owners and is not developer-held."),
     "empty_owner_name": N_("Line %(line)s: home %(home_id)s has an empty owner name between the ';' separators."),
+    "bad_owner_name": N_("Line %(line)s: home %(home_id)s has an owner name with invisible characters, direction marks or a line break; please type it again."),
     "bad_developer_held": N_("Line %(line)s: developer_held must be 0 or 1, not “%(value)s”."),
     "unreadable_file": N_("The file %(name)s cannot be read: %(reason)s."),
     "unknown_home": N_("Line %(line)s: home %(home_id)s is not in the register."),

@@ -23,6 +23,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
+from consult.accounts.rules import person_name_problem
+
 from .rules import (
     MAX_AREA,
     Channel,
@@ -63,6 +65,10 @@ MESSAGES: dict[str, str] = {
     "area_too_precise": "Line {line}: the area “{value}” has more than two decimals.",
     "missing_owners": "Line {line}: home {home_id} lists no owners and is not developer-held.",
     "empty_owner_name": "Line {line}: home {home_id} has an empty owner name between the ';' separators.",
+    "bad_owner_name": (
+        "Line {line}: home {home_id} has an owner name with invisible characters, direction "
+        "marks or a line break; please type it again."
+    ),
     "bad_developer_held": "Line {line}: developer_held must be 0 or 1, not “{value}”.",
     "unreadable_file": "The file {name} cannot be read: {reason}.",
     "unknown_home": "Line {line}: home {home_id} is not in the register.",
@@ -252,6 +258,8 @@ def _home_from_row(
         owners = tuple(name.strip() for name in owners_text.split(OWNER_SEPARATOR))
         if not all(owners):
             errors.append(LineError("empty_owner_name", line, {"home_id": home_id}))
+        elif any(person_name_problem(name) for name in owners):
+            errors.append(LineError("bad_owner_name", line, {"home_id": home_id}))
     elif developer_text == "0":
         errors.append(LineError("missing_owners", line, {"home_id": home_id}))
     if len(errors) > count:

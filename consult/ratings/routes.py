@@ -10,17 +10,18 @@ from starlette.requests import Request
 from starlette.routing import Route
 
 from consult import clock, permissions
-from consult.errors import FieldErrors, NotFound, UserError
+from consult.errors import Conflict, FieldErrors, NotFound, UserError
 from consult.i18n import N_, Msg
+from consult.parsing import local_input, parse_local_datetime
 from consult.ratings import rules, services
 from consult.ratings.models import SUBJECT_KINDS
 from consult.surveys import rules as survey_rules
 from consult.surveys import services as surveys
-from consult.surveys.routes import local_input, parse_local
 from consult.web.auth import current_actor, require
 from consult.web.csrf import read_form
 from consult.web.db import get_db
-from consult.web.responses import flash, redirect_to
+from consult.web.forms import FormPage, form_view
+from consult.web.responses import redirect_to
 from consult.web.templating import render
 
 
@@ -37,11 +38,9 @@ def _page(request: Request, template: str, context: dict, status: int = 200):
     return render(request, template, {**helpers(), **context}, status=status)
 
 
-def _retry(request: Request, template: str, build: Callable[..., dict], exc: UserError):
-    """Show the page again with the problem: field errors (422) or one message."""
-    if isinstance(exc, FieldErrors):
-        return _page(request, template, build(errors=exc.errors), status=422)
-    return _page(request, template, build(error=exc.msg), status=exc.status)
+def _again(template: str, build: Callable[..., dict], shows=(UserError,)) -> FormPage:
+    """A rating page shown again with the problem (``errors=`` or ``error=`` to ``build``)."""
+    return FormPage(template, lambda **problem: {**helpers(), **build(**problem)}, shows)
 
 
 # -- public -------------------------------------------------------------------------------
@@ -76,6 +75,8 @@ def _campaign_context(request: Request, campaign_id, **extra) -> dict:
         "can_manage": staff,
         "can_answer": permissions.allowed("answer_objection", actor,
                                           services.campaign_place(db, campaign).ids_from_root),
+        # nobody answers their own objection: the page says so instead of the form
+        "answerer_id": actor.user_id, "own_objection": Msg(services.OWN_OBJECTION),
         "values": {},
         "errors": {},
         "error": None,
@@ -95,29 +96,34 @@ async def objection_submit(request: Request):
     db = get_db(request)
     campaign = services.get_campaign(db, request.path_params["campaign_id"])
     values = {"subject_id": str(data.get("subject_id", "")), "text": str(data.get("text", ""))}
-    try:
-        services.file_objection(db, current_actor(request), campaign, subject_id=values["subject_id"],
-                                text=values["text"], now=clock.utcnow())
-    except UserError as exc:
-        return _retry(request, "ratings/campaign.html",
-                            lambda **kw: _campaign_context(request, campaign.id, values=values, **kw), exc)
-    flash(request, Msg(N_("Your objection was filed. The answer will be published on this page.")))
-    return redirect_to(request, "campaign", campaign_id=campaign.id)
+    return form_view(
+        request, lambda: services.file_objection(
+            db, current_actor(request), campaign, subject_id=values["subject_id"],
+            text=values["text"], now=clock.utcnow()),
+        again=_again("ratings/campaign.html",
+                     lambda **kw: _campaign_context(request, campaign.id, values=values, **kw)),
+        message=N_("Your objection was filed. The answer will be published on this page."),
+        done=lambda _: redirect_to(request, "campaign", campaign_id=campaign.id))
 
 
 async def objection_answer(request: Request):
     data = await read_form(request)
     db = get_db(request)
     objection_id = request.path_params["objection_id"]
-    try:
-        objection = services.answer_objection(db, current_actor(request), objection_id,
-                                              text=str(data.get("answer", "")), now=clock.utcnow())
-    except FieldErrors as exc:
-        item = services.get_objection(db, objection_id)
-        return _page(request, "ratings/campaign.html", _campaign_context(
-            request, item.campaign_id, answer_errors={objection_id: exc.errors["answer"]}), status=422)
-    flash(request, Msg(N_("The answer was published.")))
-    return redirect_to(request, "campaign", campaign_id=objection.campaign_id)
+
+    def campaign_page(errors: dict | None = None, error=None) -> dict:
+        """A field's message is shown at the objection it answers; the campaign's state at the top."""
+        campaign_id = services.get_objection(db, objection_id).campaign_id
+        if errors is None:
+            return _campaign_context(request, campaign_id, error=error)
+        return _campaign_context(request, campaign_id, answer_errors={objection_id: errors["answer"]})
+
+    return form_view(
+        request, lambda: services.answer_objection(db, current_actor(request), objection_id,
+                                                   text=str(data.get("answer", "")), now=clock.utcnow()),
+        again=_again("ratings/campaign.html", campaign_page, shows=(FieldErrors, Conflict)),
+        message=N_("The answer was published."),
+        done=lambda objection: redirect_to(request, "campaign", campaign_id=objection.campaign_id))
 
 
 async def subject_page(request: Request):
@@ -162,14 +168,12 @@ async def contest_rate(request: Request):
     db = get_db(request)
     contest, _ = services.get_contest(db, request.path_params["contest_id"])
     entry_id = request.path_params["entry_id"]
-    try:
-        services.rate_entry(db, current_actor(request), contest, entry_id, str(data.get("stars", "")),
-                            clock.utcnow())
-    except UserError as exc:
-        return _retry(request, "ratings/contest.html",
-                            lambda **kw: _contest_context(request, contest.id, **kw), exc)
-    flash(request, Msg(N_("Thank you! Your stars were counted.")))
-    return redirect_to(request, "contest", contest_id=contest.id)
+    return form_view(
+        request, lambda: services.rate_entry(db, current_actor(request), contest, entry_id,
+                                             str(data.get("stars", "")), clock.utcnow()),
+        again=_again("ratings/contest.html", lambda **kw: _contest_context(request, contest.id, **kw)),
+        message=N_("Thank you! Your stars were counted."),
+        done=lambda _: redirect_to(request, "contest", contest_id=contest.id))
 
 
 async def forum_page(request: Request):
@@ -212,13 +216,13 @@ async def campaign_create(request: Request):
     data = await read_form(request)
     actor = require(request, "view_staff_area")
     values = {k: str(data.get(k, "")) for k in ("place_id", "title", "year", "description", "notice_days")}
-    try:
-        campaign = services.create_campaign(get_db(request), actor, **values)
-    except FieldErrors as exc:
-        return _page(request, "ratings/staff_index.html",
-                     _staff_index_context(request, values=values, errors=exc.errors), status=422)
-    flash(request, Msg(N_("The campaign was created. Now set its criteria and subjects.")))
-    return redirect_to(request, "staff_campaign", campaign_id=campaign.id)
+    return form_view(
+        request, lambda: services.create_campaign(get_db(request), actor, **values),
+        again=_again("ratings/staff_index.html",
+                     lambda errors: _staff_index_context(request, values=values, errors=errors),
+                     shows=(FieldErrors,)),
+        message=N_("The campaign was created. Now set its criteria and subjects."),
+        done=lambda campaign: redirect_to(request, "staff_campaign", campaign_id=campaign.id))
 
 
 async def contest_create(request: Request):
@@ -226,16 +230,15 @@ async def contest_create(request: Request):
     actor = require(request, "view_staff_area")
     values = {k: str(data.get(k, "")) for k in ("place_id", "title", "description", "opens_at",
                                                  "closes_at", "campaign_id")}
-    try:
-        contest = services.create_contest(
+    return form_view(
+        request, lambda: services.create_contest(
             get_db(request), actor, place_id=values["place_id"], title=values["title"],
-            description=values["description"], opens_at=parse_local(values["opens_at"]),
-            closes_at=parse_local(values["closes_at"]), campaign_id=values["campaign_id"])
-    except FieldErrors as exc:
-        return _page(request, "ratings/staff_index.html", _staff_index_context(
-            request, contest_values=values, contest_errors=exc.errors), status=422)
-    flash(request, Msg(N_("The contest was created. Now add its entries.")))
-    return redirect_to(request, "staff_contest", contest_id=contest.id)
+            description=values["description"], opens_at=parse_local_datetime(values["opens_at"]),
+            closes_at=parse_local_datetime(values["closes_at"]), campaign_id=values["campaign_id"]),
+        again=_again("ratings/staff_index.html", lambda errors: _staff_index_context(
+            request, contest_values=values, contest_errors=errors), shows=(FieldErrors,)),
+        message=N_("The contest was created. Now add its entries."),
+        done=lambda contest: redirect_to(request, "staff_contest", contest_id=contest.id))
 
 
 def _criteria_rows(criteria) -> list[dict]:
@@ -273,27 +276,27 @@ async def staff_campaign(request: Request):
                  _manage_context(request, request.path_params["campaign_id"]))
 
 
-async def _manage_action(request: Request, action: Callable, message: str, **retry_extra):
+def _manage_action(request: Request, action: Callable, message: str, **retry_extra):
+    """A change on the campaign's staff page: shown again with the problem, or back to it."""
     campaign_id = request.path_params["campaign_id"]
     db = get_db(request)
     campaign = services.get_campaign(db, campaign_id)
-    try:
-        await action(db, current_actor(request), campaign)
-    except UserError as exc:
-        return _retry(request, "ratings/staff_campaign.html",
-                            lambda **kw: _manage_context(request, campaign_id, **retry_extra, **kw), exc)
-    flash(request, Msg(message))
-    return redirect_to(request, "staff_campaign", campaign_id=campaign_id)
+    return form_view(
+        request, lambda: action(db, current_actor(request), campaign),
+        again=_again("ratings/staff_campaign.html",
+                     lambda **kw: _manage_context(request, campaign_id, **retry_extra, **kw)),
+        message=message,
+        done=lambda _: redirect_to(request, "staff_campaign", campaign_id=campaign_id))
 
 
 async def thresholds_save(request: Request):
     data = await read_form(request)
     raw = [str(data.get(f"t{i}", "")) for i in range(1, 6)]
 
-    async def action(db, actor, campaign):
+    def action(db, actor, campaign):
         services.set_thresholds(db, actor, campaign, raw)
 
-    return await _manage_action(request, action, N_("The thresholds were saved."), thresholds=raw)
+    return _manage_action(request, action, N_("The thresholds were saved."), thresholds=raw)
 
 
 def _parse_criteria(data) -> tuple[list[services.CriterionRow], list[dict], list[int]]:
@@ -332,42 +335,42 @@ async def criteria_save(request: Request):
     data = await read_form(request)
     rows, shown, indexes = _parse_criteria(data)
 
-    async def action(db, actor, campaign):
+    def action(db, actor, campaign):
         try:
             services.set_criteria(db, actor, campaign, rows)
         except FieldErrors as exc:
             raise FieldErrors(_to_form_keys(exc.errors, indexes)) from None
 
-    return await _manage_action(request, action, N_("The criteria were saved."), criteria_rows=shown)
+    return _manage_action(request, action, N_("The criteria were saved."), criteria_rows=shown)
 
 
 async def subject_add(request: Request):
     data = await read_form(request)
     values = {k: str(data.get(k, "")) for k in ("kind", "place_id", "name", "ref", "survey_id")}
 
-    async def action(db, actor, campaign):
+    def action(db, actor, campaign):
         services.add_subject(db, actor, campaign, **values)
 
-    return await _manage_action(request, action, N_("The subject was added."), subject_values=values)
+    return _manage_action(request, action, N_("The subject was added."), subject_values=values)
 
 
 async def subject_remove(request: Request):
     await read_form(request)
     subject_id = request.path_params["subject_id"]
 
-    async def action(db, actor, campaign):
+    def action(db, actor, campaign):
         services.remove_subject(db, actor, campaign, subject_id)
 
-    return await _manage_action(request, action, N_("The subject was removed."))
+    return _manage_action(request, action, N_("The subject was removed."))
 
 
 async def publish(request: Request):
     await read_form(request)
 
-    async def action(db, actor, campaign):
+    def action(db, actor, campaign):
         services.publish(db, actor, campaign, clock.utcnow())
 
-    return await _manage_action(request, action, N_("Published. The notice period has started."))
+    return _manage_action(request, action, N_("Published. The notice period has started."))
 
 
 async def forum_create(request: Request):
@@ -376,15 +379,15 @@ async def forum_create(request: Request):
     db = get_db(request)
     campaign_id = request.path_params["campaign_id"]
     campaign = services.get_campaign(db, campaign_id)
-    try:
-        forum = services.create_forum(db, current_actor(request), campaign, subject_id=values["subject_id"],
-                                      held_at=parse_local(values["held_at"]), location=values["location"],
-                                      agenda=values["agenda"])
-    except UserError as exc:
-        return _retry(request, "ratings/staff_campaign.html",
-                            lambda **kw: _manage_context(request, campaign_id, forum_values=values, **kw), exc)
-    flash(request, Msg(N_("The forum was created. Now choose the attendees.")))
-    return redirect_to(request, "staff_forum", forum_id=forum.id)
+    return form_view(
+        request, lambda: services.create_forum(
+            db, current_actor(request), campaign, subject_id=values["subject_id"],
+            held_at=parse_local_datetime(values["held_at"]), location=values["location"],
+            agenda=values["agenda"]),
+        again=_again("ratings/staff_campaign.html",
+                     lambda **kw: _manage_context(request, campaign_id, forum_values=values, **kw)),
+        message=N_("The forum was created. Now choose the attendees."),
+        done=lambda forum: redirect_to(request, "staff_forum", forum_id=forum.id))
 
 
 def _scores_context(request: Request, **extra) -> dict:
@@ -402,6 +405,7 @@ def _scores_context(request: Request, **extra) -> dict:
         "values": {s.id: (str(existing[s.id].score) if s.id in existing else "",
                           existing[s.id].evidence if s.id in existing else "") for s in subjects},
         "errors": {}, "error": None,
+        "locked": services.campaign_refusal(campaign, "enter_staff_scores", clock.utcnow()),
     }
     context.update(extra)
     return context
@@ -415,14 +419,14 @@ async def scores_save(request: Request):
     data = await read_form(request)
     context = _scores_context(request)
     raw = {s.id: (str(data.get(f"s{s.id}", "")), str(data.get(f"e{s.id}", ""))) for s in context["subjects"]}
-    try:
-        services.save_staff_scores(get_db(request), current_actor(request), context["campaign"],
-                                   context["criterion"], raw, now=clock.utcnow())
-    except UserError as exc:
-        return _retry(request, "ratings/staff_scores.html",
-                            lambda **kw: _scores_context(request, values=raw, **kw), exc)
-    flash(request, Msg(N_("The scores were saved.")))
-    return redirect_to(request, "staff_campaign", campaign_id=context["campaign"].id)
+    return form_view(
+        request, lambda: services.save_staff_scores(get_db(request), current_actor(request),
+                                                    context["campaign"], context["criterion"], raw,
+                                                    now=clock.utcnow()),
+        again=_again("ratings/staff_scores.html",
+                     lambda **kw: _scores_context(request, values=raw, **kw)),
+        message=N_("The scores were saved."),
+        done=lambda _: redirect_to(request, "staff_campaign", campaign_id=context["campaign"].id))
 
 
 # -- staff: forums ------------------------------------------------------------------------
@@ -443,6 +447,8 @@ def _forum_context(request: Request, **extra) -> dict:
         "values": {"held_at": local_input(forum.held_at), "location": forum.location,
                    "agenda": forum.agenda, "minutes": forum.minutes},
         "errors": {}, "error": None, "cell": rules.cell_name,
+        # the forum and its ratings are the same action's inputs: one state decides both
+        "locked": services.campaign_refusal(campaign, "manage_forum", clock.utcnow()),
     }
     context.update(extra)
     return context
@@ -457,15 +463,15 @@ async def forum_update(request: Request):
     context = _forum_context(request)
     values = {k: str(data.get(k, "")) for k in ("held_at", "location", "agenda", "minutes")}
     chosen = [str(v) for v in data.getlist("attendees")]
-    try:
-        services.update_forum(get_db(request), current_actor(request), context["forum"],
-                              held_at=parse_local(values["held_at"]), location=values["location"],
-                              agenda=values["agenda"], minutes=values["minutes"], attendee_ids=chosen)
-    except UserError as exc:
-        return _retry(request, "ratings/staff_forum.html",
-                            lambda **kw: _forum_context(request, values=values, **kw), exc)
-    flash(request, Msg(N_("Saved.")))
-    return redirect_to(request, "staff_forum", forum_id=context["forum"].id)
+    return form_view(
+        request, lambda: services.update_forum(
+            get_db(request), current_actor(request), context["forum"],
+            held_at=parse_local_datetime(values["held_at"]), location=values["location"],
+            agenda=values["agenda"], minutes=values["minutes"], attendee_ids=chosen),
+        again=_again("ratings/staff_forum.html",
+                     lambda **kw: _forum_context(request, values=values, **kw)),
+        message=N_("Saved."),
+        done=lambda _: redirect_to(request, "staff_forum", forum_id=context["forum"].id))
 
 
 async def grid_page(request: Request):
@@ -476,13 +482,12 @@ async def grid_save(request: Request):
     data = await read_form(request)
     context = _forum_context(request)
     raw = {key: str(data.get(key, "")) for key in data.keys() if key.startswith("r")}
-    try:
-        count = services.save_grid(get_db(request), current_actor(request), context["forum"], raw)
-    except UserError as exc:
-        return _retry(request, "ratings/staff_grid.html",
-                            lambda **kw: _forum_context(request, ratings=raw, **kw), exc)
-    flash(request, Msg(N_("%(count)s ratings were saved."), {"count": count}))
-    return redirect_to(request, "staff_forum_grid", forum_id=context["forum"].id)
+    return form_view(
+        request, lambda: services.save_grid(get_db(request), current_actor(request),
+                                            context["forum"], raw),
+        again=_again("ratings/staff_grid.html", lambda **kw: _forum_context(request, ratings=raw, **kw)),
+        message=lambda count: Msg(N_("%(count)s ratings were saved."), {"count": count}),
+        done=lambda _: redirect_to(request, "staff_forum_grid", forum_id=context["forum"].id))
 
 
 # -- staff: contests ----------------------------------------------------------------------
@@ -498,6 +503,7 @@ def _staff_contest_context(request: Request, **extra) -> dict:
         "groups": surveys.paper_groups(db, place),
         "subjects": services.subjects_of(db, campaign) if campaign else [],
         "values": {}, "errors": {}, "error": None,
+        "locked": services.entry_refusal(db, contest, clock.utcnow()),
     }
     context.update(extra)
     return context
@@ -513,14 +519,14 @@ async def entry_add(request: Request):
     values = {k: str(data.get(k, "")) for k in ("title", "text", "place_id", "subject_id")}
     upload = data.get("photo")
     photo = await upload.read() if hasattr(upload, "read") and getattr(upload, "filename", None) else None
-    try:
-        services.add_entry(get_db(request), current_actor(request), context["contest"], **values,
-                           photo=photo or None, media_dir=request.app.state.settings.media_dir)
-    except UserError as exc:
-        return _retry(request, "ratings/staff_contest.html",
-                            lambda **kw: _staff_contest_context(request, values=values, **kw), exc)
-    flash(request, Msg(N_("The entry was added.")))
-    return redirect_to(request, "staff_contest", contest_id=context["contest"].id)
+    return form_view(
+        request, lambda: services.add_entry(get_db(request), current_actor(request), context["contest"],
+                                            **values, photo=photo or None,
+                                            media_dir=request.app.state.settings.media_dir),
+        again=_again("ratings/staff_contest.html",
+                     lambda **kw: _staff_contest_context(request, values=values, **kw)),
+        message=N_("The entry was added."),
+        done=lambda _: redirect_to(request, "staff_contest", contest_id=context["contest"].id))
 
 
 routes = [

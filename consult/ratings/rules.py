@@ -1,5 +1,6 @@
 """Pure rules for star ratings: weights, thresholds, mapping each source to 0–100,
-the exact weighted total and its star level, the notice period, and the forum grid.
+the exact weighted total and its star level, the notice period, what each state of a
+campaign and of a contest allows, and the forum grid.
 
 All arithmetic is exact (``Fraction``); rounding happens only for display.
 """
@@ -190,6 +191,78 @@ def campaign_state(published_at: datetime | None, notice_ends_at: datetime | Non
     if notice_ends_at is not None and now < notice_ends_at:
         return "notice"
     return "final"
+
+
+# -- the lifecycles -----------------------------------------------------------------------
+
+#: A campaign's states: being prepared, published (the notice period, objections), final.
+#: Its result is frozen on its subjects when it is published; from then on nothing it is
+#: computed from changes (set-up, staff scores, forums and their ratings).
+CAMPAIGN_STATES = ("draft", "notice", "final")
+CAMPAIGN_ACTIONS: dict[str, frozenset[str]] = {
+    # thresholds, criteria, subjects (and the survey each is measured by)
+    "change_setup": frozenset({"draft"}),
+    "enter_staff_scores": frozenset({"draft"}),
+    # hold a representatives' forum: its time, place, agenda, minutes and attendees
+    "manage_forum": frozenset({"draft"}),
+    "enter_forum_ratings": frozenset({"draft"}),
+    # a contest whose public votes count for the campaign
+    "attach_contest": frozenset({"draft"}),
+    "publish": frozenset({"draft"}),
+    "file_objection": frozenset({"notice"}),
+    # a public answer changes no figure: objections filed in the notice period are
+    # answered during it or after
+    "answer_objection": frozenset({"notice", "final"}),
+}
+#: A contest's states (``surveys.rules.state`` of its times): its votes are taken while it
+#: is open; its entries are the ballot, fixed once the first star is given.
+CONTEST_STATES = ("upcoming", "open", "closed")
+CONTEST_ACTIONS: dict[str, frozenset[str]] = {
+    "add_entry": frozenset({"upcoming", "open"}),
+    "rate_entry": frozenset({"open"}),
+}
+
+_CAMPAIGN_REFUSED = {
+    "draft": N_("This campaign is not published yet."),
+    "notice": N_("This campaign is published: its criteria, subjects, scores and ratings can no longer change. Questions go through an objection."),
+    "final": N_("This campaign's results are final: nothing about it can change any more."),
+}
+_CAMPAIGN_REFUSED_ACTION = {
+    ("publish", "notice"): N_("The campaign is already published."),
+    ("publish", "final"): N_("The campaign is already published."),
+    ("file_objection", "draft"): N_("Objections can be filed only during the notice period."),
+    ("file_objection", "final"): N_("Objections can be filed only during the notice period."),
+}
+_CONTEST_REFUSED = {
+    ("add_entry", "closed"): N_("This public vote has closed: its entries can no longer change."),
+    ("rate_entry", "upcoming"): N_("This public vote has not opened yet."),
+    ("rate_entry", "closed"): N_("This public vote has closed."),
+}
+#: the API's ``error.code`` of a refusal, by state
+CAMPAIGN_CODES = {"draft": "not_published", "notice": "published", "final": "final"}
+CONTEST_CODES = {"upcoming": "not_open", "open": "contest_open", "closed": "not_open"}
+
+
+def campaign_action_allowed(action: str, state: str) -> bool:
+    """May ``action`` be done to a campaign in ``state``? (``KeyError`` for an unknown action.)"""
+    return state in CAMPAIGN_ACTIONS[action]
+
+
+def campaign_action_problem(action: str, state: str) -> Msg | None:
+    if campaign_action_allowed(action, state):
+        return None
+    return Msg(_CAMPAIGN_REFUSED_ACTION.get((action, state), _CAMPAIGN_REFUSED[state]))
+
+
+def contest_action_allowed(action: str, state: str) -> bool:
+    """May ``action`` be done to a contest in ``state``? (``KeyError`` for an unknown action.)"""
+    return state in CONTEST_ACTIONS[action]
+
+
+def contest_action_problem(action: str, state: str) -> Msg | None:
+    if contest_action_allowed(action, state):
+        return None
+    return Msg(_CONTEST_REFUSED[(action, state)])
 
 
 def notice_days_problem(raw: str) -> tuple[int | None, Msg | None]:

@@ -3,6 +3,12 @@ objections, representatives' forums, and photo contests.
 
 The scoreboard of a campaign is computed in a fixed number of GROUP BY queries
 (one per kind of source), whatever the number of answers, ratings and votes.
+
+Every privileged action checks the lifecycle of its campaign or contest
+(``rules.CAMPAIGN_ACTIONS`` / ``rules.CONTEST_ACTIONS``, through
+``require_campaign_action`` / ``require_contest_action``): once a campaign is published
+nothing it is computed from changes, once a contest has closed (or its first star is
+given) its entries are fixed. Nobody answers their own objection.
 """
 
 from __future__ import annotations
@@ -19,10 +25,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlmodel import select
 
-from consult import permissions
+from consult import clock, permissions
 from consult.accounts.models import User
 from consult.audit import services as audit
 from consult.communities.models import Place, RoleAssignment
+from consult.communities.services import check_decision
 from consult.db.ids import find
 from consult.errors import Conflict, FieldErrors, Forbidden, NotFound, NotSignedIn
 from consult.i18n import N_, Msg
@@ -87,6 +94,44 @@ def state_of(campaign: Campaign, now: datetime) -> str:
     return rules.campaign_state(campaign.published_at, campaign.notice_ends_at, now)
 
 
+def require_campaign_action(campaign: Campaign, action: str, now: datetime | None = None) -> str:
+    """Refuse (``Conflict``, nothing changed) what the campaign's state does not allow; return
+    the state."""
+    state = state_of(campaign, now or clock.utcnow())
+    if problem := rules.campaign_action_problem(action, state):
+        raise Conflict(problem, code=rules.CAMPAIGN_CODES[state])
+    return state
+
+
+def campaign_refusal(campaign: Campaign, action: str, now: datetime) -> Msg | None:
+    """Why the campaign's state refuses ``action`` now (the pages show it instead of a form)."""
+    return rules.campaign_action_problem(action, state_of(campaign, now))
+
+
+def entry_refusal(db: Session, contest: Contest, now: datetime) -> Msg | None:
+    """Why no entry can be added to the contest now, or None."""
+    if problem := rules.contest_action_problem("add_entry", contest_state(contest, now)):
+        return problem
+    if db.exec(select(ContestRating.id).join(ContestEntry, ContestEntry.id == ContestRating.entry_id)
+               .where(ContestEntry.contest_id == contest.id).limit(1)).first() is not None:
+        return Msg(HAS_RATINGS)
+    return None
+
+
+HAS_RATINGS = N_("Stars have been given in this public vote: entries can no longer be added.")
+
+
+def contest_state(contest: Contest, now: datetime) -> str:
+    return survey_rules.state(contest.opens_at, contest.closes_at, now)
+
+
+def require_contest_action(contest: Contest, action: str, now: datetime | None = None) -> str:
+    state = contest_state(contest, now or clock.utcnow())
+    if problem := rules.contest_action_problem(action, state):
+        raise Conflict(problem, code=rules.CONTEST_CODES[state])
+    return state
+
+
 def may_manage(db: Session, actor: Actor, campaign: Campaign) -> bool:
     return permissions.allowed("manage_campaign", actor, campaign_place(db, campaign).ids_from_root)
 
@@ -136,16 +181,17 @@ def create_campaign(db: Session, actor: Actor, *, place_id, title: str, year, de
     return campaign
 
 
-def _editable(db: Session, actor: Actor, campaign: Campaign) -> Place:
+def _editable(db: Session, actor: Actor, campaign: Campaign, action: str = "change_setup",
+              now: datetime | None = None) -> Place:
     place = campaign_place(db, campaign)
     _require(actor, "manage_campaign", place.ids_from_root)
-    if campaign.published_at is not None:
-        raise Conflict(N_("The campaign is published; its set-up can no longer change."))
+    require_campaign_action(campaign, action, now)
     return place
 
 
-def set_thresholds(db: Session, actor: Actor, campaign: Campaign, raw: list[str]) -> None:
-    _editable(db, actor, campaign)
+def set_thresholds(db: Session, actor: Actor, campaign: Campaign, raw: list[str], *,
+                   now: datetime | None = None) -> None:
+    _editable(db, actor, campaign, now=now)
     values = [_int(v) for v in raw]
     if problem := rules.thresholds_problem(values):
         raise FieldErrors({"thresholds": problem})
@@ -172,13 +218,14 @@ class CriterionRow:
     draft: rules.CriterionDraft
 
 
-def set_criteria(db: Session, actor: Actor, campaign: Campaign, rows: list[CriterionRow]) -> None:
+def set_criteria(db: Session, actor: Actor, campaign: Campaign, rows: list[CriterionRow], *,
+                 now: datetime | None = None) -> None:
     """Replace the criteria in one go, so the weights are checked as a whole (sum = 100).
 
     Rows keep their id so scores already entered stay with their criterion; a
     criterion left out is removed with its scores.
     """
-    _editable(db, actor, campaign)
+    _editable(db, actor, campaign, now=now)
     contest_ids = [c.id for c in contests_for(db, campaign)]
     problems = rules.criteria_problems([r.draft for r in rows], contest_ids)
     if problems:
@@ -212,9 +259,9 @@ SUBJECT_PLACE_KIND = {"owners_committee": "estate", "building_group": "building_
 
 
 def add_subject(db: Session, actor: Actor, campaign: Campaign, *, kind: str, place_id=None,
-                name: str = "", ref: str = "", survey_id=None) -> Subject:
+                name: str = "", ref: str = "", survey_id=None, now: datetime | None = None) -> Subject:
     """An owners' committee is named after its estate; a building group after itself."""
-    scope = _editable(db, actor, campaign)
+    scope = _editable(db, actor, campaign, now=now)
     place = None
     errors: dict[str, Msg] = {}
     if kind in SUBJECT_PLACE_KIND:
@@ -257,8 +304,9 @@ def surveys_within(db: Session, place: Place) -> list[Survey]:
                         .order_by(Survey.opens_at.desc()).limit(200)).all())
 
 
-def remove_subject(db: Session, actor: Actor, campaign: Campaign, subject_id) -> None:
-    _editable(db, actor, campaign)
+def remove_subject(db: Session, actor: Actor, campaign: Campaign, subject_id, *,
+                   now: datetime | None = None) -> None:
+    _editable(db, actor, campaign, now=now)
     subject = _get(db, Subject, subject_id)
     if subject.campaign_id != campaign.id:
         raise NotFound()
@@ -277,7 +325,7 @@ def save_staff_scores(db: Session, actor: Actor, campaign: Campaign, criterion: 
 
     ``raw`` maps subject id → (score text, evidence). A blank score removes the score.
     """
-    _editable(db, actor, campaign)
+    _editable(db, actor, campaign, "enter_staff_scores", now)
     if criterion.campaign_id != campaign.id or criterion.source != "staff":
         raise NotFound()
     subjects = subjects_of(db, campaign)
@@ -442,7 +490,7 @@ def board(db: Session, campaign: Campaign) -> Scoreboard:
 
 def publish(db: Session, actor: Actor, campaign: Campaign, now: datetime) -> Scoreboard:
     """Freeze every subject's result and open the notice period for objections."""
-    place = _editable(db, actor, campaign)
+    place = _editable(db, actor, campaign, "publish", now)
     scoreboard = compute(db, campaign)
     if not scoreboard.criteria:
         raise Conflict(N_("Please set the criteria before publishing."))
@@ -493,8 +541,7 @@ def history(db: Session, subject: Subject) -> list[HistoryRow]:
 
 def file_objection(db: Session, actor: Actor, campaign: Campaign, *, subject_id, text: str,
                    now: datetime) -> Objection:
-    if state_of(campaign, now) != "notice":
-        raise Conflict(N_("Objections can be filed only during the notice period."), code="not_open")
+    require_campaign_action(campaign, "file_objection", now)
     subject = find(db, Subject, subject_id)
     if subject is None or subject.campaign_id != campaign.id:
         raise FieldErrors({"subject_id": Msg(N_("Please choose what your objection is about."))})
@@ -518,6 +565,10 @@ def objections_of(db: Session, campaign: Campaign) -> list[tuple[Objection, Subj
                         .where(Objection.campaign_id == campaign.id).order_by(Objection.id)).all())
 
 
+OWN_OBJECTION = N_("This is your own objection, so another moderator answers it. Ask a colleague of "
+                   "the area or of the sub-district.")
+
+
 def get_objection(db: Session, objection_id) -> Objection:
     return _get(db, Objection, objection_id)
 
@@ -525,7 +576,10 @@ def get_objection(db: Session, objection_id) -> Objection:
 def answer_objection(db: Session, actor: Actor, objection_id, *, text: str, now: datetime) -> Objection:
     objection = _get(db, Objection, objection_id)
     campaign = db.get(Campaign, objection.campaign_id)
-    _require(actor, "answer_objection", campaign_place(db, campaign).ids_from_root)
+    path = campaign_place(db, campaign).ids_from_root
+    _require(actor, "answer_objection", path)
+    check_decision("answer_objection", actor, path, objection.user_id, OWN_OBJECTION)
+    require_campaign_action(campaign, "answer_objection", now)
     if problem := rules.text_problem(text, rules.OBJECTION_MAX, N_("Please write the answer.")):
         raise FieldErrors({"answer": problem})
     objection.answer, objection.answered_at, objection.answered_by = text.strip(), now, actor.user_id
@@ -576,13 +630,14 @@ def _forum_problems(held_at: datetime | None, location: str, agenda: str, minute
 
 
 def create_forum(db: Session, actor: Actor, campaign: Campaign, *, subject_id, held_at: datetime | None,
-                 location: str, agenda: str = "") -> Forum:
+                 location: str, agenda: str = "", now: datetime | None = None) -> Forum:
     subject = None
     if str(subject_id or "").strip():
         subject = find(db, Subject, subject_id)
     if subject is None or subject.campaign_id != campaign.id:
         raise FieldErrors({"subject_id": Msg(N_("Please choose the subject of the forum."))})
     _require(actor, "enter_forum_ratings", forum_place(db, campaign, subject).ids_from_root)
+    require_campaign_action(campaign, "manage_forum", now)
     if problems := _forum_problems(held_at, location, agenda, ""):
         raise FieldErrors(problems)
     forum = Forum(campaign_id=campaign.id, subject_id=subject.id, held_at=held_at,
@@ -608,10 +663,11 @@ def attendees(db: Session, forum: Forum) -> list[User]:
 
 
 def update_forum(db: Session, actor: Actor, forum: Forum, *, held_at: datetime | None, location: str,
-                 agenda: str, minutes: str, attendee_ids: list[str]) -> None:
+                 agenda: str, minutes: str, attendee_ids: list[str], now: datetime | None = None) -> None:
     campaign, subject = db.get(Campaign, forum.campaign_id), db.get(Subject, forum.subject_id)
     place = forum_place(db, campaign, subject)
     _require(actor, "enter_forum_ratings", place.ids_from_root)
+    require_campaign_action(campaign, "manage_forum", now)
     if problems := _forum_problems(held_at, location, agenda, minutes):
         raise FieldErrors(problems)
     allowed_ids = {u.id for u in representatives(db, place)}
@@ -642,15 +698,15 @@ def forum_ratings(db: Session, forum: Forum) -> dict[tuple[int, int], int]:
         select(ForumRating).where(ForumRating.forum_id == forum.id)).all()}
 
 
-def save_grid(db: Session, actor: Actor, forum: Forum, raw: dict[str, str]) -> int:
+def save_grid(db: Session, actor: Actor, forum: Forum, raw: dict[str, str], *,
+              now: datetime | None = None) -> int:
     """Store the whole grid (representatives × forum criteria) at once; blank cells clear.
 
     Returns the number of ratings stored. Nothing changes when any cell is wrong.
     """
     campaign, subject = db.get(Campaign, forum.campaign_id), db.get(Subject, forum.subject_id)
     _require(actor, "enter_forum_ratings", forum_place(db, campaign, subject).ids_from_root)
-    if campaign.published_at is not None:
-        raise Conflict(N_("The campaign is published; ratings can no longer change."))
+    require_campaign_action(campaign, "enter_forum_ratings", now)
     people = [u.id for u in attendees(db, forum)]
     criteria = [c.id for c in forum_criteria(db, campaign)]
     grid = rules.check_grid(people, criteria, raw)
@@ -684,7 +740,8 @@ def list_contests(db: Session) -> list[tuple[Contest, Place]]:
 
 
 def create_contest(db: Session, actor: Actor, *, place_id, title: str, description: str,
-                   opens_at: datetime | None, closes_at: datetime | None, campaign_id=None) -> Contest:
+                   opens_at: datetime | None, closes_at: datetime | None, campaign_id=None,
+                   now: datetime | None = None) -> Contest:
     place = _get(db, Place, place_id) if str(place_id or "").strip() else None
     if place is None:
         raise FieldErrors({"place_id": Msg(N_("Please choose a place."))})
@@ -701,10 +758,12 @@ def create_contest(db: Session, actor: Actor, *, place_id, title: str, descripti
     campaign = None
     if str(campaign_id or "").strip():
         campaign = find(db, Campaign, campaign_id)
-        if campaign is None:
+        if campaign is None or not may_manage(db, actor, campaign):
             problems["campaign_id"] = Msg(N_("Please choose a campaign."))
     if problems:
         raise FieldErrors(problems)
+    if campaign is not None:  # its votes count for the campaign: only while it is prepared
+        require_campaign_action(campaign, "attach_contest", now)
     contest = Contest(title=title.strip(), description=description.strip()[:2000], place_id=place.id,
                       opens_at=opens_at, closes_at=closes_at, campaign_id=campaign.id if campaign else None,
                       created_by=actor.user_id)
@@ -714,9 +773,14 @@ def create_contest(db: Session, actor: Actor, *, place_id, title: str, descripti
 
 
 def add_entry(db: Session, actor: Actor, contest: Contest, *, title: str, text: str = "", place_id=None,
-              subject_id=None, photo: bytes | None = None, media_dir: Path | None = None) -> ContestEntry:
+              subject_id=None, photo: bytes | None = None, media_dir: Path | None = None,
+              now: datetime | None = None) -> ContestEntry:
+    """An entry joins the ballot until the contest closes and before the first star is given."""
     scope = db.get(Place, contest.place_id)
     _require(actor, "manage_campaign", scope.ids_from_root)
+    require_contest_action(contest, "add_entry", now)
+    if entry_refusal(db, contest, now or clock.utcnow()) is not None:  # the first star is given
+        raise Conflict(HAS_RATINGS, code="contest_has_ratings")
     errors: dict[str, Msg] = {}
     if problem := rules.text_problem(title, rules.NAME_MAX, N_("Please give the entry a title.")):
         errors["title"] = problem
@@ -797,11 +861,7 @@ def rate_entry(db: Session, actor: Actor, contest: Contest, entry_id, stars: str
     entry = _get(db, ContestEntry, entry_id)
     if entry.contest_id != contest.id:
         raise NotFound()
-    state = survey_rules.state(contest.opens_at, contest.closes_at, now)
-    if state != "open":
-        raise Conflict(N_("This public vote has not opened yet.") if state == "upcoming"
-                       else N_("This public vote has closed."),
-                       code="not_open")
+    require_contest_action(contest, "rate_entry", now)
     scope = db.get(Place, contest.place_id)
     _require(actor, "rate_contest_entry", acting_path(db, actor, "resident", scope))
     value, problem = rules.stars_problem(stars)

@@ -6,7 +6,6 @@ The same services as the pages. Times are ISO 8601; exact figures are given as
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from fractions import Fraction
 
 from starlette.requests import Request
@@ -14,6 +13,7 @@ from starlette.requests import Request
 from consult import clock
 from consult.errors import FieldErrors
 from consult.i18n import N_, Msg
+from consult.parsing import parse_local_datetime
 from consult.surveys import rules, services
 from consult.web.api import BOOLEAN, INTEGER, STRING, api_route, json_body, obj, ok
 from consult.web.auth import current_actor, require_user
@@ -48,14 +48,6 @@ def survey_json(survey, place, now) -> dict:
             "opens_at": survey.opens_at, "closes_at": survey.closes_at}
 
 
-def _iso(value) -> datetime | None:
-    try:
-        parsed = datetime.fromisoformat(str(value))
-    except (TypeError, ValueError):
-        return None
-    return parsed.astimezone(UTC) if parsed.tzinfo else clock.from_local(parsed)
-
-
 def _raw_answers(data: dict) -> dict[str, list[str]]:
     answers = data.get("answers")
     if not isinstance(answers, dict):
@@ -65,6 +57,12 @@ def _raw_answers(data: dict) -> dict[str, list[str]]:
         values = value if isinstance(value, list) else [value]
         raw[f"q{key}"] = ["" if v is None else str(v) for v in values]
     return raw
+
+
+def _response_id(form, response) -> int | None:
+    """An anonymous survey's response has no id to show: an id given to the person who
+    answered would be a handle on their answers (README, "Anonymous surveys")."""
+    return None if form.survey.anonymous else response.id
 
 
 async def list_surveys(request: Request):
@@ -99,7 +97,8 @@ async def answer(request: Request):
     form = services.load_form(db, request.path_params["survey_id"])
     response = services.submit(db, current_actor(request), form, _raw_answers(data), now=clock.utcnow(),
                                home_id=str(data.get("home_id") or ""))
-    return ok({"id": response.id, "survey_id": form.survey.id, "channel": response.channel}, status=201)
+    return ok({"id": _response_id(form, response), "survey_id": form.survey.id,
+               "channel": response.channel}, status=201)
 
 
 async def paper(request: Request):
@@ -111,8 +110,8 @@ async def paper(request: Request):
         db, current_actor(request), form, _raw_answers(data), serial=str(data.get("serial", "")),
         now=clock.utcnow(), building_group_id=data.get("building_group_id"),
         home_code=str(data.get("home_code") or ""))
-    return ok({"id": response.id, "survey_id": form.survey.id, "channel": response.channel,
-               "serial": response.paper_serial}, status=201)
+    return ok({"id": _response_id(form, response), "survey_id": form.survey.id,
+               "channel": response.channel, "serial": response.paper_serial}, status=201)
 
 
 async def results(request: Request):
@@ -151,7 +150,8 @@ async def create(request: Request):
         get_db(request), current_actor(request), place_id=data.get("place_id"),
         title=str(data.get("title", "")), description=str(data.get("description", "")),
         audience=str(data.get("audience", "")), anonymous=data.get("anonymous") is True,
-        opens_at=_iso(data.get("opens_at")), closes_at=_iso(data.get("closes_at")))
+        opens_at=parse_local_datetime(data.get("opens_at")),
+        closes_at=parse_local_datetime(data.get("closes_at")))
     return ok({"id": survey.id}, status=201)
 
 
@@ -197,12 +197,12 @@ routes = [
     api_route("/surveys/{survey_id:int}/responses", answer, method="POST", name="api_survey_answer",
               tag="surveys", summary="Answer a survey (once per person, or per home for owners)", status=201,
               body=obj({"answers": ANSWERS, "home_id": INTEGER}, ["answers"]),
-              response=obj({"id": INTEGER, "survey_id": INTEGER, "channel": STRING})),
+              response=obj({"id": NULLABLE_INT, "survey_id": INTEGER, "channel": STRING})),
     api_route("/surveys/{survey_id:int}/paper", paper, method="POST", name="api_survey_paper",
               tag="surveys", summary="Enter a paper form (staff); its serial number is unique", status=201,
               body=obj({"serial": STRING, "answers": ANSWERS, "building_group_id": INTEGER,
                         "home_code": STRING}, ["serial", "answers"]),
-              response=obj({"id": INTEGER, "channel": STRING, "serial": STRING})),
+              response=obj({"id": NULLABLE_INT, "channel": STRING, "serial": STRING})),
     api_route("/surveys/{survey_id:int}/results", results, name="api_survey_results", tag="surveys",
               auth=False, summary="Results: distribution, mean, satisfaction rate, response rate "
                                   "(staff any time; everyone after closing)",

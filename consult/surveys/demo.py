@@ -105,8 +105,8 @@ def _survey(db, admin, place, title, audience, anonymous, opens, closes, questio
     survey = services.create_survey(db, admin, place_id=place.id, title=title, description=(
         "请根据您的实际感受填写。纸质表可交到居委会，由工作人员录入。"), audience=audience,
         anonymous=anonymous, opens_at=opens, closes_at=closes)
-    for draft in questions:
-        services.add_question(db, admin, survey, draft)
+    for draft in questions:  # built before it opened, as staff would have
+        services.add_question(db, admin, survey, draft, now=opens - timedelta(days=1))
     return services.load_form(db, survey.id)
 
 

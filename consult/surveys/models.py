@@ -1,9 +1,18 @@
 """Survey tables: surveys, their questions and options, responses and their answers.
 
-One answer per person (or per home) is the UNIQUE constraint on ``survey_answered``,
-written in the same transaction as the response. For an anonymous survey that row
-is the only trace of who answered: the response itself carries no user, home,
-building group or time, and the "answered" row carries no response id.
+One answer per person (or per home) is the primary key of ``survey_answered``, written
+in the same transaction as the response. That row is the "has answered" mark and carries
+no response, account, home or time: only the survey and an HMAC of (survey, person)
+under the ballot key, which is not in the database (``consult.secrecy``;
+``rules.answer_key``). With the key the app finds whether a person has answered; a copy
+of the database without it tells who answered nobody.
+
+For an anonymous survey that mark is the only trace of who answered: the response
+carries no user, home, building group or time, and responses and answers have random
+ids (``consult.db.ids.random_id``), so neither their ids nor, on SQLite, their order
+tells the order of answering. On PostgreSQL rows are stored in the order written: when an
+anonymous survey closes its responses, answers and marks are written again in random
+order (``services.mix_answers``). See the README's "Anonymous surveys".
 
 Results pages are cached per process, keyed by ``Survey.version``: code that adds
 responses, or changes a survey or its questions, other than through
@@ -15,10 +24,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Index, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from consult.clock import utcnow
+from consult.db.ids import RANDOM_ID, random_id
 
 AUDIENCES = ("residents", "owners", "owners_reps")
 QUESTION_KINDS = ("single", "multiple", "satisfaction", "stars", "number", "text")
@@ -42,6 +52,9 @@ class Survey(SQLModel, table=True):
     #: form, the settings or the questions: ``services.results_changed``); the cached
     #: figures of the results page are keyed by it
     version: int = Field(default=0)
+    #: an anonymous survey's rows have been written again in random order since it closed
+    #: (``services.mix_answers``); named surveys never need it
+    answers_mixed: bool = Field(default=False)
 
 
 class Question(SQLModel, table=True):
@@ -77,7 +90,7 @@ class Response(SQLModel, table=True):
     """One filled-in form, from the web or from paper (``channel``).
 
     ``user_id``, ``home_id``, ``building_group_id`` and ``created_at`` are set
-    only for named surveys.
+    only for named surveys. The id is random (``random_id``; also for Core inserts).
     """
 
     __tablename__ = "survey_response"
@@ -87,7 +100,8 @@ class Response(SQLModel, table=True):
         Index("ix_survey_response_survey_channel", "survey_id", "channel"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
+    id: int = Field(default_factory=random_id, sa_column=Column(
+        RANDOM_ID, primary_key=True, autoincrement=False, default=random_id))
     survey_id: int = Field(foreign_key="survey.id", ondelete="CASCADE")
     user_id: int | None = Field(default=None, foreign_key="user.id")
     home_id: int | None = Field(default=None, foreign_key="home.id")
@@ -99,24 +113,24 @@ class Response(SQLModel, table=True):
 
 
 class Answered(SQLModel, table=True):
-    """Who has answered (a person, or a home for owners' surveys): stops a second answer."""
+    """Who has answered (a person, or a home for owners' surveys): stops a second answer.
+
+    Keyed by (survey, ``answer_key``), the HMAC of ``survey:<id>:user|home:<id>`` under the
+    ballot key (``rules.answer_key``), with nothing else: no id of its own (on SQLite a
+    WITHOUT ROWID table, stored in the order of the keys), no time, no response.
+    """
 
     __tablename__ = "survey_answered"
-    __table_args__ = (
-        UniqueConstraint("survey_id", "user_id"),
-        UniqueConstraint("survey_id", "home_id"),
-    )
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
-    id: int | None = Field(default=None, primary_key=True)
-    survey_id: int = Field(foreign_key="survey.id", ondelete="CASCADE")
-    user_id: int | None = Field(default=None, foreign_key="user.id")
-    home_id: int | None = Field(default=None, foreign_key="home.id")
+    survey_id: int = Field(foreign_key="survey.id", primary_key=True, ondelete="CASCADE")
+    answer_key: str = Field(max_length=40, primary_key=True)
 
 
 class Answer(SQLModel, table=True):
     """One answer of a response: an option, a whole number (stars, level, number) or text.
 
-    A multiple-choice answer is one row per chosen option.
+    A multiple-choice answer is one row per chosen option. Ids are random, like responses'.
     """
 
     __tablename__ = "survey_answer"
@@ -125,8 +139,10 @@ class Answer(SQLModel, table=True):
         Index("ix_survey_answer_question_option", "question_id", "option_id"),
     )
 
-    id: int | None = Field(default=None, primary_key=True)
-    response_id: int = Field(foreign_key="survey_response.id", index=True, ondelete="CASCADE")
+    id: int = Field(default_factory=random_id, sa_column=Column(
+        RANDOM_ID, primary_key=True, autoincrement=False, default=random_id))
+    response_id: int = Field(sa_column=Column(
+        RANDOM_ID, ForeignKey("survey_response.id", ondelete="CASCADE"), nullable=False, index=True))
     question_id: int = Field(foreign_key="survey_question.id", ondelete="CASCADE")
     option_id: int | None = Field(default=None, foreign_key="survey_option.id", ondelete="CASCADE")
     value: int | None = None

@@ -2,41 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from markupsafe import Markup
 from starlette.requests import Request
 from starlette.routing import Route
 
 from consult import clock, permissions
 from consult.db.ids import is_digits
-from consult.errors import Conflict, FieldErrors, Forbidden, UserError
+from consult.errors import Conflict, FieldErrors
 from consult.i18n import N_, Msg, Translator
+from consult.parsing import local_input, parse_local_datetime
 from consult.surveys import exports, rules, services
 from consult.surveys.models import AUDIENCES, QUESTION_KINDS
 from consult.web.auth import current_actor, require
 from consult.web.csrf import read_form
 from consult.web.db import get_db
 from consult.web.downloads import CSV_TYPE, XLSX_TYPE, download
-from consult.web.responses import flash, redirect_to
+from consult.web.forms import FormPage, form_view
+from consult.web.responses import redirect_to
 from consult.web.templating import render, render_fragment, translator_for
 
 # -- form parsing -----------------------------------------------------------------------
-
-
-def parse_local(value) -> datetime | None:
-    """A ``datetime-local`` field (Beijing wall time) → aware UTC, or None when unreadable."""
-    text = str(value or "").strip()
-    for fmt in ("%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"):
-        try:
-            return clock.from_local(datetime.strptime(text, fmt))
-        except ValueError:
-            continue
-    return None
-
-
-def local_input(value: datetime | None) -> str:
-    return clock.to_local(value).strftime("%Y-%m-%dT%H:%M") if value else ""
 
 
 def optional_int(value) -> int | None:
@@ -104,17 +89,14 @@ async def survey_answer(request: Request):
     db = get_db(request)
     form = services.load_form(db, request.path_params["survey_id"])
     raw = answers_from(data)
-    try:
-        services.submit(db, current_actor(request), form, raw, now=clock.utcnow(),
-                        home_id=str(data.get("home_id", "")))
-    except FieldErrors as exc:
-        return render(request, "surveys/answer.html",
-                      _answer_context(request, form, values=raw, errors=exc.errors), status=422)
-    except (Conflict, Forbidden) as exc:
-        return render(request, "surveys/answer.html",
-                      _answer_context(request, form, values=raw, error=exc.msg), status=exc.status)
-    flash(request, Msg(N_("Thank you! Your answers were saved.")))
-    return redirect_to(request, "survey", survey_id=form.survey.id)
+    return form_view(
+        request, lambda: services.submit(db, current_actor(request), form, raw, now=clock.utcnow(),
+                                         home_id=str(data.get("home_id", ""))),
+        again=FormPage("surveys/answer.html",
+                       lambda **problem: _answer_context(request, form, values=raw, **problem),
+                       shows=(FieldErrors, Conflict)),
+        message=N_("Thank you! Your answers were saved."),
+        done=lambda _: redirect_to(request, "survey", survey_id=form.survey.id))
 
 
 # -- results ----------------------------------------------------------------------------
@@ -131,7 +113,7 @@ def _results(request: Request):
     form = services.results_form(db, request.path_params["survey_id"])
     now = clock.utcnow()
     staff = services.check_results_visible(current_actor(request), form, now)
-    figures = request.app.state.public_cache.get(
+    figures = request.app.state.public_cache.get_or_compute(
         services.place_figures_key(form.survey, form.place),
         lambda: services.place_figures(db, form.survey, form.place))
     return form, services.results(db, form, now, figures), staff
@@ -186,8 +168,8 @@ def _settings_from(data) -> dict:
         "description": str(data.get("description", "")),
         "audience": str(data.get("audience", "")),
         "anonymous": data.get("anonymous") == "1",
-        "opens_at": parse_local(data.get("opens_at")),
-        "closes_at": parse_local(data.get("closes_at")),
+        "opens_at": parse_local_datetime(data.get("opens_at")),
+        "closes_at": parse_local_datetime(data.get("closes_at")),
     }
 
 
@@ -216,23 +198,26 @@ async def staff_create(request: Request):
     data = await read_form(request)
     actor = require(request, "view_staff_area")
     values = _settings_from(data)
-    try:
-        survey = services.create_survey(get_db(request), actor, place_id=data.get("place_id"), **values)
-    except FieldErrors as exc:
-        shown = {k: str(data.get(k, "")) for k in ("title", "description", "audience", "place_id",
-                                                    "opens_at", "closes_at")}
-        shown["anonymous"] = values["anonymous"]
-        return render(request, "surveys/staff_list.html",
-                      _staff_list_context(request, values=shown, errors=exc.errors), status=422)
-    flash(request, Msg(N_("The survey was created. Now add its questions.")))
-    return redirect_to(request, "staff_survey", survey_id=survey.id)
+    shown = {**{k: str(data.get(k, "")) for k in ("title", "description", "audience", "place_id",
+                                                  "opens_at", "closes_at")},
+             "anonymous": values["anonymous"]}
+    return form_view(
+        request, lambda: services.create_survey(get_db(request), actor,
+                                                place_id=data.get("place_id"), **values),
+        again=FormPage("surveys/staff_list.html",
+                       lambda errors: _staff_list_context(request, values=shown, errors=errors),
+                       shows=(FieldErrors,)),
+        message=N_("The survey was created. Now add its questions."),
+        done=lambda survey: redirect_to(request, "staff_survey", survey_id=survey.id))
 
 
 def _edit_context(request: Request, form: services.SurveyForm, **extra) -> dict:
     db = get_db(request)
     s = form.survey
+    now = clock.utcnow()
     context = {
         "form": form,
+        "actions": services.allowed_actions(s, now),
         "responses": services.response_count(db, s.id),
         "settings_values": {"title": s.title, "description": s.description, "audience": s.audience,
                             "anonymous": s.anonymous, "opens_at": local_input(s.opens_at),
@@ -244,12 +229,31 @@ def _edit_context(request: Request, form: services.SurveyForm, **extra) -> dict:
         "kind_names": rules.KIND_NAMES,
         "audiences": AUDIENCES,
         "audience_names": rules.AUDIENCE_NAMES,
-        "state": rules.state(s.opens_at, s.closes_at, clock.utcnow()),
+        "state": rules.state(s.opens_at, s.closes_at, now),
         "state_names": rules.STATE_NAMES,
         "error": None,
     }
     context.update(extra)
     return context
+
+
+def _edit_page(request: Request, form: services.SurveyForm, part: str = "",
+               shown: dict | None = None) -> FormPage:
+    """The survey's edit page shown again: field messages at its ``part`` form
+    ("settings" or "question") with the values as typed; a conflict as one message
+    above the survey as saved."""
+
+    def context(errors: dict | None = None, error=None) -> dict:
+        if errors is None:
+            return _edit_context(request, form, error=error)
+        return _edit_context(request, form, **{f"{part}_values": shown, f"{part}_errors": errors})
+
+    return FormPage("surveys/staff_edit.html", context,
+                    shows=(FieldErrors, Conflict) if part else (Conflict,))
+
+
+def _to_edit(request: Request, form: services.SurveyForm):
+    return lambda _: redirect_to(request, "staff_survey", survey_id=form.survey.id)
 
 
 def _staff_form(request: Request) -> services.SurveyForm:
@@ -267,19 +271,14 @@ async def staff_update(request: Request):
     data = await read_form(request)
     form = _staff_form(request)
     values = _settings_from(data)
-    try:
-        services.update_survey(get_db(request), current_actor(request), form.survey, **values)
-    except FieldErrors as exc:
-        shown = {**{k: str(data.get(k, "")) for k in ("title", "description", "audience",
-                                                     "opens_at", "closes_at")},
-                 "anonymous": values["anonymous"]}
-        return render(request, "surveys/staff_edit.html", _edit_context(
-            request, form, settings_values=shown, settings_errors=exc.errors), status=422)
-    except Conflict as exc:
-        return render(request, "surveys/staff_edit.html", _edit_context(request, form, error=exc.msg),
-                      status=exc.status)
-    flash(request, Msg(N_("Saved.")))
-    return redirect_to(request, "staff_survey", survey_id=form.survey.id)
+    shown = {**{k: str(data.get(k, "")) for k in ("title", "description", "audience",
+                                                 "opens_at", "closes_at")},
+             "anonymous": values["anonymous"]}
+    return form_view(
+        request, lambda: services.update_survey(get_db(request), current_actor(request),
+                                                form.survey, **values, now=clock.utcnow()),
+        again=_edit_page(request, form, "settings", shown), message=N_("Saved."),
+        done=_to_edit(request, form))
 
 
 async def question_add(request: Request):
@@ -294,44 +293,35 @@ async def question_add(request: Request):
         max_value=optional_int(data.get("max_value")),
         max_length=optional_int(data.get("max_length")),
     )
-    try:
-        services.add_question(get_db(request), current_actor(request), form.survey, draft)
-    except FieldErrors as exc:
-        shown = {k: str(data.get(k, "")) for k in ("kind", "text", "hint", "options", "max_choices",
-                                                    "min_value", "max_value", "max_length")}
-        shown["required"] = draft.required
-        return render(request, "surveys/staff_edit.html", _edit_context(
-            request, form, question_values=shown, question_errors=exc.errors), status=422)
-    except Conflict as exc:
-        return render(request, "surveys/staff_edit.html", _edit_context(request, form, error=exc.msg),
-                      status=exc.status)
-    flash(request, Msg(N_("The question was added.")))
-    return redirect_to(request, "staff_survey", survey_id=form.survey.id)
+    shown = {**{k: str(data.get(k, "")) for k in ("kind", "text", "hint", "options", "max_choices",
+                                                  "min_value", "max_value", "max_length")},
+             "required": draft.required}
+    return form_view(
+        request, lambda: services.add_question(get_db(request), current_actor(request),
+                                               form.survey, draft, now=clock.utcnow()),
+        again=_edit_page(request, form, "question", shown), message=N_("The question was added."),
+        done=_to_edit(request, form))
 
 
 async def question_move(request: Request):
     data = await read_form(request)
     form = _staff_form(request)
-    try:
-        services.move_question(get_db(request), current_actor(request), form.survey,
-                               request.path_params["question_id"], up=data.get("direction") == "up")
-    except Conflict as exc:
-        return render(request, "surveys/staff_edit.html", _edit_context(request, form, error=exc.msg),
-                      status=exc.status)
-    return redirect_to(request, "staff_survey", survey_id=form.survey.id)
+    return form_view(
+        request, lambda: services.move_question(
+            get_db(request), current_actor(request), form.survey,
+            request.path_params["question_id"], up=data.get("direction") == "up", now=clock.utcnow()),
+        again=_edit_page(request, form), done=_to_edit(request, form))
 
 
 async def question_delete(request: Request):
     await read_form(request)
     form = _staff_form(request)
-    try:
-        services.delete_question(get_db(request), current_actor(request), form.survey,
-                                 request.path_params["question_id"])
-    except Conflict as exc:
-        return render(request, "surveys/staff_edit.html", _edit_context(request, form, error=exc.msg),
-                      status=exc.status)
-    flash(request, Msg(N_("The question was removed.")))
-    return redirect_to(request, "staff_survey", survey_id=form.survey.id)
+    return form_view(
+        request, lambda: services.delete_question(get_db(request), current_actor(request),
+                                                  form.survey, request.path_params["question_id"],
+                                                  now=clock.utcnow()),
+        again=_edit_page(request, form), message=N_("The question was removed."),
+        done=_to_edit(request, form))
 
 
 async def preview(request: Request):
@@ -375,18 +365,15 @@ async def paper_submit(request: Request):
     form = _paper_form(request)
     raw = answers_from(data)
     paper = {k: str(data.get(k, "")) for k in ("serial", "building_group_id", "home_code")}
-    try:
-        services.enter_paper(get_db(request), current_actor(request), form, raw,
-                             serial=paper["serial"], now=clock.utcnow(),
-                             building_group_id=paper["building_group_id"], home_code=paper["home_code"])
-    except FieldErrors as exc:
-        return render(request, "surveys/paper.html", _paper_context(
-            request, form, values=raw, errors=exc.errors, paper=paper), status=422)
-    except UserError as exc:
-        return render(request, "surveys/paper.html", _paper_context(
-            request, form, values=raw, error=exc.msg, paper=paper), status=exc.status)
-    flash(request, Msg(N_("Paper form %(serial)s was entered."), {"serial": paper["serial"].strip()}))
-    return redirect_to(request, "staff_survey_paper", survey_id=form.survey.id)
+    return form_view(
+        request, lambda: services.enter_paper(
+            get_db(request), current_actor(request), form, raw, serial=paper["serial"],
+            now=clock.utcnow(), building_group_id=paper["building_group_id"],
+            home_code=paper["home_code"]),
+        again=FormPage("surveys/paper.html", lambda **problem: _paper_context(
+            request, form, values=raw, paper=paper, **problem)),
+        message=Msg(N_("Paper form %(serial)s was entered."), {"serial": paper["serial"].strip()}),
+        done=lambda _: redirect_to(request, "staff_survey_paper", survey_id=form.survey.id))
 
 
 routes = [

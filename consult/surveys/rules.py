@@ -1,5 +1,6 @@
-"""Pure rules for surveys: state from time, checking a survey and its questions,
-checking answers, and the arithmetic of results (exact fractions, shown rounded).
+"""Pure rules for surveys: state from time and what each state allows, checking a survey
+and its questions, checking answers, the key of a "has answered" mark, and the arithmetic
+of results (exact fractions, shown rounded).
 
 Nothing here touches the database; services hand in plain values.
 """
@@ -8,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 from consult.i18n import N_, Msg
+from consult.secrecy import hmac_hex
 from consult.surveys.models import AUDIENCES, QUESTION_KINDS
 
 TITLE_MAX = 120
@@ -78,6 +80,105 @@ def state(opens_at: datetime, closes_at: datetime, now: datetime) -> str:
 def results_visible(state_now: str, is_staff: bool) -> bool:
     """Staff follow results live; everyone sees them once the survey has closed."""
     return is_staff or state_now == "closed"
+
+
+# -- the lifecycle ------------------------------------------------------------------------
+
+#: A survey's states, in order. Its results are public from the close: from then on its
+#: questions, options, audience, settings and answers are frozen.
+SURVEY_STATES = ("upcoming", "open", "closed")
+
+#: Every privileged action on a survey → the states it is allowed in.
+SURVEY_ACTIONS: dict[str, frozenset[str]] = {
+    # the title and the description (a typo may be fixed while people answer)
+    "change_texts": frozenset({"upcoming", "open"}),
+    # who answers and whether answers are anonymous: what people are told before answering
+    "change_audience": frozenset({"upcoming"}),
+    # the opening time: a survey that has opened stays opened
+    "reschedule": frozenset({"upcoming"}),
+    # the closing time: later (extend) or from now on (close early); never after the close
+    "change_closing": frozenset({"upcoming", "open"}),
+    # add, move and remove questions (and only before the first answer: ``services``)
+    "edit_questions": frozenset({"upcoming", "open"}),
+    "answer": frozenset({"open"}),
+    "enter_paper": frozenset({"open"}),
+}
+
+_REFUSED = {
+    "upcoming": N_("This survey has not opened yet, so this cannot be done now."),
+    "open": N_("This survey is open: this can no longer be changed."),
+    "closed": N_("This survey has closed and its results are public: nothing about it can change any more."),
+}
+_REFUSED_ACTION = {
+    ("change_audience", "open"): N_("This survey is open: who answers it and whether answers are anonymous can no longer change."),
+    ("reschedule", "open"): N_("This survey has opened: its opening time can no longer change. You can still change when it closes."),
+    ("answer", "upcoming"): N_("This survey has not opened yet."),
+    ("enter_paper", "upcoming"): N_("Paper forms can be entered only while the survey is open."),
+    ("enter_paper", "closed"): N_("Paper forms can be entered only while the survey is open."),
+}
+#: the API's ``error.code`` of a refusal, by state
+REFUSAL_CODES = {"upcoming": "not_open", "open": "survey_open", "closed": "survey_closed"}
+#: a closing time of an open survey this far in the past is a typing error, not "now"
+CLOSE_NOW_SLACK = timedelta(minutes=1)
+
+
+def survey_action_allowed(action: str, state_now: str) -> bool:
+    """May ``action`` be done to a survey in ``state_now``? (``KeyError`` for an unknown action.)"""
+    return state_now in SURVEY_ACTIONS[action]
+
+
+def survey_action_problem(action: str, state_now: str) -> Msg | None:
+    """Why ``action`` cannot be done in ``state_now``, or None when it can."""
+    if survey_action_allowed(action, state_now):
+        return None
+    return Msg(_REFUSED_ACTION.get((action, state_now), _REFUSED[state_now]))
+
+
+def same_minute(a: datetime, b: datetime) -> bool:
+    """Forms give times to the minute: an unchanged field is the stored time's minute."""
+    return a.replace(second=0, microsecond=0) == b.replace(second=0, microsecond=0)
+
+
+def settings_actions(old: Mapping, new: Mapping) -> list[str]:
+    """The lifecycle actions a change of settings amounts to (``SURVEY_ACTIONS``).
+
+    ``old`` and ``new`` hold title, description, audience, anonymous, opens_at, closes_at.
+    """
+    actions = []
+    if (old["title"], old["description"]) != (new["title"], new["description"]):
+        actions.append("change_texts")
+    if (old["audience"], old["anonymous"]) != (new["audience"], new["anonymous"]):
+        actions.append("change_audience")
+    if not same_minute(old["opens_at"], new["opens_at"]):
+        actions.append("reschedule")
+    if not same_minute(old["closes_at"], new["closes_at"]):
+        actions.append("change_closing")
+    return actions
+
+
+def closing_time(state_now: str, closes_at: datetime, now: datetime) -> tuple[datetime, Msg | None]:
+    """The closing time to store for a survey in ``state_now``: an open survey closes now
+    at the earliest (a time in the current minute closes it now); earlier is refused."""
+    if state_now != "open" or closes_at >= now:
+        return closes_at, None
+    if now - closes_at <= CLOSE_NOW_SLACK:
+        return now, None
+    return closes_at, Msg(N_("People have answered until now: an open survey can close now at the earliest."))
+
+
+# -- who has answered ---------------------------------------------------------------------
+
+ANSWER_KINDS = ("user", "home")
+
+
+def answer_key(key: bytes, survey_id: int, kind: str, number: int) -> str:
+    """The "has answered" mark of a person (``user``) or a home (owners' surveys) on a
+    survey: 40 hex characters of HMAC-SHA256 of ``survey:<survey>:<kind>:<id>`` under the
+    ballot key. Without the key nobody can tell whose mark it is, and the same person has
+    unrelated marks on two surveys."""
+    if kind not in ANSWER_KINDS:
+        raise ValueError(kind)
+    return hmac_hex(key, f"survey:{survey_id}:{kind}:{number}")
 
 
 # -- building -----------------------------------------------------------------------------

@@ -2,7 +2,11 @@
 
 The audience of a survey at a place is everyone holding the audience's role at that
 place, at a place above it, or at a place inside it (a sub-district survey reaches the
-residents of every residential area). Results are aggregated with GROUP BY queries;
+residents of every residential area). Every privileged action checks
+the survey's lifecycle (``rules.SURVEY_ACTIONS``, ``require_survey_action``): once a survey
+has closed nothing about it changes. Who has answered is a mark keyed by an HMAC under
+the ballot key (``answer_key``); anonymous surveys' rows are mixed when they close
+(``mix_answers``). Results are aggregated with GROUP BY queries;
 the number of queries does not grow with the number of responses. The figures are
 kept per process under the survey's ``version``, which every change to them raises
 (``results_changed``): a repeated results page reads only the survey and its place.
@@ -10,8 +14,8 @@ kept per process under the survey's ``version``, which every change to them rais
 
 from __future__ import annotations
 
-import threading
-from collections import OrderedDict, defaultdict
+import random
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from fractions import Fraction
@@ -21,8 +25,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlmodel import select
 
-from consult import permissions
+from consult import clock, permissions
 from consult.audit import services as audit
+from consult.cache import Cache
 from consult.clock import to_local
 from consult.communities.models import (
     Home,
@@ -31,12 +36,13 @@ from consult.communities.models import (
     RoleAssignment,
     VerificationRequest,
 )
-from consult.db.ids import parse_id
+from consult.db.ids import parse_id, random_id
 from consult.errors import Conflict, FieldErrors, Forbidden, NotFound, NotSignedIn
 from consult.i18n import N_, Msg
 from consult.permissions import Actor
-from consult.surveys import rules
+from consult.surveys import rules, secrecy
 from consult.surveys.models import Answer, Answered, Option, Question, Response, Survey
+from consult.surveys.secrecy import answered_among, answered_surveys, has_answered, mix_answers
 
 # -- places and audience ------------------------------------------------------------------
 
@@ -91,6 +97,25 @@ def get_survey(db: Session, survey_id: int) -> Survey:
     if survey is None:
         raise NotFound()
     return survey
+
+
+def survey_state(survey: Survey, now: datetime) -> str:
+    return rules.state(survey.opens_at, survey.closes_at, now)
+
+
+def require_survey_action(survey: Survey, action: str, now: datetime) -> str:
+    """Refuse (``Conflict``, nothing changed) an action the survey's state does not allow
+    (``rules.SURVEY_ACTIONS``); return the state."""
+    state = survey_state(survey, now)
+    if problem := rules.survey_action_problem(action, state):
+        raise Conflict(problem, code=rules.REFUSAL_CODES[state])
+    return state
+
+
+def allowed_actions(survey: Survey, now: datetime) -> set[str]:
+    """The lifecycle actions the survey's state allows now (the pages show only those)."""
+    state = survey_state(survey, now)
+    return {action for action in rules.SURVEY_ACTIONS if rules.survey_action_allowed(action, state)}
 
 
 @dataclass
@@ -158,10 +183,10 @@ def list_surveys(db: Session, limit: int = 100) -> list[tuple[Survey, Place]]:
 
 
 def answered_ids(db: Session, user_id: int | None, survey_ids: list[int]) -> set[int]:
+    """The surveys among ``survey_ids`` the person has answered (their marks, computed)."""
     if user_id is None or not survey_ids:
         return set()
-    return set(db.exec(select(Answered.survey_id).where(
-        Answered.user_id == user_id, Answered.survey_id.in_(survey_ids))).all())
+    return answered_surveys(db, user_id, survey_ids)
 
 
 def staff_surveys(db: Session, actor: Actor) -> list[tuple[Survey, Place, int]]:
@@ -228,37 +253,59 @@ def create_survey(db: Session, actor: Actor, *, place_id, title: str, descriptio
 
 def update_survey(db: Session, actor: Actor, survey: Survey, *, title: str, description: str,
                   audience: str, anonymous: bool, opens_at: datetime | None,
-                  closes_at: datetime | None) -> Survey:
-    """Times and texts can change any time; who answers and anonymity only before answers."""
+                  closes_at: datetime | None, now: datetime | None = None) -> Survey:
+    """Change what the lifecycle allows (``rules.settings_actions``): texts and the closing
+    time until the close, the opening time, audience and anonymity before opening (and
+    before any answer). Closing time now or earlier closes an open survey now."""
+    now = now or clock.utcnow()
     place = db.get(Place, survey.place_id)
     _require(actor, "manage_survey", place)
     problems = rules.survey_problems(title=title, description=description, audience=audience,
                                      opens_at=opens_at, closes_at=closes_at)
     if problems:
         raise FieldErrors(problems)
-    if (audience != survey.audience or anonymous != survey.anonymous) and response_count(db, survey.id):
+    new = {"title": title.strip(), "description": description.strip(), "audience": audience,
+           "anonymous": anonymous, "opens_at": opens_at, "closes_at": closes_at}
+    actions = rules.settings_actions({name: getattr(survey, name) for name in new}, new)
+    if not actions:
+        return survey
+    for action in actions:
+        state = require_survey_action(survey, action, now)
+    if "change_audience" in actions and response_count(db, survey.id):
         raise Conflict(N_("The audience and anonymity cannot change once answers have arrived."))
+    if "change_closing" in actions:
+        closes_at, problem = rules.closing_time(state, closes_at, now)
+        if problem:
+            raise FieldErrors({"closes_at": problem})
     results_changed(db, survey.id)
-    survey.title, survey.description = title.strip(), description.strip()
+    survey.title, survey.description = new["title"], new["description"]
     survey.audience, survey.anonymous = audience, anonymous
-    survey.opens_at, survey.closes_at = opens_at, closes_at
+    if "reschedule" in actions:
+        survey.opens_at = opens_at
+    if "change_closing" in actions:
+        survey.closes_at = closes_at
     db.add(survey)
     audit.record(db, actor_id=actor.user_id, action="update_survey", target_type="survey",
                  target_id=survey.id, place_id=place.id)
+    if survey.anonymous and survey_state(survey, now) == "closed":  # closed early, now
+        db.flush()
+        mix_answers(db, survey.id)
     return survey
 
 
-def _editable(db: Session, actor: Actor, survey: Survey) -> Place:
+def _editable(db: Session, actor: Actor, survey: Survey, now: datetime | None) -> Place:
     place = db.get(Place, survey.place_id)
     _require(actor, "manage_survey", place)
+    require_survey_action(survey, "edit_questions", now or clock.utcnow())
     if response_count(db, survey.id):
-        raise Conflict(N_("Questions cannot change once answers have arrived."))
+        raise Conflict(N_("Questions cannot change once answers have arrived."), code="has_answers")
     results_changed(db, survey.id)
     return place
 
 
-def add_question(db: Session, actor: Actor, survey: Survey, draft: rules.QuestionDraft) -> Question:
-    _editable(db, actor, survey)
+def add_question(db: Session, actor: Actor, survey: Survey, draft: rules.QuestionDraft, *,
+                 now: datetime | None = None) -> Question:
+    _editable(db, actor, survey, now)
     problems = rules.question_problems(draft)
     if problems:
         raise FieldErrors(problems)
@@ -289,8 +336,9 @@ def _question(db: Session, survey: Survey, question_id) -> Question:
     return question
 
 
-def move_question(db: Session, actor: Actor, survey: Survey, question_id: int, up: bool) -> None:
-    _editable(db, actor, survey)
+def move_question(db: Session, actor: Actor, survey: Survey, question_id: int, up: bool, *,
+                  now: datetime | None = None) -> None:
+    _editable(db, actor, survey, now)
     _question(db, survey, question_id)
     questions = list(db.exec(select(Question).where(Question.survey_id == survey.id)
                              .order_by(Question.position, Question.id)).all())
@@ -303,8 +351,9 @@ def move_question(db: Session, actor: Actor, survey: Survey, question_id: int, u
         db.add(q)
 
 
-def delete_question(db: Session, actor: Actor, survey: Survey, question_id: int) -> None:
-    _editable(db, actor, survey)
+def delete_question(db: Session, actor: Actor, survey: Survey, question_id: int, *,
+                    now: datetime | None = None) -> None:
+    _editable(db, actor, survey, now)
     db.delete(_question(db, survey, question_id))
     db.flush()
 
@@ -346,7 +395,7 @@ def eligibility(db: Session, actor: Actor, form: SurveyForm, now: datetime) -> E
     if result.state == "upcoming":
         result.reason = Msg(N_("This survey opens on %(date)s."), {"date": _local(survey.opens_at)})
         return result
-    if result.state == "closed":
+    if not rules.survey_action_allowed("answer", result.state):
         result.reason = Msg(N_("This survey closed on %(date)s."), {"date": _local(survey.closes_at)})
         return result
     if not actor.authenticated:
@@ -360,8 +409,7 @@ def eligibility(db: Session, actor: Actor, form: SurveyForm, now: datetime) -> E
         if not homes:
             result.reason = refusal
             return result
-        done = set(db.exec(select(Answered.home_id).where(
-            Answered.survey_id == survey.id, Answered.home_id.in_([h.id for h in homes]))).all())
+        done = answered_among(db, survey.id, "home", [h.id for h in homes])
         result.homes = [h for h in homes if h.id not in done]
         if not result.homes:
             result.already = True
@@ -373,8 +421,7 @@ def eligibility(db: Session, actor: Actor, form: SurveyForm, now: datetime) -> E
     if not permissions.allowed(action, actor, path):
         result.reason = refusal
         return result
-    if db.exec(select(Answered.id).where(Answered.survey_id == survey.id,
-                                         Answered.user_id == actor.user_id)).first():
+    if has_answered(db, survey.id, "user", actor.user_id):
         result.already = True
         result.reason = Msg(N_("You have already answered this survey. Thank you!"))
         return result
@@ -391,17 +438,18 @@ def _store(db: Session, survey: Survey, checked: rules.Checked, response: Respon
     db.flush()
     if checked.answers:  # one executemany, whatever the number of questions
         db.execute(insert(Answer), [
-            {"response_id": response.id, "question_id": a.question_id, "option_id": a.option_id,
-             "value": a.value, "text": a.text} for a in checked.answers])
+            {"id": random_id(), "response_id": response.id, "question_id": a.question_id,
+             "option_id": a.option_id, "value": a.value, "text": a.text} for a in checked.answers])
     return response
 
 
 def _mark_answered(db: Session, survey: Survey, *, user_id: int | None = None,
                    home_id: int | None = None) -> None:
-    """Insert the "has answered" row; the UNIQUE constraint refuses a second one."""
+    """Insert the "has answered" mark; the primary key refuses a second one."""
+    kind, number = ("home", home_id) if home_id is not None else ("user", user_id)
     try:
         with db.begin_nested():
-            db.add(Answered(survey_id=survey.id, user_id=user_id, home_id=home_id))
+            db.add(Answered(survey_id=survey.id, answer_key=secrecy.answer_key(survey.id, kind, number)))
     except IntegrityError:
         raise Conflict(N_("This survey has already been answered (by you or for this home)."),
                        code="already_answered") from None
@@ -468,9 +516,7 @@ def enter_paper(db: Session, actor: Actor, form: SurveyForm, raw: dict[str, list
     """
     survey, place = form.survey, form.place
     _require(actor, "enter_paper_survey", place)
-    state = rules.state(survey.opens_at, survey.closes_at, now)
-    if state != "open":
-        raise Conflict(N_("Paper forms can be entered only while the survey is open."), code="not_open")
+    require_survey_action(survey, "enter_paper", now)
     errors: dict[str, Msg] = {}
     if problem := rules.serial_problem(serial):
         errors["serial"] = problem
@@ -609,14 +655,12 @@ class _Entry:
     memo: dict = field(default_factory=dict)
 
 
-_CACHE: OrderedDict[tuple, _Entry] = OrderedDict()
-_CACHE_SIZE = 64
-_CACHE_LOCK = threading.Lock()
+#: the kept results of the 64 surveys last shown, by ``_results_key``
+_RESULTS = Cache(64)
 
 
 def clear_results_cache() -> None:
-    with _CACHE_LOCK:
-        _CACHE.clear()
+    _RESULTS.clear()
 
 
 def _results_key(survey: Survey) -> tuple:
@@ -633,12 +677,10 @@ def _entry(db: Session, survey: Survey) -> _Entry:
     none is stale. (Figures computed a moment after the version was read may include
     a response committed meanwhile: newer than their key, never older.)
     """
-    key = _results_key(survey)
-    with _CACHE_LOCK:
-        entry = _CACHE.get(key)
-        if entry is not None:
-            _CACHE.move_to_end(key)
-            return entry
+    return _RESULTS.get_or_compute(_results_key(survey), lambda: _read_entry(db, survey))
+
+
+def _read_entry(db: Session, survey: Survey) -> _Entry:
     questions = db.execute(select(Question.__table__).where(Question.survey_id == survey.id)
                            .order_by(Question.position, Question.id)).all()
     options: dict[int, list] = defaultdict(list)
@@ -647,13 +689,7 @@ def _entry(db: Session, survey: Survey) -> _Entry:
                 Option.question_id.in_([q.id for q in questions]))
                 .order_by(Option.question_id, Option.position, Option.id)).all():
             options[option.question_id].append(option)
-    entry = _Entry(list(questions), dict(options))
-    with _CACHE_LOCK:
-        entry = _CACHE.setdefault(key, entry)
-        _CACHE.move_to_end(key)
-        while len(_CACHE) > _CACHE_SIZE:
-            _CACHE.popitem(last=False)
-    return entry
+    return _Entry(list(questions), dict(options))
 
 
 _RESULTS_HEADER = (select(Survey, Place).join(Place, Place.id == Survey.place_id)
@@ -715,9 +751,13 @@ def _compute_aggregates(db: Session, survey: Survey, questions: list) -> Aggrega
             numbers[qid] = (n, int(total or 0), low, high)
     texts: dict[int, list[str]] = defaultdict(list)
     if by_kind["text"]:
+        # named surveys: the latest texts; anonymous ones: a sample in the order of the
+        # random ids, since the latest would tell staff what the last person wrote
+        order = [Answer.id.desc()] if survey.anonymous else [Response.created_at.desc(), Answer.id.desc()]
         ranked = (select(Answer.question_id, Answer.text,
                          func.row_number().over(partition_by=Answer.question_id,
-                                                order_by=Answer.id.desc()).label("rn"))
+                                                order_by=order).label("rn"))
+                  .join(Response, Response.id == Answer.response_id)
                   .where(Answer.question_id.in_(by_kind["text"]), Answer.text.is_not(None))
                   .subquery())
         for qid, text in db.exec(select(ranked.c.question_id, ranked.c.text)
@@ -838,14 +878,21 @@ def _group_rows(db: Session, survey: Survey, agg: Aggregates, figures: PlaceFigu
 
 
 def raw_responses(db: Session, form: SurveyForm) -> list[tuple[Response, list[Answer]]]:
-    """Every response with its answers, for the Excel export (two queries)."""
+    """Every response with its answers, for the Excel export (two queries).
+
+    A named survey's in the order they came; an anonymous survey's shuffled anew each
+    time, so that no export lines up with the order of answering."""
     responses = list(db.exec(select(Response).where(Response.survey_id == form.survey.id)
-                             .order_by(Response.id)).all())
+                             .order_by(Response.created_at, Response.id)).all())
     answers: dict[int, list[Answer]] = defaultdict(list)
     if responses:
         for a in db.exec(select(Answer).join(Response, Response.id == Answer.response_id)
                          .where(Response.survey_id == form.survey.id).order_by(Answer.id)).all():
             answers[a.response_id].append(a)
+        for rows in answers.values():  # by question, a multiple choice by option (ids are random)
+            rows.sort(key=lambda a: (a.question_id, a.option_id or 0))
+    if form.survey.anonymous:
+        random.SystemRandom().shuffle(responses)
     return [(r, answers.get(r.id, [])) for r in responses]
 
 
@@ -856,4 +903,5 @@ def check_results_visible(actor: Actor, form: SurveyForm, now: datetime) -> bool
     if not rules.results_visible(state, staff):
         raise Forbidden(N_("Results are shown when the survey has closed."))
     return staff
+
 

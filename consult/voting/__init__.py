@@ -1,0 +1,29 @@
+"""The voting domain (participatory budgeting votes): its public surface.
+
+Other domains, the web app and the command line use voting through these names only;
+the pages (``consult.voting.routes``) and the JSON API (``consult.voting.api``) are
+collected by the app factory by module name. Everything else in the package (the
+service modules, ``rules``, ``tally``, ``pabulib``) is the domain's own.
+
+- ``secrecy``: the ballot key, configured once at start (``secrecy.configure``)
+- ``Ballot``, ``VoteResult``, ``VoteSettings``: the stored ballot, result and settings
+  (for schema checks and tests); ``UNCOUNTED`` the condition of the uncounted-ballots index
+- ``finalize_due``: the daily confirmation of outcomes whose notice period has ended
+- ``pb_main``: the ``python -m consult pb`` command (pabulib files)
+- ``load_demo``: the demonstration votes of ``python -m consult demo``
+"""
+
+from consult.surface import surface
+
+_SURFACE = {
+    "Ballot": "consult.voting.models:Ballot",
+    "VoteResult": "consult.voting.models:VoteResult",
+    "VoteSettings": "consult.voting.models:VoteSettings",
+    "UNCOUNTED": "consult.voting.services:UNCOUNTED",
+    "finalize_due": "consult.voting.services:finalize_due",
+    "pb_main": "consult.voting.cli:main",
+    "load_demo": "consult.voting.demo:load",
+}
+
+__all__ = sorted([*_SURFACE, "secrecy"])  # secrecy: the submodule, imported by name
+__getattr__, __dir__ = surface(__name__, _SURFACE)

@@ -4,6 +4,8 @@ The same services as the pages. A ballot body is ``{"choices": [idea ids]}`` for
 approval and choose-one ballots, ``{"points": {"idea id": points}}`` for cumulative
 and ``{"ranking": [idea ids, best first]}`` for ordinal; ``home_id`` chooses the home
 of an owner with several. Bad ballots answer 422 ``invalid_ballot`` and store nothing.
+A ballot put again unchanged answers ``repeated`` with the receipt it already has; a
+changed one ``changed`` with a new receipt, the earlier one no longer valid.
 """
 
 from __future__ import annotations
@@ -39,8 +41,8 @@ BALLOT_VIEW = obj({
 BALLOT_BODY = obj({"choices": {"type": "array", "items": INTEGER},
                    "points": {"type": "object", "additionalProperties": INTEGER},
                    "ranking": {"type": "array", "items": INTEGER}, "home_id": INTEGER})
-CAST = obj({"receipt": STRING, "receipt_prefix": STRING, "changed": BOOLEAN,
-            "choices": {"type": "array", "items": CHOICE}}, ["receipt", "changed"])
+CAST = obj({"receipt": STRING, "receipt_prefix": STRING, "changed": BOOLEAN, "repeated": BOOLEAN,
+            "choices": {"type": "array", "items": CHOICE}}, ["receipt", "changed", "repeated"])
 RECEIPT = obj({"counted": BOOLEAN, "found": BOOLEAN, "status": {"type": ["string", "null"]},
                "round_id": NULLABLE_INT, "round": STRING, "consultation": STRING})
 RESULTS = obj({"round_id": INTEGER, "rule": STRING, "parameters": {"type": "object"},
@@ -111,7 +113,7 @@ async def ballot_get(request: Request):
             message, mine = services.other_channel_message(mine.ballot, user.id), None
     except FieldErrors as exc:
         message = next(iter(exc.errors.values()))
-    except UserError as exc:
+    except (UserError, Forbidden) as exc:  # not eligible: can_vote is false, with the reason
         message = exc.msg
     from consult.web.templating import translator_for
 
@@ -133,8 +135,8 @@ async def ballot_put(request: Request):
                          _raw(vr, data), vr.at, data.get("home_id"))
     choices = services.ballot_of(get_db(request), vr.id, done.voter_key).choices
     return ok({"receipt": rules.format_receipt(done.receipt),
-               "receipt_prefix": done.receipt[:rules.RECEIPT_PREFIX],
-               "changed": done.changed, "choices": _choices_json(choices)})
+               "receipt_prefix": done.receipt[:rules.RECEIPT_PREFIX], "changed": done.changed,
+               "repeated": done.repeated, "choices": _choices_json(choices)})
 
 
 async def receipt_check(request: Request):
@@ -196,7 +198,8 @@ routes = [
     api_route("/rounds/{rid:int}/ballot", ballot_get, name="api_ballot_get", tag="voting",
               summary="A vote round's ideas and settings, and my own ballot", response=BALLOT_VIEW),
     api_route("/rounds/{rid:int}/ballot", ballot_put, method="PUT", name="api_ballot_put",
-              tag="voting", summary="Cast or change my ballot; answers with a new receipt code",
+              tag="voting", summary="Cast or change my ballot; answers with its receipt code (the same one "
+                      "when the ballot was sent again unchanged: repeated)",
               body=BALLOT_BODY, response=CAST),
     api_route("/receipts/check", receipt_check, method="POST", name="api_receipt_check",
               tag="voting", auth=False, summary="Is the ballot with this receipt code counted?",

@@ -21,21 +21,13 @@ from sqlalchemy import insert
 from sqlalchemy.orm import Session
 from sqlmodel import select
 
-from consult import clock
+from consult import clock, consultations
 from consult.accounts.models import User
 from consult.communities import services as communities
 from consult.communities.demo import AREAS, _name
 from consult.communities.models import Place, RoleAssignment, VerificationRequest
 from consult.config import Settings
-from consult.consultations import services as consultations
-from consult.consultations.models import (
-    Category,
-    Consultation,
-    Idea,
-    IdeaRound,
-    Round,
-    TimelineEntry,
-)
+from consult.consultations import Category, Consultation, Idea, IdeaRound, Round, TimelineEntry
 from consult.voting import rules, secrecy, services
 from consult.voting.models import (
     Ballot,

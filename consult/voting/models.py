@@ -23,24 +23,22 @@ serial)``; NULL for web ballots never collides).
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Integer, UniqueConstraint, text
+from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from consult.clock import utcnow
+from consult.db.ids import RANDOM_ID, random_id
 from consult.voting.rules import ballot_day
 
-#: ballot ids: 64-bit on PostgreSQL; on SQLite INTEGER, so that the id is the table's rowid
-#: and the rows are stored in the order of their random ids
-BALLOT_ID = BigInteger().with_variant(Integer(), "sqlite")
+#: ballot ids: random 63-bit numbers (``consult.db.ids.random_id``), so that neither the ids
+#: nor (on SQLite) the order of the rows tells in which order ballots were cast
+BALLOT_ID = RANDOM_ID
 
 
 def new_ballot_id() -> int:
-    """A ballot's id: random, so that neither the ids nor (on SQLite) the order of the rows
-    tells in which order ballots were cast. 63 bits: a collision is never expected."""
-    return secrets.randbelow(2**63 - 1) + 1
+    return random_id()
 
 
 def today() -> datetime:
@@ -65,7 +63,7 @@ class VoteSettings(SQLModel, table=True):
     ranking_length: int | None = None
     points_per_rank: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     #: a rule of ``consult.voting.tally.RULES``
-    rule: str = Field(default="greedy", max_length=20)
+    rule: str = Field(default="greedy", max_length=40)
     min_score: int | None = None
     k: int | None = None
     #: the budget of this vote, when not the consultation's
@@ -183,7 +181,7 @@ class VoteResult(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     round_id: int = Field(foreign_key="consultation_round.id", unique=True, ondelete="CASCADE")
-    rule: str = Field(max_length=20)
+    rule: str = Field(max_length=40)
     parameters: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     #: idea id (as text) → score
     scores: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

@@ -13,6 +13,7 @@ the cities that use it do with their currency.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import re
@@ -22,9 +23,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from consult.clock import to_local
-from consult.consultations.rules import clean_text, parse_money
 from consult.db.ids import parse_count
 from consult.i18n import N_, Msg
+from consult.parsing import clean_text, parse_money
 from consult.voting import tally
 from consult.voting.tally import BallotError, Project
 
@@ -516,8 +517,34 @@ def method_description(parameters: Mapping[str, object]) -> list[Msg]:
 # -- receipts, notice period, voter keys ---------------------------------------------------
 
 RECEIPT_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: easy to copy by hand
-RECEIPT_LENGTH = 16  # 80 random bits
+RECEIPT_LENGTH = 16  # 80 bits
 RECEIPT_PREFIX = 4
+# A receipt is RECEIPT_LENGTH letters of a 32-letter alphabet: 5 bits each, which is
+# exactly the base32 encoding of RECEIPT_BYTES, its letters renamed.
+RECEIPT_BYTES = RECEIPT_LENGTH * 5 // 8
+_BASE32_TO_RECEIPT = bytes.maketrans(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", RECEIPT_ALPHABET.encode())
+assert len(RECEIPT_ALPHABET) == 32 and RECEIPT_BYTES * 8 == RECEIPT_LENGTH * 5
+
+
+def receipt_letters(bits: bytes) -> str:
+    """RECEIPT_BYTES of random or secret bits as a receipt code."""
+    return base64.b32encode(bits[:RECEIPT_BYTES]).translate(_BASE32_TO_RECEIPT).decode()
+
+
+def receipt_code(ballot_key: bytes, round_id: int, ballot_id: int, choices: Iterable[Choice]) -> str:
+    """The receipt of web ballot ``ballot_id`` saying ``choices``: HMAC-SHA256 under the
+    ballot key of the round, the ballot and its choices (in idea order), as letters.
+
+    Why not random: the same ballot sent twice (a double click, a retried request) must
+    show the voter the receipt the stored ballot already has, and only its hash is
+    stored. Derived from what the ballot says, an identical submission has the stored
+    receipt and a changed ballot a new one, which replaces it (changed back, the ballot
+    says again what its first receipt named, and that receipt checks again). Without the key nobody can
+    derive a receipt; with it, one names a ballot that can be found by its hash anyway."""
+    said = ";".join(f"{c.idea_id},{c.points},{'' if c.rank is None else c.rank}"
+                    for c in sorted(choices, key=lambda c: (c.idea_id, c.rank or 0, c.points)))
+    message = f"receipt:{round_id}:{ballot_id}:{said}".encode()
+    return receipt_letters(hmac.new(ballot_key, message, hashlib.sha256).digest())
 
 
 def normalize_receipt(text: str) -> str:

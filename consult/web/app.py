@@ -11,25 +11,35 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
+from consult import messaging, secrecy
 from consult.accounts.rules import SESSION_DAYS
+from consult.api.openapi import openapi_json
+from consult.cache import Cache
 from consult.config import Settings
 from consult.db.engine import Database, make_engine, pool_options
-from consult.voting import secrecy
 from consult.web.api import PREFIX
-from consult.web.cache import TTLCache
+from consult.web.bodies import BodyLimitMiddleware
 from consult.web.compression import Compression
 from consult.web.db import DatabaseMiddleware
 from consult.web.errors import HANDLERS
+from consult.web.jinja import STATIC
 from consult.web.routing import IndexedRouter
-from consult.web.security import BodyLimitMiddleware, SecurityHeadersMiddleware
-from consult.web.templating import STATIC
+from consult.web.security import SecurityHeadersMiddleware
 
 #: The domains whose ``routes`` module (HTML pages) and ``api`` module (JSON API, under
 #: /api/v1) make up the app. A new domain adds its name here.
 PAGE_DOMAINS = ("communities", "accounts", "notifications", "surveys", "ratings",
-                "consultations", "owners", "voting")
+                "consultations", "owners", "voting", "messaging")
 API_DOMAINS = ("accounts", "communities", "notifications", "surveys", "ratings",
                "consultations", "owners", "voting")
+
+#: Each app's caches (see ``consult.cache``): links by route name and parameters
+#: (links to many distinct ideas: bounded), the page frame's partials by name, language
+#: and parameters (e.g. many distinct unread counts), and public data that may be
+#: ``Settings.public_cache_seconds`` old (the home page's places, surveys' audiences).
+URL_CACHE_ENTRIES = 20000
+FRAME_CACHE_ENTRIES = 2000
+PUBLIC_CACHE_ENTRIES = 1000
 
 
 def page_routes() -> list[BaseRoute]:
@@ -38,8 +48,6 @@ def page_routes() -> list[BaseRoute]:
 
 
 def api_routes() -> list[Route]:
-    from consult.api.openapi import openapi_json
-
     return [Route("/openapi.json", openapi_json, methods=["GET"], name="openapi")] + [
         route for name in API_DOMAINS for route in import_module(f"consult.{name}.api").routes
     ]
@@ -48,7 +56,8 @@ def api_routes() -> list[Route]:
 def create_app(settings: Settings | None = None, database: Database | None = None) -> Starlette:
     settings = settings or Settings.from_env()
     database = database or Database(make_engine(settings.database_url, **pool_options(settings)))
-    secrecy.configure(settings)  # the ballot key, never in the database
+    secrecy.configure(settings)  # the ballot key (ballots, survey answer marks), never in the database
+    messaging.configure(settings)  # the SMS backend: the outbox unless a provider is set
     api = api_routes()
     routes = [
         *page_routes(),
@@ -72,7 +81,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.settings = settings
     app.state.database = database
     app.state.api_routes = api
-    app.state.url_cache = {}
-    app.state.frame_cache = {}
-    app.state.public_cache = TTLCache(settings.public_cache_seconds)
+    app.state.url_cache = Cache(URL_CACHE_ENTRIES)
+    app.state.frame_cache = Cache(FRAME_CACHE_ENTRIES)
+    app.state.public_cache = Cache(PUBLIC_CACHE_ENTRIES, settings.public_cache_seconds)
     return app

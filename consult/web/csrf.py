@@ -17,7 +17,7 @@ from starlette.requests import Request
 
 from consult.errors import Forbidden, UserError
 from consult.i18n import N_
-from consult.web.security import BodyTooLarge, has_nul
+from consult.web.security import has_nul
 
 UNSTORABLE = N_("The form holds an invisible control character (NUL) that cannot be saved. Please type the text again instead of pasting it.")
 
@@ -80,8 +80,6 @@ async def read_form(request: Request, *, max_files: int = 0) -> FormData:
             form = await _urlencoded(request)
         else:
             form = await request.form(max_files=max_files, max_fields=MAX_FIELDS)
-    except BodyTooLarge:
-        raise
     except Exception:  # a malformed multipart or urlencoded body
         raise UserError(N_("The form could not be read. Please try again."), code="bad_form") from None
     submitted = form.get(FIELD) or request.headers.get(HEADER)

@@ -1,7 +1,11 @@
 """Error responses in the reader's language: HTML pages, or the API's JSON format.
 
-API errors are always ``{"error": {"code": ..., "message": ...}}`` with a proper
-status. HTML error pages need no database, so they work even when it failed.
+The one place errors that reach the edge are answered: access errors (not found,
+forbidden, not signed in: no route catches them), user errors a route did not show on
+its form, HTTP errors and crashes. API errors are always
+``{"error": {"code": ..., "message": ...}}`` with a proper status. HTML error pages
+get the page context every page gets (``page_context(error_page=True)``: no database,
+so they work even when it failed).
 """
 
 from __future__ import annotations
@@ -12,9 +16,10 @@ from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, RedirectResponse, Response
 
-from consult.errors import FieldErrors, NotSignedIn, UserError
+from consult.errors import AccessError, FieldErrors, NotSignedIn, UserError
 from consult.i18n import N_, Msg
 from consult.web.security import HEADERS
+from consult.web.templating import page_context, render_page, translator_for
 
 log = logging.getLogger("consult")
 
@@ -54,8 +59,6 @@ def is_api(request: Request) -> bool:
 
 def api_error(request: Request, status: int, code: str, message: Msg | str,
               fields: dict | None = None) -> JSONResponse:
-    from consult.web.templating import translator_for
-
     t = translator_for(request)
     body = {"error": {"code": code, "message": t(message)}}
     if fields:
@@ -68,31 +71,22 @@ def error_response(request: Request, status: int, message: Msg | str | None = No
     message = message or MESSAGES.get(status, MESSAGES[400])
     if is_api(request):
         return api_error(request, status, code or CODES.get(status, "error"), message)
-    from consult.web.templating import _current, templates, translator_for
-
-    t = translator_for(request)
-    has_session = "session" in request.scope
-    context = {
-        "request": request, "user": None, "actor": None, "t": t, "locale": t.locale,
-        "elder": request.cookies.get("elder") == "1", "unread": 0,
-        "csrf_token": request.session.get("csrf", "") if has_session else "",
-        "flashes": [], "status": status, "title": TITLES.get(status, TITLES[400]), "message": message,
-    }
-    token = _current.set(t)
-    try:
-        response = templates.TemplateResponse(request, "errors/error.html", context,
-                                              status_code=status)
-    finally:
-        _current.reset(token)
-    response.headers["cache-control"] = "no-store"
-    return response
+    context = page_context(request, error_page=True)
+    context.update(status=status, title=TITLES.get(status, TITLES[400]), message=message)
+    return render_page(request, "errors/error.html", context, status)
 
 
-async def user_error(request: Request, exc: UserError) -> Response:
+async def access_error(request: Request, exc: AccessError) -> Response:
+    """Not found, forbidden, not signed in: the error page, or (pages) the way to sign in."""
     if isinstance(exc, NotSignedIn) and not is_api(request):
         target = request.app.url_path_for("login")
         nxt = request.url.path if request.method == "GET" else "/"
         return RedirectResponse(f"{target}?next={nxt}", status_code=303)
+    return error_response(request, exc.status, exc.msg, exc.code)
+
+
+async def user_error(request: Request, exc: UserError) -> Response:
+    """A user error no form showed: the API's error with its fields, or the error page."""
     if is_api(request):
         fields = exc.errors if isinstance(exc, FieldErrors) else None
         return api_error(request, exc.status, exc.code, exc.msg, fields)
@@ -120,4 +114,5 @@ async def server_error(request: Request, exc: Exception) -> Response:
     return response
 
 
-HANDLERS = {UserError: user_error, HTTPException: http_error, 500: server_error}
+HANDLERS = {AccessError: access_error, UserError: user_error, HTTPException: http_error,
+            500: server_error}

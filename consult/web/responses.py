@@ -8,12 +8,11 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse
 
 from consult.i18n import Msg
+from consult.web.routing import path_for
 
 
 def redirect_to(request: Request, name: str, query: dict | None = None, **params) -> RedirectResponse:
     """303 See Other after a successful POST, to a named route."""
-    from consult.web.templating import path_for
-
     path = path_for(request.app, name, **params)
     if query:
         path += "?" + urlencode(query)

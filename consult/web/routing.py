@@ -75,3 +75,16 @@ def install_int_convertor() -> None:
     """Make ``int`` mean :class:`DatabaseIntConvertor`; routes built afterwards use it."""
     if not isinstance(CONVERTOR_TYPES["int"], DatabaseIntConvertor):
         register_url_convertor("int", DatabaseIntConvertor())
+
+
+def path_for(app, name: str, **params) -> str:
+    """``url_path_for`` kept per app (``app.state.url_cache``): routes never change after
+    start-up, and Starlette's lookup walks every route (a page builds dozens of links).
+    The key is the route's name and parameters; the app is the cache's owner."""
+    cache = app.state.url_cache
+    key = (name, tuple(sorted(params.items())))
+    path = cache.get(key)
+    if path is None:
+        path = str(app.url_path_for(name, **params))
+        cache.put(key, path)
+    return path

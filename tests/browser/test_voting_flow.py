@@ -19,7 +19,7 @@ from consult.accounts import services as accounts
 from consult.communities import services as places
 from consult.communities.models import Place
 from consult.consultations.models import Category, Consultation, Idea, IdeaRound, Round
-from consult.voting.models import VoteSettings
+from consult.voting import VoteSettings
 from tests.browser.helpers import (
     MODERATOR,
     PASSWORD,

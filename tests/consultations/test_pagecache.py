@@ -1,4 +1,5 @@
-"""The idea list's page cache: bounded, short-lived, and never stale after a change.
+"""The idea list's page cache (``consult.cache.Cache``): bounded, short-lived, and never
+stale after a change.
 
 Every service that changes what a list shows raises the consultation's
 ``ideas_version``, which is part of the cache key. The tests below first prove that
@@ -15,9 +16,9 @@ from types import SimpleNamespace
 import pytest
 from sqlalchemy import update
 
+from consult.cache import Cache
 from consult.consultations import rules, services
 from consult.consultations.models import Consultation, Idea
-from consult.consultations.pagecache import PageCache
 from consult.errors import Conflict
 from tests import factories
 from tests.consultations.conftest import jpeg, new_idea
@@ -26,7 +27,7 @@ from tests.consultations.conftest import jpeg, new_idea
 
 
 def test_least_recently_used_goes_first_when_full():
-    cache = PageCache(max_entries=2, seconds=30)
+    cache = Cache(max_entries=2, seconds=30)
     cache.put("a", 1)
     cache.put("b", 2)
     assert cache.get("a") == 1  # "b" is now the least recently used
@@ -37,7 +38,7 @@ def test_least_recently_used_goes_first_when_full():
 
 def test_entries_expire():
     now = [100.0]
-    cache = PageCache(max_entries=10, seconds=30, clock=lambda: now[0])
+    cache = Cache(max_entries=10, seconds=30, clock=lambda: now[0])
     cache.put("k", "v")
     now[0] += 29.9
     assert cache.get("k") == "v"
@@ -46,7 +47,7 @@ def test_entries_expire():
 
 
 def test_zero_seconds_turns_caching_off():
-    cache = PageCache(max_entries=10, seconds=0)
+    cache = Cache(max_entries=10, seconds=0)
     cache.put("k", "v")
     assert cache.get("k") is None
 

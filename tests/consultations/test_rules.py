@@ -150,13 +150,6 @@ def test_consultation_problems():
     assert year is None and set(errors) == {"title", "year", "description"}
 
 
-def test_parse_local_datetime_is_beijing_time():
-    assert rules.parse_local_datetime("2026-03-01T09:00") == datetime(2026, 3, 1, 1, 0, tzinfo=UTC)
-    assert rules.parse_local_datetime("2026-03-01 09:00") == datetime(2026, 3, 1, 1, 0, tzinfo=UTC)
-    assert rules.parse_local_datetime("yesterday") is None
-    assert rules.parse_local_datetime("") is None
-
-
 def test_schedule_problem():
     ok = [(T0, T0 + HOUR), (T0 + HOUR, T0 + 2 * HOUR)]
     assert rules.schedule_problem(ok) is None

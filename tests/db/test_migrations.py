@@ -34,8 +34,7 @@ def test_uncounted_ballots_are_found_by_their_partial_index(connection):
     waiting or disputed say ``status <> 'counted'`` so the database can still use it."""
     from sqlalchemy import select
 
-    from consult.voting.models import Ballot
-    from consult.voting.services import UNCOUNTED
+    from consult.voting import UNCOUNTED, Ballot
 
     if connection.dialect.name != "sqlite":
         pytest.skip("EXPLAIN QUERY PLAN is SQLite's")

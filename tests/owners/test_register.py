@@ -165,6 +165,12 @@ def test_empty_owner_name_between_separators(owners: str) -> None:
     assert (error.code, error.line) == ("empty_owner_name", 2)
 
 
+@pytest.mark.parametrize("owners", ["li;\u200b\u200b", "\u202eil", "li\x07wang", "li;\u2066wang"])
+def test_owner_names_with_invisible_or_direction_characters_are_refused(owners: str) -> None:
+    error = only_error(HEADER + f"1-101,1,101,89.57,{owners},0\n")
+    assert (error.code, error.line) == ("bad_owner_name", 2)
+
+
 @pytest.mark.parametrize("flag", ["", "2", "yes", "true", "-1", "1.0", "01"])
 def test_bad_developer_held(flag: str) -> None:
     error = only_error(HEADER + f"1-101,1,101,89.57,li,{flag}\n")

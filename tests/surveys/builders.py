@@ -50,8 +50,8 @@ def survey(db, staff_actor, place, *, audience="residents", anonymous=False, ope
     s = services.create_survey(db, staff_actor, place_id=place.id, title=title, description="",
                                audience=audience, anonymous=anonymous, opens_at=opens,
                                closes_at=closes)
-    for draft in drafts:
-        services.add_question(db, staff_actor, s, draft)
+    for draft in drafts:  # built before it opens
+        services.add_question(db, staff_actor, s, draft, now=opens - timedelta(hours=1))
     return services.load_form(db, s.id)
 
 

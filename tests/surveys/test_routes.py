@@ -11,8 +11,8 @@ from sqlalchemy import func
 from sqlmodel import select
 
 from consult import clock
+from consult.parsing import local_input
 from consult.surveys.models import Question, Response
-from consult.surveys.routes import local_input
 from tests import factories
 from tests.conftest import post_form
 from tests.surveys.builders import good_answers, person, survey
@@ -288,10 +288,12 @@ def test_results_show_an_answer_and_a_paper_form_entered_on_the_pages_at_once(
     assert '<th scope="row">不满意</th><td class="num">1</td>' in page.text
 
 
-def test_results_follow_edits_of_the_questions_and_settings_at_once(client, db, settings, staff, tree,
-                                                                   open_survey):
+def test_results_follow_edits_of_the_questions_and_settings_at_once(client, db, settings, staff, tree):
     from consult.surveys import services
 
+    now = clock.utcnow()  # a survey not open yet: its audience and anonymity may still change
+    open_survey = survey(db, staff[1], tree["estate_a"], opens=now + timedelta(days=1),
+                         closes=now + timedelta(days=5))
     factories.sign_in(client, staff[0].login)
     sid = open_survey.survey.id
     url, edit = f"/surveys/{sid}/results", f"/staff/surveys/{sid}"

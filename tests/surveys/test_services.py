@@ -10,7 +10,7 @@ from sqlmodel import select
 
 from consult.errors import Conflict, FieldErrors, Forbidden, NotSignedIn
 from consult.permissions import ANONYMOUS
-from consult.surveys import services
+from consult.surveys import secrecy, services
 from consult.surveys.models import Answer, Answered, Response
 from consult.surveys.rules import QuestionDraft
 from tests import factories
@@ -91,10 +91,11 @@ def test_a_resident_answers_once(db, settings, staff, tree):
 def test_the_database_refuses_a_second_answered_row(db, staff, settings, tree):
     form = survey(db, staff, tree["estate_a"])
     user, _ = person(db, settings, "resident", tree["area_a"])
-    db.add(Answered(survey_id=form.survey.id, user_id=user.id))
+    mark = secrecy.answer_key(form.survey.id, "user", user.id)
+    db.add(Answered(survey_id=form.survey.id, answer_key=mark))
     db.flush()
     with pytest.raises(IntegrityError), db.begin_nested():
-        db.add(Answered(survey_id=form.survey.id, user_id=user.id))
+        db.add(Answered(survey_id=form.survey.id, answer_key=mark))
 
 
 def test_bad_answers_store_nothing(db, settings, staff, tree):
@@ -143,8 +144,9 @@ def test_anonymous_response_carries_no_link_to_the_person(db, settings, staff, t
     assert (response.user_id, response.home_id, response.building_group_id, response.created_at) == (
         None, None, None, None)
     answered = db.exec(select(Answered).where(Answered.survey_id == form.survey.id)).one()
-    assert answered.user_id == user.id
-    assert not hasattr(answered, "response_id")
+    assert answered.answer_key == secrecy.answer_key(form.survey.id, "user", user.id)
+    assert not hasattr(answered, "user_id") and not hasattr(answered, "response_id")
+    assert services.eligibility(db, resident, form, NOW).already
     with pytest.raises(Conflict):
         services.submit(db, resident, form, good_answers(form), now=NOW)
 
@@ -248,7 +250,7 @@ def test_results_are_aggregated_exactly(db, settings, staff, tree):
         raw[f"q{q['multiple'].id}"] = [str(form.options[q["multiple"].id][i % 2].id)]
         raw[f"q{q['number'].id}"] = [str(10 * i)]
         raw[f"q{q['text'].id}"] = [f"意见{i}"]
-        services.submit(db, resident, form, raw, now=NOW)
+        services.submit(db, resident, form, raw, now=NOW + timedelta(minutes=i))  # 意见5 is the latest
     person(db, settings, "resident", tree["area_a"])  # in the audience, did not answer
     result = services.results(db, form, NOW)
     assert (result.responses, result.audience) == (6, 7)

@@ -30,11 +30,14 @@ def test_get_and_put_my_ballot(client, db, world):
     assert view["settings"]["ballot_kind"] == "approval_budget" and view["settings"]["budget_fen"] == 1_000_000
     a, d = world.ideas[0].id, world.ideas[3].id
     put = client.put(url, json={"choices": [a, d]}, headers=headers)
-    assert put.status_code == 200 and put.json()["changed"] is False
+    assert put.status_code == 200 and put.json()["changed"] is False and put.json()["repeated"] is False
     receipt = put.json()["receipt"]
+    same = client.put(url, json={"choices": [d, a]}, headers=headers).json()  # sent again
+    assert same["repeated"] is True and same["changed"] is False and same["receipt"] == receipt
     assert [c["idea_id"] for c in put.json()["choices"]] == [a, d]
     again = client.put(url, json={"choices": [d]}, headers=headers).json()
-    assert again["changed"] is True and again["receipt"] != receipt and _ballots(db) == 1
+    assert again["changed"] is True and again["repeated"] is False
+    assert again["receipt"] != receipt and _ballots(db) == 1
     mine = client.get(url, headers=headers).json()["ballot"]
     assert mine["channel"] == "web" and [c["idea_id"] for c in mine["choices"]] == [d]
     check = client.post("/api/v1/receipts/check", json={"code": again["receipt"]}).json()

@@ -13,6 +13,7 @@ from consult.errors import Conflict, NotFound
 from consult.voting import rules, secrecy, services
 from consult.voting.models import Ballot, BallotChoice, VoteSettings
 from consult.voting.rules import RawBallot
+from consult.voting.services import ballots
 from tests.voting.conftest import DAY, add_vote_round, close_round, ids, set_settings
 
 
@@ -115,7 +116,7 @@ def test_a_ballot_cast_on_the_light_round_is_stored_like_any_other(db, world):
 
 
 def test_receipts_use_the_alphabet_and_differ():
-    codes = {services._new_receipt() for _ in range(2000)}
+    codes = {ballots._new_receipt() for _ in range(2000)}
     assert len(codes) == 2000
     assert all(len(c) == rules.RECEIPT_LENGTH and set(c) <= set(rules.RECEIPT_ALPHABET) for c in codes)
     assert set("".join(codes)) == set(rules.RECEIPT_ALPHABET)  # every letter can occur

@@ -31,10 +31,10 @@ from consult.db import Database, make_engine
 from consult.db.migrate import upgrade
 from consult.voting import services
 from consult.voting.models import Ballot, VoteResult
-from tests.conftest import FAST_ARGON2
+from tests.conftest import FAST_ARGON2, csrf_from
 from tests.factories import PASSWORD
-from tests.live_server import Browser, Server, fresh_database_url, request
 from tests.voting.conftest import add_vote_round
+from tests.voting.live import Browser, Server, request, scratch_database_url
 
 pytestmark = pytest.mark.slow
 
@@ -46,7 +46,7 @@ MODERATOR = "13600000000"
 
 @pytest.fixture(params=["sqlite", "postgresql"])
 def database_url(request, tmp_path):
-    with fresh_database_url(request.param, tmp_path, "voting_close_race") as url:
+    with scratch_database_url(request.param, tmp_path, "voting_close_race") as url:
         yield url
 
 
@@ -91,7 +91,11 @@ def test_a_ballot_either_counts_in_the_published_result_or_is_refused_as_late(
     outcomes: dict[int, list[tuple[int, dict]]] = {}
     with (tmp_path / "server.log").open("wb") as log, Server(database_url, log) as server:
         staff = Browser(server.base)
-        staff.sign_in(MODERATOR, PASSWORD)
+        _, _, login = staff.open("GET", "/login")
+        status, _, _ = staff.open("POST", "/login", {"csrf_token": csrf_from(login),
+                                                     "login": MODERATOR, "password": PASSWORD})
+        assert status == 303
+        csrf = csrf_from(staff.open("GET", f"/rounds/{rounds[0][0]}/vote/manage")[2])
         with ThreadPoolExecutor(max_workers=VOTERS + 1) as pool:
             for round_id, idea_ids in rounds:
                 barrier = threading.Barrier(VOTERS + 1)
@@ -107,7 +111,9 @@ def test_a_ballot_either_counts_in_the_published_result_or_is_refused_as_late(
                     time.sleep(delay)  # a few ballots get in first, most are in flight
                     closed = request(server.base, "POST", f"/api/v1/rounds/{round_id}/close",
                                      {"reason": "提前结束投票", "open_next": False}, moderator_token)
-                    return closed, staff.post(f"/rounds/{round_id}/publish")
+                    published = staff.open("POST", f"/rounds/{round_id}/publish",
+                                           {"csrf_token": csrf})[0]
+                    return closed, published
 
                 sent = [pool.submit(ballot, token, rng.choice(idea_ids)) for token in tokens]
                 staff_done = pool.submit(close_and_publish)

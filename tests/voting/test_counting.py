@@ -15,6 +15,7 @@ from consult.notifications.models import Notification
 from consult.voting import pabulib, rules, services, tally
 from consult.voting.models import Ballot, VoteResult
 from consult.voting.rules import RawBallot
+from consult.voting.services import ballots
 from tests.voting.conftest import DAY, add_vote_round, close_round, ids, set_settings
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "pabulib"
@@ -78,7 +79,7 @@ def test_recount_notices_a_changed_ballot(db, world):
     close_round(db, world.round)
     result = _publish(db, world)
     ballot = db.exec(select(Ballot).where(Ballot.round_id == world.round.id)).first()
-    services._replace_choices(db, ballot.id, [rules.Choice(world.ideas[1].id)])
+    ballots._replace_choices(db, ballot.id, [rules.Choice(world.ideas[1].id)])
     assert not services.recount(db, world.load(), result).matches
 
 

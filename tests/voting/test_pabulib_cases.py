@@ -76,3 +76,14 @@ def test_more_decimals_than_fen_cannot_be_imported(db, world) -> None:
     election.projects[0].cost = Decimal("500.255")
     with pytest.raises(services.PbImportError, match="more than two decimals"):
         services.import_election(db, election, place=world.tree["root"], now=world.now)
+
+
+def test_every_rule_name_fits_the_columns_that_store_it():
+    """PostgreSQL refuses a string longer than its column (SQLite does not check), so a
+    rule name longer than the column failed only there."""
+    from consult.voting.models import VoteResult, VoteSettings
+    from consult.voting.tally import RULES
+
+    for model in (VoteSettings, VoteResult):
+        length = model.__table__.c.rule.type.length
+        assert all(len(name) <= length for name in RULES), (model.__tablename__, length)

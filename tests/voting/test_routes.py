@@ -84,6 +84,33 @@ def test_vote_total_confirm_receipt_then_change(client, db, world):
     assert check.status_code == 200 and check.context["result"].found is False
 
 
+
+def test_a_double_click_shows_the_same_receipt_and_a_change_says_it_replaces_it(client, db, world):
+    """The confirm form sent twice: one ballot, the same receipt shown both times, and it
+    checks; a changed ballot says its new code replaces the earlier one (issue 12 item 5)."""
+    _sign_in(client, world, "voter")
+    token = csrf_from(client.get(_ballot_url(world)).text)
+    form = {"csrf_token": token, "idea": [world.ideas[0].id, world.ideas[3].id]}
+    shown = []
+    for _ in range(2):
+        done = client.post(f"{_ballot_url(world)}/confirm", data=form, follow_redirects=False)
+        assert done.status_code == 303
+        shown.append(client.get(done.headers["location"]))
+    first, second = shown
+    assert first.context["code"] is not None and second.context["code"] == first.context["code"]
+    assert "谢谢！您的投票已记录。" in first.text
+    assert "您已用这些选择投过票：投票没有改变，回执码也不变。" in second.text
+    assert _count(db, Ballot) == 1 and _count(db, BallotChoice) == 2
+    check = _post(client, world, "/receipts", {"code": first.context["code"]}, page="/receipts")
+    assert check.context["result"].found is True
+    changed = _vote(client, world, 1)
+    receipt = client.get(changed.headers["location"])
+    assert receipt.context["code"] not in (None, first.context["code"])
+    assert "您的投票已修改。新的回执码取代了之前的回执码，之前的回执码不再有效。" in receipt.text
+    for code, found in ((first.context["code"], False), (receipt.context["code"], True)):
+        check = _post(client, world, "/receipts", {"code": code}, page="/receipts")
+        assert check.context["result"].found is found
+
 def test_over_budget_is_refused_with_the_total_and_nothing_stored(client, db, world):
     _sign_in(client, world, "voter")
     for confirm in (False, True):

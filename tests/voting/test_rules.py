@@ -202,6 +202,23 @@ def test_receipts_normalise():
     assert rules.receipt_hash("abcd efgh jklm npqr") == rules.receipt_hash("ABCD-EFGH-JKLM-NPQR")
 
 
+
+def test_a_web_ballots_receipt_follows_from_the_ballot_and_what_it_says():
+    """Sent twice, the same ballot gets the same receipt; anything else another one."""
+    key = b"k" * 32
+    choices = [rules.Choice(7), rules.Choice(3)]
+    code = rules.receipt_code(key, 1, 100, choices)
+    assert len(code) == rules.RECEIPT_LENGTH and set(code) <= set(rules.RECEIPT_ALPHABET)
+    assert rules.receipt_code(key, 1, 100, list(reversed(choices))) == code  # the form's order
+    others = {rules.receipt_code(key, 1, 100, [rules.Choice(7)]),
+              rules.receipt_code(key, 1, 100, [rules.Choice(7, 2), rules.Choice(3)]),
+              rules.receipt_code(key, 1, 100, [rules.Choice(7, 1, 2), rules.Choice(3, 1, 1)]),
+              rules.receipt_code(key, 1, 100, []),
+              rules.receipt_code(key, 1, 101, choices),  # another ballot
+              rules.receipt_code(key, 2, 100, choices),  # another round
+              rules.receipt_code(b"j" * 32, 1, 100, choices)}  # without the key, no receipt
+    assert len(others) == 7 and code not in others
+
 def test_notice_period():
     published = datetime(2026, 3, 1, tzinfo=UTC)
     until = rules.notice_until(published, 7)

@@ -62,6 +62,26 @@ def test_changing_replaces_the_same_row_and_the_receipt(db, world):
     assert services.check_receipt(db, second.receipt).found
 
 
+
+def test_the_same_ballot_sent_again_keeps_the_ballot_and_its_receipt(db, world):
+    """A double click or a retried request: nothing is written, the voter is shown the
+    receipt they already have, and it still checks (issue 12 item 5)."""
+    first = _cast(db, world, "voter", RawBallot(choices=ids(world.ideas, 0, 1)))
+    db.flush()
+    stored = db.exec(select(Ballot.id, Ballot.receipt_hash, Ballot.updated_at)).one()
+    again = _cast(db, world, "voter", RawBallot(choices=ids(world.ideas, 1, 0)), now=world.now + DAY)
+    assert again.repeated and not again.changed and again.receipt == first.receipt
+    assert again.ballot_id == first.ballot_id
+    db.expire_all()
+    assert db.exec(select(Ballot.id, Ballot.receipt_hash, Ballot.updated_at)).one() == stored
+    assert _stored(db, world) == (1, 2)
+    assert services.check_receipt(db, first.receipt).found
+    changed = _cast(db, world, "voter", RawBallot(choices=ids(world.ideas, 0)))
+    assert changed.changed and not changed.repeated and changed.receipt != first.receipt
+    assert not services.check_receipt(db, first.receipt).found  # replaced
+    assert services.check_receipt(db, changed.receipt).found
+    assert not first.repeated and not first.changed
+
 BAD_BALLOTS = [
     ("over budget", {}, RawBallot(choices=["0", "1", "2", "3"]), "more than the budget"),
     ("unknown idea", {}, RawBallot(choices=["99999"]), "There is no project"),

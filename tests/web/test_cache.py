@@ -1,31 +1,43 @@
-"""The public cache: the home page's places are reused for a few seconds, then recomputed."""
+"""The cache facility, and the public cache: the home page's places are reused for a few
+seconds, then recomputed."""
 
+from consult.cache import Cache
 from consult.communities import services
-from consult.web.cache import TTLCache
 from tests import factories
 
 
 def test_ttl_cache_expires():
     now = [100.0]
-    cache = TTLCache(30, clock=lambda: now[0])
+    cache = Cache(100, 30, clock=lambda: now[0])
     calls = []
 
     def compute():
         calls.append(1)
         return len(calls)
 
-    assert cache.get("k", compute) == 1
+    assert cache.get_or_compute("k", compute) == 1
     now[0] += 29.9
-    assert cache.get("k", compute) == 1
+    assert cache.get_or_compute("k", compute) == 1
     now[0] += 0.2
-    assert cache.get("k", compute) == 2
+    assert cache.get_or_compute("k", compute) == 2
 
 
 def test_zero_seconds_means_no_cache():
-    cache = TTLCache(0)
+    cache = Cache(100, 0)
     values = iter(range(10))
-    assert cache.get("k", lambda: next(values)) == 0
-    assert cache.get("k", lambda: next(values)) == 1
+    assert cache.get_or_compute("k", lambda: next(values)) == 0
+    assert cache.get_or_compute("k", lambda: next(values)) == 1
+
+
+def test_without_seconds_values_stay_until_crowded_out():
+    now = [0.0]
+    cache = Cache(2, clock=lambda: now[0])
+    cache.put("a", 1)
+    now[0] += 10**9
+    assert cache.get("a") == 1
+    cache.put("b", 2)
+    cache.put("c", 3)
+    assert (cache.get("a"), cache.get("b"), cache.get("c")) == (None, 2, 3)
 
 
 def test_home_page_uses_the_cache(client, db, app):
@@ -53,3 +65,4 @@ def test_home_page_body_is_kept_with_its_overview_per_language_and_sign_in(clien
     assert 'class="button primary" href="/register"' not in client.get("/").text
     app.state.public_cache.clear()
     assert "东王" in client.get("/").text
+

@@ -1,0 +1,208 @@
+"""The consultations' own pages: the overview, one consultation, creating and managing
+it, and the forms that add, change, close, extend and carry its rounds."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+
+from consult import clock, permissions
+from consult.consultations import rules, services
+from consult.consultations.models import Consultation
+from consult.consultations.routes.common import _path_param, render
+from consult.errors import FieldErrors, Forbidden, NotSignedIn, UserError
+from consult.i18n import N_, Msg
+from consult.parsing import parse_local_datetime
+from consult.web.auth import current_actor, current_user, require, require_user
+from consult.web.csrf import read_form
+from consult.web.db import get_db
+from consult.web.responses import flash, redirect_to
+
+
+async def consultations_page(request: Request):
+    db = get_db(request)
+    actor = current_actor(request)
+    return render(request, "consultations/list.html", {
+        "summaries": services.consultations_overview(db, actor, clock.utcnow()),
+        "can_create": bool(services.manageable_scopes(db, actor)),
+    })
+
+
+def _consultation_context(request: Request, consultation: Consultation) -> dict:
+    db = get_db(request)
+    actor = current_actor(request)
+    now = clock.utcnow()
+    scope = services.scope_of(db, consultation)
+    steps = services.pipeline(db, consultation, now)
+    current = next((s.round for s in steps if s.state == "open"), None)
+    choices = services.idea_place_choices(db, actor, scope) if current and current.kind == "collect" else []
+    return {
+        "consultation": consultation, "scope": scope, "steps": steps, "current": current,
+        "categories": services.categories_of(db, consultation.id),
+        "can_submit": any(permissions.allowed("submit_idea", actor, p.ids_from_root) for p in choices),
+        "can_manage": permissions.allowed("manage_consultation", actor, scope.ids_from_root),
+        "can_review": services.may_review_in(db, actor, consultation),
+        "can_export": permissions.allowed("export_ideas", actor, scope.ids_from_root),
+        "now": now,
+    }
+
+
+async def consultation_page(request: Request):
+    consultation = services.get_consultation(get_db(request), _path_param(request, "cid"))
+    return render(request, "consultations/consultation.html",
+                  _consultation_context(request, consultation))
+
+
+def _new_form(request: Request, form: dict, errors: dict, status: int = 200):
+    scopes = services.manageable_scopes(get_db(request), current_actor(request))
+    if not scopes:
+        raise Forbidden()
+    return render(request, "consultations/consultation_form.html",
+                  {"scopes": [(p.id, p.name) for p in scopes], "form": form, "errors": errors},
+                  status=status)
+
+
+async def consultation_new(request: Request):
+    require_user(request)
+    return _new_form(request, {"year": str(clock.to_local(clock.utcnow()).year),
+                               "categories": "\n".join(rules.DEFAULT_CATEGORIES)}, {})
+
+
+_CONSULTATION_FIELDS = ("scope_place_id", "title", "year", "description", "budget", "categories")
+
+
+async def consultation_create(request: Request):
+    form = await read_form(request)
+    actor = require(request, "use_account")
+    values = {k: str(form.get(k, "")) for k in _CONSULTATION_FIELDS}
+    try:
+        consultation = services.create_consultation(get_db(request), actor, **values)
+    except FieldErrors as exc:
+        return _new_form(request, values, exc.errors, status=422)
+    flash(request, Msg(N_("The consultation was created. Now add its rounds.")))
+    return redirect_to(request, "consultation_manage", cid=consultation.id)
+
+
+def _manage_context(request: Request, consultation: Consultation, *, form=None, errors=None,
+                    forms=None) -> dict:
+    db = get_db(request)
+    scope = services.scope_of(db, consultation)
+    if not permissions.allowed("manage_consultation", current_actor(request), scope.ids_from_root):
+        raise Forbidden() if current_user(request) else NotSignedIn()
+    categories = services.categories_of(db, consultation.id)
+    return {
+        "consultation": consultation, "scope": scope,
+        "steps": services.pipeline(db, consultation, clock.utcnow()),
+        "form": form or {
+            "title": consultation.title, "year": str(consultation.year),
+            "description": consultation.description,
+            "budget": rules.format_yuan(consultation.budget_fen),
+            "categories": "\n".join(c.name for c in categories),
+        },
+        "errors": errors or {},
+        "forms": forms or {},
+        "round_kinds": rules.ROUND_KINDS,
+    }
+
+
+async def consultation_manage(request: Request):
+    consultation = services.get_consultation(get_db(request), _path_param(request, "cid"))
+    return render(request, "consultations/manage.html", _manage_context(request, consultation))
+
+
+async def consultation_update(request: Request):
+    form = await read_form(request)
+    db = get_db(request)
+    consultation = services.get_consultation(db, _path_param(request, "cid"))
+    actor = require(request, "use_account")
+    values = {k: str(form.get(k, "")) for k in _CONSULTATION_FIELDS[1:]}
+    try:
+        services.update_consultation(db, actor, consultation, **values)
+    except FieldErrors as exc:
+        db.expire(consultation)
+        return render(request, "consultations/manage.html",
+                      _manage_context(request, consultation, form=values, errors=exc.errors),
+                      status=422)
+    flash(request, Msg(N_("Saved.")))
+    return redirect_to(request, "consultation_manage", cid=consultation.id)
+
+
+def _round_form(form) -> dict:
+    return {k: str(form.get(k, "")) for k in ("kind", "title", "opens_at", "closes_at",
+                                               "ideas_per_resident", "supports_needed",
+                                               "reason", "open_next")}
+
+
+async def _round_action(request: Request, action: str):
+    form = await read_form(request)
+    db = get_db(request)
+    actor = require(request, "use_account")
+    values = _round_form(form)
+    if action == "add":
+        consultation = services.get_consultation(db, _path_param(request, "cid"))
+        key = "new"
+    else:
+        item = services.get_round(db, _path_param(request, "rid"), lock=True)
+        consultation = services.get_consultation(db, item.consultation_id)
+        key = f"{action}-{item.id}"
+    now = clock.utcnow()  # once the round is locked
+    try:
+        if action == "add":
+            services.add_round(
+                db, actor, consultation, kind=values["kind"], title=values["title"],
+                opens_at=parse_local_datetime(values["opens_at"]),
+                closes_at=parse_local_datetime(values["closes_at"]),
+                ideas_per_resident=values["ideas_per_resident"] or "3",
+                supports_needed=values["supports_needed"] or "0")
+            message = Msg(N_("The round was added."))
+        elif action == "edit":
+            services.update_round(
+                db, actor, item, title=values["title"],
+                opens_at=parse_local_datetime(values["opens_at"]),
+                closes_at=parse_local_datetime(values["closes_at"]),
+                ideas_per_resident=values["ideas_per_resident"] or "0",
+                supports_needed=values["supports_needed"] or "0", now=now)
+            message = Msg(N_("The round was changed."))
+        elif action == "close":
+            carried = services.close_round(db, actor, item, reason=values["reason"], now=now,
+                                           open_next=values["open_next"] == "1")
+            message = Msg(N_("The round was closed; %(n)s ideas were carried into the next round."),
+                          {"n": carried})
+        elif action == "extend":
+            services.extend_round(db, actor, item, reason=values["reason"], now=now,
+                                  closes_at=parse_local_datetime(values["closes_at"]))
+            message = Msg(N_("The round was extended."))
+        else:
+            carried = services.carry_forward(db, actor, item, now)
+            message = Msg(N_("%(n)s ideas were carried into the next round."), {"n": carried})
+    except FieldErrors as exc:
+        db.rollback()
+        return render(request, "consultations/manage.html", _manage_context(
+            request, consultation, forms={key: {"values": values, "errors": exc.errors}}),
+            status=422)
+    except UserError as exc:
+        db.rollback()
+        return render(request, "consultations/manage.html", _manage_context(
+            request, consultation, forms={key: {"values": values, "errors": {}, "error": exc.msg}}),
+            status=exc.status)
+    flash(request, message)
+    return redirect_to(request, "consultation_manage", cid=consultation.id)
+
+
+async def round_add(request: Request):
+    return await _round_action(request, "add")
+
+
+async def round_edit(request: Request):
+    return await _round_action(request, "edit")
+
+
+async def round_close(request: Request):
+    return await _round_action(request, "close")
+
+
+async def round_extend(request: Request):
+    return await _round_action(request, "extend")
+
+
+async def round_carry(request: Request):
+    return await _round_action(request, "carry")

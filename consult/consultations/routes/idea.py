@@ -1,0 +1,221 @@
+"""One idea's page and what is done on it: support, comments (report, hide, show),
+review decisions, the versions compared; and the photos themselves."""
+
+from __future__ import annotations
+
+import re
+
+from starlette.requests import Request
+from starlette.responses import FileResponse
+
+from consult import clock, permissions
+from consult.consultations import rules, services
+from consult.consultations.models import Comment, Idea
+from consult.consultations.routes.common import _path_param, _settings, render
+from consult.db.ids import parse_count
+from consult.errors import Conflict, FieldErrors, NotFound, UserError
+from consult.i18n import N_, Msg
+from consult.web.auth import current_actor, current_user, require
+from consult.web.csrf import read_form
+from consult.web.db import get_db
+from consult.web.responses import flash, redirect_to
+
+
+def _idea_context(request: Request, idea: Idea) -> dict:
+    db = get_db(request)
+    actor = current_actor(request)
+    user = current_user(request)
+    now = clock.utcnow()
+    detail = services.idea_detail(db, idea, user, now)
+    path = detail.place.ids_from_root
+    kind = detail.current_round.kind if detail.current_round else None
+    state = detail.round_state
+    is_author = user is not None and user.id == idea.author_id
+    may_review = permissions.allowed("review_idea", actor, path)
+    may_decide = permissions.may_decide("review_idea", actor, path, idea.author_id)
+    review_actions = [a for a in rules.REVIEW_ACTIONS
+                      if may_decide and rules.review_problem(a, idea.state, kind, state) is None]
+    scope_path = services.scope_of(db, detail.consultation).ids_from_root
+    can = {
+        "support": (permissions.allowed("support_idea", actor, path) and not is_author
+                    and rules.support_problem(idea.state, kind, state) is None),
+        "comment": permissions.allowed("comment", actor, path) and idea.state != "draft",
+        "report": permissions.allowed("report_comment", actor, path),
+        "hide": permissions.allowed("hide_comment", actor, path),
+        "edit": ((is_author and rules.edit_problem(idea.state, kind, state, False) is None)
+                 or (may_review and idea.state != "draft"
+                     and rules.edit_problem(idea.state, kind, state, True) is None)),
+        "withdraw": is_author and rules.withdraw_problem(idea.state, kind) is None,
+        "review": may_review,
+        "review_own": may_review and not may_decide,  # waiting for another moderator
+        "me": actor.user_id,
+        "export": permissions.allowed("export_ideas", actor, scope_path),
+        "is_author": is_author,
+    }
+    merge_targets = []
+    if "merge" in review_actions:
+        similar = services.similar_ideas(db, idea.consultation_id, idea.title, exclude=idea.id,
+                                         limit=10)
+        merge_targets = [i for i in similar if i.state in rules.ACTIVE
+                         and i.author_id != actor.user_id]
+    return {"detail": detail, "can": can, "review_actions": review_actions,
+            "merge_targets": merge_targets, "errors": {}, "error": None, "form": {}}
+
+
+async def idea_page(request: Request):
+    db = get_db(request)
+    idea = services.visible_idea(db, current_actor(request), _path_param(request, "iid"))
+    if idea.state == "draft":
+        return redirect_to(request, "idea_confirm", iid=idea.id)
+    return render(request, "consultations/idea.html", _idea_context(request, idea))
+
+
+def _idea_error(request: Request, idea: Idea, exc: UserError, form: dict | None = None):
+    """Show the idea page again with the message, changing nothing."""
+    db = get_db(request)
+    db.rollback()
+    idea = services.get_idea(db, idea.id)
+    context = _idea_context(request, idea)
+    context["form"] = form or {}
+    if isinstance(exc, FieldErrors):
+        context["errors"] = exc.errors
+    else:
+        context["error"] = exc.msg
+    return render(request, "consultations/idea.html", context, status=exc.status)
+
+
+async def idea_support(request: Request):
+    form = await read_form(request)
+    db = get_db(request)
+    actor = require(request, "use_account")
+    idea = services.visible_idea(db, actor, _path_param(request, "iid"))
+    try:
+        if form.get("support") == "0":
+            services.unsupport_idea(db, actor, idea, clock.utcnow())
+            flash(request, Msg(N_("Your support was withdrawn.")))
+        else:
+            services.support_idea(db, actor, idea, clock.utcnow())
+            flash(request, Msg(N_("Thank you for your support.")))
+    except UserError as exc:
+        return _idea_error(request, idea, exc)
+    return redirect_to(request, "idea", iid=idea.id)
+
+
+async def idea_comment(request: Request):
+    form = await read_form(request)
+    db = get_db(request)
+    actor = require(request, "use_account")
+    idea = services.visible_idea(db, actor, _path_param(request, "iid"))
+    values = {"body": str(form.get("body", "")), "parent_id": str(form.get("parent_id", ""))}
+    try:
+        comment = services.add_comment(db, actor, idea, body=values["body"],
+                                       parent_id=values["parent_id"] or None, now=clock.utcnow())
+    except UserError as exc:
+        return _idea_error(request, idea, exc, form=values)
+    flash(request, Msg(N_("Your comment was posted.")))
+    response = redirect_to(request, "idea", iid=idea.id)
+    response.headers["location"] += f"#c{comment.id}"
+    return response
+
+
+async def comment_report(request: Request):
+    form = await read_form(request)
+    db = get_db(request)
+    actor = require(request, "use_account")
+    comment = services.report_comment(db, actor, _path_param(request, "comment_id"),
+                                      reason=str(form.get("reason", "")), now=clock.utcnow())
+    flash(request, Msg(N_("Thank you. A moderator will look at this comment.")))
+    return redirect_to(request, "idea", iid=comment.idea_id)
+
+
+async def comment_hide(request: Request):
+    form = await read_form(request)
+    db = get_db(request)
+    actor = require(request, "use_account")
+    comment_id = _path_param(request, "comment_id")
+    try:
+        comment = services.hide_comment(db, actor, comment_id, reason=str(form.get("reason", "")),
+                                        now=clock.utcnow())
+    except (FieldErrors, UserError) as exc:
+        idea = services.get_idea(db, db.get(Comment, comment_id).idea_id)
+        return _idea_error(request, idea, _keyed(exc, f"hide-{comment_id}"))
+    flash(request, Msg(N_("The comment was hidden.")))
+    if form.get("next") == "review":
+        idea = services.get_idea(db, comment.idea_id)
+        return redirect_to(request, "review_queue", cid=idea.consultation_id)
+    return redirect_to(request, "idea", iid=comment.idea_id)
+
+
+async def comment_unhide(request: Request):
+    await read_form(request)
+    db = get_db(request)
+    actor = require(request, "use_account")
+    comment_id = _path_param(request, "comment_id")
+    try:
+        comment = services.unhide_comment(db, actor, comment_id, now=clock.utcnow())
+    except Conflict as exc:
+        idea = services.get_idea(db, db.get(Comment, comment_id).idea_id)
+        return _idea_error(request, idea, exc)
+    flash(request, Msg(N_("The comment is shown again.")))
+    return redirect_to(request, "idea", iid=comment.idea_id)
+
+
+def _keyed(exc: UserError, key: str) -> UserError:
+    """Attach a form's errors to that form (several forms on one page share field names)."""
+    if isinstance(exc, FieldErrors):
+        return FieldErrors({key: next(iter(exc.errors.values()))})
+    return exc
+
+
+async def idea_review(request: Request):
+    form = await read_form(request)
+    db = get_db(request)
+    actor = require(request, "use_account")
+    idea = services.visible_idea(db, actor, _path_param(request, "iid"))
+    action = str(form.get("action", ""))
+    values = {"action": action, "note": str(form.get("note", "")),
+              "target_id": str(form.get("target_id", ""))}
+    try:
+        services.review_idea(db, actor, idea, action, note=values["note"],
+                             target_id=values["target_id"], now=clock.utcnow())
+    except UserError as exc:
+        return _idea_error(request, idea, _keyed(exc, f"review-{action}"), form=values)
+    flash(request, Msg(N_("Done. The decision is on the idea's public timeline.")))
+    return redirect_to(request, "idea", iid=idea.id)
+
+
+async def idea_diff(request: Request):
+    db = get_db(request)
+    idea = services.visible_idea(db, current_actor(request), _path_param(request, "iid"))
+    versions = services.versions(db, idea.id)
+    if len(versions) < 1:
+        raise NotFound()
+    numbers = [v.number for v in versions]
+    latest = numbers[-1]
+
+    def pick(name: str, default: int) -> int:
+        value = request.query_params.get(name, "")
+        return number if (number := parse_count(value)) in numbers else default
+
+    new = pick("to", latest)
+    old = pick("from", max(1, new - 1))
+    return render(request, "consultations/diff.html", {
+        "idea": idea, "versions": versions, "old": old, "new": new,
+        "diffs": services.diff_versions(db, idea, old, new), "labels": services.DIFF_LABELS,
+    })
+
+
+_MEDIA_NAME = re.compile(r"[0-9a-f]{64}(?:_t)?\.jpg")
+YEAR_SECONDS = 365 * 24 * 3600
+
+
+async def media(request: Request):
+    """Serve a stored photo; names are content hashes, so they can be cached for a year."""
+    name = request.path_params["file"]
+    if not _MEDIA_NAME.fullmatch(name):
+        raise NotFound()
+    path = _settings(request).media_dir / name
+    if not path.is_file():
+        raise NotFound()
+    return FileResponse(path, media_type="image/jpeg", headers={
+        "cache-control": f"public, max-age={YEAR_SECONDS}, immutable"})

@@ -1,0 +1,178 @@
+"""The list of votes, the ballot, the receipt and the receipt check (pages).
+
+The ballot is a three-step flow that works without JavaScript: the ballot page (its
+"Update the total" button asks the server for the running total), a confirmation page
+(a POST that changes nothing) and the confirm POST, answered with a 303 to the receipt.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+
+from consult import clock
+from consult.errors import FieldErrors, Forbidden, NotSignedIn, UserError
+from consult.i18n import N_, Msg
+from consult.voting import rules, services
+from consult.voting.routes.common import _read_ballot, _round, _staff, render
+from consult.web.auth import current_actor, current_user, require_user
+from consult.web.csrf import read_form
+from consult.web.db import get_db
+from consult.web.responses import flash, redirect_to
+
+# -- the list of votes --------------------------------------------------------------------
+
+
+async def votes_page(request: Request):
+    return render(request, "voting/votes.html",
+                  {"rounds": services.vote_rounds(get_db(request), clock.utcnow())})
+
+
+# -- the ballot ---------------------------------------------------------------------------
+
+
+def _ballot_context(request: Request, vr: services.VoteRound, *, raw: rules.RawBallot | None = None,
+                    error: Msg | None = None, errors: dict | None = None, home_id=None) -> dict:
+    db = get_db(request)
+    actor, user = current_actor(request), current_user(request)
+    ideas = services.ideas_on_ballot(db, vr)
+    voter = mine = problem = None
+    homes = []
+    sign_in = locked = False
+    try:
+        voter = services.voter_for(db, actor, user, vr, home_id)
+    except NotSignedIn:
+        sign_in = True
+    except FieldErrors as exc:
+        problem = next(iter(exc.errors.values()))
+    except (UserError, Forbidden) as exc:  # not eligible: the page says why
+        problem = exc.msg
+    if user is not None and vr.settings.eligibility == "owners":
+        homes = services.voter_homes(db, actor, user.id, vr.scope)
+    if voter is not None:
+        mine = services.ballot_of(db, vr.id, voter.key)
+        if mine is not None and not services.own_web_ballot(mine.ballot, user.id):
+            locked = True
+            problem = services.other_channel_message(mine.ballot, user.id)
+    kind = vr.settings.ballot_kind
+    shown = raw if raw is not None else services.raw_of(kind, None if locked else mine)
+    costs = {str(i.id): i.cost_fen for i in ideas}
+    return {
+        "vr": vr, "ideas": ideas, "kind": kind,
+        "chosen": set(shown.choices), "points": dict(shown.points),
+        "ranks": {pid: n for n, pid in enumerate(shown.ranking, start=1)},
+        "running": rules.running_total(kind, shown, costs, vr.budget_fen),
+        "mine": None if locked else mine, "voter": voter, "problem": problem,
+        "sign_in": sign_in, "locked": locked, "open_problem": services.open_problem(vr),
+        "error": error, "errors": errors or {}, "homes": homes,
+        "home_id": str(home_id if home_id not in (None, "") else (voter.home_id if voter and voter.home_id else "")),
+        "published": services.published_result(db, vr.id) is not None if vr.state == "closed" else False,
+        "staff": _staff(request, vr),
+    }
+
+
+async def ballot_page(request: Request):
+    vr = _round(request)
+    return render(request, "voting/ballot.html", _ballot_context(request, vr))
+
+
+def _choice_lines(vr, ideas, choices: list[rules.Choice]) -> list[tuple]:
+    """(idea, points, rank) for a confirmation or receipt, in ballot order."""
+    by_id = {i.id: i for i in ideas}
+    ordered = sorted(choices, key=lambda c: (c.rank or 0, c.idea_id))
+    return [(by_id[c.idea_id], c.points, c.rank) for c in ordered if c.idea_id in by_id]
+
+
+async def ballot_review(request: Request):
+    """The ballot form's POST: recompute the total, go back to editing, or show the confirmation."""
+    form = await read_form(request)
+    vr = _round(request)
+    home_id = form.get("home")
+    action = form.get("action", "review")
+    try:
+        raw = _read_ballot(vr, form)
+    except rules.BallotFormError as exc:
+        return render(request, "voting/ballot.html",
+                      _ballot_context(request, vr, error=exc.msg, home_id=home_id), status=422)
+    if action in ("total", "edit"):
+        return render(request, "voting/ballot.html",
+                      _ballot_context(request, vr, raw=raw, home_id=home_id))
+    db = get_db(request)
+    try:
+        services.voter_for(db, current_actor(request), current_user(request), vr, home_id)
+        if problem := services.open_problem(vr):
+            raise UserError(problem, code="round_not_open")
+        ideas = services.ideas_on_ballot(db, vr)
+        checked = services.check(db, vr, raw, ideas)
+    except UserError as exc:
+        return render(request, "voting/ballot.html",
+                      _ballot_context(request, vr, raw=raw, error=exc.msg, home_id=home_id),
+                      status=exc.status if exc.status != 400 else 409)
+    return render(request, "voting/confirm.html", {
+        "vr": vr, "lines": _choice_lines(vr, ideas, checked.choices), "running": checked.running,
+        "raw": raw, "home_id": home_id or "", "kind": vr.settings.ballot_kind,
+    })
+
+
+async def ballot_cast(request: Request):
+    """The confirmed ballot. The round is read locked, and the clock after it
+    (``load_ballot_round``); a refusal reloads it in full to show the ballot page again."""
+    form = await read_form(request)
+    vr = services.load_ballot_round(get_db(request), request.path_params["rid"])
+    home_id = form.get("home")
+    try:
+        raw = _read_ballot(vr, form)
+        done = services.cast(get_db(request), current_actor(request), require_user(request), vr,
+                             raw, vr.at, home_id)
+    except rules.BallotFormError as exc:
+        vr = _round(request)
+        return render(request, "voting/ballot.html",
+                      _ballot_context(request, vr, error=exc.msg, home_id=home_id), status=422)
+    except UserError as exc:
+        vr = _round(request)
+        raw = _read_ballot(vr, form)
+        return render(request, "voting/ballot.html",
+                      _ballot_context(request, vr, raw=raw, error=exc.msg, home_id=home_id),
+                      status=exc.status)
+    request.session["receipt"] = [vr.id, done.receipt]
+    if done.repeated:  # a double click, a form sent again: the same receipt
+        message = N_("You had already voted with these choices: your vote is unchanged, and so is its receipt code.")
+    elif done.changed:
+        message = N_("Your vote has been changed. Its new receipt code replaces the earlier one, which no longer checks.")
+    else:
+        message = N_("Thank you: your vote has been recorded.")
+    flash(request, Msg(message))
+    query = {"home": home_id} if home_id else None
+    return redirect_to(request, "vote_receipt", query=query, rid=vr.id)
+
+
+async def receipt_page(request: Request):
+    vr = _round(request)
+    db = get_db(request)
+    user = require_user(request)
+    voter = services.voter_for(db, current_actor(request), user, vr, request.query_params.get("home"))
+    mine = services.ballot_of(db, vr.id, voter.key)
+    code = None
+    stored = request.session.pop("receipt", None)
+    if isinstance(stored, list) and len(stored) == 2 and stored[0] == vr.id and mine is not None:
+        code = rules.format_receipt(stored[1])
+    ideas = services.ideas_on_ballot(db, vr) if mine else []
+    return render(request, "voting/receipt.html", {
+        "vr": vr, "mine": mine, "code": code, "voter": voter,
+        "lines": _choice_lines(vr, ideas, mine.choices) if mine else [],
+        "can_change": vr.state == "open" and mine is not None and mine.ballot.channel == "web",
+    })
+
+
+async def receipt_check_page(request: Request):
+    return render(request, "voting/receipt_check.html", {"result": None, "code": "", "errors": {}})
+
+
+async def receipt_check(request: Request):
+    form = await read_form(request)
+    code = str(form.get("code", ""))[:64]
+    try:
+        result = services.check_receipt(get_db(request), code)
+    except FieldErrors as exc:
+        return render(request, "voting/receipt_check.html",
+                      {"result": None, "code": code, "errors": exc.errors}, status=422)
+    return render(request, "voting/receipt_check.html", {"result": result, "code": code, "errors": {}})

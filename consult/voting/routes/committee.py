@@ -1,0 +1,104 @@
+"""The committee's pages of a vote round: its settings, publishing its result, turnout.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+
+from consult import clock
+from consult.errors import FieldErrors, Forbidden, UserError
+from consult.i18n import N_, Msg
+from consult.voting import rules, services
+from consult.voting.routes.common import _round, _staff, _staff_actor, render
+from consult.web.auth import require
+from consult.web.csrf import read_form
+from consult.web.db import get_db
+from consult.web.responses import flash, redirect_to
+
+# -- committee: settings, publication -----------------------------------------------------
+
+
+def _settings_form(settings) -> dict:
+    return {
+        "ballot_kind": settings.ballot_kind, "min_choices": str(settings.min_choices or 0),
+        "max_choices": _text(settings.max_choices), "max_points": _text(settings.max_points),
+        "max_points_per_idea": _text(settings.max_points_per_idea),
+        "ranking_length": _text(settings.ranking_length),
+        "points_per_rank": ",".join(str(p) for p in settings.points_per_rank or []),
+        "rule": settings.rule, "min_score": _text(settings.min_score), "k": _text(settings.k),
+        "budget": "" if settings.budget_fen is None else f"{settings.budget_fen // 100}.{settings.budget_fen % 100:02d}",
+        "eligibility": settings.eligibility, "double_key": "1" if settings.double_key else "",
+        "notice_days": str(settings.notice_days),
+    }
+
+
+def _text(value) -> str:
+    return "" if value is None else str(value)
+
+
+def _manage_context(request: Request, vr: services.VoteRound, **extra) -> dict:
+    db = get_db(request)
+    staff = _staff(request, vr)
+    if not (staff["manage_consultation"] or staff["publish_results"]):
+        raise Forbidden()
+    result = services.published_result(db, vr.id)
+    ideas = services.ideas_on_ballot(db, vr)
+    context = {
+        "vr": vr, "form": _settings_form(vr.settings), "errors": {}, "error": None,
+        "locked": vr.state != "upcoming", "result": result, "staff": staff,
+        "recount": None, "turnout": services.turnout(db, None, vr, check=False),
+        "missing_costs": sum(1 for i in ideas if i.cost_fen is None), "ideas": len(ideas),
+        "kinds": rules.BALLOT_KINDS, "rules_": rules.SELECTION_RULES,
+    }
+    if result is not None:
+        try:
+            context["recount"] = services.recount(db, vr, result)
+        except UserError:
+            context["recount"] = None
+    context.update(extra)
+    return context
+
+
+async def manage_page(request: Request):
+    vr = _round(request)
+    return render(request, "voting/manage.html", _manage_context(request, vr))
+
+
+async def settings_save(request: Request):
+    form = await read_form(request)
+    vr = _round(request)
+    values = {k: str(form.get(k, "")) for k in (
+        "ballot_kind", "min_choices", "max_choices", "max_points", "max_points_per_idea",
+        "ranking_length", "points_per_rank", "rule", "min_score", "k", "budget", "eligibility",
+        "double_key", "notice_days")}
+    try:
+        services.save_settings(get_db(request), require(request, "use_account"), vr, values,
+                               clock.utcnow())
+    except FieldErrors as exc:
+        return render(request, "voting/manage.html",
+                      _manage_context(request, vr, form=values, errors=exc.errors), status=422)
+    except UserError as exc:
+        return render(request, "voting/manage.html",
+                      _manage_context(request, vr, form=values, error=exc.msg), status=exc.status)
+    flash(request, Msg(N_("The vote settings were saved.")))
+    return redirect_to(request, "vote_manage", rid=vr.id)
+
+
+async def publish(request: Request):
+    await read_form(request)
+    services.lock_round(get_db(request), request.path_params["rid"])  # then the clock
+    vr = _round(request)
+    try:
+        services.publish(get_db(request), require(request, "use_account"), vr, clock.utcnow())
+    except UserError as exc:
+        return render(request, "voting/manage.html", _manage_context(request, vr, error=exc.msg),
+                      status=exc.status)
+    flash(request, Msg(N_("The results are published. The notice period has started.")))
+    return redirect_to(request, "vote_results", rid=vr.id)
+
+
+async def turnout_page(request: Request):
+    vr = _round(request)
+    actor = _staff_actor(request, vr, "view_turnout")
+    return render(request, "voting/turnout.html",
+                  {"vr": vr, "turnout": services.turnout(get_db(request), actor, vr)})

@@ -1,0 +1,131 @@
+"""The published results (pages and downloads), objections and the outcome.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+
+from consult import clock
+from consult.errors import Conflict, FieldErrors, UserError
+from consult.i18n import N_, Msg
+from consult.voting import rules, services
+from consult.voting.chart import bar_chart
+from consult.voting.routes.common import _round, _staff, render
+from consult.web.auth import current_actor, require, require_user
+from consult.web.csrf import read_form
+from consult.web.db import get_db
+from consult.web.downloads import CSV_TYPE, PB_TYPE, download, excel_csv
+from consult.web.responses import flash, redirect_to
+from consult.web.templating import translator_for
+
+# -- results, objections, the outcome -----------------------------------------------------
+
+
+def _results_context(request: Request, vr: services.VoteRound, **extra) -> dict:
+    db = get_db(request)
+    now = clock.utcnow()
+    found = services.results(db, vr, now)
+    actor, t = current_actor(request), translator_for(request)
+    staff = _staff(request, vr)
+    chart = bar_chart(
+        [(row.idea.title, row.score, row.selected) for row in found.rows],
+        title=t(Msg(N_("Scores of the ideas in %(round)s"), {"round": vr.title})),
+        description=t(Msg(N_("%(n)s ideas; the selected ones are dark green and marked ✓. The table below gives the same figures."),
+                          {"n": len(found.rows)})))
+    can_object = (found.notice_open and actor.authenticated
+                  and services.resident_place(db, actor, vr.scope, "file_objection") is not None)
+    unanswered = sum(1 for o in found.objections if o.answered_at is None)
+    mine = next((o for o in found.objections if o.answered_at is None
+                 and o.user_id == actor.user_id), None) if can_object else None
+    context = {
+        "vr": vr, "results": found, "chart": chart, "turnout": services.turnout(db, None, vr, check=False),
+        "can_object": can_object, "can_answer": staff["answer_objection"], "mine": mine,
+        "me": actor.user_id,
+        "max_objection": rules.MAX_OBJECTION,
+        "can_finalize": staff["publish_results"] and rules.finalize_problem(
+            found.result.notice_until, found.result.finalized_at, unanswered, now) is None,
+        "staff": staff, "errors": {}, "error": None, "form": {},
+    }
+    context.update(extra)
+    return context
+
+
+async def results_page(request: Request):
+    vr = _round(request)
+    return render(request, "voting/results.html", _results_context(request, vr))
+
+
+async def export_pb(request: Request):
+    vr = _round(request)
+    return download(services.export_pb(get_db(request), vr), f"vote-round-{vr.id}.pb", PB_TYPE)
+
+
+async def export_csv(request: Request):
+    vr = _round(request)
+    return download(excel_csv(services.export_csv(get_db(request), vr)),
+                    f"vote-round-{vr.id}-ballots.csv", CSV_TYPE)
+
+
+async def objection_file(request: Request):
+    form = await read_form(request)
+    vr = _round(request)
+    body = str(form.get("body", ""))
+    try:
+        services.file_objection(get_db(request), current_actor(request), require_user(request), vr,
+                                body, clock.utcnow())
+    except FieldErrors as exc:
+        return render(request, "voting/results.html",
+                      _results_context(request, vr, errors=exc.errors, form={"body": body}), status=422)
+    except UserError as exc:
+        return render(request, "voting/results.html",
+                      _results_context(request, vr, error=exc.msg, form={"body": body}), status=exc.status)
+    flash(request, Msg(N_("Your objection was sent. The committee will answer it publicly on this page.")))
+    return redirect_to(request, "vote_results", rid=vr.id)
+
+
+async def objection_edit(request: Request):
+    form = await read_form(request)
+    db = get_db(request)
+    body = str(form.get("body", ""))
+    try:
+        _, vr = services.edit_objection(db, current_actor(request), require_user(request),
+                                        request.path_params["oid"], body, clock.utcnow())
+    except (FieldErrors, Conflict) as exc:
+        vr = services.load_round(db, services.objection_round_id(db, request.path_params["oid"]),
+                                 clock.utcnow())
+        errors = exc.errors if isinstance(exc, FieldErrors) else {}
+        return render(request, "voting/results.html", _results_context(
+            request, vr, errors=errors, error=None if errors else exc.msg, form={"body": body}),
+            status=exc.status)
+    flash(request, Msg(N_("Your objection was changed. The committee will answer it publicly on this page.")))
+    return redirect_to(request, "vote_results", rid=vr.id)
+
+
+async def objection_answer(request: Request):
+    form = await read_form(request)
+    actor = require(request, "use_account")
+    db = get_db(request)
+    try:
+        objection, vr = services.answer_objection(db, actor, request.path_params["oid"],
+                                                  str(form.get("answer", "")), clock.utcnow())
+    except FieldErrors as exc:
+        from consult.voting.models import Objection
+
+        objection = db.get(Objection, request.path_params["oid"])
+        vr = services.load_round(db, objection.round_id, clock.utcnow())
+        return render(request, "voting/results.html", _results_context(
+            request, vr, errors={f"answer-{objection.id}": exc.errors["answer"]}), status=422)
+    flash(request, Msg(N_("Your answer is published.")))
+    return redirect_to(request, "vote_results", rid=vr.id)
+
+
+async def finalize(request: Request):
+    await read_form(request)
+    vr = _round(request)
+    try:
+        services.finalize(get_db(request), require(request, "use_account"), vr, clock.utcnow())
+    except UserError as exc:
+        return render(request, "voting/results.html", _results_context(request, vr, error=exc.msg),
+                      status=exc.status)
+    flash(request, Msg(N_("The outcome is confirmed: the selected ideas are now projects.")))
+    return redirect_to(request, "vote_results", rid=vr.id)

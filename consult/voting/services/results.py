@@ -1,0 +1,276 @@
+"""Turnout, counting, publishing and the published results of a vote round.
+
+Turnout is counted by area and building group, never with choices. Publishing counts
+the closed round and stores the result; a recount repeats the count from the stored
+ballots and compares it with what was published.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from sqlmodel import select
+
+from consult import permissions
+from consult.audit import services as audit
+from consult.communities.models import Home, Place, RoleAssignment
+from consult.consultations import Idea, IdeaRound
+from consult.errors import Conflict, Forbidden, NotFound
+from consult.i18n import N_, Msg
+from consult.notifications import services as notifications
+from consult.permissions import Actor
+from consult.voting import rules, tally
+from consult.voting.models import (
+    Ballot,
+    BallotChoice,
+    Objection,
+    PaperVoter,
+    VoteResult,
+    VoteSettings,
+)
+from consult.voting.services.paper import areas_in_scope, staff_within
+from consult.voting.services.rounds import (
+    UNCOUNTED,
+    IdeaOnBallot,
+    VoteRound,
+    _scope_path,
+    ideas_on_ballot,
+    lock_round,
+    published_result,
+    require_round_action,
+)
+from consult.voting.services.voters import _area_id
+from consult.voting.tally import BallotError
+
+# -- turnout ------------------------------------------------------------------------------
+
+
+@dataclass
+class TurnoutRow:
+    place: Place
+    voted: int
+    eligible: int | None
+
+    @property
+    def share(self) -> str:
+        return rules.turnout_share(self.voted, self.eligible)
+
+
+@dataclass
+class Turnout:
+    total: int
+    by_channel: dict[str, int]
+    by_status: dict[str, int]
+    areas: list[TurnoutRow]
+    groups: list[tuple[Place, TurnoutRow]]
+    unknown_area: int
+    unknown_group: int
+    eligible_total: int | None
+
+
+def turnout(db: Session, actor: Actor | None, vr: VoteRound, *, check: bool = True) -> Turnout:
+    """Ballots by residential area and building group: counts only, never choices (four queries)."""
+    if check and not staff_within(db, actor, vr, "view_turnout"):
+        raise Forbidden()
+    rows = db.exec(select(Ballot.area_id, Ballot.building_group_id, Ballot.channel, Ballot.status,
+                          func.count()).where(Ballot.round_id == vr.id)
+                   .group_by(Ballot.area_id, Ballot.building_group_id, Ballot.channel,
+                             Ballot.status)).all()
+    by_channel: dict[str, int] = defaultdict(int)
+    by_status: dict[str, int] = defaultdict(int)
+    area_votes: dict[int | None, int] = defaultdict(int)
+    group_votes: dict[int | None, int] = defaultdict(int)
+    for area_id, group_id, channel, status, n in rows:
+        by_status[status] += n
+        if status != "counted":
+            continue
+        by_channel[channel] += n
+        area_votes[area_id] += n
+        group_votes[group_id] += n
+    eligible = _eligible_by_place(db, vr)
+    places = {p.id: p for p in db.exec(select(Place).where(
+        Place.id.in_([i for i in (*area_votes, *group_votes, *eligible) if i is not None]))).all()}
+    scope_areas = [p for p in areas_in_scope(db, vr) if p.kind == "area"]
+    for area in scope_areas:
+        places.setdefault(area.id, area)
+    area_ids = sorted({a.id for a in scope_areas} | {i for i in area_votes if i is not None},
+                      key=lambda i: (places[i].position, i))
+    areas = [TurnoutRow(places[i], area_votes.get(i, 0), eligible.get(i)) for i in area_ids]
+    groups = []
+    for group_id in sorted((i for i in group_votes if i is not None and i in places),
+                           key=lambda i: places[i].path):
+        group = places[group_id]
+        area = places.get(_area_id(group))
+        groups.append((area, TurnoutRow(group, group_votes[group_id], eligible.get(group_id))))
+    counted = by_status.get("counted", 0)
+    eligible_total = sum(v for k, v in eligible.items() if places.get(k) and places[k].kind == "area") or None
+    return Turnout(counted, dict(by_channel), dict(by_status), areas, groups,
+                   area_votes.get(None, 0), group_votes.get(None, 0), eligible_total)
+
+
+def _eligible_by_place(db: Session, vr: VoteRound) -> dict[int, int]:
+    """How many could vote, by area (and by building group for homes)."""
+    scope = vr.scope
+    if vr.settings.eligibility == "owners":
+        estate = Place.__table__.alias("estate")
+        rows = db.exec(select(Home.building_group_id, estate.c.path, func.count())
+                       .select_from(Home).join(estate, estate.c.id == Home.estate_id)
+                       .where(estate.c.path.startswith(scope.path))
+                       .group_by(Home.building_group_id, estate.c.path)).all()
+        counts: dict[int, int] = defaultdict(int)
+        for group_id, path, n in rows:
+            ids = [int(x) for x in path.strip("/").split("/")]
+            if len(ids) > 1:
+                counts[ids[1]] += n
+            if group_id is not None:
+                counts[group_id] += n
+        return dict(counts)
+    residents = db.exec(select(RoleAssignment.place_id, func.count(RoleAssignment.user_id.distinct()))
+                        .join(Place, Place.id == RoleAssignment.place_id)
+                        .where(RoleAssignment.role == "resident", Place.kind == "area",
+                               Place.path.startswith(scope.path))
+                        .group_by(RoleAssignment.place_id)).all()
+    paper = db.exec(select(PaperVoter.area_id, func.count()).join(Place, Place.id == PaperVoter.area_id)
+                    .where(Place.path.startswith(scope.path), PaperVoter.user_id.is_(None))
+                    .group_by(PaperVoter.area_id)).all()
+    counts = defaultdict(int)
+    for place_id, n in [*residents, *paper]:
+        counts[place_id] += n
+    return dict(counts)
+
+
+# -- counting and publishing --------------------------------------------------------------
+
+
+def counted_ballots(db: Session, round_id: int) -> list[list[tuple[int, int, int | None]]]:
+    """The choices of every counted ballot (empty ballots included), in ballot order (one query)."""
+    rows = db.exec(select(Ballot.id, BallotChoice.idea_id, BallotChoice.points, BallotChoice.rank)
+                   .outerjoin(BallotChoice, BallotChoice.ballot_id == Ballot.id)
+                   .where(Ballot.round_id == round_id, Ballot.status == "counted")
+                   .order_by(Ballot.id, BallotChoice.rank, BallotChoice.idea_id)).all()
+    ballots: dict[int, list[tuple[int, int, int | None]]] = {}
+    for ballot_id, idea_id, points, rank in rows:
+        choices = ballots.setdefault(ballot_id, [])
+        if idea_id is not None:
+            choices.append((idea_id, points, rank))
+    return list(ballots.values())
+
+
+def count_round(db: Session, vr: VoteRound, ideas: list[IdeaOnBallot] | None = None) -> rules.Count:
+    """Count the round's ballots now (publication stores this; a recount repeats it)."""
+    ideas = ideas if ideas is not None else ideas_on_ballot(db, vr)
+    # on a copy: the check fills in defaults, and the round's own settings stay as saved
+    problems = rules.settings_problems(VoteSettings(**{
+        name: getattr(vr.settings, name) for name in rules.SETTINGS_FIELDS}), vr.consultation.budget_fen)
+    if problems:
+        raise Conflict(N_("The vote's settings are incomplete; complete them before counting."),
+                       code="settings_incomplete")
+    try:
+        return rules.count(vr.settings, [(i.id, i.cost_fen) for i in ideas],
+                           counted_ballots(db, vr.id), vr.budget_fen)
+    except BallotError:
+        raise Conflict(N_("A ballot names an idea that is no longer in this round; the round cannot be counted."),
+                       code="uncountable") from None
+
+
+def publish(db: Session, actor: Actor | None, vr: VoteRound, now: datetime) -> VoteResult:
+    """Count the closed round and publish the result; the notice period starts now.
+
+    ``actor`` None is the command line (an import published at once). The round is
+    locked first (``lock_round``): ballots in flight are stored before they are counted.
+    A caller that judged ``vr.state`` and read ``now`` after locking it already (the
+    page) only repeats the lock.
+    """
+    if actor is not None and not permissions.allowed("publish_results", actor, _scope_path(vr)):
+        raise Forbidden()
+    lock_round(db, vr.id)
+    if vr.state != "closed":
+        raise Conflict(N_("Results can be published only after the vote has closed."),
+                       code="round_not_closed")
+    require_round_action(db, vr, "publish")
+    waiting = db.exec(select(func.count()).select_from(Ballot).where(
+        Ballot.round_id == vr.id, UNCOUNTED, Ballot.status.in_(("pending", "disputed")))).one()
+    if waiting:
+        raise Conflict(N_("%(n)s paper ballots wait for a second entry or a moderator's decision. Finish them before publishing."),
+                       n=waiting, code="paper_waiting")
+    ideas = ideas_on_ballot(db, vr)
+    counted = count_round(db, vr, ideas)
+    result = VoteResult(round_id=vr.id, rule=counted.result.rule, parameters=counted.parameters,
+                        scores=counted.result.scores, selected=counted.selected_ids,
+                        ballot_digest=counted.digest, ballots=counted.ballots,
+                        tie_breaking=tally.TIE_BREAKING, published_at=now,
+                        published_by=actor.user_id if actor else None,
+                        notice_until=rules.notice_until(now, vr.settings.notice_days))
+    db.add(result)
+    try:
+        with db.begin_nested():
+            db.flush()
+    except IntegrityError:
+        raise Conflict(N_("The results of this round are already published."), code="published") from None
+    authors = db.exec(select(Idea.id, Idea.author_id).join(IdeaRound, IdeaRound.idea_id == Idea.id)
+                      .where(IdeaRound.round_id == vr.id)).all()
+    for user_id in sorted({a for _, a in authors}):
+        notifications.notify(db, user_id=user_id, kind="vote_results_published",
+                             params={"title": vr.consultation.title}, link=f"/rounds/{vr.id}/results")
+    audit.record(db, actor_id=actor.user_id if actor else None, action="publish_results",
+                 target_type="round", target_id=vr.id, place_id=vr.scope.id,
+                 digest=counted.digest, ballots=counted.ballots)
+    db.flush()
+    return result
+
+
+@dataclass
+class Recount:
+    count: rules.Count
+    matches: bool
+
+
+def recount(db: Session, vr: VoteRound, result: VoteResult) -> Recount:
+    """Count again from the stored ballots and compare with the published result."""
+    counted = count_round(db, vr)
+    matches = (counted.selected_ids == list(result.selected)
+               and counted.result.scores == dict(result.scores)
+               and counted.digest == result.ballot_digest)
+    return Recount(counted, matches)
+
+
+@dataclass
+class ResultRow:
+    idea: IdeaOnBallot
+    score: int
+    selected: bool
+    position: int | None  # the order the rule selected it in (1-based)
+
+
+@dataclass
+class Results:
+    vr: VoteRound
+    result: VoteResult
+    rows: list[ResultRow]
+    method: list[Msg]
+    selected_cost_fen: int
+    objections: list[Objection]
+    notice_open: bool
+
+
+def results(db: Session, vr: VoteRound, now: datetime) -> Results:
+    """The published results, ideas best first (four queries)."""
+    result = published_result(db, vr.id)
+    if result is None:
+        raise NotFound(N_("The results of this vote are not published yet. They are published after the vote closes."))
+    ideas = ideas_on_ballot(db, vr)
+    by_id = {i.id: i for i in ideas}
+    order = {idea_id: n for n, idea_id in enumerate(result.selected, start=1)}
+    bars = rules.bar_items([(i.id, i.title, i.cost_fen) for i in ideas], result.scores,
+                          result.selected)
+    rows = [ResultRow(by_id[i], score, chosen, order.get(i)) for i, _, score, chosen in bars]
+    objections = list(db.exec(select(Objection).where(Objection.round_id == vr.id)
+                              .order_by(Objection.id)).all())
+    return Results(vr, result, rows, rules.method_description(result.parameters),
+                   sum(by_id[i].cost_fen or 0 for i in result.selected if i in by_id), objections,
+                   rules.notice_open(result.notice_until, result.finalized_at, now))

@@ -1,0 +1,118 @@
+"""Who votes: the voter an account votes as in a round, a resident's place and building group.
+
+A voter is a key (``consult.voting.secrecy``): an account's, or a home's when owners of
+record vote, one ballot per home. The label is for the voter or staff and is never
+shown with choices.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import bindparam
+from sqlalchemy import select as core_select
+from sqlalchemy.orm import Session
+from sqlmodel import select
+
+from consult import permissions
+from consult.accounts.models import User
+from consult.communities.models import Home, HomeOwner, Place, VerificationRequest
+from consult.errors import FieldErrors, Forbidden, NotSignedIn
+from consult.i18n import N_, Msg
+from consult.permissions import Actor
+from consult.voting import secrecy
+from consult.voting.services.rounds import VoteRound
+
+# -- who votes ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Voter:
+    """Who a ballot belongs to; ``label`` is for the voter or staff, never shown with choices."""
+
+    key: str
+    user_id: int | None
+    area_id: int | None
+    building_group_id: int | None
+    label: str = ""
+    home_id: int | None = None
+
+
+def _area_id(place: Place) -> int | None:
+    ids = place.ids_from_root
+    if place.kind == "area":
+        return place.id
+    return ids[1] if len(ids) > 1 else None
+
+
+def resident_place(db: Session, actor: Actor, scope: Place, action: str) -> Place | None:
+    """A place where the actor is a resident that lies in (or contains) ``scope``, if allowed."""
+    ids = [place for role, place in actor.roles if role == "resident"]
+    if not ids:
+        return None
+    if scope.id in ids and permissions.allowed(action, actor, scope.ids_from_root):
+        return scope  # the usual case, a resident of the round's own area: no query
+    for place in db.exec(select(Place).where(Place.id.in_(ids)).order_by(Place.path)).all():
+        related = place.path.startswith(scope.path) or scope.path.startswith(place.path)
+        if related and permissions.allowed(action, actor, place.ids_from_root):
+            return place
+    return None
+
+
+_VERIFICATION = VerificationRequest.__table__
+_APPROVED_GROUP = (core_select(_VERIFICATION.c.building_group_id)
+                   .where(_VERIFICATION.c.user_id == bindparam("user_id"),
+                          _VERIFICATION.c.status == "approved",
+                          _VERIFICATION.c.building_group_id.is_not(None))
+                   .order_by(_VERIFICATION.c.id.desc()).limit(1))
+_APPROVED_GROUP_IN_AREA = _APPROVED_GROUP.where(_VERIFICATION.c.area_id == bindparam("area_id"))
+
+
+def _building_group(db: Session, user_id: int, area_id: int | None) -> int | None:
+    """The building group a resident gave when verified (the latest approved request)."""
+    if area_id is None:
+        return db.execute(_APPROVED_GROUP, {"user_id": user_id}).scalar()
+    return db.execute(_APPROVED_GROUP_IN_AREA, {"user_id": user_id, "area_id": area_id}).scalar()
+
+
+def voter_homes(db: Session, actor: Actor, user_id: int, scope: Place) -> list[tuple[Home, Place]]:
+    """Homes in ``scope`` of which the user is an owner of record and may vote for."""
+    rows = db.exec(select(Home, Place).join(HomeOwner, HomeOwner.home_id == Home.id)
+                   .join(Place, Place.id == Home.estate_id)
+                   .where(HomeOwner.user_id == user_id, Place.path.startswith(scope.path))
+                   .order_by(Home.id)).all()
+    return [(home, estate) for home, estate in rows
+            if permissions.allowed("vote_for_home", actor, estate.ids_from_root)]
+
+
+def not_eligible_message(vr: VoteRound) -> Msg:
+    if vr.settings.eligibility == "owners":
+        return Msg(N_("Only owners of record of a home in %(place)s can vote in this round, one ballot per home."),
+                   {"place": vr.scope.name})
+    return Msg(N_("Only verified residents of %(place)s can vote in this round. Ask to be verified first."),
+               {"place": vr.scope.name})
+
+
+def voter_for(db: Session, actor: Actor, user: User | None, vr: VoteRound,
+              home_id: object = None) -> Voter:
+    """The voter this account votes as in this round, or a clear refusal."""
+    if user is None or not actor.authenticated:
+        raise NotSignedIn()
+    if vr.settings.eligibility == "owners":
+        homes = voter_homes(db, actor, user.id, vr.scope)
+        if not homes:
+            raise Forbidden(not_eligible_message(vr), code="not_eligible")
+        chosen = homes[0]
+        if home_id not in (None, ""):
+            chosen = next((h for h in homes if str(h[0].id) == str(home_id)), None)
+            if chosen is None:
+                raise FieldErrors({"home": Msg(N_("Please choose one of your homes."))})
+        home, estate = chosen
+        return Voter(secrecy.home_key(vr.id, home.id), user.id, _area_id(estate), home.building_group_id,
+                     f"{estate.name} {home.code}", home.id)
+    place = resident_place(db, actor, vr.scope, "vote")
+    if place is None:
+        raise Forbidden(not_eligible_message(vr), code="not_eligible")
+    area = _area_id(place)
+    return Voter(secrecy.user_key(vr.id, user.id), user.id, area, _building_group(db, user.id, area),
+                 user.display_name)

@@ -1,0 +1,155 @@
+"""Real databases and real servers, for the voting tests where committed transactions
+and concurrent requests must meet (marked ``slow``).
+
+``scratch_database_url`` is a migrated-on-demand database of the test's own: a SQLite
+file, or a PostgreSQL database created next to ``CONSULT_TEST_DATABASE_URL`` and dropped
+afterwards (skipped when that is not set). ``Server`` is ``uvicorn app:app`` with several
+workers, so requests really overlap in the database; ``request`` one JSON request to it,
+``Browser`` a browser's cookies and its page requests (redirects not followed).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from email.message import Message
+from http.cookies import SimpleCookie
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import make_url
+
+from consult.db import make_engine
+from tests.conftest import ROOT
+
+SERVER_SECRET = "integrity-test-secret"
+WORKERS = 4
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Server:
+    """``uvicorn app:app`` with several workers on a free port, for the duration of a block."""
+
+    def __init__(self, database_url: str, log):
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        env = {**os.environ, "CONSULT_DATABASE_URL": database_url,
+               "CONSULT_SECRET_KEY": SERVER_SECRET, "CONSULT_ALLOWED_HOSTS": "127.0.0.1"}
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "app:app", "--host", "127.0.0.1", "--port",
+             str(self.port), "--workers", str(WORKERS), "--log-level", "warning", "--no-access-log"],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+
+    def __enter__(self):
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            assert self.proc.poll() is None, "the server exited"
+            try:
+                with urllib.request.urlopen(self.base + "/api/v1/openapi.json", timeout=2):
+                    # all workers up: a few more answers in a row
+                    for _ in range(WORKERS * 2):
+                        urllib.request.urlopen(self.base + "/api/v1/openapi.json", timeout=5).close()
+                    return self
+            except OSError:
+                time.sleep(0.2)
+        pytest.fail("the server did not start")
+
+    def __exit__(self, *exc):
+        self.proc.terminate()
+        try:
+            self.proc.wait(15)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def request(base: str, method: str, path: str, body: dict | None = None, token: str | None = None):
+    data = json.dumps(body).encode() if body is not None else None
+    headers = {"content-type": "application/json"}
+    if token:
+        headers["authorization"] = f"Bearer {token}"
+    req = urllib.request.Request(base + path, data=data, method=method, headers=headers)
+    try:
+        with urllib.request.urlopen(req, timeout=60) as response:
+            return response.status, json.loads(response.read() or b"{}")
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"{}")
+
+
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None  # the 303 itself is the answer to look at
+
+
+class Browser:
+    """A browser on a real server: its cookies, sent with every request and updated from
+    every answer. ``tab`` is another tab of the same browser: the same cookies now, its
+    own answers from then on (as a double click sends the same cookie twice)."""
+
+    def __init__(self, base: str, cookies: dict[str, str] | None = None):
+        self.base = base
+        self.cookies = dict(cookies or {})
+        self._opener = urllib.request.build_opener(_NoRedirect)
+
+    def tab(self) -> Browser:
+        return Browser(self.base, self.cookies)
+
+    def open(self, method: str, path: str, form: dict | None = None) -> tuple[int, Message, str]:
+        """(status, headers, text) of one request; ``form`` is sent url-encoded. The
+        headers are looked up without regard to case."""
+        data = urllib.parse.urlencode(form, doseq=True).encode() if form is not None else None
+        headers = {"content-type": "application/x-www-form-urlencoded"} if data else {}
+        if self.cookies:
+            headers["cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        req = urllib.request.Request(self.base + path, data=data, method=method, headers=headers)
+        try:
+            response = self._opener.open(req, timeout=60)
+        except urllib.error.HTTPError as error:
+            response = error
+        with response:
+            status, answer, text = response.status, response.headers, response.read().decode()
+        for line in answer.get_all("set-cookie") or []:
+            cookie = SimpleCookie()
+            cookie.load(line)
+            for name, morsel in cookie.items():
+                if morsel["max-age"] == "0":
+                    self.cookies.pop(name, None)
+                else:
+                    self.cookies[name] = morsel.value
+        return status, answer, text
+
+
+@contextmanager
+def scratch_database_url(kind: str, tmp_path, prefix: str = "voting_integrity") -> Iterator[str]:
+    """A fresh database URL of ``kind`` (sqlite | postgresql), dropped afterwards."""
+    if kind == "sqlite":
+        yield f"sqlite:///{tmp_path / 'integrity.db'}"
+        return
+    base = os.environ.get("CONSULT_TEST_DATABASE_URL")
+    if not base:
+        pytest.skip("PostgreSQL: set CONSULT_TEST_DATABASE_URL to run this on PostgreSQL too")
+    name = f"{prefix}_{secrets.token_hex(4)}"
+    admin = make_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(base).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
