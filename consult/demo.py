@@ -62,7 +62,7 @@ def _voting(db, settings, places, users):
 
 def _messaging(db, settings, places, users):
     from consult import clock, messaging
-    from consult.consultations.models import Consultation, Round
+    from consult.consultations import Consultation, Round
 
     now = clock.utcnow()
     vote = db.exec(select(Consultation.title, Round.closes_at)
