@@ -7,6 +7,7 @@ exactly when each piece of the body arrives and when the route starts.
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -30,8 +31,6 @@ def _app(events: list):
 def _run(coro):
     """Run ``coro`` in a thread of its own: a session-wide browser (Playwright's sync API)
     may hold a running event loop in the main thread, where ``asyncio.run`` is refused."""
-    from concurrent.futures import ThreadPoolExecutor
-
     with ThreadPoolExecutor(1) as pool:
         return pool.submit(asyncio.run, coro).result()
 
