@@ -66,7 +66,7 @@ def test_without_the_quorum_nobody_passes(tmp_path, capsys):
 
 def test_the_rank_rule_is_an_option(tmp_path, capsys):
     homes = "home_id,building,room,area_m2,owners,developer_held\n" + "".join(
-        f"h{k},1,{k},{area},{k},0\n" for k, area in zip("abcdefg", ["1.50"] * 5 + ["3.00"] * 2))
+        f"h{k},1,{k},{area},{k},0\n" for k, area in zip("abcdefg", ["1.50"] * 5 + ["3.00"] * 2, strict=True))
     ballots = ("home_id,candidates,channel\nha,z;y,web\nhb,z;y,web\nhc,x;y,web\nhd,x;y,web\n"
                "he,x;y,web\nhf,z;x,web\nhg,z;x,web\n")
     _, out, _ = owners_elect(tmp_path, capsys, ballots, "--seats", "2", homes=homes)

@@ -15,7 +15,6 @@ from hypothesis import strategies as st
 from consult.elections.rules import (
     CountError,
     ElectionState,
-    Rank,
     allows,
     candidate_order,
     count_committee,
