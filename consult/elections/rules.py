@@ -299,3 +299,13 @@ def voter_message(election_id: int, owner_digest: str) -> str:
     the developer or of the co-owners' names). Without the ballot key the key names
     nobody, and the same owner has unrelated keys in two elections."""
     return f"owner_election:{election_id}:owner:{owner_digest}"
+
+
+def ballot_day(when: datetime) -> datetime:
+    """The time kept with a ballot: the start of its day in Beijing time (as UTC), so that
+    ballot times cannot be matched with the exact times of anything else."""
+    from datetime import UTC
+
+    from consult.clock import to_local
+
+    return to_local(when).replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
