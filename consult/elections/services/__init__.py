@@ -38,6 +38,7 @@ from consult.elections.services.counting import (
 )
 from consult.elections.services.elections import (
     add_candidate,
+    candidate_election,
     candidates_of,
     create_election,
     elections_of,
@@ -46,7 +47,7 @@ from consult.elections.services.elections import (
 )
 
 __all__ = [
-    "COUNTED", "DoorStop", "Gauge", "PaperEntry", "Voice", "add_candidate", "ballots_csv",
+    "COUNTED", "DoorStop", "Gauge", "PaperEntry", "Voice", "add_candidate", "ballots_csv", "candidate_election",
     "candidates_of", "cast_web_ballot", "create_election", "door_to_door", "election_homes",
     "election_register", "elections_of", "enter_paper_ballot", "enter_proxy_ballot", "gauge",
     "get_election", "get_estate", "may", "outcome", "refresh_register", "register_csv",

@@ -151,6 +151,13 @@ def add_candidate(db: Session, actor: Actor, election_id: int, *, name: str, sta
     return candidate
 
 
+def candidate_election(db: Session, candidate_id: int) -> int:
+    candidate = db.get(ElectionCandidate, candidate_id)
+    if candidate is None:
+        raise NotFound()
+    return candidate.election_id
+
+
 def remove_candidate(db: Session, actor: Actor, candidate_id: int, *, now: datetime) -> OwnerElection:
     candidate = db.get(ElectionCandidate, candidate_id)
     if candidate is None:
