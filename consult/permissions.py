@@ -145,6 +145,10 @@ RULES: dict[str, Callable[[Actor, PlacePath], bool]] = {
     "view_owner_election_gauge": lambda actor, path: True,
     "view_door_to_door": _staff,
     "export_owner_election": _staff,
+    # residents' committee elections: staff of the area run them (register, candidates,
+    # paper ballots); a verified resident on the register votes online
+    "manage_resident_election": _staff,
+    "cast_resident_ballot": _resident,
     # text messages: the outbox of messages about a place (about no place: the root's
     # staff); recording that a number asked for no more notices (退订) at the desk
     "view_outbox": _staff,

@@ -84,6 +84,8 @@ EXPECTED = {
     "view_owner_election_gauge": set(ACTORS),
     "view_door_to_door": STAFF_IN,
     "export_owner_election": STAFF_IN,
+    "manage_resident_election": STAFF_IN,
+    "cast_resident_ballot": {"resident_in"},
     "view_outbox": STAFF_IN,
 }
 

@@ -18,7 +18,7 @@ with no reference to the ballot.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import Column, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -122,3 +122,78 @@ class ElectionProxy(SQLModel, table=True):
     scan: str | None = Field(default=None, max_length=80)
     entered_by: int | None = Field(default=None, foreign_key="user.id")
     entered_day: datetime = Field(default_factory=_today)
+
+
+class ResidentElection(SQLModel, table=True):
+    """An election of a residents' committee (居民委员会), by the registered voters of a
+    residential area, by one representative per household, or by representatives of the
+    residents' groups (``mode``: voters, households, groups)."""
+
+    __tablename__ = "resident_election"
+
+    id: int | None = Field(default=None, primary_key=True)
+    area_id: int = Field(foreign_key="place.id", index=True)
+    title: str = Field(max_length=120)
+    description: str = Field(default="", sa_column=Column(Text, nullable=False))
+    mode: str = Field(default="voters", max_length=16)
+    seats: int
+    #: local rules allow as many candidates as seats (等额); otherwise more are needed (差额)
+    allow_equal_list: bool = Field(default=False)
+    #: a further round (另行选举) for unfilled seats: the threshold, not "more than half"
+    further_round: bool = Field(default=False)
+    threshold_numerator: int = Field(default=1)
+    threshold_denominator: int = Field(default=3)
+    #: the final list of candidates is published at least this many days before voting opens
+    list_notice_days: int = Field(default=5)
+    election_day: date
+    opens_at: datetime
+    closes_at: datetime
+    candidates_published_at: datetime | None = None
+    created_by: int | None = Field(default=None, foreign_key="user.id")
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ResidentVoter(SQLModel, table=True):
+    """One entry of the voter register (选民登记), published for objections before the
+    election; a removal keeps the row with who removed it and why."""
+
+    __tablename__ = "resident_voter"
+
+    id: int | None = Field(default=None, primary_key=True)
+    election_id: int = Field(foreign_key="resident_election.id", index=True, ondelete="CASCADE")
+    name: str = Field(max_length=80)
+    birth_date: date
+    #: the voter's account, when they have one (to vote online); None for managed residents
+    user_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    added_by: int | None = Field(default=None, foreign_key="user.id")
+    added_at: datetime = Field(default_factory=utcnow)
+    removed_by: int | None = Field(default=None, foreign_key="user.id")
+    removed_at: datetime | None = None
+    removal_reason: str | None = Field(default=None, max_length=200)
+
+
+class ResidentCandidate(SQLModel, table=True):
+    __tablename__ = "resident_candidate"
+
+    id: int | None = Field(default=None, primary_key=True)
+    election_id: int = Field(foreign_key="resident_election.id", index=True, ondelete="CASCADE")
+    name: str = Field(max_length=80)
+    statement: str = Field(default="", sa_column=Column(Text, nullable=False))
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class ResidentBallot(SQLModel, table=True):
+    """One voter's secret ballot: ``voter_key`` is an HMAC under the ballot key of
+    ``resident_election:<id>:voter:<register entry>``; no account, name or time of day."""
+
+    __tablename__ = "resident_ballot"
+    __table_args__ = (UniqueConstraint("election_id", "voter_key"),)
+
+    id: int = Field(default_factory=random_id,
+                    sa_column=Column(RANDOM_ID, primary_key=True, autoincrement=False))
+    election_id: int = Field(foreign_key="resident_election.id", index=True, ondelete="CASCADE")
+    voter_key: str = Field(max_length=40)
+    candidates: str = Field(default="", max_length=1000)
+    channel: str = Field(max_length=8)
+    keyed_by: int | None = Field(default=None, foreign_key="user.id")
+    cast_day: datetime = Field(default_factory=_today)

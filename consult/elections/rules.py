@@ -32,7 +32,7 @@ from fractions import Fraction
 # typing.TYPE_CHECKING without importing typing: the recount commands start faster.
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations only
-    from datetime import datetime
+    from datetime import date, datetime
 
 QUORUM = Fraction(2, 3)
 MAJORITY = Fraction(1, 2)
@@ -309,3 +309,52 @@ def ballot_day(when: datetime) -> datetime:
     from consult.clock import to_local
 
     return to_local(when).replace(hour=0, minute=0, second=0, microsecond=0).astimezone(UTC)
+
+
+# --- residents' committee elections ------------------------------------------------------
+
+class ResidentMode(StrEnum):
+    """Who votes (城市居民委员会组织法 art. 8)."""
+
+    VOTERS = "voters"  # all registered voters of the area
+    HOUSEHOLDS = "households"  # one representative per household
+    GROUPS = "groups"  # two or three representatives of each residents' group
+
+
+VOTING_AGE = 18
+
+#: What each state of a residents' committee election allows: the register and the
+#: candidates change only before voting (the list once published is final), ballots only
+#: while open, the result from the close.
+RESIDENT_ACTIONS: dict[str, frozenset[ElectionState]] = {
+    "edit_register": _SCHEDULED,
+    "edit_candidates": _SCHEDULED,
+    "publish_candidates": _SCHEDULED,
+    "cast_ballot": _OPEN,
+    "enter_paper": _OPEN,
+    "view_turnout": _ANY,
+    "view_result": _CLOSED,
+}
+
+
+def resident_allows(action: str, state: ElectionState) -> bool:
+    return state in RESIDENT_ACTIONS[action]
+
+
+def age_on(birth: date, day: date) -> int:
+    """Whole years of age on ``day``."""
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+def list_problem(candidates: int, seats: int, allow_equal_list: bool) -> str | None:
+    """Why a candidate list cannot be published: more candidates than seats (差额) unless
+    the local rules allow an equal list; never fewer than seats."""
+    if candidates < seats:
+        return "too_few"
+    if candidates == seats and not allow_equal_list:
+        return "equal_list"
+    return None
+
+
+def resident_voter_message(election_id: int, voter_id: int) -> str:
+    return f"resident_election:{election_id}:voter:{voter_id}"

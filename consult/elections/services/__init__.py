@@ -45,11 +45,34 @@ from consult.elections.services.elections import (
     refresh_register,
     remove_candidate,
 )
+from consult.elections.services.residents import (
+    ResidentTurnout,
+    add_resident_candidate,
+    add_voter,
+    cast_resident_ballot,
+    create_resident_election,
+    enter_resident_paper,
+    get_area,
+    get_resident_election,
+    my_registration,
+    publish_candidates,
+    remove_voter,
+    resident_candidates_of,
+    resident_elections_of,
+    resident_result,
+    resident_state,
+    resident_turnout,
+    voters_of,
+)
 
 __all__ = [
     "COUNTED", "DoorStop", "Gauge", "PaperEntry", "Voice", "add_candidate", "ballots_csv", "candidate_election",
     "candidates_of", "cast_web_ballot", "create_election", "door_to_door", "election_homes",
     "election_register", "elections_of", "enter_paper_ballot", "enter_proxy_ballot", "gauge",
     "get_election", "get_estate", "may", "outcome", "refresh_register", "register_csv",
-    "remove_candidate", "resolve_paper", "result", "state_of", "uncounted_papers", "voices",
+    "remove_candidate", "resolve_paper", "ResidentTurnout", "add_resident_candidate", "add_voter",
+    "cast_resident_ballot", "create_resident_election", "enter_resident_paper", "get_area",
+    "get_resident_election", "my_registration", "publish_candidates", "remove_voter",
+    "resident_candidates_of", "resident_elections_of", "resident_result", "resident_state",
+    "resident_turnout", "voters_of", "result", "state_of", "uncounted_papers", "voices",
 ]
