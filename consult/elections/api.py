@@ -17,7 +17,7 @@ from consult.web.auth import current_actor, current_user, require_user
 from consult.web.db import get_db
 
 from . import labels, rules, services
-from .cli import committee_json
+from .cli import committee_json, residents_json
 
 AREA = {"type": "string", "pattern": r"^\d+\.\d{2}$", "description": "m², two decimals"}
 RATIO = obj({"fraction": STRING, "percent": STRING})
@@ -205,4 +205,77 @@ routes = [
               tag="elections", auth=False,
               summary="The result once voting has closed: the same figures as `python -m consult owners elect`",
               response=RESULT),
+]
+
+
+# --- residents' committee elections -------------------------------------------------------
+
+RESIDENT_ELECTION = obj({
+    "id": INTEGER, "area_id": INTEGER, "title": STRING, "description": STRING,
+    "mode": {"type": "string", "enum": [m.value for m in rules.ResidentMode]}, "seats": INTEGER,
+    "election_day": STRING, "opens_at": STRING, "closes_at": STRING,
+    "state": {"type": "string", "enum": [s.value for s in rules.ElectionState]},
+    "list_published": BOOLEAN,
+    "candidates": {"type": "array", "items": obj({"id": INTEGER, "name": STRING, "statement": STRING})},
+    "turnout": obj({"registered": INTEGER, "voted": INTEGER, "needed": INTEGER, "valid": BOOLEAN}),
+    "me": obj({"registered": BOOLEAN, "voted": BOOLEAN})})
+RESIDENT_RESULT = obj({"registered": INTEGER, "voted": INTEGER, "valid": BOOLEAN,
+                       "candidates": {"type": "array", "items": obj({
+                           "id": STRING, "name": STRING, "votes": INTEGER, "passed": BOOLEAN})},
+                       "elected": {"type": "array", "items": STRING},
+                       "tied": {"type": "array", "items": STRING}, "unfilled": INTEGER})
+
+
+async def resident_election_get(request: Request):
+    db = get_db(request)
+    election, _, turnout = services.resident_turnout(db, request.path_params["election_id"])
+    voter, voted = services.my_registration(db, current_user(request), election)
+    return ok({
+        "id": election.id, "area_id": election.area_id, "title": election.title,
+        "description": election.description, "mode": election.mode, "seats": election.seats,
+        "election_day": election.election_day.isoformat(), "opens_at": election.opens_at,
+        "closes_at": election.closes_at,
+        "state": services.resident_state(election, clock.utcnow()).value,
+        "list_published": election.candidates_published_at is not None,
+        "candidates": [{"id": c.id, "name": c.name, "statement": c.statement}
+                       for c in services.resident_candidates_of(db, election)],
+        "turnout": {"registered": turnout.registered, "voted": turnout.voted,
+                    "needed": turnout.needed, "valid": turnout.valid},
+        "me": {"registered": voter is not None, "voted": voted}})
+
+
+async def resident_ballot_cast(request: Request):
+    data = await json_body(request)
+    user = require_user(request)
+    ballot = services.cast_resident_ballot(get_db(request), current_actor(request), user,
+                                           request.path_params["election_id"],
+                                           candidates=_ids(data), now=clock.utcnow())
+    return ok({"id": ballot.id, "election_id": ballot.election_id, "channel": ballot.channel},
+              status=201)
+
+
+async def resident_result_get(request: Request):
+    db = get_db(request)
+    election, _, outcome = services.resident_result(db, request.path_params["election_id"], clock.utcnow())
+    names = {str(c.id): c.name for c in services.resident_candidates_of(db, election)}
+    body = residents_json(outcome)
+    for candidate in body["candidates"]:
+        candidate["name"] = names.get(candidate["id"], candidate["id"])
+    return ok(body)
+
+
+routes += [
+    api_route("/resident-elections/{election_id:int}", resident_election_get,
+              name="api_resident_election", tag="elections", auth=False,
+              summary="A residents' committee election: candidates, turnout against more than half of the register, and whether I am registered and have voted",
+              response=RESIDENT_ELECTION),
+    api_route("/resident-elections/{election_id:int}/ballots", resident_ballot_cast, method="POST",
+              name="api_resident_ballot_cast", tag="elections",
+              summary="Cast my secret ballot (final once cast): at most `seats` candidate ids",
+              body=obj({"candidates": IDS}, ["candidates"]),
+              response=obj({"id": INTEGER, "election_id": INTEGER, "channel": STRING}), status=201),
+    api_route("/resident-elections/{election_id:int}/result", resident_result_get,
+              name="api_resident_result", tag="elections", auth=False,
+              summary="The result once voting has closed: the same figures as `python -m consult elect`",
+              response=RESIDENT_RESULT),
 ]

@@ -1,9 +1,12 @@
-"""Demo election: 国际丽都城's first owners' committee (业主委员会) election, open now.
+"""Demo elections: 国际丽都城's first owners' committee (业主委员会) election and 恒丰's
+residents' committee (居民委员会) election, both open now.
 
 7 seats, 10 candidates. A boycott keeps the area taking part just under the two-thirds
 line (the larger holdings stay away) while the headcount is past it, so the gauge says
 how many m² are still missing and the door-to-door list (流动票箱) is what staff print
 next. Ballots came online (周海燕, 13800000005, has voted) and on paper, keyed twice.
+恒丰: 48 voters on the register (one removed, logged), 7 candidates for 5 seats, 22 paper
+ballots in; 刘秀英 (13800000007) is on the register and has not voted: sign in and vote.
 Everything goes through the services, at the times it would have happened.
 """
 
@@ -56,7 +59,13 @@ def _choice(rng: random.Random, ids: list[str], popularity: list[float], seats: 
 
 def load(db: Session, settings: Settings, places: dict[str, Place],
          now: datetime | None = None) -> None:
-    """Create the demo election; called once by :func:`consult.demo.load` (after owners)."""
+    """Create the demo elections; called once by :func:`consult.demo.load` (after owners)."""
+    load_owners(db, settings, places, now)
+    load_residents(db, settings, places, now)
+
+
+def load_owners(db: Session, settings: Settings, places: dict[str, Place],
+                now: datetime | None = None) -> None:
     now = now or clock.utcnow()
     rng = random.Random(2018)
     lido = places["国际丽都城"]
@@ -104,4 +113,52 @@ def load(db: Session, settings: Settings, places: dict[str, Place],
                                     candidates=chosen, now=when)
         services.enter_paper_ballot(db, admin, election.id, serial=serial, home=home,
                                     candidates=chosen, now=when + timedelta(minutes=30))
+    db.flush()
+
+
+RESIDENT = "13800000007"  # 刘秀英, verified resident of 恒丰: on the register, not yet voted
+RESIDENT_CANDIDATES = [
+    ("李娟", "现任居委会主任，负责全岗通窗口。"), ("王建华", "退休社区医生，关心老年人助餐。"),
+    ("陈晓红", "楼组长，组织过垃圾分类志愿队。"), ("张志刚", "物业联络员，熟悉小区设施。"),
+    ("刘芳", "社工，负责青少年暑托班。"), ("黄永年", "老党员，调解邻里纠纷多年。"),
+    ("吴婷", "年轻居民，想把议事会搬到线上。"),
+]
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂"
+
+
+def load_residents(db: Session, settings: Settings, places: dict[str, Place],
+                   now: datetime | None = None) -> None:
+    """恒丰's residents' committee election (换届选举): 5 seats, 7 candidates (差额), the
+    register of the area's voters published, voting open with paper ballots coming in."""
+    now = now or clock.utcnow()
+    rng = random.Random(2019)
+    hengfeng = places["恒丰"]
+    staff = communities.actor_for(db, _moderator_of(db, hengfeng.id))
+    opens, closes = now - timedelta(days=1), now + timedelta(days=2)
+    called = opens - timedelta(days=30)
+    election = services.create_resident_election(
+        db, staff, hengfeng, title="恒丰居民区居民委员会换届选举",
+        description=("按《城市居民委员会组织法》第八条，由本居住地区全体有选举权的居民选举产生居民委员会主任、"
+                     "副主任和委员共 5 名。登记选民过半数投票，选举有效；候选人获得参加投票选民过半数的选票始得当选。"
+                     "\n投票站设在居委会活动室，行动不便的居民可申请流动票箱。"),
+        mode="voters", seats=5, election_day=closes.date(), opens_at=opens, closes_at=closes,
+        now=called)
+    resident = _user(db, RESIDENT)
+    services.add_voter(db, staff, election.id, name=resident.display_name, birth_date="1956-04-12",
+                       phone=resident.phone, now=called)
+    voters = [services.add_voter(
+        db, staff, election.id, name=rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN),
+        birth_date=f"{rng.randint(1935, 2003)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
+        now=called + timedelta(days=1)) for _ in range(48)]
+    services.remove_voter(db, staff, voters[-1].id, reason="已迁出本居住地区", now=called + timedelta(days=3))
+    ids = [str(services.add_resident_candidate(db, staff, election.id, name=name, statement=text,
+                                               now=called + timedelta(days=5)).id)
+           for name, text in RESIDENT_CANDIDATES]
+    services.publish_candidates(db, staff, election.id, now=called + timedelta(days=10))
+    popularity = [0.85, 0.7, 0.65, 0.6, 0.5, 0.35, 0.3]
+    for number, voter in enumerate(voters[:22], start=1):
+        services.enter_resident_paper(db, staff, election.id, voter=str(voter.id),
+                                      candidates=_choice(rng, ids, popularity, 5),
+                                      now=opens + timedelta(hours=number))
     db.flush()

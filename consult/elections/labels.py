@@ -16,6 +16,11 @@ RANK_NAMES = {
     "headcount": N_("Headcount first, then area (Shanghai practice)"),
     "area": N_("Area first, then headcount"),
 }
+MODE_NAMES = {
+    "voters": N_("All registered voters of the area"),
+    "households": N_("One representative per household"),
+    "groups": N_("Two or three representatives of each residents' group"),
+}
 CHANNEL_NAMES = {"web": N_("Online"), "paper": N_("Paper ballot"), "proxy": N_("By proxy")}
 STATUS_NAMES = {
     "awaiting_second": N_("Waiting for the second keying"),
@@ -36,5 +41,5 @@ def percent(ratio: Fraction, places: int = 2) -> str:
 
 def names() -> dict:
     """The label tables every elections page reads."""
-    return {"states": STATE_NAMES, "ranks": RANK_NAMES, "channels": CHANNEL_NAMES,
+    return {"states": STATE_NAMES, "ranks": RANK_NAMES, "modes": MODE_NAMES, "channels": CHANNEL_NAMES,
             "statuses": STATUS_NAMES, "pct": percent}

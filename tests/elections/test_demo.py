@@ -28,3 +28,22 @@ def test_demo_election(db, settings):
     assert 0 < gauge.area_missing_cents and gauge.owners_missing == 0  # the boycott
     assert gauge.area_voted_cents * 3 > gauge.area_total_cents * 3 * 6 // 10  # but close
     assert gauge.uncounted == 0
+
+
+def test_demo_residents_election(db, settings):
+    from consult.accounts.models import User
+    from consult.elections.models import ResidentElection
+
+    places = communities_demo.load_places(db)
+    communities_demo.load_people(db, settings, places)
+    demo.load_residents(db, settings, places)
+    now = clock.utcnow()
+    election = db.exec(select(ResidentElection)).one()
+    assert election.area_id == places["恒丰"].id
+    assert services.resident_state(election, now) is rules.ElectionState.OPEN
+    assert len(services.resident_candidates_of(db, election)) > election.seats  # 差额
+    turnout = services.resident_turnout(db, election.id)[2]
+    assert (turnout.registered, turnout.voted) == (48, 22) and not turnout.valid
+    resident = db.exec(select(User).where(User.login == demo.RESIDENT)).one()
+    voter, voted = services.my_registration(db, resident, election)
+    assert voter is not None and not voted

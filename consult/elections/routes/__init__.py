@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
+from consult.elections.routes import residents
 from consult.elections.routes.ballots import ballots_page, paper_enter, paper_resolve, proxy_enter
 from consult.elections.routes.elections import (
     candidate_add,
@@ -48,4 +49,28 @@ routes = [
           name="election_register_export"),
     Route("/elections/{election_id:int}/ballots.csv", ballots_export, methods=["GET"],
           name="election_ballots_export"),
+    Route("/areas/{area_id:int}/resident-elections", residents.area_page, methods=["GET"],
+          name="resident_elections"),
+    Route("/areas/{area_id:int}/resident-elections/new", residents.new_page, methods=["GET"],
+          name="resident_election_new"),
+    Route("/areas/{area_id:int}/resident-elections", residents.create, methods=["POST"],
+          name="resident_election_create"),
+    Route("/resident-elections/{election_id:int}", residents.election_page, methods=["GET"],
+          name="resident_election"),
+    Route("/resident-elections/{election_id:int}/vote", residents.vote, methods=["POST"],
+          name="resident_vote"),
+    Route("/resident-elections/{election_id:int}/candidates", residents.candidate_add,
+          methods=["POST"], name="resident_candidate_add"),
+    Route("/resident-elections/{election_id:int}/publish", residents.publish, methods=["POST"],
+          name="resident_publish"),
+    Route("/resident-elections/{election_id:int}/paper", residents.paper, methods=["POST"],
+          name="resident_paper"),
+    Route("/resident-elections/{election_id:int}/register", residents.register_page,
+          methods=["GET"], name="resident_register"),
+    Route("/resident-elections/{election_id:int}/voters", residents.voter_add, methods=["POST"],
+          name="resident_voter_add"),
+    Route("/resident-voters/{voter_id:int}/remove", residents.voter_remove, methods=["POST"],
+          name="resident_voter_remove"),
+    Route("/resident-elections/{election_id:int}/result", residents.result_page, methods=["GET"],
+          name="resident_result"),
 ]

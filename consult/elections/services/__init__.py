@@ -62,6 +62,7 @@ from consult.elections.services.residents import (
     resident_result,
     resident_state,
     resident_turnout,
+    voter_election,
     voters_of,
 )
 
@@ -74,5 +75,5 @@ __all__ = [
     "cast_resident_ballot", "create_resident_election", "enter_resident_paper", "get_area",
     "get_resident_election", "my_registration", "publish_candidates", "remove_voter",
     "resident_candidates_of", "resident_elections_of", "resident_result", "resident_state",
-    "resident_turnout", "voters_of", "result", "state_of", "uncounted_papers", "voices",
+    "resident_turnout", "voter_election", "voters_of", "result", "state_of", "uncounted_papers", "voices",
 ]

@@ -182,6 +182,13 @@ def add_voter(db: Session, actor: Actor, election_id: int, *, name: str, birth_d
     return voter
 
 
+def voter_election(db: Session, voter_id: int) -> int:
+    voter = db.get(ResidentVoter, voter_id)
+    if voter is None:
+        raise NotFound()
+    return voter.election_id
+
+
 def remove_voter(db: Session, actor: Actor, voter_id: int, *, reason: str, now: datetime) -> ResidentVoter:
     voter = db.get(ResidentVoter, voter_id)
     if voter is None or voter.removed_at is not None:
