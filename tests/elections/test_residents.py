@@ -34,7 +34,7 @@ def election(world, db, settings):
     for n in range(5):
         user = factories.user(db, settings, name=f"居民{n}")
         communities.grant_role(db, user=user, role="resident", place=world.tree["area_a"])
-        services.add_voter(db, staff, election.id, name=f"居民{n}", birth_date="1960-05-0%d" % (n + 1),
+        services.add_voter(db, staff, election.id, name=f"居民{n}", birth_date=f"1960-05-0{n + 1}",
                            phone=user.phone, now=LONG_BEFORE)
         residents.append(user)
     ids = [str(services.add_resident_candidate(db, staff, election.id, name=name, statement="",
@@ -148,6 +148,21 @@ def test_the_lifecycle_table_is_the_rules_own():
         assert {states[s] for s in EXPECTED[action][1]} == rules.RESIDENT_ACTIONS[rule]
 
 
+def _attempts(db, election, voter, ids, actor, user, now):
+    return {
+        "add_voter": lambda: services.add_voter(db, actor, election.id, name="新",
+                                                birth_date="1970-01-01", now=now),
+        "add_candidate": lambda: services.add_resident_candidate(db, actor, election.id, name="丁",
+                                                                 statement="", now=now),
+        "cast_ballot": lambda: services.cast_resident_ballot(db, actor, user, election.id,
+                                                             candidates=ids[:1], now=now),
+        "enter_paper": lambda: services.enter_resident_paper(db, actor, election.id, voter=str(voter.id),
+                                                             candidates=ids[:1], now=now),
+        "view_turnout": lambda: services.resident_turnout(db, election.id),
+        "view_result": lambda: services.resident_result(db, election.id, now),
+    }
+
+
 def test_every_role_every_action_every_state(world, db, settings):
     from datetime import datetime
 
@@ -179,14 +194,7 @@ def test_every_role_every_action_every_state(world, db, settings):
         user = people[role]
         actor = communities.actor_for(db, user) if user else ANONYMOUS
         for state, now in when.items():
-            attempts = {
-                "add_voter": lambda: services.add_voter(db, actor, election.id, name="新", birth_date="1970-01-01", now=now),
-                "add_candidate": lambda: services.add_resident_candidate(db, actor, election.id, name="丁", statement="", now=now),
-                "cast_ballot": lambda: services.cast_resident_ballot(db, actor, user, election.id, candidates=ids[:1], now=now),
-                "enter_paper": lambda: services.enter_resident_paper(db, actor, election.id, voter=str(voter.id), candidates=ids[:1], now=now),
-                "view_turnout": lambda: services.resident_turnout(db, election.id),
-                "view_result": lambda: services.resident_result(db, election.id, now),
-            }
+            attempts = _attempts(db, election, voter, ids, actor, user, now)
             for action, attempt in attempts.items():
                 if action in ("cast_ballot", "enter_paper"):
                     election.candidates_published_at = LONG_BEFORE
