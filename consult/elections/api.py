@@ -89,6 +89,14 @@ def _ids(data: dict) -> list[str]:
     return [str(v) for v in value]
 
 
+def _named(body: dict, candidates) -> dict:
+    """The recount's figures, each candidate with their name."""
+    names = {str(c.id): c.name for c in candidates}
+    for candidate in body["candidates"]:
+        candidate["name"] = names.get(candidate["id"], candidate["id"])
+    return body
+
+
 async def elections_list(request: Request):
     db = get_db(request)
     estate = services.get_estate(db, request.path_params["estate_id"])
@@ -160,11 +168,7 @@ async def paper_enter(request: Request):
 async def result_get(request: Request):
     db = get_db(request)
     election, _, outcome = services.result(db, request.path_params["election_id"], clock.utcnow())
-    names = {str(c.id): c.name for c in services.candidates_of(db, election)}
-    body = committee_json(outcome)
-    for candidate in body["candidates"]:
-        candidate["name"] = names.get(candidate["id"], candidate["id"])
-    return ok(body)
+    return ok(_named(committee_json(outcome), services.candidates_of(db, election)))
 
 
 routes = [
@@ -257,11 +261,7 @@ async def resident_ballot_cast(request: Request):
 async def resident_result_get(request: Request):
     db = get_db(request)
     election, _, outcome = services.resident_result(db, request.path_params["election_id"], clock.utcnow())
-    names = {str(c.id): c.name for c in services.resident_candidates_of(db, election)}
-    body = residents_json(outcome)
-    for candidate in body["candidates"]:
-        candidate["name"] = names.get(candidate["id"], candidate["id"])
-    return ok(body)
+    return ok(_named(residents_json(outcome), services.resident_candidates_of(db, election)))
 
 
 routes += [

@@ -110,6 +110,27 @@ def _rows(path: Path):
     return list(files.csv_rows(owners.decode_text(path.read_bytes())))
 
 
+class _Refused(Exception):
+    """A file was refused; ``status`` is the exit status, the problems are printed."""
+
+    def __init__(self, status: int):
+        self.status = status
+
+
+def _read(path: Path, parse):
+    """``parse(path)``, or print the file's problems and refuse."""
+    try:
+        return parse(path)
+    except files.BallotFileError as exc:
+        raise _Refused(_fail(path, exc.problems)) from None
+    except owners.InputError as exc:
+        raise _Refused(_fail(path, [e.message for e in exc.errors])) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise _Refused(_fail(path, [f"cannot be read ({exc})"])) from None
+    except rules.CountError as exc:
+        raise _Refused(_fail("elect", [str(exc)])) from None
+
+
 def owners_main(argv: list[str]) -> int:
     """``owners elect``: returns the exit status instead of exiting."""
     parser = argparse.ArgumentParser(prog="consult owners elect",
@@ -124,19 +145,11 @@ def owners_main(argv: list[str]) -> int:
     if args is None:
         return status
     try:
-        homes = owners.load_homes(args.homes)
-    except owners.InputError as exc:
-        return _fail(args.homes, [e.message for e in exc.errors])
-    except (OSError, UnicodeDecodeError) as exc:
-        return _fail(args.homes, [f"cannot be read ({exc})"])
-    try:
-        outcome = committee_result(homes, _rows(args.ballots), args.seats, args.rank)
-    except files.BallotFileError as exc:
-        return _fail(args.ballots, exc.problems)
-    except (OSError, UnicodeDecodeError) as exc:
-        return _fail(args.ballots, [f"cannot be read ({exc})"])
-    except rules.CountError as exc:
-        return _fail("elect", [str(exc)])
+        homes = _read(args.homes, owners.load_homes)
+        outcome = _read(args.ballots, lambda path: committee_result(
+            homes, _rows(path), args.seats, args.rank))
+    except _Refused as refused:
+        return refused.status
     print(json.dumps(committee_json(outcome), ensure_ascii=False))
     return 0
 
@@ -156,21 +169,12 @@ def residents_main(argv: list[str]) -> int:
     if args is None:
         return status
     try:
-        voters = files.parse_voters(_rows(args.voters))
-    except files.BallotFileError as exc:
-        return _fail(args.voters, exc.problems)
-    except (OSError, UnicodeDecodeError) as exc:
-        return _fail(args.voters, [f"cannot be read ({exc})"])
-    try:
-        ballots = files.parse_resident_ballots(_rows(args.ballots), voters, args.seats)
-        outcome = residents_result(voters, ballots, args.seats, further_round=args.further_round,
-                                   threshold=args.threshold)
-    except files.BallotFileError as exc:
-        return _fail(args.ballots, exc.problems)
-    except (OSError, UnicodeDecodeError) as exc:
-        return _fail(args.ballots, [f"cannot be read ({exc})"])
-    except rules.CountError as exc:
-        return _fail("elect", [str(exc)])
+        voters = _read(args.voters, lambda path: files.parse_voters(_rows(path)))
+        outcome = _read(args.ballots, lambda path: residents_result(
+            voters, files.parse_resident_ballots(_rows(path), voters, args.seats), args.seats,
+            further_round=args.further_round, threshold=args.threshold))
+    except _Refused as refused:
+        return refused.status
     print(json.dumps(residents_json(outcome), ensure_ascii=False))
     return 0
 

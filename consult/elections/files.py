@@ -19,6 +19,8 @@ import csv
 from collections.abc import Hashable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
+from consult import owners
+
 COMMITTEE_COLUMNS = ("home_id", "candidates", "channel")
 VOTER_COLUMNS = ("voter_id",)
 RESIDENT_BALLOT_COLUMNS = ("voter_id", "candidates")
@@ -38,15 +40,8 @@ class BallotFileError(ValueError):
 
 
 def csv_rows(text: str) -> Iterator[Row]:
-    """(starting line number, cells) of every non-blank record; a BOM is dropped."""
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    reader = csv.reader(text.splitlines(keepends=True), strict=False)
-    next_line = 1
-    for cells in reader:
-        line, next_line = next_line, reader.line_num + 1
-        if "".join(cells).strip():
-            yield line, cells
+    """(starting line number, cells) of every non-blank record, as the owners' files are read."""
+    return owners.csv_rows(text)
 
 
 def _fields(rows: Iterator[Row], columns: tuple[str, ...], problems: list[str]

@@ -24,6 +24,7 @@ _SURFACE = {
     "parse_homes_csv": "consult.owners.register:parse_homes_csv",
     "format_homes_csv": "consult.owners.register:format_homes_csv",
     "decode_text": "consult.owners.register:decode_text",
+    "csv_rows": "consult.owners.register:_csv_rows",
     "estate_homes": "consult.owners.services:estate_homes",
 }
 

@@ -11,54 +11,36 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import insert, update
 from sqlmodel import select
 
 from consult import clock
 from consult.accounts.models import User
-from consult.communities import services as communities
-from consult.communities.models import Home, HomeOwner, RoleAssignment
 from consult.elections import services
 from consult.elections.models import ElectionBallot
 from consult.errors import Conflict
-from consult.owners import services as owners_services
 from consult.permissions import Actor
-from tests.owners.test_concurrency import OWNERS, database, owner_names, register_csv
+from tests.owners.test_concurrency import OWNERS, database, owner_names
+from tests.owners.test_concurrency import arrange as owners_arrange
 
 __all__ = ["database"]  # the fixture: a migrated database of its own
 
 
 def arrange(database):
+    """The owners' concurrency test's estate (300 linked owners), and an open election on it."""
+    estate_id, _, staff, user_of = owners_arrange(database)
     now = clock.utcnow()
     with database.session(write=True) as db:
-        root = communities.create_place(db, kind="subdistrict", name="并发街道")
-        area = communities.create_place(db, kind="area", name="并发居民区", parent=root)
-        estate = communities.create_place(db, kind="estate", name="并发小区", parent=area)
-        admin = User(login="concurrency-admin", display_name="admin")
-        db.add(admin)
-        db.flush()
-        staff = Actor(user_id=admin.id, roles=frozenset({("admin", root.id)}))
-        owners_services.import_register(db, staff, estate, filename="homes.csv",
-                                        data=register_csv().encode(), now=now)
-        names = [n for i in range(OWNERS) for n in owner_names(i)]
-        db.execute(insert(User), [{"login": f"c-{n}", "display_name": n, "session_version": 1,
-                                   "elder_mode": False, "created_at": now} for n in names])
-        user_of = dict(db.exec(select(User.display_name, User.id).where(User.login.startswith("c-"))).all())
-        db.execute(insert(RoleAssignment), [{"user_id": uid, "role": "owner", "place_id": estate.id,
-                                             "created_at": now} for uid in user_of.values()])
-        rows = db.exec(select(HomeOwner.id, HomeOwner.name).join(Home, Home.id == HomeOwner.home_id)
-                       .where(Home.estate_id == estate.id)).all()
-        db.execute(update(HomeOwner), [{"id": rid, "user_id": user_of[name]} for rid, name in rows])
+        estate = services.get_estate(db, estate_id)
         election = services.create_election(
             db, staff, estate, title="并发选举", description="", seats=5, rank="headcount",
             opens_at=now + timedelta(seconds=1), closes_at=now + timedelta(hours=1),
             paper_double_key=False, now=now)
         ids = [str(services.add_candidate(db, staff, election.id, name=f"候选人{k}", statement="",
                                           now=now).id) for k in range(7)]
-        election.opens_at = now - timedelta(minutes=5)
+        election.opens_at = now - timedelta(minutes=5)  # candidates in place: voting opens
         db.add(election)
         db.commit()
-        return estate.id, election.id, staff, user_of, ids
+        return estate_id, election.id, staff, user_of, ids
 
 
 @pytest.mark.slow

@@ -14,7 +14,7 @@ import random
 from itertools import combinations
 
 import pytest
-from sqlalchemy import inspect, text, update
+from sqlalchemy import inspect, update
 from sqlmodel import select
 
 from consult import secrecy
@@ -26,6 +26,7 @@ from consult.elections.services.common import voter_key
 from consult.owners import services as owners_services
 from tests import factories
 from tests.elections.conftest import AFTER, BEFORE, CLOSES, NOW, OPENS
+from tests.voting.test_secrecy import _dump
 
 OWNERS = 24
 MOST_ALIGNED_BY_CHANCE = 10
@@ -65,15 +66,6 @@ def vote(db, settings, world):
         chosen[user.id] = ";".join(ballots[n])
     db.flush()
     return election, people, [people[n].id for n in order], chosen
-
-
-def _dump(db) -> dict[str, tuple[list[str], list[tuple]]]:
-    connection = db.connection()
-    tables = {}
-    for name in inspect(connection).get_table_names():
-        result = connection.execute(text(f'SELECT * FROM "{name}"'))
-        tables[name] = (list(result.keys()), [tuple(row) for row in result])
-    return tables
 
 
 def test_a_dump_lines_up_no_owner_with_their_ballot(db, vote):

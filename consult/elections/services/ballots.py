@@ -16,7 +16,6 @@ from consult import owners
 from consult.accounts.models import User
 from consult.audit import services as audit
 from consult.communities.models import Home, HomeOwner
-from consult.elections import files
 from consult.elections.models import ElectionBallot, ElectionCandidate, ElectionProxy, OwnerElection
 from consult.elections.rules import ballot_day
 from consult.elections.services.common import (
@@ -24,6 +23,7 @@ from consult.elections.services.common import (
     MAX_NAME,
     Register,
     check,
+    chosen_candidates,
     election_register,
     get_election,
     must_allow,
@@ -71,16 +71,7 @@ def _candidates(db: Session, election: OwnerElection, chosen: Iterable[str]) -> 
     """The ballot's approved candidates, checked against the ballot paper, as stored."""
     valid = {str(c) for c in db.exec(select(ElectionCandidate.id).where(
         ElectionCandidate.election_id == election.id)).all()}
-    picked = [str(c).strip() for c in chosen if str(c).strip()]
-    if any(c not in valid for c in picked):
-        raise FieldErrors({"candidates": Msg(N_("Please choose only candidates on this ballot."))})
-    if len(set(picked)) != len(picked):
-        raise FieldErrors({"candidates": Msg(N_("A candidate was chosen twice."))})
-    if len(picked) > election.seats:
-        raise FieldErrors({"candidates": Msg(
-            N_("You may approve at most %(seats)s candidates; %(count)s were chosen."),
-            {"seats": election.seats, "count": len(picked)})})
-    return files.SEPARATOR.join(sorted(picked, key=int))
+    return chosen_candidates(valid, chosen, election.seats)
 
 
 def _insert(db: Session, ballot: ElectionBallot) -> ElectionBallot:

@@ -14,8 +14,8 @@ from consult import owners, permissions, secrecy
 from consult.communities.models import Place
 from consult.elections import rules
 from consult.elections.models import ElectionBallot, OwnerElection, OwnerElectionRegister
-from consult.errors import Conflict, Forbidden, NotFound, NotSignedIn
-from consult.i18n import N_
+from consult.errors import Conflict, FieldErrors, Forbidden, NotFound, NotSignedIn
+from consult.i18n import N_, Msg
 from consult.permissions import Actor
 
 #: Ballots in these states are counted; the others hold the owner's place only.
@@ -52,6 +52,36 @@ def may(action: str, actor: Actor, estate: Place) -> bool:
 def check(action: str, actor: Actor, estate: Place) -> None:
     if not may(action, actor, estate):
         raise Forbidden() if actor.authenticated else NotSignedIn()
+
+
+def candidate_fields(name: str, statement: str) -> tuple[str, str]:
+    """A candidate's name and short statement, trimmed, or the fields' errors."""
+    errors: dict[str, Msg] = {}
+    name, statement = name.strip(), statement.strip()
+    if not name or not name.isprintable():
+        errors["name"] = Msg(N_("Please give the candidate's name."))
+    elif len(name) > MAX_NAME:
+        errors["name"] = Msg(N_("At most %(max)s characters."), {"max": MAX_NAME})
+    if len(statement) > MAX_STATEMENT:
+        errors["statement"] = Msg(N_("At most %(max)s characters."), {"max": MAX_STATEMENT})
+    if errors:
+        raise FieldErrors(errors)
+    return name, statement
+
+
+def chosen_candidates(valid: set[str], chosen, seats: int) -> str:
+    """A ballot's approved candidates, checked against the ballot paper (``valid`` ids), as
+    stored: ascending ids separated by ``;``."""
+    picked = [str(c).strip() for c in chosen if str(c).strip()]
+    if any(c not in valid for c in picked):
+        raise FieldErrors({"candidates": Msg(N_("Please choose only candidates on this ballot."))})
+    if len(set(picked)) != len(picked):
+        raise FieldErrors({"candidates": Msg(N_("A candidate was chosen twice."))})
+    if len(picked) > seats:
+        raise FieldErrors({"candidates": Msg(
+            N_("You may approve at most %(seats)s candidates; %(count)s were chosen."),
+            {"seats": seats, "count": len(picked)})})
+    return ";".join(sorted(picked, key=int))
 
 
 REFUSED_IN = {

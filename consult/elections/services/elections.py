@@ -18,9 +18,8 @@ from consult.elections import rules
 from consult.elections.models import ElectionCandidate, OwnerElection, OwnerElectionRegister
 from consult.elections.services.common import (
     MAX_DESCRIPTION,
-    MAX_NAME,
-    MAX_STATEMENT,
     MAX_TITLE,
+    candidate_fields,
     check,
     get_election,
     must_allow,
@@ -130,16 +129,7 @@ def add_candidate(db: Session, actor: Actor, election_id: int, *, name: str, sta
     election, estate = get_election(db, election_id)
     check("manage_owner_election", actor, estate)
     must_allow("edit_candidates", election, now)
-    errors: dict[str, Msg] = {}
-    name, statement = name.strip(), statement.strip()
-    if not name or not name.isprintable():
-        errors["name"] = Msg(N_("Please give the candidate's name."))
-    elif len(name) > MAX_NAME:
-        errors["name"] = Msg(N_("At most %(max)s characters."), {"max": MAX_NAME})
-    if len(statement) > MAX_STATEMENT:
-        errors["statement"] = Msg(N_("At most %(max)s characters."), {"max": MAX_STATEMENT})
-    if errors:
-        raise FieldErrors(errors)
+    name, statement = candidate_fields(name, statement)
     key = _photo(photo, media_dir)
     candidate = ElectionCandidate(election_id=election.id, name=name, statement=statement,
                                   photo=key, created_at=now)

@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlmodel import select
 
-from consult import permissions, secrecy
+from consult import secrecy
 from consult.accounts.models import User
 from consult.audit import services as audit
 from consult.communities.models import Place
@@ -29,11 +29,13 @@ from consult.elections.models import (
 from consult.elections.services.common import (
     MAX_DESCRIPTION,
     MAX_NAME,
-    MAX_STATEMENT,
     MAX_TITLE,
     REFUSED_IN,
+    candidate_fields,
+    check,
+    chosen_candidates,
 )
-from consult.errors import Conflict, FieldErrors, Forbidden, NotFound, NotSignedIn
+from consult.errors import Conflict, FieldErrors, Forbidden, NotFound
 from consult.i18n import N_, Msg
 from consult.parsing import parse_local_datetime
 from consult.permissions import Actor
@@ -57,11 +59,6 @@ def get_resident_election(db: Session, election_id: int) -> tuple[ResidentElecti
 
 def resident_state(election: ResidentElection, now: datetime) -> rules.ElectionState:
     return rules.election_state(election.opens_at, election.closes_at, now)
-
-
-def _check(action: str, actor: Actor, area: Place) -> None:
-    if not permissions.allowed(action, actor, area.ids_from_root):
-        raise Forbidden() if actor.authenticated else NotSignedIn()
 
 
 def _allow(action: str, election: ResidentElection, now: datetime) -> None:
@@ -94,7 +91,7 @@ def create_resident_election(db: Session, actor: Actor, area: Place, *, title: s
                              closes_at, allow_equal_list: bool = False,
                              further_round: bool = False, threshold: str = "1/3",
                              now: datetime) -> ResidentElection:
-    _check("manage_resident_election", actor, area)
+    check("manage_resident_election", actor, area)
     errors: dict[str, Msg] = {}
     title, description = title.strip(), description.strip()
     if not title or len(title) > MAX_TITLE:
@@ -150,7 +147,7 @@ def add_voter(db: Session, actor: Actor, election_id: int, *, name: str, birth_d
     """Register a voter (a verified or managed resident), 18 or older on the election day;
     an account named by its phone number lets them vote online."""
     election, area = get_resident_election(db, election_id)
-    _check("manage_resident_election", actor, area)
+    check("manage_resident_election", actor, area)
     _allow("edit_register", election, now)
     errors: dict[str, Msg] = {}
     name = name.strip()
@@ -194,7 +191,7 @@ def remove_voter(db: Session, actor: Actor, voter_id: int, *, reason: str, now: 
     if voter is None or voter.removed_at is not None:
         raise NotFound()
     election, area = get_resident_election(db, voter.election_id)
-    _check("manage_resident_election", actor, area)
+    check("manage_resident_election", actor, area)
     _allow("edit_register", election, now)
     reason = reason.strip()
     if not reason or len(reason) > MAX_REASON:
@@ -218,15 +215,11 @@ def resident_candidates_of(db: Session, election: ResidentElection) -> list[Resi
 def add_resident_candidate(db: Session, actor: Actor, election_id: int, *, name: str,
                            statement: str, now: datetime) -> ResidentCandidate:
     election, area = get_resident_election(db, election_id)
-    _check("manage_resident_election", actor, area)
+    check("manage_resident_election", actor, area)
     _allow("edit_candidates", election, now)
     if election.candidates_published_at is not None:
         raise Conflict(N_("The final list of candidates has been published."), code="list_published")
-    name, statement = name.strip(), statement.strip()
-    if not name or len(name) > MAX_NAME or not name.isprintable():
-        raise FieldErrors({"name": Msg(N_("Please give the candidate's name."))})
-    if len(statement) > MAX_STATEMENT:
-        raise FieldErrors({"statement": Msg(N_("At most %(max)s characters."), {"max": MAX_STATEMENT})})
+    name, statement = candidate_fields(name, statement)
     candidate = ResidentCandidate(election_id=election.id, name=name, statement=statement, created_at=now)
     db.add(candidate)
     db.flush()
@@ -242,7 +235,7 @@ LIST_PROBLEMS = {
 def publish_candidates(db: Session, actor: Actor, election_id: int, *, now: datetime) -> ResidentElection:
     """Publish the final list, at least ``list_notice_days`` before voting opens."""
     election, area = get_resident_election(db, election_id)
-    _check("manage_resident_election", actor, area)
+    check("manage_resident_election", actor, area)
     _allow("publish_candidates", election, now)
     if election.candidates_published_at is not None:
         raise Conflict(N_("The final list of candidates has been published."), code="list_published")
@@ -268,15 +261,8 @@ def resident_voter_key(election_id: int, voter_id: int) -> str:
 
 
 def _ballot_candidates(db: Session, election: ResidentElection, chosen) -> str:
-    valid = {str(c.id) for c in resident_candidates_of(db, election)}
-    picked = [str(c).strip() for c in chosen if str(c).strip()]
-    if any(c not in valid for c in picked) or len(set(picked)) != len(picked):
-        raise FieldErrors({"candidates": Msg(N_("Please choose only candidates on this ballot."))})
-    if len(picked) > election.seats:
-        raise FieldErrors({"candidates": Msg(
-            N_("You may approve at most %(seats)s candidates; %(count)s were chosen."),
-            {"seats": election.seats, "count": len(picked)})})
-    return files.SEPARATOR.join(sorted(picked, key=int))
+    return chosen_candidates({str(c.id) for c in resident_candidates_of(db, election)}, chosen,
+                             election.seats)
 
 
 def _insert(db: Session, ballot: ResidentBallot) -> ResidentBallot:
@@ -313,7 +299,7 @@ def my_registration(db: Session, user: User | None, election: ResidentElection) 
 def cast_resident_ballot(db: Session, actor: Actor, user: User, election_id: int, *, candidates,
                          now: datetime) -> ResidentBallot:
     election, area = get_resident_election(db, election_id)
-    _check("cast_resident_ballot", actor, area)
+    check("cast_resident_ballot", actor, area)
     _votable(election, now, "cast_ballot")
     stored = _ballot_candidates(db, election, candidates)
     voter, _ = my_registration(db, user, election)
@@ -329,7 +315,7 @@ def enter_resident_paper(db: Session, actor: Actor, election_id: int, *, voter: 
     """A paper ballot handed in at the polling station: the voter is ticked off the register
     by their entry number."""
     election, area = get_resident_election(db, election_id)
-    _check("manage_resident_election", actor, area)
+    check("manage_resident_election", actor, area)
     _votable(election, now, "enter_paper")
     number = parse_count(voter)
     entry = db.get(ResidentVoter, number) if number else None
