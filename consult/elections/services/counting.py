@@ -73,9 +73,6 @@ class Gauge:
     def quorum_met(self) -> bool:
         return self.area_missing_cents == 0 and self.owners_missing == 0
 
-    def area(self, cents: int):
-        return owners.cents_to_area(cents)
-
 
 def _figures(register: Register, ballots: list[ElectionBallot]) -> tuple[Gauge, set]:
     """The gauge, and the owners who have handed in any ballot (counted or not)."""
