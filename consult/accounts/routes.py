@@ -191,7 +191,7 @@ async def lockouts_page(request: Request):
     require_user(request)
     db = get_db(request)
     actor = current_actor(request)
-    if not permissions.allowed("lift_login_lockout", actor, services.root_path(db)):
+    if not permissions.allowed("lift_login_lockout", actor, communities.root_path(db)):
         raise Forbidden()
     return render(request, "accounts/lockouts.html",
                   {"lockouts": services.lockouts(db, clock.utcnow()), "errors": {},
@@ -204,6 +204,7 @@ async def lockout_lift(request: Request):
     db = get_db(request)
     return form_view(
         request, lambda: services.lift_lockout(db, current_actor(request),
+                                               root=communities.root_path(db),
                                                login=str(form.get("login", "")),
                                                address=str(form.get("address", ""))),
         again=FormPage("accounts/lockouts.html", lambda errors: {
