@@ -8,18 +8,11 @@ from starlette.routing import Route
 
 from consult import clock, messaging, permissions
 from consult.accounts import services
+from consult.accounts.sessions import known_device, remember_device, sign_in, sign_out
 from consult.communities import services as communities
 from consult.errors import FieldErrors, Forbidden, TooManyRequests, Unavailable
 from consult.i18n import LOCALES, N_, Msg
-from consult.web.auth import (
-    current_actor,
-    current_user,
-    known_device,
-    remember_device,
-    require_user,
-    sign_in,
-    sign_out,
-)
+from consult.web.auth import current_actor, current_user, require_user
 from consult.web.csrf import read_form
 from consult.web.db import get_db, keep_writes
 from consult.web.forms import FormPage, form_view
