@@ -19,6 +19,7 @@ from tests.points.builders import NOW, world
 AMOUNTS = st.integers(min_value=-1000, max_value=1000)
 
 
+@settings(deadline=None)  # a 2-core machine shared by others: no timing
 @given(st.lists(st.tuples(st.integers(1, 5), AMOUNTS), min_size=0, max_size=6))
 def test_a_transfer_is_valid_exactly_when_it_balances(legs):
     problem = rules.ledger_problem(legs)
@@ -27,6 +28,7 @@ def test_a_transfer_is_valid_exactly_when_it_balances(legs):
     assert (problem is None) is valid
 
 
+@settings(deadline=None)  # a 2-core machine shared by others: no timing
 @given(st.lists(st.tuples(st.integers(1, 4), AMOUNTS.filter(bool)), max_size=40))
 def test_balances_add_up_to_what_moved(entries):
     totals = rules.balances(entries)
@@ -34,6 +36,7 @@ def test_balances_add_up_to_what_moved(entries):
     assert set(totals) == {a for a, _ in entries}
 
 
+@settings(deadline=None)  # a 2-core machine shared by others: no timing
 @given(st.text(max_size=8))
 def test_parse_points_accepts_only_ascii_whole_numbers(text):
     value, problem = rules.parse_points(text, allow_zero=True)
