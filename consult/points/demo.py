@@ -101,11 +101,42 @@ def load(db: Session, settings: Settings, places: dict[str, Place], users: dict[
                                media_dir=media, now=starts + timedelta(days=1))
         return a
 
-    first = None
-    for n in range(24):  # two a month, a year back
+    prizes = [redemption.add_prize(db, staff, at, name=name, price=str(price), stock=str(stock), now=year_ago)
+              for name, price, stock in PRIZES]
+    last = (now - timedelta(days=40)).replace(hour=1, minute=0, second=0, microsecond=0)
+
+    def correct() -> None:
+        """An attendance keyed for the wrong person, reversed by two people."""
+        member, wrong = next((m, lines[0]) for m in members[1:]
+                             if (lines := ledger.passbook(db, m.id, limit=1)))
+        when = wrong.transfer.created_at + timedelta(days=1)
+        correction = ledger.propose_correction(db, staff, at, member_id=member.id, reason="签到表记错了人，冲正",
+                                               reverses_id=wrong.transfer.id, now=when)
+        ledger.confirm_correction(db, second, at, correction.id, now=when + timedelta(hours=2))
+
+    def last_quarter() -> None:
+        """Last quarter's redemption day: pre-ordered, mostly collected, the rest released."""
+        past = redemption.add_day(db, staff, at, title="第三季度积分兑换日", opens_at=last,
+                                  closes_at=last + timedelta(hours=4), now=last - timedelta(days=14))
+        for k, m in enumerate(members[:14]):
+            affordable = [p for p in prizes if p.price <= ledger.member_balance(db, m.id) and p.stock > 0]
+            if affordable:
+                order = redemption.preorder(db, staff, at, past, prize_id=affordable[0].id, member_id=m.id,
+                                            now=last - timedelta(days=3))
+                if k % 5:  # most collect on the day; a few do not come
+                    redemption.collect(db, staff, at, past, order.id, via="proxy" if k == 1 else "self",
+                                       now=last + timedelta(hours=1))
+        redemption.release(db, staff, at, past, now=last + timedelta(days=1))
+
+    redeemed = False
+    for n in range(24):  # two a month, a year back, in the order they happened
         starts = (year_ago + timedelta(days=15 * n + 5)).replace(hour=1, minute=30, second=0, microsecond=0)
-        done = happened(n, KINDS[n % 4], starts)
-        first = first or done
+        if not redeemed and starts > last - timedelta(days=3):
+            last_quarter()
+            redeemed = True
+        happened(n, KINDS[n % 4], starts)
+        if n == 3:
+            correct()
     happened(24, "team", (now - timedelta(days=6)).replace(hour=1, minute=30, second=0, microsecond=0),
              approve=False)  # last week's, waiting for the committee
 
@@ -117,26 +148,6 @@ def load(db: Session, settings: Settings, places: dict[str, Place], users: dict[
         for m in members[2:7]:
             activities.sign_up(db, staff, at, coming, now=now, member_id=m.id, channel="phone")
 
-    # a correction: an attendance keyed for the wrong person, reversed by two people
-    wrong = ledger.passbook(db, members[5].id, limit=1000)[-1]
-    correction = ledger.propose_correction(db, staff, at, member_id=members[5].id, reason="签到表记错了人，冲正",
-                                           reverses_id=wrong.transfer.id, now=year_ago + timedelta(days=40))
-    ledger.confirm_correction(db, second, at, correction.id, now=year_ago + timedelta(days=41))
-
-    prizes = [redemption.add_prize(db, staff, at, name=name, price=str(price), stock=str(stock), now=year_ago)
-              for name, price, stock in PRIZES]
-    last = (now - timedelta(days=40)).replace(hour=1, minute=0, second=0, microsecond=0)
-    past = redemption.add_day(db, staff, at, title="第三季度积分兑换日", opens_at=last,
-                              closes_at=last + timedelta(hours=4), now=last - timedelta(days=14))
-    for k, m in enumerate(members[:14]):
-        affordable = [p for p in prizes if p.price <= ledger.member_balance(db, m.id) and p.stock > 0]
-        if affordable:
-            order = redemption.preorder(db, staff, at, past, prize_id=affordable[0].id, member_id=m.id,
-                                        now=last - timedelta(days=3))
-            if k % 5:  # most collect on the day; a few do not come
-                redemption.collect(db, staff, at, past, order.id, via="proxy" if k == 1 else "self",
-                                   now=last + timedelta(hours=1))
-    redemption.release(db, staff, at, past, now=last + timedelta(days=1))
     redemption.restock(db, staff, at, prizes[0].id, count="10", now=now - timedelta(days=2))
     coming_day = (now + timedelta(days=20)).replace(hour=1, minute=0, second=0, microsecond=0)
     this = redemption.add_day(db, staff, at, title="第四季度积分兑换日", opens_at=coming_day,
