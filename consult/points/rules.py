@@ -56,15 +56,19 @@ _ACTIVITY_REFUSALS = {
 }
 
 
+def _phase(starts: datetime, ends: datetime, finished: bool, now: datetime, states: tuple[str, ...]) -> str:
+    """``states`` are (before, during, after, finished): finished (cancelled, released)
+    whatever the time, else where ``now`` falls in [starts, ends)."""
+    if finished:
+        return states[3]
+    if now < starts:
+        return states[0]
+    return states[1] if now < ends else states[2]
+
+
 def activity_state(starts_at: datetime, ends_at: datetime, cancelled_at: datetime | None,
                    now: datetime) -> str:
-    if cancelled_at is not None:
-        return "cancelled"
-    if now < starts_at:
-        return "upcoming"
-    if now < ends_at:
-        return "under_way"
-    return "ended"
+    return _phase(starts_at, ends_at, cancelled_at is not None, now, ACTIVITY_STATES)
 
 
 def activity_action_allowed(action: str, state: str) -> bool:
@@ -101,13 +105,19 @@ _DAY_REFUSALS = {
 
 def day_state(opens_at: datetime, closes_at: datetime, released_at: datetime | None,
               now: datetime) -> str:
-    if released_at is not None:
-        return "released"
-    if now < opens_at:
-        return "preorder"
-    if now < closes_at:
-        return "open"
-    return "over"
+    return _phase(opens_at, closes_at, released_at is not None, now, DAY_STATES)
+
+
+def period_errors(starts: datetime | None, ends: datetime | None, start_field: str,
+                  end_field: str) -> dict[str, Msg]:
+    """Messages for a period typed on a form: both times readable, the end after the start."""
+    errors: dict[str, Msg] = {}
+    for field, value in ((start_field, starts), (end_field, ends)):
+        if value is None:
+            errors[field] = Msg(N_("Please give the date and time, e.g. 2026-12-05 09:30."))
+    if starts is not None and ends is not None and ends <= starts:
+        errors[end_field] = Msg(N_("The end must come after the start."))
+    return errors
 
 
 def day_action_allowed(action: str, state: str) -> bool:

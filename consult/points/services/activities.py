@@ -52,12 +52,7 @@ def _checked(draft: ActivityDraft) -> tuple[dict, int | None]:
         errors["title"] = Msg(N_("Please give the activity a title."))
     if draft.kind not in ACTIVITY_KINDS:
         errors["kind"] = Msg(N_("Please choose the kind of activity."))
-    if draft.starts_at is None:
-        errors["starts_at"] = Msg(N_("Please give the date and time, e.g. 2026-12-05 09:30."))
-    if draft.ends_at is None:
-        errors["ends_at"] = Msg(N_("Please give the date and time, e.g. 2026-12-05 09:30."))
-    elif draft.starts_at is not None and draft.ends_at <= draft.starts_at:
-        errors["ends_at"] = Msg(N_("The end must come after the start."))
+    errors.update(rules.period_errors(draft.starts_at, draft.ends_at, "starts_at", "ends_at"))
     capacity = None
     if draft.capacity.strip():
         capacity, problem = rules.parse_points(draft.capacity)

@@ -106,12 +106,7 @@ def add_day(db: Session, actor: Actor, at: ClubAt, *, title: str, opens_at: date
     errors: dict[str, Msg] = {}
     if not title.strip():
         errors["title"] = Msg(N_("Please give the day a title, e.g. 2026年第四季度兑换日."))
-    if opens_at is None:
-        errors["opens_at"] = Msg(N_("Please give the date and time, e.g. 2026-12-05 09:30."))
-    if closes_at is None:
-        errors["closes_at"] = Msg(N_("Please give the date and time, e.g. 2026-12-05 09:30."))
-    elif opens_at is not None and closes_at <= opens_at:
-        errors["closes_at"] = Msg(N_("The end must come after the start."))
+    errors.update(rules.period_errors(opens_at, closes_at, "opens_at", "closes_at"))
     if errors:
         raise FieldErrors(errors)
     day = RedemptionDay(club_id=at.club.id, title=title.strip()[:80], opens_at=opens_at, closes_at=closes_at)
