@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import datetime
 from pathlib import Path
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlmodel import select
 
@@ -32,6 +33,19 @@ from consult.points.services.common import (
 )
 
 TWICE = N_("This attendance is already recorded.")
+ALREADY_CHECKED_IN = N_("You have already checked in to this activity.")
+
+
+def _insert_once(db: Session, attendance: Attendance) -> bool:
+    """Insert; False when the same member's attendance of the activity arrived first (a
+    double click, the sheet and a check-in at once: ``UNIQUE(activity_id, member_id)``)."""
+    try:
+        with db.begin_nested():
+            db.add(attendance)
+            db.flush()
+    except IntegrityError:
+        return False
+    return True
 
 
 def _existing(db: Session, activity_id: int, member_id: int) -> Attendance | None:
@@ -63,8 +77,8 @@ def record(db: Session, actor: Actor, at: ClubAt, activity: Activity, *, now: da
     attendance = Attendance(activity_id=activity.id, member_id=member.id, status="pending",
                             source="sheet" if source == "sheet" else "card",
                             minutes=_minutes(activity, minutes), recorded_by=actor.user_id, recorded_at=now)
-    db.add(attendance)
-    db.flush()
+    if not _insert_once(db, attendance):
+        raise FieldErrors({"card_code": Msg(TWICE)})
     return attendance
 
 
@@ -82,14 +96,14 @@ def check_in(db: Session, actor: Actor, at: ClubAt, activity: Activity, *, code:
                           "Please see the organiser at the venue: they record you on the sheet."),
                        code="not_signed_up")
     if _existing(db, activity.id, member.id):
-        raise Conflict(N_("You have already checked in to this activity."), code="already_checked_in")
+        raise Conflict(ALREADY_CHECKED_IN, code="already_checked_in")
     if rules.normalize_code(code) != activity.checkin_code:
         raise FieldErrors({"code": Msg(N_("That is not the code shown at the venue. Please check it and try again."))})
     attendance = Attendance(activity_id=activity.id, member_id=member.id, status="pending", source="self",
                             minutes=rules.minutes_between(activity.starts_at, activity.ends_at),
                             recorded_by=actor.user_id, recorded_at=now)
-    db.add(attendance)
-    db.flush()
+    if not _insert_once(db, attendance):
+        raise Conflict(ALREADY_CHECKED_IN, code="already_checked_in")
     return attendance
 
 
@@ -105,7 +119,8 @@ def _chosen(db: Session, activity: Activity, ids: list[str]) -> list[tuple[Atten
         raise FieldErrors({"attendance": Msg(N_("Please tick the attendance to decide."))})
     rows = list(db.exec(select(Attendance, Member).join(Member, Member.id == Attendance.member_id)
                         .where(Attendance.activity_id == activity.id, Attendance.id.in_(numbers))
-                        .order_by(Member.id)).all())
+                        .order_by(Member.id).with_for_update(of=Attendance)  # one decision each
+                        .execution_options(populate_existing=True)).all())
     if len(rows) != len(numbers):
         raise FieldErrors({"attendance": Msg(N_("Some of the ticked attendance is not of this activity."))})
     if any(a.status != "pending" for a, _ in rows):

@@ -37,10 +37,13 @@ class ClubAt:
         return self.place.ids_from_root
 
 
-def get(db: Session, model, raw_id):
-    """The row of ``model`` with id ``raw_id`` (digits only), or NotFound."""
+def get(db: Session, model, raw_id, *, lock: bool = False):
+    """The row of ``model`` with id ``raw_id`` (digits only), or NotFound; ``lock``: FOR
+    UPDATE (on PostgreSQL; SQLite's write transaction holds the database already), for a
+    decision that two requests at once must not both take."""
     number = parse_id(raw_id)
-    row = None if number is None else db.get(model, number)
+    row = None if number is None else db.get(model, number, with_for_update=lock or None,
+                                              populate_existing=lock)
     if row is None:
         raise NotFound()
     return row

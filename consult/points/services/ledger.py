@@ -232,7 +232,7 @@ def propose_correction(db: Session, actor: Actor, at: ClubAt, *, member_id, amou
 
 
 def _pending_correction(db: Session, at: ClubAt, correction_id) -> tuple[Correction, Member]:
-    correction = get(db, Correction, correction_id)
+    correction = get(db, Correction, correction_id, lock=True)
     if correction.club_id != at.club.id:
         raise NotFound()
     if correction.status != "pending":

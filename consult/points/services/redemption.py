@@ -160,7 +160,7 @@ def preorder(db: Session, actor: Actor, at: ClubAt, day: RedemptionDay, *, prize
 
 
 def _order_in(db: Session, day: RedemptionDay, order_id) -> Order:
-    order = get(db, Order, order_id)
+    order = get(db, Order, order_id, lock=True)
     if order.day_id != day.id:
         raise NotFound()
     return order
@@ -215,6 +215,8 @@ def collect(db: Session, actor: Actor, at: ClubAt, day: RedemptionDay, order_id,
 def release(db: Session, actor: Actor, at: ClubAt, day: RedemptionDay, *, now: datetime) -> int:
     """After the day: every order not collected goes back (stock and points)."""
     require("manage_points_club", actor, at)
+    require_day_action(day, "release", now)
+    day = get(db, RedemptionDay, day.id, lock=True)  # one release at a time
     require_day_action(day, "release", now)
     left = list(db.exec(select(Order).where(Order.day_id == day.id, Order.status == "reserved")
                         .order_by(Order.prize_id, Order.member_id)).all())
