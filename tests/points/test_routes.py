@@ -188,7 +188,9 @@ def test_staff_pages_render(db, settings, client):
     for path in ("/staff/points", f"/staff/points/clubs/{w.at.club.id}", f"/staff/points/days/{day.id}",
                  f"/staff/points/clubs/{w.at.club.id}/members/{w.residents[0][2].id}",
                  f"/staff/points/clubs/{w.at.club.id}/members.csv", f"/staff/points/clubs/{w.at.club.id}/ledger.csv",
-                 f"/staff/points/clubs/{w.at.club.id}/hours.csv", "/points", f"/points/clubs/{w.at.club.id}"):
+                 f"/staff/points/clubs/{w.at.club.id}/hours.csv", f"/staff/points/clubs/{w.at.club.id}/activities.csv",
+                 f"/staff/points/clubs/{w.at.club.id}/stock.csv", f"/staff/points/days/{day.id}/orders.csv",
+                 "/points", f"/points/clubs/{w.at.club.id}"):
         assert client.get(path).status_code == 200, path
     factories.sign_in(client, w.residents[0][0].login)
     assert client.get(f"/staff/points/clubs/{w.at.club.id}").status_code == 403

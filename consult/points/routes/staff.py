@@ -14,6 +14,7 @@ from starlette.routing import Route
 from consult import clock
 from consult.i18n import N_, Msg
 from consult.parsing import local_input, parse_local_datetime
+from consult.points import rules
 from consult.points.models import ACTIVITY_KINDS
 from consult.points.routes.common import act, activity_state, day_state, labels
 from consult.points.routes.members import hours_csv
@@ -178,6 +179,28 @@ async def ledger_csv(request: Request):
     return download(_rows_csv(("entry", "transfer", "kind", "time", "account", "姓名 name", "卡号 card", "amount",
                                "memo", "made by", "approved by", "reverses"), rows),
                     f"points-ledger-{at.club.id}.csv", CSV_TYPE)
+
+
+async def activities_csv(request: Request):
+    at = _at(request, "view_points_ledger")
+    db = get_db(request)
+    rows = activities.all_activities(db, at.club.id)
+    counts = activities.counts(db, [a.id for a in rows])
+    t = translator_for(request)
+    return download(_rows_csv(("活动 activity", "类别 kind", "开始 starts", "结束 ends", "地点 venue", "名额 capacity",
+                               "报名 confirmed", "候补 waiting", "状态 state"),
+                              [(a.title, t(rules.KIND_NAMES[a.kind]), f"{clock.to_local(a.starts_at):%Y-%m-%d %H:%M}",
+                                f"{clock.to_local(a.ends_at):%Y-%m-%d %H:%M}", a.venue, a.capacity or "",
+                                counts[a.id][0], counts[a.id][1], t(rules.ACTIVITY_STATE_NAMES[activity_state(a)]))
+                               for a in rows]),
+                    f"points-activities-{at.club.id}.csv", CSV_TYPE)
+
+
+async def stock_csv(request: Request):
+    at = _at(request, "view_points_ledger")
+    rows = [(p.name, p.price, p.stock) for p in redemption.prizes(get_db(request), at.club.id)]
+    return download(_rows_csv(("奖品 prize", "积分 price", "库存 stock"), rows), f"points-stock-{at.club.id}.csv",
+                    CSV_TYPE)
 
 
 async def club_hours_csv(request: Request):
@@ -374,6 +397,15 @@ async def desk_order(request: Request):
     return _day_post(request, do, N_("Pre-ordered for the member."), "order", values)
 
 
+async def orders_csv(request: Request):
+    day, _ = _day(request)
+    rows = [(m.name, m.card_code, p.name, o.quantity, o.points, o.status, o.collected_via or "",
+             f"{clock.to_local(o.collected_at):%Y-%m-%d %H:%M}" if o.collected_at else "")
+            for o, m, p in redemption.orders(get_db(request), day.id)]
+    return download(_rows_csv(("姓名 name", "卡号 card", "奖品 prize", "数量 quantity", "积分 points", "status",
+                               "领取 via", "领取时间 collected"), rows), f"points-orders-{day.id}.csv", CSV_TYPE)
+
+
 async def order_collect(request: Request):
     form = await read_form(request)
     day, at = _day(request)
@@ -406,6 +438,10 @@ routes = [
     Route("/staff/points/clubs/{club_id:int}/days", day_add, methods=["POST"], name="staff_points_day_add"),
     Route("/staff/points/clubs/{club_id:int}/members.csv", members_csv, methods=["GET"], name="staff_points_members_csv"),
     Route("/staff/points/clubs/{club_id:int}/ledger.csv", ledger_csv, methods=["GET"], name="staff_points_ledger_csv"),
+    Route("/staff/points/clubs/{club_id:int}/activities.csv", activities_csv, methods=["GET"],
+          name="staff_points_activities_csv"),
+    Route("/staff/points/clubs/{club_id:int}/stock.csv", stock_csv, methods=["GET"], name="staff_points_stock_csv"),
+    Route("/staff/points/days/{day_id:int}/orders.csv", orders_csv, methods=["GET"], name="staff_points_orders_csv"),
     Route("/staff/points/clubs/{club_id:int}/hours.csv", club_hours_csv, methods=["GET"], name="staff_points_hours_csv"),
     Route("/staff/points/clubs/{club_id:int}/corrections/{correction_id:int}", correction_decide, methods=["POST"],
           name="staff_points_correction_decide"),
