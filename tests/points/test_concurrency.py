@@ -5,6 +5,8 @@ balance pays once gets it once."""
 
 from __future__ import annotations
 
+import time
+import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
@@ -25,6 +27,19 @@ from tests.conftest import FAST_ARGON2
 from tests.voting.live import Server, request, scratch_database_url
 
 MEMBERS, ITEMS = 200, 50
+
+
+def _started(server: Server, seconds: float = 180) -> Server:
+    """Wait longer than ``Server`` does for its workers (a loaded 2-core machine starts four
+    slowly); then entering it finds them up."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline and server.proc.poll() is None:
+        try:
+            urllib.request.urlopen(server.base + "/api/v1/openapi.json", timeout=5).close()
+            break
+        except OSError:
+            time.sleep(0.5)
+    return server
 
 
 def _build(url: str):
@@ -63,7 +78,7 @@ def test_the_last_items_go_once_and_no_balance_goes_negative(kind, tmp_path):
     with scratch_database_url(kind, tmp_path, prefix="points_race") as url:
         engine, tokens, (day_id, last_id, plenty_id) = _build(url)
         path = f"/api/v1/points/days/{day_id}/orders"
-        with open(tmp_path / "server.log", "w") as log, Server(url, log) as server:
+        with open(tmp_path / "server.log", "w") as log, _started(Server(url, log)) as server:
             with ThreadPoolExecutor(max_workers=40) as pool:
                 crowd = list(pool.map(lambda token: request(server.base, "POST", path, {"prize_id": last_id}, token),
                                       tokens[:MEMBERS]))
