@@ -71,14 +71,15 @@ def test_sign_up_attend_approve_and_pre_order(make_page, live_server, base_url, 
     assert "报名成功" in page.inner_text("main")
     check_layout(page)
 
-    # the same member attended an activity that has just ended (arranged as the desk would)
+    # the same member attended a day of cleaning that has just ended (arranged as the desk would):
+    # enough points for the cheapest prize (20)
     with db_.session(write=True) as db:
         member = db.exec(select(Member).where(Member.club_id == club.id, Member.name == "东王新居民")
                          .order_by(Member.id.desc())).first()
         staff = places.actor_for(db, accounts.find_by_login(db, STAFF))
         now = clock.utcnow()
         ended = activities.create_activity(db, staff, club_at(db, club.id), activities.ActivityDraft(
-            title=f"楼道清洁（{phone[-4:]}）", kind="team", starts_at=now - timedelta(hours=2),
+            title=f"楼道清洁（{phone[-4:]}）", kind="team", starts_at=now - timedelta(hours=8, minutes=5),
             ends_at=now - timedelta(minutes=5)), now=now - timedelta(days=1))
         db.commit()
         card, ended_id = member.card_code, ended.id
@@ -98,7 +99,7 @@ def test_sign_up_attend_approve_and_pre_order(make_page, live_server, base_url, 
     page.goto(f"{base_url}/points/members/{member.id}")
     assert path_of(page) == f"/points/members/{member.id}"
     text = page.inner_text("main")
-    assert "+5" in text and "5 积分" in text and "楼道清洁" in text
+    assert "+21" in text and "21 积分" in text and "楼道清洁" in text  # 东王: team 5, + 2 an hour for 8 h
     check_layout(page)
     page.goto(f"{base_url}/points/days/{day.id}")
     submit(page, f"form[action='/points/days/{day.id}/orders'] button")
