@@ -7,6 +7,8 @@ createuser   create an account, optionally with a role at a place
 finalize-due confirm vote outcomes whose notice period (公示期) has ended, and mix the
              answers of anonymous surveys that have closed (run it daily)
 send-due     send the text messages deferred past quiet hours (run it after 08:00)
+points-check check the points ledger: every transfer sums to zero, every member's
+             cached balance equals the sum of their entries (exit 1 if not)
 serve        run the web server (uvicorn)
 pb ...       pabulib open-data files (see ``pb --help``)
 owners ...   owners' votes recount from files (see ``owners --help``); ``owners elect``
@@ -164,6 +166,20 @@ def cmd_send_due(args) -> int:
     return 0
 
 
+def cmd_points_check(args) -> int:
+    """The points ledger against itself; prints each problem, exits 1 when there is one."""
+    from consult import points
+    from consult.db import Database, make_engine
+
+    database = Database(make_engine(_settings().database_url))
+    with database.session() as db:
+        problems = points.check_ledger(db)
+    for problem in problems:
+        print(f"{problem.what} {problem.id}: {problem.detail}")
+    print("the points ledger is whole" if not problems else f"{len(problems)} problems", file=sys.stderr)
+    return 1 if problems else 0
+
+
 def cmd_serve(args) -> int:
     import uvicorn
 
@@ -206,6 +222,8 @@ def main(argv: list[str] | None = None) -> int:
                    ).set_defaults(func=cmd_finalize_due)
     sub.add_parser("send-due", help="send the text messages deferred past quiet hours"
                    ).set_defaults(func=cmd_send_due)
+    sub.add_parser("points-check", help="check the points ledger (sums to zero, cached balances)"
+                   ).set_defaults(func=cmd_points_check)
     serve = sub.add_parser("serve")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)

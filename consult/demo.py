@@ -16,7 +16,7 @@ from consult.config import Settings
 DEMO_PASSWORD = communities_demo.DEMO_PASSWORD
 
 #: The domains whose demo loaders run after the places and people, in this order.
-DEMO_DOMAINS = ("owners", "elections", "consultations", "ratings", "voting", "messaging")
+DEMO_DOMAINS = ("owners", "elections", "consultations", "ratings", "voting", "messaging", "points")
 
 
 def demo_logins() -> list[tuple[str, str, str]]:
@@ -78,6 +78,13 @@ def _messaging(db, settings, places, users):
     messaging.load_demo(db, places, users, vote=tuple(vote) if vote else None, now=now)
 
 
+def _points(db, settings, places, users):
+    from consult import points
+
+    points.load_demo(db, settings, places, users)
+
+
 _LOADERS = {"owners": _owners, "elections": _elections, "consultations": _consultations,
             "ratings": _ratings,
-            "voting": _voting, "messaging": _messaging}
+            "voting": _voting, "messaging": _messaging,
+            "points": _points}

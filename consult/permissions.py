@@ -153,6 +153,19 @@ RULES: dict[str, Callable[[Actor, PlacePath], bool]] = {
     # staff); recording that a number asked for no more notices (退订) at the desk
     "view_outbox": _staff,
     "record_sms_opt_out": _staff_anywhere,
+    # the points club (积分制): residents of the club's place join, sign up, check in (a
+    # pending entry only) and redeem; committee staff run the club, act at the desk for
+    # residents without a phone, record and approve attendance (never their own) and
+    # correct the ledger (a second staff member confirms)
+    "join_points_club": _resident,
+    "take_part_in_points_club": _resident,
+    "manage_points_club": _staff,
+    "act_at_points_desk": _staff,
+    "record_attendance": _staff,
+    "approve_attendance": _staff,
+    "propose_points_correction": _staff,
+    "confirm_points_correction": _staff,
+    "view_points_ledger": _staff,
 }
 
 
@@ -178,6 +191,8 @@ DECISIONS = frozenset({
     "review_idea",          # requester: the idea's author (and a merge target's author)
     "hide_comment",         # requester: the comment's author (hide and show again)
     "answer_objection",     # requester: who filed the objection (a vote result, a rating)
+    "approve_attendance",   # requester: the member whose attendance it is
+    "confirm_points_correction",  # requester: who proposed it (and the member it is about)
 })
 
 

@@ -87,6 +87,15 @@ EXPECTED = {
     "manage_resident_election": STAFF_IN,
     "cast_resident_ballot": {"resident_in"},
     "view_outbox": STAFF_IN,
+    "join_points_club": {"resident_in"},
+    "take_part_in_points_club": {"resident_in"},
+    "manage_points_club": STAFF_IN,
+    "act_at_points_desk": STAFF_IN,
+    "record_attendance": STAFF_IN,
+    "approve_attendance": STAFF_IN,
+    "propose_points_correction": STAFF_IN,
+    "confirm_points_correction": STAFF_IN,
+    "view_points_ledger": STAFF_IN,
 }
 
 # Actions that are not about a place: "anywhere" is the scope.
@@ -208,5 +217,17 @@ def test_the_lifecycle_dimension_is_tested_for_surveys_campaigns_and_contests():
     for expected, actions, states in ((SURVEY_EXPECTED, surveys.SURVEY_ACTIONS, surveys.SURVEY_STATES),
                                       (CAMPAIGN_EXPECTED, ratings.CAMPAIGN_ACTIONS, ratings.CAMPAIGN_STATES),
                                       (CONTEST_EXPECTED, ratings.CONTEST_ACTIONS, ratings.CONTEST_STATES)):
+        assert set(expected) == set(actions)
+        assert all(allowed <= set(states) for allowed in expected.values())
+
+
+def test_the_lifecycle_dimension_is_tested_for_activities_and_redemption_days():
+    """Every action on a points activity and a redemption day × every state is in
+    tests/points/test_lifecycle.py (pure predicate and services)."""
+    from consult.points import rules
+    from tests.points.test_lifecycle import ACTIVITY_EXPECTED, DAY_EXPECTED
+
+    for expected, actions, states in ((ACTIVITY_EXPECTED, rules.ACTIVITY_ACTIONS, rules.ACTIVITY_STATES),
+                                      (DAY_EXPECTED, rules.DAY_ACTIONS, rules.DAY_STATES)):
         assert set(expected) == set(actions)
         assert all(allowed <= set(states) for allowed in expected.values())

@@ -26,6 +26,9 @@ TEMPLATES: dict[str, str] = {
     "owner_link_requested": N_("Your owners' committee asks to link your account to the owner %(name)s of home %(home)s in %(estate)s. Please confirm or refuse it on your owners' page."),
     "owner_linked": N_("Your account is now linked to the owner %(name)s in %(estate)s and can vote for them online."),
     "owner_unlinked": N_("Your account is no longer linked to the owner %(name)s in %(estate)s."),
+    "points_activity_cancelled": N_("The activity “%(title)s” was cancelled."),
+    "points_place_freed": N_("A place became free: you are now signed up for “%(title)s”."),
+    "points_awarded": N_("Your attendance at “%(title)s” was approved: %(points)s points."),
 }
 
 
