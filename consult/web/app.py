@@ -23,6 +23,7 @@ from consult.web.compression import Compression
 from consult.web.db import DatabaseMiddleware
 from consult.web.errors import HANDLERS
 from consult.web.jinja import STATIC
+from consult.web.offloop import off_the_loop
 from consult.web.routing import IndexedRouter
 from consult.web.security import SecurityHeadersMiddleware
 
@@ -58,9 +59,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     database = database or Database(make_engine(settings.database_url, **pool_options(settings)))
     secrecy.configure(settings)  # the ballot key (ballots, survey answer marks), never in the database
     messaging.configure(settings)  # the SMS backend: the outbox unless a provider is set
-    api = api_routes()
+    api = off_the_loop(api_routes())  # every endpoint runs in the thread pool, never on the loop
     routes = [
-        *page_routes(),
+        *off_the_loop(page_routes()),
         Mount(PREFIX, routes=api, name="api"),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
