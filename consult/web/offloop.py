@@ -21,6 +21,12 @@ whole by ``consult.web.bodies.BodyLimitMiddleware`` before the route ran, so rea
 the form or the JSON never waits on the network), and a large upload's temporary file
 is written through that loop's own threads. The response is sent from the server's
 loop as usual.
+
+At most as many endpoints run at once as the database pool has connections
+(``app.state.endpoint_threads``, a ``CapacityLimiter`` of pool size + overflow, made
+by the app): a request beyond that waits on the event loop for a thread, holding
+nothing, instead of taking a thread that would wait for a connection and fail after
+the pool's timeout.
 """
 
 from __future__ import annotations
@@ -31,12 +37,12 @@ import inspect
 import threading
 from collections.abc import Callable, Sequence
 
-from starlette.concurrency import run_in_threadpool
+import anyio.to_thread
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-__all__ = ["off_the_loop"]
+__all__ = ["endpoint_threads", "off_the_loop"]
 
 
 class _ThreadLoop(threading.local):
@@ -84,10 +90,17 @@ def threaded(endpoint: Callable) -> Callable:
     """``endpoint`` as an async endpoint that runs it (and its session) in the thread pool."""
     @functools.wraps(endpoint)
     async def run(request: Request) -> Response:
-        return await run_in_threadpool(_run, endpoint, request)
+        # Starlette's run_in_threadpool is this call without a limiter of our own
+        return await anyio.to_thread.run_sync(_run, endpoint, request,
+                                              limiter=request.app.state.endpoint_threads)
 
     run.off_the_loop = True
     return run
+
+
+def endpoint_threads(connections: int) -> anyio.CapacityLimiter:
+    """The limit on endpoints running at once in one worker: the pool's ``connections``."""
+    return anyio.CapacityLimiter(max(connections, 1))
 
 
 def off_the_loop(routes: Sequence[BaseRoute]) -> list[BaseRoute]:

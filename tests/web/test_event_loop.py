@@ -23,6 +23,7 @@ from consult.db import Database, make_engine
 from consult.db.migrate import upgrade
 from consult.voting import services as voting
 from consult.web.app import create_app
+from consult.web.offloop import endpoint_threads
 
 #: how long the slow service waits for the other answer: generous, not a measure
 PATIENCE = 60
@@ -131,3 +132,42 @@ def test_a_slow_form_post_holding_the_write_lock_does_not_stop_a_page(settings, 
     slow, other = _run(scenario())
     assert slow in (200, 422) and other == 200, (slow, other)
     assert gate.other_answered_meanwhile, "the other request waited for the slow one"
+
+
+def test_no_more_endpoints_run_at_once_than_the_pool_has_connections(settings, own_database,
+                                                                      monkeypatch):
+    """With room for two, a third request waits for a thread (on the loop, holding no
+    connection) until one of the two is done, then runs: all three are answered."""
+    inside, most = 0, 0
+    lock = threading.Lock()
+    two_inside, go_on = threading.Event(), threading.Event()
+    real = voting.vote_rounds
+
+    def held(*args, **kwargs):
+        nonlocal inside, most
+        with lock:
+            inside += 1
+            most = max(most, inside)
+            if inside >= 2:
+                two_inside.set()
+        go_on.wait(PATIENCE)
+        with lock:
+            inside -= 1
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(voting, "vote_rounds", held)
+    app = create_app(settings, own_database)
+    app.state.endpoint_threads = endpoint_threads(2)
+
+    async def scenario():
+        calls = [asyncio.ensure_future(_call(app, "GET", "/votes")) for _ in range(3)]
+        for _ in range(PATIENCE * 20):
+            if two_inside.is_set():
+                break
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(1)  # room for a third to get in, were there no limit
+        go_on.set()
+        return [answer["status"] for answer in await asyncio.gather(*calls)]
+
+    assert _run(scenario()) == [200, 200, 200]
+    assert most == 2
