@@ -25,7 +25,6 @@ from __future__ import annotations
 import asyncio
 import os
 import re
-import secrets
 import socket
 import statistics
 import tempfile
@@ -92,21 +91,10 @@ def _scratch_postgres():
     if not base or not base.startswith("postgresql"):
         yield None
         return
-    from sqlalchemy import text
-    from sqlalchemy.engine import make_url
+    from tests.voting.live import scratch_postgresql
 
-    from consult.db import make_engine
-
-    name = f"bench_reliability_{secrets.token_hex(4)}"
-    admin = make_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(base).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_postgresql(base, "bench_reliability") as url:
+        yield url
 
 
 def postgres_figures(directory: Path) -> None:

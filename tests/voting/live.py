@@ -191,6 +191,14 @@ def scratch_database_url(kind: str, tmp_path, prefix: str = "voting_integrity") 
     base = os.environ.get("CONSULT_TEST_DATABASE_URL")
     if not base:
         pytest.skip("PostgreSQL: set CONSULT_TEST_DATABASE_URL to run this on PostgreSQL too")
+    with scratch_postgresql(base, prefix) as url:
+        yield url
+
+
+@contextmanager
+def scratch_postgresql(base: str, prefix: str) -> Iterator[str]:
+    """A new PostgreSQL database beside the one ``base`` names (also for the benchmarks),
+    dropped afterwards."""
     name = f"{prefix}_{secrets.token_hex(4)}"
     admin = make_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
