@@ -26,6 +26,7 @@ from consult.web.compression import Compression
 from consult.web.db import DatabaseMiddleware
 from consult.web.errors import HANDLERS
 from consult.web.jinja import STATIC, add_globals
+from consult.web.offloop import endpoint_threads, off_the_loop
 from consult.web.routing import IndexedRouter
 from consult.web.security import SecurityHeadersMiddleware
 
@@ -61,9 +62,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     database = database or Database(make_engine(settings.database_url, **pool_options(settings)))
     secrecy.configure(settings)  # the ballot key (ballots, survey answer marks), never in the database
     messaging.configure(settings)  # the SMS backend: the outbox unless a provider is set
-    api = api_routes()
+    api = off_the_loop(api_routes())  # every endpoint runs in the thread pool, never on the loop
     routes = [
-        *page_routes(),
+        *off_the_loop(page_routes()),
         Mount(PREFIX, routes=api, name="api"),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
@@ -84,6 +85,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.settings = settings
     app.state.database = database
     app.state.api_routes = api
+    # as many endpoints at once as the pool has connections (pool size + overflow)
+    app.state.endpoint_threads = endpoint_threads(settings.db_pool_size + settings.db_max_overflow)
     app.state.url_cache = Cache(URL_CACHE_ENTRIES)
     app.state.frame_cache = Cache(FRAME_CACHE_ENTRIES)
     app.state.public_cache = Cache(PUBLIC_CACHE_ENTRIES, settings.public_cache_seconds)
