@@ -30,10 +30,11 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from os import PathLike
+from typing import TextIO
 
 from consult.voting.tally import (
     RULES,
@@ -356,6 +357,28 @@ def _columns(given: Sequence[str], fixed: list[str], rows: Sequence[dict[str, st
     return columns
 
 
+def _write_head(writer, meta: dict[str, str], projects: Sequence[PbProject],
+                project_columns: Sequence[str]) -> None:
+    writer.writerow(["META"])
+    writer.writerow(["key", "value"])
+    writer.writerows(meta.items())
+
+    writer.writerow(["PROJECTS"])
+    columns = _columns(project_columns, ["project_id", "cost"], [p.fields for p in projects])
+    writer.writerow(columns)
+    for p in projects:
+        values = {**p.fields, "project_id": p.id, "cost": str(p.cost)}
+        writer.writerow([values.get(name, "") for name in columns])
+
+
+def _counted_meta(meta: dict[str, str], projects: int, votes: int) -> dict[str, str]:
+    meta = dict(meta)
+    for key, actual in (("num_projects", projects), ("num_votes", votes)):
+        if key in meta:
+            meta[key] = str(actual)
+    return meta
+
+
 def dump(election: Election) -> str:
     """Write ``election`` as ``.pb`` text; ``parse(dump(e)) == e``.
 
@@ -364,22 +387,8 @@ def dump(election: Election) -> str:
     """
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\n")
-    meta = dict(election.meta)
-    for key, actual in (("num_projects", election.projects), ("num_votes", election.votes)):
-        if key in meta:
-            meta[key] = str(len(actual))
-    writer.writerow(["META"])
-    writer.writerow(["key", "value"])
-    writer.writerows(meta.items())
-
-    writer.writerow(["PROJECTS"])
-    columns = _columns(
-        election.project_columns, ["project_id", "cost"], [p.fields for p in election.projects]
-    )
-    writer.writerow(columns)
-    for p in election.projects:
-        values = {**p.fields, "project_id": p.id, "cost": str(p.cost)}
-        writer.writerow([values.get(name, "") for name in columns])
+    meta = _counted_meta(election.meta, len(election.projects), len(election.votes))
+    _write_head(writer, meta, election.projects, election.project_columns)
 
     writer.writerow(["VOTES"])
     fixed = ["voter_id", "vote"]
@@ -395,6 +404,28 @@ def dump(election: Election) -> str:
             values["points"] = ",".join(map(str, v.points))
         writer.writerow([values.get(name, "") for name in columns])
     return out.getvalue()
+
+
+def write(out: TextIO, meta: dict[str, str], projects: Sequence[PbProject], num_votes: int,
+          votes: Iterable[tuple[str, str, str | None]]) -> None:
+    """Write a ``.pb`` file to ``out`` as it goes, the same text as :func:`dump` of the
+    election with these votes: ``votes`` are (voter id, project ids "a,b", points "1,2" or
+    None), exactly ``num_votes`` of them (the META's count), all with points or none."""
+    writer = csv.writer(out, delimiter=";", lineterminator="\n")
+    _write_head(writer, _counted_meta(meta, len(projects), num_votes), projects, ())
+    writer.writerow(["VOTES"])
+    votes = iter(votes)
+    first = next(votes, None)
+    points = meta.get("vote_type") == "cumulative" or (first is not None and first[2] is not None)
+    writer.writerow(["voter_id", "vote", "points"] if points else ["voter_id", "vote"])
+    if first is None:
+        return
+    if points:
+        writer.writerow((first[0], first[1], first[2] or ""))
+        writer.writerows((voter, vote, p or "") for voter, vote, p in votes)
+    else:
+        writer.writerow(first[:2])
+        writer.writerows(row[:2] for row in votes)
 
 
 # --------------------------------------------------------------------------- counting

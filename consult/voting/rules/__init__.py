@@ -42,6 +42,7 @@ from consult.voting.rules.counting import (
     ballot_digest,
     canonical_ballot,
     count,
+    count_scores,
     method_description,
     money_unit,
 )
@@ -151,6 +152,7 @@ __all__ = [
     "ballot_digest",
     "Count",
     "count",
+    "count_scores",
     "method_description",
     "RECEIPT_ALPHABET",
     "RECEIPT_LENGTH",

@@ -59,22 +59,40 @@ class Count:
 def count(values, ideas: Sequence[tuple[int, int | None]],
           ballots: Sequence[Sequence[tuple[int, int, int | None]]], budget_fen: int | None) -> Count:
     """Count a round: ``ideas`` are (id, cost in fen) in listing order, ``ballots`` the counted
-    ballots' (idea id, points, rank) choices. An idea without a cost counts as costing nothing."""
-    costs = [cost or 0 for _, cost in ideas]
-    unit = money_unit(costs, budget_fen)
-    projects = [Project(str(i), (cost or 0) // unit) for i, cost in ideas]
+    ballots' (idea id, points, rank) choices. An idea without a cost counts as costing nothing.
+
+    The definition of a count, ballot by ballot; the services count the same in the
+    database (``services.count_round``: scores by ``GROUP BY``, the digest streamed) and
+    finish with :func:`count_scores`, which this calls too."""
+    projects = [Project(str(i), 0) for i, _ in ideas]
     kind = values.ballot_kind
     approvals = None
     if kind in APPROVAL_KINDS:
-        approvals = [[str(i) for i, _, _ in b] for b in ballots]
-        scores = tally.approval_scores(projects, approvals)
+        ballots_ids = [[str(i) for i, _, _ in b] for b in ballots]
+        scores = tally.approval_scores(projects, ballots_ids)
+        if values.rule.startswith("equalshares"):
+            approvals = tally.Approvals.of(projects, ballots_ids)
     elif kind == "ordinal":
         rankings = [[str(i) for i, _, _ in sorted(b, key=lambda c: c[2] or 0)] for b in ballots]
         scores = tally.ordinal_scores(projects, rankings, values.points_per_rank)
     else:
         scores = tally.points_scores(projects, [{str(i): p for i, p, _ in b} for b in ballots])
+    return count_scores(values, ideas, scores, budget_fen, digest=ballot_digest(kind, ballots),
+                        ballots=len(ballots), approvals=approvals)
+
+
+def count_scores(values, ideas: Sequence[tuple[int, int | None]], scores: Mapping[str, int],
+                 budget_fen: int | None, *, digest: str, ballots: int,
+                 approvals: tally.Approvals | None = None) -> Count:
+    """Finish a count from the ideas' scores (by idea id as text, every idea present), the
+    ballots' digest and number, and for the equal-shares rules the approvals
+    (``tally.Approvals``, projects in the order of ``ideas``): select and record the parameters."""
+    costs = [cost or 0 for _, cost in ideas]
+    unit = money_unit(costs, budget_fen)
+    projects = [Project(str(i), (cost or 0) // unit) for i, cost in ideas]
+    kind = values.ballot_kind
     budget_units = (budget_fen or 0) // unit
-    result = tally.select(values.rule, projects, scores, budget_units, approvals=approvals,
+    result = tally.select(values.rule, projects, dict(scores), budget_units, approvals=approvals,
                           min_score=values.min_score, k=values.k)
     parameters = {
         "ballot_kind": kind, "rule": values.rule, "budget_fen": budget_fen, "money_unit_fen": unit,
@@ -83,7 +101,7 @@ def count(values, ideas: Sequence[tuple[int, int | None]],
         "ranking_length": values.ranking_length, "points_per_rank": list(values.points_per_rank),
         "min_score": values.min_score, "k": values.k,
     }
-    return Count(result, parameters, ballot_digest(kind, ballots), len(ballots))
+    return Count(result, parameters, digest, ballots)
 
 
 def method_description(parameters: Mapping[str, object]) -> list[Msg]:

@@ -70,6 +70,7 @@ from consult.voting.tally.ballots import (
     validate_ranking,
 )
 from consult.voting.tally.equal_shares import (
+    Approvals,
     equal_shares,
     more_popular,
 )
@@ -105,6 +106,7 @@ __all__ = [
     "greedy",
     "greedy_threshold",
     "top_k",
+    "Approvals",
     "equal_shares",
     "more_popular",
     "RULES",

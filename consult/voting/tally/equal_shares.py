@@ -11,9 +11,35 @@ from consult.voting.tally.ballots import BallotError, Project, _check_ids
 from consult.voting.tally.greedy import _by_score
 
 
+@dataclass(frozen=True, slots=True)
+class Approvals:
+    """Approval ballots as the Method of Equal Shares reads them: the number of voters
+    (every ballot, empty ones included) and, for each project, the voters approving it
+    (numbered 0…voters-1, ascending), e.g. ``array('l')`` columns read from the database
+    without one Python object per ballot."""
+
+    voters: int
+    supporters: Sequence[Sequence[int]]  # by project, in the order of ``projects``
+
+    @classmethod
+    def of(cls, projects: Sequence[Project], ballots: Sequence[Collection[str]]) -> Approvals:
+        """One collection of project ids per ballot → supporters; unknown or repeated ids
+        raise ``BallotError``."""
+        index = {p.id: j for j, p in enumerate(projects)}
+        supporters: list[list[int]] = [[] for _ in projects]
+        for voter, ballot in enumerate(ballots):
+            for pid in ballot:
+                if pid not in index:
+                    raise BallotError("unknown_project", project=pid)
+                supporters[index[pid]].append(voter)
+            if len(set(ballot)) != len(ballot):
+                _check_ids(list(ballot), index)
+        return cls(len(ballots), supporters)
+
+
 def equal_shares(
     projects: Sequence[Project],
-    approvals: Sequence[Collection[str]],
+    approvals: Sequence[Collection[str]] | Approvals,
     budget: int,
     *,
     add1: bool = True,
@@ -22,19 +48,14 @@ def equal_shares(
 
     Every ballot counts as a voter, including empty ones, because each voter
     holds an equal share of the budget whether or not she approved anything.
+    ``approvals``: one collection of project ids per ballot, or :class:`Approvals`.
     """
-    voters = len(approvals)
+    if not isinstance(approvals, Approvals):
+        approvals = Approvals.of(projects, approvals)
+    voters, supporters = approvals.voters, approvals.supporters
     if voters == 0:
         return []
     index = {p.id: j for j, p in enumerate(projects)}
-    supporters: list[list[int]] = [[] for _ in projects]
-    for voter, ballot in enumerate(approvals):
-        for pid in ballot:
-            if pid not in index:
-                raise BallotError("unknown_project", project=pid)
-            supporters[index[pid]].append(voter)
-        if len(set(ballot)) != len(ballot):
-            _check_ids(list(ballot), index)
     costs = [p.cost for p in projects]
     # Supported projects that cost nothing are bought for free, up front.
     free = [j for j, p in enumerate(projects) if p.cost == 0 and supporters[j]]
@@ -65,23 +86,26 @@ def equal_shares(
 
 def more_popular(
     projects: Sequence[Project],
-    approvals: Sequence[Collection[str]],
+    approvals: Sequence[Collection[str]] | Approvals,
     primary: list[str],
     other: list[str],
 ) -> list[str]:
     """The comparison step: ``other`` replaces ``primary`` only if strictly more voters
     prefer it, a voter preferring the outcome that spends more on projects she approved."""
-    cost = {p.id: p.cost for p in projects}
     first, second = set(primary), set(other)
     if first == second:
         return primary
-    for_primary = for_other = 0
-    for ballot in approvals:
-        approved = set(ballot)
-        mine = sum(cost[pid] for pid in approved & first)
-        theirs = sum(cost[pid] for pid in approved & second)
-        for_primary += mine > theirs
-        for_other += theirs > mine
+    if not isinstance(approvals, Approvals):
+        approvals = Approvals.of(projects, approvals)
+    # what each voter's approved projects cost in the primary outcome, minus in the other
+    margin = [0] * approvals.voters
+    for project, voters in zip(projects, approvals.supporters, strict=True):
+        weight = (project.id in first) - (project.id in second)
+        if weight:
+            for voter in voters:
+                margin[voter] += weight * project.cost
+    for_primary = sum(1 for m in margin if m > 0)
+    for_other = sum(1 for m in margin if m < 0)
     return other if for_other > for_primary else primary
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Collection, Mapping, Sequence
 
 from consult.voting.tally.ballots import Project, Result, _is_money
-from consult.voting.tally.equal_shares import equal_shares, more_popular
+from consult.voting.tally.equal_shares import Approvals, equal_shares, more_popular
 from consult.voting.tally.greedy import greedy, greedy_threshold, top_k
 
 RULES = (
@@ -19,21 +19,20 @@ RULES = (
 )
 
 
-
 def select(
     rule: str,
     projects: Sequence[Project],
     scores: Mapping[str, int],
     budget: int,
     *,
-    approvals: Sequence[Collection[str]] | None = None,
+    approvals: Sequence[Collection[str]] | Approvals | None = None,
     min_score: int | None = None,
     k: int | None = None,
 ) -> Result:
     """Apply ``rule`` (one of ``RULES``) and return the result with its scores.
 
-    ``approvals`` (one collection of project ids per ballot) is needed by the
-    equal-shares rules, ``min_score`` by ``greedy-threshold``, ``k`` by ``top-k``.
+    ``approvals`` (one collection of project ids per ballot, or ``Approvals``) is
+    needed by the equal-shares rules, ``min_score`` by ``greedy-threshold``, ``k`` by ``top-k``.
     """
     if not _is_money(budget):
         raise ValueError(f"the budget must be a whole number >= 0: {budget!r}")
@@ -48,6 +47,8 @@ def select(
     elif rule in ("equalshares", "equalshares/add1", "equalshares/add1-comparison"):
         if approvals is None:
             raise ValueError(f"{rule} needs approval ballots")
+        if not isinstance(approvals, Approvals):
+            approvals = Approvals.of(projects, approvals)
         chosen = equal_shares(projects, approvals, budget, add1=rule != "equalshares")
         if rule == "equalshares/add1-comparison":
             chosen = more_popular(projects, approvals, chosen, greedy(projects, scores, budget))
