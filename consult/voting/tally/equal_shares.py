@@ -155,8 +155,10 @@ class _EqualSharesRun:
         rank: dict[int, int],
         voters: int,
     ) -> None:
+        import numpy as np  # counting voters by class: exact integer counts, done in C
+
         self.costs = costs
-        self.supporters = supporters
+        self.supporters = [np.asarray(s, dtype=np.int64) for s in supporters]
         self.candidates = candidates
         self.rank = rank
         self.voters = voters
@@ -167,14 +169,17 @@ class _EqualSharesRun:
         denominator = self.voters
         money = [total]  # per class: money per voter, numerator over `denominator`
         slope = [self.voters]  # per class: d money / d t, same denominator
-        klass = [0] * self.voters
+        import numpy as np
+
+        klass = np.zeros(self.voters, dtype=np.int64)  # each voter's class
         remaining = list(self.candidates)
         selected: list[int] = []
         room = _Room()
         while remaining:
             quotes: list[_Quote] = []
             for j in remaining:
-                classes = Counter(map(klass.__getitem__, supporters[j]))
+                counts = np.bincount(klass[supporters[j]], minlength=len(money))
+                classes = Counter({int(c): int(counts[c]) for c in np.flatnonzero(counts)})
                 due = costs[j] * denominator
                 have = sum(money[c] * n for c, n in classes.items())
                 if have < due:  # never affordable again in this run
@@ -221,8 +226,11 @@ class _EqualSharesRun:
                 else:  # rich stays rich: money never shrinks with t, the share never grows
                     money.append(money[c] - due)
                     slope.append(slope[c] - due_slope)
-            for voter in supporters[best.project]:
-                klass[voter] = moved[klass[voter]]
+            renumber = np.arange(len(money), dtype=np.int64)
+            for c, new_class in moved.items():
+                renumber[c] = new_class
+            paying = supporters[best.project]
+            klass[paying] = renumber[klass[paying]]
         return selected, room.steps
 
 
