@@ -69,7 +69,7 @@ def download(data: bytes | str, filename: str, media_type: str) -> Response:
 def download_file(path: Path, filename: str, media_type: str, sha256: str | None = None) -> Response:
     """A stored file as an attachment (``download``'s headers), streamed in pieces from
     a worker thread: neither held in memory whole nor read on the event loop. Its
-    SHA-256, when known, goes along as ``Digest``-like ``x-content-sha256``."""
+    SHA-256, when known, goes along in ``x-content-sha256``."""
     headers = _attachment(filename)
     if sha256:
         headers["x-content-sha256"] = sha256

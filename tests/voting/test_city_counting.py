@@ -18,15 +18,13 @@ import pytest
 from sqlalchemy import delete, insert, update
 
 from consult import clock
-from consult.communities import demo as communities_demo
-from consult.consultations import demo as consultations_demo
 from consult.consultations.models import IdeaRound
 from consult.errors import Conflict
-from consult.voting import demo, pabulib, rules, services
+from consult.voting import pabulib, rules, services
 from consult.voting.models import Ballot, BallotChoice, VoteExport, VoteResult
 from consult.voting.services import exports
 from consult.web.downloads import excel_csv
-from tests.voting.conftest import close_round, set_settings
+from tests.voting.conftest import close_round, load_voting_demo, set_settings
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "pabulib"
 FILES = sorted(DATA.glob("*.pb")) + sorted((DATA / "fabricated").glob("*.pb"))
@@ -113,10 +111,7 @@ def test_pabulib_files_count_and_export_as_before(db, world, path, unshuffled):
 
 
 def test_the_demo_counts_and_exports_as_before(db, settings, unshuffled):
-    places = communities_demo.load_places(db)
-    users = communities_demo.load_people(db, settings, places)
-    consultations_demo.load(db, settings, places, users)
-    demo.load(db, settings, places, users)
+    load_voting_demo(db, settings)
     now = clock.utcnow()
     rounds = services.vote_rounds(db, now)
     for summary in rounds:
