@@ -11,8 +11,8 @@ service modules, ``rules``, ``tally``, ``pabulib``) is the domain's own.
 - ``finalize_due``: the daily confirmation of outcomes whose notice period has ended
 - ``pb_main``: the ``python -m consult pb`` command (pabulib files)
 - ``load_demo``: the demonstration votes of ``python -m consult demo``
-- ``configure_exports``: the directory of the exports built at publication (the web app
-  sets ``CONSULT_MEDIA_DIR``/exports; unset, the environment's)
+- ``configure_exports``: the directory of the exports built at publication (unset:
+  ``exports`` in the environment's ``CONSULT_MEDIA_DIR``)
 """
 
 from consult.surface import surface

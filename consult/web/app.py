@@ -11,7 +11,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from consult import messaging, secrecy, voting
+from consult import messaging, secrecy
 from consult.accounts.rules import SESSION_DAYS
 from consult.api.openapi import openapi_json
 from consult.cache import Cache
@@ -61,7 +61,6 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     database = database or Database(make_engine(settings.database_url, **pool_options(settings)))
     secrecy.configure(settings)  # the ballot key (ballots, survey answer marks), never in the database
     messaging.configure(settings)  # the SMS backend: the outbox unless a provider is set
-    voting.configure_exports(settings.media_dir / "exports")  # published rounds' .pb and CSV files
     api = api_routes()
     routes = [
         *page_routes(),

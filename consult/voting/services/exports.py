@@ -56,8 +56,8 @@ _directory: Path | None = None
 
 
 def configure(directory: Path) -> None:
-    """Where export files are kept (the web app: ``CONSULT_MEDIA_DIR``/exports, shared by
-    every worker like the photos); unset, the environment's media directory."""
+    """Where export files are kept; unset, ``exports`` in the environment's media directory
+    (``CONSULT_MEDIA_DIR``, shared by every worker like the photos). Tests set their own."""
     global _directory
     _directory = Path(directory)
 
