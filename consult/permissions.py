@@ -136,6 +136,19 @@ RULES: dict[str, Callable[[Actor, PlacePath], bool]] = {
     "decide_owner_link": _owners_staff,
     # approve a link as the second pair of eyes: staff only, not an owners' representative
     "approve_owner_link": _staff,
+    # owners' committee elections (consult.elections): staff call them and key paper; the
+    # gauge against the 2/3 lines is public; the list of homes not yet voted (door to door)
+    # and the per-home export are staff's; an owner of record votes online
+    "manage_owner_election": _staff,
+    "cast_owner_election_ballot": _owner,
+    "enter_owner_election_paper": _staff,
+    "view_owner_election_gauge": lambda actor, path: True,
+    "view_door_to_door": _staff,
+    "export_owner_election": _staff,
+    # residents' committee elections: staff of the area run them (register, candidates,
+    # paper ballots); a verified resident on the register votes online
+    "manage_resident_election": _staff,
+    "cast_resident_ballot": _resident,
     # text messages: the outbox of messages about a place (about no place: the root's
     # staff); recording that a number asked for no more notices (退订) at the desk
     "view_outbox": _staff,

@@ -78,6 +78,14 @@ EXPECTED = {
     "view_owner_turnout": {"owner_in", "owners_rep_in"} | STAFF_IN,
     "decide_owner_link": {"owners_rep_in"} | STAFF_IN,
     "approve_owner_link": STAFF_IN,
+    "manage_owner_election": STAFF_IN,
+    "cast_owner_election_ballot": {"owner_in"},
+    "enter_owner_election_paper": STAFF_IN,
+    "view_owner_election_gauge": set(ACTORS),
+    "view_door_to_door": STAFF_IN,
+    "export_owner_election": STAFF_IN,
+    "manage_resident_election": STAFF_IN,
+    "cast_resident_ballot": {"resident_in"},
     "view_outbox": STAFF_IN,
 }
 
