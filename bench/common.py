@@ -53,6 +53,14 @@ def _wait(port: int, proc: subprocess.Popen, timeout: float = 30) -> None:
 @contextlib.contextmanager
 def serve(target: str, env: dict | None = None, workers: int = 1) -> Iterator[str]:
     """Run ``uvicorn TARGET`` (one worker unless told) on a free loopback port; yield its base URL."""
+    with serve_process(target, env, workers) as (base, _):
+        yield base
+
+
+@contextlib.contextmanager
+def serve_process(target: str, env: dict | None = None,
+                  workers: int = 1) -> Iterator[tuple[str, subprocess.Popen]]:
+    """``serve``, yielding the base URL and the server's process (for its memory)."""
     port = free_port()
     proc = subprocess.Popen(
         [PYTHON, "-m", "uvicorn", target, "--host", "127.0.0.1", "--port", str(port),
@@ -61,7 +69,7 @@ def serve(target: str, env: dict | None = None, workers: int = 1) -> Iterator[st
     )
     try:
         _wait(port, proc, 60 * workers)  # a loaded 2-core machine starts workers slowly
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{port}", proc
     finally:
         proc.terminate()
         try:

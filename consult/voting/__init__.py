@@ -11,6 +11,8 @@ service modules, ``rules``, ``tally``, ``pabulib``) is the domain's own.
 - ``finalize_due``: the daily confirmation of outcomes whose notice period has ended
 - ``pb_main``: the ``python -m consult pb`` command (pabulib files)
 - ``load_demo``: the demonstration votes of ``python -m consult demo``
+- ``configure_exports``: the directory of the exports built at publication (unset:
+  ``exports`` in the environment's ``CONSULT_MEDIA_DIR``)
 """
 
 from consult.surface import surface
@@ -23,6 +25,7 @@ _SURFACE = {
     "finalize_due": "consult.voting.services:finalize_due",
     "pb_main": "consult.voting.cli:main",
     "load_demo": "consult.voting.demo:load",
+    "configure_exports": "consult.voting.services.exports:configure",
 }
 
 __all__ = sorted([*_SURFACE, "secrecy"])  # secrecy: the submodule, imported by name
