@@ -63,11 +63,16 @@ class Server:
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
 
     def __enter__(self):
-        self.wait_ready()
+        try:
+            self.wait_ready()
+        except BaseException:
+            self.__exit__(None, None, None)  # a server that did not start is not left running
+            raise
         return self
 
-    def wait_ready(self, seconds: float = 60) -> None:
-        """Until every worker answers (a few answers in a row)."""
+    def wait_ready(self, seconds: float = 180) -> None:
+        """Until every worker answers (a few answers in a row). Generous: four workers each
+        importing the app take a minute on a loaded 2-core machine; this is not a speed check."""
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             assert self.proc.poll() is None, "the server exited"
