@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.routing import Route
 
 from consult import clock, permissions
+from consult.communities.standing import resident_standing
 from consult.errors import Conflict, FieldErrors, NotFound, UserError
 from consult.i18n import N_, Msg
 from consult.parsing import local_input, parse_local_datetime
@@ -17,7 +18,7 @@ from consult.ratings import rules, services
 from consult.ratings.models import SUBJECT_KINDS
 from consult.surveys import rules as survey_rules
 from consult.surveys import services as surveys
-from consult.web.auth import current_actor, require
+from consult.web.auth import current_actor, current_user, require
 from consult.web.csrf import read_form
 from consult.web.db import get_db
 from consult.web.forms import FormPage, form_view
@@ -149,8 +150,10 @@ def _contest_context(request: Request, contest_id, **extra) -> dict:
     rows = services.entries(db, contest, actor.user_id)
     may_rate = state == "open" and permissions.allowed(
         "rate_contest_entry", actor, surveys.acting_path(db, actor, "resident", place))
+    standing = (resident_standing(db, actor, current_user(request), place.ids_from_root, now)
+                if state == "open" and not may_rate else None)
     context = {
-        "contest": contest, "place": place, "state": state, "entries": rows,
+        "contest": contest, "place": place, "state": state, "entries": rows, "standing": standing,
         "results": services.ranked(list(rows)) if (state == "closed" or staff) else [],
         "may_rate": may_rate, "can_manage": staff, "errors": {}, "error": None,
         "state_names": survey_rules.STATE_NAMES,
