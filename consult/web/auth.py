@@ -18,8 +18,10 @@ from consult.accounts import services as accounts
 from consult.accounts.models import User
 from consult.accounts.rules import Device
 from consult.communities import services as communities
+from consult.communities.models import Place
 from consult.db.ids import parse_id
 from consult.errors import Forbidden, NotSignedIn
+from consult.i18n import Msg
 from consult.permissions import Actor
 from consult.web.db import get_db
 
@@ -133,5 +135,15 @@ def require(request: Request, action: str, path: tuple[int, ...] = ()) -> Actor:
     if not permissions.allowed(action, actor, path):
         if not actor.authenticated:
             raise NotSignedIn()
-        raise Forbidden()
+        raise Forbidden(refusal(request, action, path))
     return actor
+
+
+def refusal(request: Request, action: str, path: tuple[int, ...] = ()) -> Msg | None:
+    """Why ``action`` at ``path`` is refused: who may do it, and where (None: the plain
+    "not allowed")."""
+    place = get_db(request).get(Place, path[-1]) if path else None
+    text = permissions.who_may(action, placed=place is not None)
+    if text is None:
+        return None
+    return Msg(text, {"place": place.name} if place is not None else {})

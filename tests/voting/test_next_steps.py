@@ -44,3 +44,27 @@ def test_resident_of_another_area_is_told_who_may_vote(client, world):
 def test_a_voter_sees_no_next_step(client, world):
     page = _ballot(client, world, "voter")
     assert page.context["standing"] is None and "next-step" not in page.text
+
+
+# -- issue 16 item 8: a refusal shows the real header and why -----------------------------
+
+
+def test_a_refusal_shows_the_signed_in_header_and_who_manages_it(client, world):
+    factories.sign_in(client, world.people["voter"].login)
+    page = client.get(f"/rounds/{world.round.id}/vote/manage")
+    assert page.status_code == 403
+    assert "此事由恒丰的工作人员管理。" in page.text
+    assert 'href="/login"' not in page.text and 'href="/register"' not in page.text
+    assert 'href="/account"' in page.text and "您已登录为" in page.text
+
+
+def test_a_staff_member_of_another_area_is_told_who_manages_it(client, world):
+    factories.sign_in(client, world.people["moderator_b"].login)
+    page = client.get(f"/rounds/{world.round.id}/turnout")
+    assert page.status_code == 403 and "恒丰的工作人员" in page.text
+
+
+def test_405_is_not_called_a_refusal(client):
+    response = client.delete("/")
+    assert response.status_code == 405
+    assert "此地址不支持这种操作" in response.text and "没有权限" not in response.text
