@@ -5,12 +5,12 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.routing import Route
 
-from consult import clock
+from consult import clock, permissions
 from consult.audit import services as audit
 from consult.communities import services
 from consult.communities.rules import CHILD_HEADINGS
 from consult.i18n import N_
-from consult.web.auth import current_user, require, require_user
+from consult.web.auth import current_actor, current_user, require, require_user
 from consult.web.csrf import read_form
 from consult.web.db import get_db
 from consult.web.forms import FormPage, form_view
@@ -31,11 +31,16 @@ async def home(request: Request):
         body = bodies[t.locale, signed_in] = render_fragment(
             "communities/_home_body.html", t, app=request.app, signed_in=signed_in,
             root=data.root, areas=data.areas, counts=data.counts)
+    # Staff see what waits for them first (consult.staffdesk, given by the app factory:
+    # this shared part knows no domain).
+    actor = current_actor(request)
+    staff_tasks = request.app.state.staff_tasks if actor.holds_anywhere(permissions.STAFF) else None
     return render(request, "communities/home.html", {
         "root": data.root,
         "areas": data.areas,
         "counts": data.counts,
         "body": body,
+        "staff_tasks": staff_tasks(get_db(request), actor, clock.utcnow()) if staff_tasks else None,
     })
 
 

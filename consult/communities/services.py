@@ -239,6 +239,21 @@ def staff_places(actor: Actor, db: Session, roles=permissions.STAFF) -> list[Pla
     return list(db.exec(select(Place).where(Place.id.in_(ids)).order_by(Place.path)).all())
 
 
+def notify_staff(db: Session, place: Place, *, kind: str, params: dict, link: str | None = None,
+                 except_user: int | None = None) -> int:
+    """Tell the moderators of ``place`` (holding the role there or above it) that something
+    waits for them; never the person who caused it. Returns how many were told."""
+    ids = db.exec(select(RoleAssignment.user_id).distinct()
+                  .where(RoleAssignment.role == "moderator",
+                         RoleAssignment.place_id.in_(place.ids_from_root))).all()
+    told = 0
+    for user_id in sorted(set(ids)):
+        if user_id != except_user:
+            notifications.notify(db, user_id=user_id, kind=kind, params=params, link=link)
+            told += 1
+    return told
+
+
 # -- verification -----------------------------------------------------------------------
 
 
@@ -276,6 +291,8 @@ def request_verification(db: Session, actor: Actor, user: User, *, area_id: int 
                                   building_group_id=group.id if group else None, note=note)
     db.add(request)
     db.flush()
+    notify_staff(db, area, kind="verification_requested", link="/staff/verifications",
+                 params={"name": user.display_name, "area": area.name}, except_user=user.id)
     return request
 
 

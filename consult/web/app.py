@@ -11,7 +11,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from consult import messaging, secrecy
+from consult import messaging, secrecy, staffdesk
 from consult.accounts.rules import SESSION_DAYS
 from consult.api.openapi import openapi_json
 from consult.cache import Cache
@@ -29,7 +29,7 @@ from consult.web.security import SecurityHeadersMiddleware
 #: The domains whose ``routes`` module (HTML pages) and ``api`` module (JSON API, under
 #: /api/v1) make up the app. A new domain adds its name here.
 PAGE_DOMAINS = ("communities", "accounts", "notifications", "surveys", "ratings",
-                "consultations", "owners", "voting", "messaging")
+                "consultations", "owners", "voting", "messaging", "staffdesk")
 API_DOMAINS = ("accounts", "communities", "notifications", "surveys", "ratings",
                "consultations", "owners", "voting")
 
@@ -84,4 +84,5 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.url_cache = Cache(URL_CACHE_ENTRIES)
     app.state.frame_cache = Cache(FRAME_CACHE_ENTRIES)
     app.state.public_cache = Cache(PUBLIC_CACHE_ENTRIES, settings.public_cache_seconds)
+    app.state.staff_tasks = staffdesk.tasks  # the staff's panel on the home page
     return app
