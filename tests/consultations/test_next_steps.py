@@ -103,3 +103,46 @@ def test_standing_by_person(world, db, key, state):
     assert standing.may_act is (state == "resident")
     if state != "resident":
         assert standing.needed == "恒丰" and standing.needed_id == world.tree["area_a"].id
+
+
+# -- issue 16 item 2: the page she came from survives register → request → approval -------
+
+
+def test_next_survives_register_verification_and_approval(client, world, db):
+    from sqlmodel import select
+
+    from consult.accounts.models import User
+    from consult.notifications.models import Notification
+    from tests.conftest import csrf_from
+
+    idea = new_idea(db, world)
+    here = f"/ideas/{idea.id}"
+    area = world.tree["area_a"].id
+    register = client.get(f"/register?next={here}")
+    assert f'<input type="hidden" name="next" value="{here}">' in register.text
+    done = client.post("/register", follow_redirects=False, data={
+        "csrf_token": csrf_from(register.text), "next": here, "phone": "13912349876",
+        "display_name": "刘阿姨", "password": "梧桐树下的那张长椅", "password_confirm": "梧桐树下的那张长椅"})
+    assert done.status_code == 303 and done.headers["location"] == f"/verify?next=%2Fideas%2F{idea.id}"
+    # the idea page's button adds the area; the verification form keeps both
+    verify = client.get(f"/verify?next={here}&area={area}")
+    assert f'<input type="hidden" name="next" value="{here}">' in verify.text
+    assert f'<option value="{area}" selected>' in verify.text
+    sent = client.post("/verify", follow_redirects=False, data={
+        "csrf_token": csrf_from(verify.text), "next": here, "area_id": str(area), "note": "3号楼"})
+    assert sent.status_code == 303 and sent.headers["location"] == here
+    user = db.exec(select(User).where(User.login == "13912349876")).one()
+    request = places.my_requests(db, user)[0][0]
+    assert request.return_to == here
+    places.decide_verification(db, world.actor("moderator_a"), request_id=request.id, approve=True,
+                               now=world.now)
+    db.flush()
+    note = db.exec(select(Notification).where(Notification.user_id == user.id)).one()
+    assert note.kind == "verification_approved_back" and note.link == here
+
+
+def test_a_return_address_off_the_site_is_dropped(world, db):
+    user = world.people["unverified"]
+    request = places.request_verification(db, world.actor("unverified"), user,
+                                          area_id=world.tree["area_a"].id, return_to="//evil.example/")
+    assert request.return_to is None
