@@ -76,6 +76,8 @@ async def register_submit(request: Request):
     nxt = values["next"] = safe_next(str(form.get("next", "")), "")
 
     def signed_in(user):
+        if request.cookies.get("elder") == "1":  # chosen before registering: keep it
+            services.set_elder_mode(get_db(request), user, True)
         sign_in(request, user)
         # on to the verification request, keeping the page the person came from
         response = redirect_to(request, "verify")
