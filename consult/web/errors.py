@@ -18,7 +18,6 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from consult.errors import AccessError, FieldErrors, NotSignedIn, UserError
 from consult.i18n import N_, Msg
-from consult.notifications import services as notifications
 from consult.web.auth import current_actor, current_user
 from consult.web.db import get_db
 from consult.web.security import HEADERS
@@ -90,7 +89,7 @@ def _with_the_person(request: Request, context: dict) -> None:
     try:
         user = current_user(request)
         actor = current_actor(request)
-        unread = notifications.unread_count(get_db(request), user.id) if user else 0
+        unread = request.app.state.unread_count(get_db(request), user.id) if user else 0
     except Exception:  # the database is what failed after all: keep the bare page
         log.warning("error page without the person on %s", request.url.path, exc_info=True)
         return
