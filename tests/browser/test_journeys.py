@@ -19,10 +19,10 @@ from sqlmodel import select
 
 from consult import clock
 from consult.accounts import services as accounts
+from consult.accounts.models import User
 from consult.communities import services as places
 from consult.communities.models import Place
 from consult.consultations.models import Category, Consultation, Idea, IdeaRound, Round
-from consult.voting import VoteSettings
 from tests.browser.helpers import (
     MODERATOR,
     PASSWORD,
@@ -32,6 +32,7 @@ from tests.browser.helpers import (
     path_of,
     submit,
 )
+from tests.browser.test_voting_flow import arrange
 
 pytestmark = pytest.mark.browser
 
@@ -167,34 +168,15 @@ GROUP_LINES = """el => {
 
 
 def arrange_vote(live_server, suffix: str, elder: bool) -> tuple[int, list[int], str]:
-    now = clock.utcnow()
-    phone = fresh_phone()
+    """The voting flow's open 恒丰 round and its voter, in elder mode or not (a signed-in
+    person's own setting wins over the cookie)."""
+    _cid, rid, ideas, phone = arrange(live_server, suffix)
     with live_server.database.session(write=True) as db:
-        area = _area(db)
-        resident = accounts.create_user(db, live_server.settings, login=phone, phone=phone,
-                                        display_name="投票人", password=PASSWORD)
-        resident.elder_mode = elder  # a signed-in person's own setting wins over the cookie
-        db.add(resident)
-        places.grant_role(db, user=resident, role="resident", place=area)
-        consultation = Consultation(title=f"回执测试{suffix}", year=now.year, scope_place_id=area.id,
-                                    budget_fen=1_000_000)
-        db.add(consultation)
-        db.flush()
-        category = Category(consultation_id=consultation.id, name="实事项目")
-        item = Round(consultation_id=consultation.id, position=1, kind="vote", title=f"居民投票{suffix}",
-                     opens_at=now - timedelta(days=1), closes_at=now + timedelta(days=7), settings={})
-        db.add_all([category, item])
-        db.flush()
-        ideas = [Idea(consultation_id=consultation.id, author_id=resident.id, title=title,
-                      description="说明", category_id=category.id, place_id=area.id, area_id=area.id,
-                      estimated_cost_fen=cost, state="shortlisted", current_round_id=item.id, version=1)
-                 for title, cost in (("楼道灯更换", 400_000), ("增设座椅", 150_000))]
-        db.add_all(ideas)
-        db.flush()
-        db.add_all([IdeaRound(idea_id=i.id, round_id=item.id) for i in ideas])
-        db.add(VoteSettings(round_id=item.id, ballot_kind="approval_budget", rule="greedy"))
+        voter = db.exec(select(User).where(User.login == phone)).one()
+        voter.elder_mode = elder
+        db.add(voter)
         db.commit()
-        return item.id, [i.id for i in ideas], phone
+    return rid, ideas, phone
 
 
 @MODES
@@ -205,9 +187,9 @@ def test_from_a_ballot_to_a_printed_receipt(make_page, live_server, base_url, js
     voter.goto(f"{base_url}/rounds/{rid}/vote")
     assert voter.locator("body.elder").count() == (1 if elder else 0)
     check(voter, js)
-    voter.locator(f"label[for=i-{ideas[1]}]").click()
+    voter.locator(f"label[for=i-{ideas[3]}]").click()
     # the ticked choice is highlighted through the input's sibling (no :has(), issue 16 item 17)
-    box = voter.locator(f"label[for=i-{ideas[1]}] .vote-box").evaluate(
+    box = voter.locator(f"label[for=i-{ideas[3]}] .vote-box").evaluate(
         "el => getComputedStyle(el, '::before').backgroundColor")
     assert box == "rgb(230, 244, 234)"
     submit(voter, "button[value=review]")
