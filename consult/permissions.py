@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from consult.i18n import N_
+
 PlacePath = tuple[int, ...]
 
 STAFF = frozenset({"moderator", "admin"})
@@ -217,3 +219,33 @@ def acting_on_own_request(actor: Actor, parties: Iterable[int | None]) -> bool:
     checked)? Nobody decides on their own request: a second staff member of the place, or
     one above it, does."""
     return actor.user_id is not None and actor.user_id in set(parties)
+
+
+# -- why not: the reason a refusal page gives (issue 16 item 8) ---------------------------
+#
+# A refused person is told who may do it and where ("只有恒丰的居民可以…", "由石门二路街道的
+#工作人员办理"), not only "not allowed". Keyed by the predicate, so a new action with an
+# existing predicate has its reason; ``%(place)s`` is the name of the place acted on.
+
+_WHO_MAY: dict[Callable[[Actor, PlacePath], bool], str] = {
+    _staff: N_("This is managed by the staff of %(place)s."),
+    _admin: N_("Only administrators of %(place)s can do this."),
+    _resident: N_("Only verified residents of %(place)s can do this."),
+    _resident_or_staff: N_("Only verified residents and the staff of %(place)s can do this."),
+    _expert_or_staff: N_("Only experts and the staff of %(place)s can do this."),
+    _owner: N_("Only owners of record of a home in %(place)s can do this."),
+    _owners_staff: N_("Only owners' representatives and the staff of %(place)s can do this."),
+}
+_WHO_MAY_ANYWHERE: dict[Callable[[Actor, PlacePath], bool], str] = {
+    _staff_anywhere: N_("This page is for the staff of the residents' committees and the sub-district."),
+}
+
+
+def who_may(action: str, placed: bool) -> str | None:
+    """The English template of why ``action`` was refused (translated at the edge):
+    with ``%(place)s`` when ``placed`` (the thing acted on has a place), else one
+    without a place; None when there is nothing more to say than "not allowed"."""
+    rule = RULES[action]
+    if rule in _WHO_MAY_ANYWHERE:
+        return _WHO_MAY_ANYWHERE[rule]
+    return _WHO_MAY.get(rule) if placed else None

@@ -15,6 +15,9 @@ from consult.notifications.models import Notification
 TEMPLATES: dict[str, str] = {
     "verification_approved": N_("You are now verified as a resident of %(area)s."),
     "verification_refused": N_("Your request to be verified in %(area)s was refused: %(reason)s"),
+    "verification_approved_back": N_("You are now verified as a resident of %(area)s: go back to the page you came from and take part."),
+    "verification_requested": N_("%(name)s asks to be verified as a resident of %(area)s."),
+    "objection_filed": N_("A resident raised an objection about the results of “%(title)s”. Please answer it."),
     "idea_shortlisted": N_("Your idea “%(title)s” was shortlisted."),
     "idea_revision_requested": N_("Please revise your idea “%(title)s”: %(note)s"),
     "idea_merged": N_("Your idea “%(title)s” was merged into “%(target)s”."),

@@ -19,6 +19,7 @@ from consult.surface import surface
 
 _SURFACE = {
     "Ballot": "consult.voting.models:Ballot",
+    "Objection": "consult.voting.models:Objection",
     "VoteResult": "consult.voting.models:VoteResult",
     "VoteSettings": "consult.voting.models:VoteSettings",
     "UNCOUNTED": "consult.voting.services:UNCOUNTED",

@@ -18,6 +18,7 @@ from sqlmodel import select
 from consult import consultations, permissions
 from consult.accounts.models import User
 from consult.audit import services as audit
+from consult.communities import services as communities
 from consult.consultations import clean_text
 from consult.db.ids import find
 from consult.errors import Conflict, FieldErrors, Forbidden, NotFound, NotSignedIn
@@ -59,6 +60,8 @@ def file_objection(db: Session, actor: Actor, user: User | None, vr: VoteRound, 
     except IntegrityError:  # the same resident's other request, a moment ago
         raise Conflict(N_("Your objection still waits for its answer. You can change or add to it instead of raising another."),
                        code="objection_open") from None
+    communities.notify_staff(db, vr.scope, kind="objection_filed", params={"title": vr.title},
+                             link=f"/rounds/{vr.id}/results", except_user=user.id)
     return objection
 
 
