@@ -140,6 +140,15 @@ RULES: dict[str, Callable[[Actor, PlacePath], bool]] = {
     # staff); recording that a number asked for no more notices (退订) at the desk
     "view_outbox": _staff,
     "record_sms_opt_out": _staff_anywhere,
+    # delivery: projects, their accounts, milestones and the register (consult.delivery);
+    # what a project's state allows is consult.delivery.rules.PROJECT_ACTIONS
+    "manage_project": _staff,
+    "pledge_to_project": _resident,
+    "receive_pledge": _staff,
+    "sign_acceptance": lambda actor, path: actor.holds({"resident", "owners_rep", *STAFF}, path),
+    "rate_project": _resident,
+    "enter_paper_rating": _staff,
+    "record_safety_check": _staff,
 }
 
 
@@ -165,6 +174,8 @@ DECISIONS = frozenset({
     "review_idea",          # requester: the idea's author (and a merge target's author)
     "hide_comment",         # requester: the comment's author (hide and show again)
     "answer_objection",     # requester: who filed the objection (a vote result, a rating)
+    "receive_pledge",       # requester: the pledger (their own pledge's receipt)
+    "sign_acceptance",      # requester: who proposed the idea the project delivers
 })
 
 

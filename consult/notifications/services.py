@@ -26,6 +26,8 @@ TEMPLATES: dict[str, str] = {
     "owner_link_requested": N_("Your owners' committee asks to link your account to the owner %(name)s of home %(home)s in %(estate)s. Please confirm or refuse it on your owners' page."),
     "owner_linked": N_("Your account is now linked to the owner %(name)s in %(estate)s and can vote for them online."),
     "owner_unlinked": N_("Your account is no longer linked to the owner %(name)s in %(estate)s."),
+    "pledge_received": N_("Your pledge to “%(title)s” has been received. Thank you!"),
+    "safety_checks_due": N_("Safety checks in your area: %(due)s due soon, %(overdue)s overdue (checks and repairs)."),
 }
 
 
