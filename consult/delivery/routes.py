@@ -28,7 +28,7 @@ NAMES = {"state": rules.STATE_NAMES, "category": rules.CATEGORIES, "party": rule
          "source": rules.SOURCES, "entry": rules.ENTRY_KINDS, "pledger": rules.PLEDGER_KINDS,
          "pledge_kind": rules.PLEDGE_KINDS, "pledge_state": rules.PLEDGE_STATE_NAMES,
          "event": rules.EVENTS, "kind": rules.KINDS, "result": rules.RESULTS, "phase": rules.PHASES,
-         "capacity": rules.CAPACITIES, "receipt": money.RECEIPTS}
+         "capacity": rules.CAPACITIES, "receipt": money.RECEIPTS, "item": rules.ITEM_LABELS}
 
 
 def _render(request: Request, name: str, context: dict, status: int = 200):

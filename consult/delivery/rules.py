@@ -402,3 +402,6 @@ EVENTS = {
     "check": N_("Safety check"), "repair_opened": N_("Repair opened"),
     "repair_closed": N_("Repair re-checked and closed"),
 }
+
+#: every checklist item's label, by its key
+ITEM_LABELS = {key: label for checklist in CHECKLISTS.values() for key, label in checklist}
