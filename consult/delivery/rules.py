@@ -3,6 +3,8 @@ money, pledges, acceptance, ratings, checklists and due dates."""
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from datetime import date, timedelta
 
 from consult.i18n import N_, Msg
@@ -117,11 +119,17 @@ def project_problems(*, title: str, category: str, delivery_party: str, delivery
 # -- money -----------------------------------------------------------------------------
 
 
+_PLAIN_AMOUNT = re.compile(r"[¥]?[0-9][0-9,]*(\.[0-9]+)?元?", re.ASCII)
+
+
 def parse_amount(text: object, *, allow_negative: bool = False) -> tuple[int | None, Msg | None]:
     """Yuan as typed → integer fen (at most two decimals); a correction may be negative."""
-    text = clean_text(text)
+    text = unicodedata.normalize("NFKC", clean_text(text))
     negative = allow_negative and text.startswith("-")
-    fen, problem = parse_money(text[1:] if negative else text)
+    text = text[1:] if negative else text
+    if text and not _PLAIN_AMOUNT.fullmatch(text):  # no exponents, signs or words
+        return None, Msg(N_("Please enter an amount in yuan, such as 12000 or 3500.50."))
+    fen, problem = parse_money(text)
     if problem:
         return None, problem
     if fen is None:
