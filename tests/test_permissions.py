@@ -79,6 +79,13 @@ EXPECTED = {
     "decide_owner_link": {"owners_rep_in"} | STAFF_IN,
     "approve_owner_link": STAFF_IN,
     "view_outbox": STAFF_IN,
+    "manage_project": STAFF_IN,
+    "pledge_to_project": {"resident_in"},
+    "receive_pledge": STAFF_IN,
+    "sign_acceptance": {"resident_in", "owners_rep_in"} | STAFF_IN,
+    "rate_project": {"resident_in"},
+    "enter_paper_rating": STAFF_IN,
+    "record_safety_check": STAFF_IN,
 }
 
 # Actions that are not about a place: "anywhere" is the scope.
@@ -202,3 +209,14 @@ def test_the_lifecycle_dimension_is_tested_for_surveys_campaigns_and_contests():
                                       (CONTEST_EXPECTED, ratings.CONTEST_ACTIONS, ratings.CONTEST_STATES)):
         assert set(expected) == set(actions)
         assert all(allowed <= set(states) for allowed in expected.values())
+
+
+def test_the_lifecycle_dimension_is_tested_for_delivery():
+    """Every privileged action on a project × every state of the project is in
+    tests/delivery/test_lifecycle.py (pure predicate and services); every role against
+    every delivery action through the services in tests/delivery/test_permissions_matrix.py."""
+    from consult.delivery import rules
+    from tests.delivery.test_lifecycle import EXPECTED as LIFECYCLE
+
+    assert set(LIFECYCLE) == set(rules.PROJECT_ACTIONS)
+    assert all(states <= set(rules.STATES) for states in LIFECYCLE.values())

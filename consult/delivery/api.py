@@ -192,7 +192,8 @@ async def pledge(request: Request):
     item = money.pledge(get_db(request), current_actor(request), current_user(request),
                         request.path_params["project_id"], pledger_kind=_s(data, "pledger_kind", "household"),
                         pledger_name=_s(data, "pledger_name"), kind=_s(data, "kind"), unit=_s(data, "unit"),
-                        quantity=_s(data, "quantity"), show_name=data.get("show_name") is True, now=clock.utcnow())
+                        quantity=_s(data, "quantity"), show_name=data.get("show_name") is True, now=clock.utcnow(),
+                        on_behalf=data.get("on_behalf") is True)
     return ok(pledge_json(item), status=201)
 
 
@@ -336,10 +337,12 @@ routes = [
               body=obj({"meeting_on": STRING, "record": STRING, "public_appeal": BOOLEAN,
                         "appeal_partner": STRING}, ["meeting_on"]), response=PROJECT),
     api_route(P + "/pledges", pledge, method="POST", name="api_project_pledge", tag="delivery", status=201,
-              summary="Pledge (a resident, for their household) or enter a pledge (staff)",
+              summary="Pledge (a resident, for their household) or enter a pledge on behalf of a pledger "
+                      "(staff, on_behalf)",
               body=obj({"pledger_kind": {"type": "string", "enum": list(rules.PLEDGER_KINDS)},
                         "pledger_name": STRING, "kind": {"type": "string", "enum": list(rules.PLEDGE_KINDS)},
-                        "unit": STRING, "quantity": STRING, "show_name": BOOLEAN}, ["kind", "quantity"]),
+                        "unit": STRING, "quantity": STRING, "show_name": BOOLEAN, "on_behalf": BOOLEAN},
+                       ["kind", "quantity"]),
               response=PLEDGE_STEP),
     api_route("/pledges/{pledge_id:int}/{step}", pledge_step, method="POST", name="api_pledge_step",
               tag="delivery", summary="A pledge's step: change or withdraw (the pledger, until received), "

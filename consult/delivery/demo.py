@@ -155,13 +155,13 @@ def load(db: Session, settings: Settings, places: dict, users: dict) -> None:
     household = _resident_of(db, places["东王"])
     org = money.pledge(db, admin, users["13800000001"], shed.id, pledger_kind="organisation",
                        pledger_name="石门二路社区公益服务社", kind="money", unit="", quantity="8000", show_name=True,
-                       now=now - 40 * DAY)
+                       now=now - 40 * DAY, on_behalf=True)
     unit = money.pledge(db, admin, users["13800000001"], shed.id, pledger_kind="unit",
                         pledger_name="辖区某银行网点", kind="equipment", unit="台", quantity="4", show_name=True,
-                        now=now - 40 * DAY)
+                        now=now - 40 * DAY, on_behalf=True)
     labour = money.pledge(db, admin, users["13800000001"], shed.id, pledger_kind="organisation",
                           pledger_name="东王志愿者服务队", kind="labour", unit="小时", quantity="40", show_name=False,
-                          now=now - 40 * DAY)
+                          now=now - 40 * DAY, on_behalf=True)
     scan = works.store_photos(works.processed_photos([_photo(rng, (250, 250, 245))], "r", 1), media)[0]
     money.receive_pledge(db, admin, org.id, quantity="5000", receipt="paper", receipt_key=scan, note="首期到账",
                          now=now - 35 * DAY)

@@ -140,7 +140,7 @@ async def pledge(request: Request):
     staff = form.get("from") == "manage"
     return form_view(request, lambda: money.pledge(db, current_actor(request), current_user(request), pid,
                                                    **values, show_name=form.get("show_name") == "1",
-                                                   now=clock.utcnow()),
+                                                   now=clock.utcnow(), on_behalf=staff),
                      again=_again(request, "delivery/manage.html" if staff else "delivery/project.html",
                                   "pledge", values),
                      message=N_("The pledge is recorded. Thank you!"),

@@ -130,24 +130,25 @@ def _pledge_values(*, pledger_kind: str, pledger_name: str, kind: str, unit: str
 
 def pledge(db: Session, actor: Actor, user: User | None, project_id, *, pledger_kind: str,
            pledger_name: str, kind: str, unit: str, quantity: str, show_name: bool,
-           now: datetime) -> Pledge:
-    """A household pledges in its own account; staff enter the pledges of organisations
-    and units (and households' paper pledges)."""
+           now: datetime, on_behalf: bool = False) -> Pledge:
+    """A household pledges in its own account (a verified resident); staff enter, on
+    behalf of others, the pledges of organisations and units and households' paper
+    pledges (``on_behalf``). Only an own pledge carries the pledger's account, so nobody
+    records the receipt of their own pledge (``receive_pledge`` is a decision)."""
     loaded = load(db, project_id)
     if user is None:
         raise NotSignedIn()
-    staff = permissions.allowed("receive_pledge", actor, loaded.path)
-    require(actor, loaded, "receive_pledge" if staff else "pledge_to_project", "pledge")
-    if not staff:
+    require(actor, loaded, "receive_pledge" if on_behalf else "pledge_to_project", "pledge")
+    if not on_behalf:
         pledger_kind, pledger_name = "household", clean_text(pledger_name) or user.display_name
     values = _pledge_values(pledger_kind=pledger_kind, pledger_name=pledger_name, kind=kind,
                             unit=unit, quantity=quantity)
-    item = Pledge(project_id=loaded.project.id, user_id=None if staff else user.id,
+    item = Pledge(project_id=loaded.project.id, user_id=None if on_behalf else user.id,
                   show_name=show_name, created_by=user.id, created_at=now, **values)
     db.add(item)
     db.flush()
     db.add(PledgeEntry(pledge_id=item.id, action="pledge", quantity=item.quantity,
-                       receipt="" if staff else "account", actor_id=user.id, at=now))
+                       receipt="" if on_behalf else "account", actor_id=user.id, at=now))
     event(db, loaded.project, user.id, "pledge", now, step="pledged", pledge=item.id,
           kind=item.kind, quantity=item.quantity, unit=item.unit)
     db.flush()

@@ -20,7 +20,7 @@ from consult.delivery.services.common import event, load, require
 from consult.delivery.services.projects import follow
 from consult.errors import Conflict, FieldErrors, Forbidden, NotSignedIn
 from consult.i18n import N_, Msg
-from consult.media.images import ImageError, process_upload, store
+from consult.media.images import MAX_UPLOAD_BYTES, ImageError, process_upload, store
 from consult.parsing import clean_text
 from consult.permissions import Actor
 
@@ -32,6 +32,10 @@ PHOTO_MESSAGES = {
 }
 
 
+#: the largest photo file accepted (8 MB, as ideas')
+MAX_PHOTO_BYTES = MAX_UPLOAD_BYTES
+
+
 def processed_photos(photos: list[bytes], field: str = "photos", limit: int = rules.MAX_PHOTOS) -> list:
     """Every photo checked and re-encoded (EXIF stripped) before anything is stored."""
     if len(photos) > limit:
@@ -39,7 +43,7 @@ def processed_photos(photos: list[bytes], field: str = "photos", limit: int = ru
     done = []
     for data in photos:
         try:
-            done.append(process_upload(data))
+            done.append(process_upload(data, max_bytes=MAX_PHOTO_BYTES))
         except ImageError as exc:
             raise FieldErrors({field: Msg(PHOTO_MESSAGES[exc.code], dict(exc.params))}) from None
     return done
