@@ -102,6 +102,7 @@ def project_context(request: Request, project_id, **extra) -> dict:
         "rating_wave": rules.rating_wave(project.accepted_on, today),
         "checklist": rules.CHECKLISTS[project.kind],
         "errors": {}, "error": None, "values": {}, "form_name": None,
+        "names": NAMES, "yuan": rules.yuan,
     }
     context.update(extra)
     return context
@@ -394,7 +395,7 @@ async def register_page(request: Request):
 def _new_context(request: Request, **extra) -> dict:
     actor = require(request, "view_staff_area")
     context = {"places": places.staff_places(actor, get_db(request)), "values": {"year": str(clock.utcnow().year)},
-               "errors": {}, "error": None}
+               "errors": {}, "error": None, "names": NAMES, "yuan": rules.yuan}
     context.update(extra)
     return context
 
