@@ -76,10 +76,14 @@ def load(db: Session, settings: Settings, places: dict, users: dict) -> None:
     zjx_resident = communities.actor_for(db, users["13800000008"])
 
     # the confirmed vote outcomes' projects (voting's demo confirmed 恒丰's earlier vote)
-    made = []
+    # (made when the outcome was confirmed, if this process had delivery loaded; else now)
+    rounds = []
     for round_id, selected, at in db.exec(select(VoteResult.round_id, VoteResult.selected, VoteResult.finalized_at)
                                           .where(VoteResult.finalized_at.is_not(None))).all():
-        made += projects.from_outcome(db, None, round_id, list(selected), at)
+        projects.from_outcome(db, None, round_id, list(selected), at)
+        rounds.append(round_id)
+    made = list(db.exec(select(Project).where(Project.round_id.in_(rounds)).order_by(Project.id)).all()) \
+        if rounds else []
     if made:
         first = made[0]
         projects.move(db, hengfeng_staff, first.id, "start", now - 50 * DAY)
