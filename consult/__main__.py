@@ -116,7 +116,7 @@ def cmd_finalize_due(args) -> int:
     anonymous surveys that have closed get their rows mixed (``surveys.secrecy``)."""
     from consult import clock
     from consult.db import Database, make_engine
-    from consult.delivery import services as delivery  # noqa: F401  the projects an outcome makes
+    from consult.delivery import projects_from_outcome  # noqa: F401  loading it: an outcome makes projects
     from consult.i18n import translator
     from consult.surveys.secrecy import mix_due
     from consult.voting import finalize_due

@@ -23,3 +23,25 @@ def test_checks_due_lists_the_demo_s_overdue_check_and_open_repair(cli_env):  # 
         assert db.exec(select(Notification).where(Notification.kind == "safety_checks_due")).all()
     database.engine.dispose()
     assert run(env, "checks-due", "--days", "0").returncode == 0
+
+
+@pytest.mark.slow
+def test_finalize_due_makes_the_projects_of_the_outcome_it_confirms(cli_env):  # noqa: F811
+    from sqlalchemy import delete, update
+
+    from consult.delivery.models import Project
+    from consult.voting import VoteResult
+
+    url, env = cli_env
+    assert run(env, "migrate").returncode == 0 and run(env, "demo").returncode == 0
+    database = Database(make_engine(url))
+    with database.session(write=True) as db:  # as if last year's vote were not yet confirmed
+        round_id, selected = db.exec(select(VoteResult.round_id, VoteResult.selected)).one()
+        db.execute(delete(Project).where(Project.round_id == round_id))
+        db.execute(update(VoteResult).values(finalized_at=None, finalized_by=None))
+        db.commit()
+    assert "confirmed" in run(env, "finalize-due").stdout
+    with database.session() as db:
+        made = db.exec(select(Project.idea_id).where(Project.round_id == round_id)).all()
+    assert sorted(made) == sorted(selected)
+    database.engine.dispose()
