@@ -31,6 +31,10 @@ NAMES = {"state": rules.STATE_NAMES, "category": rules.CATEGORIES, "party": rule
          "capacity": rules.CAPACITIES, "receipt": money.RECEIPTS, "item": rules.ITEM_LABELS}
 
 
+#: the projects the overview lists at most (the tables above them count them all)
+LIST_LIMIT = 200
+
+
 def _render(request: Request, name: str, context: dict, status: int = 200):
     return render(request, name, {"names": NAMES, "yuan": rules.yuan, **context}, status=status)
 
@@ -62,7 +66,8 @@ async def overview_page(request: Request):
     area = parse_id(request.query_params.get("area"))
     state = request.query_params.get("state")
     return _render(request, "delivery/overview.html", {
-        "overview": projects.overview(db), "rows": projects.listing(db, area_id=area, state=state),
+        "overview": projects.overview(db), "rows": projects.listing(db, area_id=area, state=state, limit=LIST_LIMIT),
+        "limit": LIST_LIMIT,
         "area": area, "state": state if state in rules.STATES else None,
         "is_staff": current_actor(request).holds_anywhere(permissions.STAFF)})
 
