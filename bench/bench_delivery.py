@@ -78,7 +78,6 @@ def build(url: str, media: Path):
     from consult.db import Database, make_engine
     from consult.db.migrate import upgrade
     from consult.delivery.services import money, projects, register, works
-    from consult.permissions import Actor
 
     upgrade(url)
     engine = make_engine(url)
@@ -145,7 +144,6 @@ def _overview_statements(client, engine) -> int:
 
 def main() -> None:
     from sqlalchemy import insert, select
-
     from starlette.testclient import TestClient
 
     from consult import clock
