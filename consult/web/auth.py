@@ -1,32 +1,51 @@
-"""Who is asking: the signed session cookie, its revocation, and the guards routes use.
+"""Who is asking, and the guards routes use: the signed-in user and their roles.
 
 The cookie (Starlette's ``SessionMiddleware``, signed with itsdangerous) carries
 the user id and a random session key whose digest is a ``user_session`` row. Signing
 out deletes that row, so the cookie, even replayed, is signed out; signing out
-everywhere (or a password change) deletes all the person's rows.
+everywhere (or a password change) deletes all the person's rows. Signing in and out
+are the accounts' (:mod:`consult.accounts.sessions`).
+
+The credentials are looked up by the app's :class:`Identity` (``app.state.identity``,
+given by ``consult.web.app``: :mod:`consult.communities.identity`), so this edge,
+which every domain's pages use, imports no domain itself.
 """
 
 from __future__ import annotations
 
-import secrets
+from typing import Any, Protocol
 
-from itsdangerous import BadSignature, URLSafeSerializer
+from sqlalchemy.orm import Session
 from starlette.requests import Request
 
-from consult import clock, permissions
-from consult.accounts import services as accounts
-from consult.accounts.models import User
-from consult.accounts.rules import Device
-from consult.communities import services as communities
+from consult import permissions
 from consult.db.ids import parse_id
 from consult.errors import Forbidden, NotSignedIn
 from consult.permissions import Actor
 from consult.web.db import get_db
 
+
+class Identity(Protocol):
+    """Who credentials name. A user is the accounts' ``User`` (pages read ``id``,
+    ``elder_mode``, ``display_name``…); an actor carries their roles at places."""
+
+    def user_for_token(self, db: Session, token: str) -> Any | None:
+        """The user an API bearer token belongs to, if it is valid now."""
+
+    def signed_in(self, db: Session, user_id: int, session_key: str) -> tuple[Any, Actor] | None:
+        """The user and their actor, if ``session_key`` is a live session of ``user_id``."""
+
+    def actor_for(self, db: Session, user: Any) -> Actor:
+        """The actor of a signed-in user: their roles at places."""
+
+
+def _identity(request: Request) -> Identity:
+    return request.app.state.identity
+
 _MISSING = object()
 
 
-def current_user(request: Request) -> User | None:
+def current_user(request: Request) -> Any | None:
     """The signed-in user: by bearer token on the API, by session cookie on pages."""
     cached = getattr(request.state, "user", _MISSING)
     if cached is not _MISSING:
@@ -35,15 +54,14 @@ def current_user(request: Request) -> User | None:
         user = None
         scheme, _, credentials = request.headers.get("authorization", "").partition(" ")
         if scheme.lower() == "bearer" and credentials.strip():
-            user = accounts.user_for_token(get_db(request), credentials.strip())
+            user = _identity(request).user_for_token(get_db(request), credentials.strip())
         request.state.user = user
         return user
     user = None
     session = request.session
     uid, key = session.get("uid"), session.get("sid")
     if isinstance(uid, int) and isinstance(key, str):
-        found = (communities.signed_in(get_db(request), uid, accounts.session_digest(key))
-                 if parse_id(uid) else None)
+        found = _identity(request).signed_in(get_db(request), uid, key) if parse_id(uid) else None
         if found is not None:
             user, request.state.actor = found
         else:
@@ -59,68 +77,12 @@ def current_actor(request: Request) -> Actor:
         user = current_user(request)  # a signed-in user's roles come with the account
         cached = getattr(request.state, "actor", None)
         if cached is None:
-            cached = communities.actor_for(get_db(request), user) if user else permissions.ANONYMOUS
+            cached = _identity(request).actor_for(get_db(request), user) if user else permissions.ANONYMOUS
             request.state.actor = cached
     return cached
 
 
-def sign_in(request: Request, user: User) -> None:
-    """Start a fresh session (a new key and CSRF token) so a planted session is useless;
-    the browser's previous session, if any, ends."""
-    db = get_db(request)
-    if isinstance(old := request.session.get("sid"), str):
-        accounts.end_session(db, old)
-    key = accounts.start_session(db, user, clock.utcnow())
-    request.session.clear()
-    request.session.update(uid=user.id, sid=key, csrf=secrets.token_urlsafe(32))
-    request.state.user = user
-    request.state.actor = None
-
-
-def sign_out(request: Request) -> None:
-    """End this browser's session on the server too, then forget the cookie."""
-    if isinstance(key := request.session.get("sid"), str):
-        accounts.end_session(get_db(request), key)
-    request.session.clear()
-    request.state.user = None
-    request.state.actor = None
-
-
-DEVICE_COOKIE = "consult_device"
-_DEVICE_SALT = "consult-known-device"
-_DEVICE_ACCOUNTS = 5  # the accounts a shared family tablet remembers
-_DEVICE_DAYS = 365
-
-
-def _device_signer(request: Request) -> URLSafeSerializer:
-    return URLSafeSerializer(request.app.state.settings.secret_key, salt=_DEVICE_SALT)
-
-
-def known_device(request: Request) -> Device | None:
-    """The browser's signed known-device cookie: set at each sign-in, it lets the person
-    past the waits an attacker causes for their account or address (see
-    ``accounts.services.authenticate``)."""
-    raw = request.cookies.get(DEVICE_COOKIE)
-    if not raw:
-        return None
-    try:
-        data = _device_signer(request).loads(raw)
-        return Device(str(data["d"]), frozenset(int(u) for u in data["a"]))
-    except (BadSignature, KeyError, TypeError, ValueError):
-        return None
-
-
-def remember_device(request: Request, response, user: User) -> None:
-    """Mark this browser as one ``user`` signed in on."""
-    device = known_device(request)
-    device_id = device.id if device else secrets.token_urlsafe(16)
-    kept = [u for u in (device.accounts if device else ()) if u != user.id]
-    value = _device_signer(request).dumps({"d": device_id, "a": [user.id, *kept][:_DEVICE_ACCOUNTS]})
-    response.set_cookie(DEVICE_COOKIE, value, max_age=_DEVICE_DAYS * 24 * 3600, samesite="lax",
-                        secure=request.app.state.settings.https, httponly=True)
-
-
-def require_user(request: Request) -> User:
+def require_user(request: Request) -> Any:
     user = current_user(request)
     if user is None:
         raise NotSignedIn()

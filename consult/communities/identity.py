@@ -1,0 +1,30 @@
+"""Who a request's credentials name, for the web edge: an account's user and their
+roles at places.
+
+:mod:`consult.web.auth` asks the app's identity (``app.state.identity``, this module,
+given by ``consult.web.app``) instead of importing accounts and places itself: the
+edge every domain's pages use knows no domain. Users are the accounts'; their roles at
+places are the communities', which build on accounts, so the two meet here.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from consult.accounts import services as accounts
+from consult.accounts.models import User
+from consult.communities import services as communities
+from consult.permissions import Actor
+
+
+def user_for_token(db: Session, token: str) -> User | None:
+    return accounts.user_for_token(db, token)
+
+
+def signed_in(db: Session, user_id: int, session_key: str) -> tuple[User, Actor] | None:
+    """The user and their roles in one statement, if the key is a live session of theirs."""
+    return communities.signed_in(db, user_id, accounts.session_digest(session_key))
+
+
+def actor_for(db: Session, user: User) -> Actor:
+    return communities.actor_for(db, user)
