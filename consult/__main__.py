@@ -120,6 +120,7 @@ def cmd_finalize_due(args) -> int:
     anonymous surveys that have closed get their rows mixed (``surveys.secrecy``)."""
     from consult import clock
     from consult.db import Database, make_engine
+    from consult.delivery import projects_from_outcome  # noqa: F401  loading it: an outcome makes projects
     from consult.i18n import translator
     from consult.surveys.secrecy import mix_due
     from consult.voting import finalize_due
@@ -140,6 +141,25 @@ def cmd_finalize_due(args) -> int:
             print(f"round {outcome.round_id} ({outcome.title}): waits: {t(outcome.problem)}")
     if not outcomes:
         print("no outcome is due")
+    return 0
+
+
+def cmd_checks_due(args) -> int:
+    """For a daily timer: the register's safety checks due within 30 days or overdue and
+    its open repairs, printed one a line, and a notification per area to its moderators."""
+    from consult import clock
+    from consult.db import Database, make_engine
+    from consult.delivery import checks_due
+
+    database = Database(make_engine(_settings().database_url))
+    with database.session(write=True) as db:
+        found, sent = checks_due(db, clock.utcnow(), soon_days=args.days)
+        db.commit()
+    for d in found:
+        state = "overdue" if d.overdue else "due"
+        print(f"project {d.project_id} ({d.title}, {d.place_name}): {d.what} {state} {d.due_on.isoformat()}, "
+              f"responsible: {d.party}")
+    print(f"{len(found)} due or overdue, {sent} notifications" if found else "nothing is due")
     return 0
 
 
@@ -220,6 +240,9 @@ def main(argv: list[str] | None = None) -> int:
     create.set_defaults(func=cmd_createuser)
     sub.add_parser("finalize-due", help="confirm vote outcomes whose notice period has ended; mix closed anonymous surveys"
                    ).set_defaults(func=cmd_finalize_due)
+    due = sub.add_parser("checks-due", help="list safety checks and repairs due or overdue; notify each area's moderators")
+    due.add_argument("--days", type=int, default=30, help="how far ahead a check counts as due (default 30)")
+    due.set_defaults(func=cmd_checks_due)
     sub.add_parser("send-due", help="send the text messages deferred past quiet hours"
                    ).set_defaults(func=cmd_send_due)
     sub.add_parser("points-check", help="check the points ledger (sums to zero, cached balances)"

@@ -168,6 +168,15 @@ RULES: dict[str, Callable[[Actor, PlacePath], bool]] = {
     "propose_points_correction": _staff,
     "confirm_points_correction": _staff,
     "view_points_ledger": _staff,
+    # delivery: projects, their accounts, milestones and the register (consult.delivery);
+    # what a project's state allows is consult.delivery.rules.PROJECT_ACTIONS
+    "manage_project": _staff,
+    "pledge_to_project": _resident,
+    "receive_pledge": _staff,
+    "sign_acceptance": lambda actor, path: actor.holds({"resident", "owners_rep", *STAFF}, path),
+    "rate_project": _resident,
+    "enter_paper_rating": _staff,
+    "record_safety_check": _staff,
 }
 
 
@@ -195,6 +204,8 @@ DECISIONS = frozenset({
     "answer_objection",     # requester: who filed the objection (a vote result, a rating)
     "approve_attendance",   # requester: the member whose attendance it is
     "confirm_points_correction",  # requester: who proposed it (and the member it is about)
+    "receive_pledge",       # requester: the pledger (their own pledge's receipt)
+    "sign_acceptance",      # requester: who proposed the idea the project delivers
 })
 
 

@@ -96,6 +96,13 @@ EXPECTED = {
     "propose_points_correction": STAFF_IN,
     "confirm_points_correction": STAFF_IN,
     "view_points_ledger": STAFF_IN,
+    "manage_project": STAFF_IN,
+    "pledge_to_project": {"resident_in"},
+    "receive_pledge": STAFF_IN,
+    "sign_acceptance": {"resident_in", "owners_rep_in"} | STAFF_IN,
+    "rate_project": {"resident_in"},
+    "enter_paper_rating": STAFF_IN,
+    "record_safety_check": STAFF_IN,
 }
 
 # Actions that are not about a place: "anywhere" is the scope.
@@ -231,3 +238,14 @@ def test_the_lifecycle_dimension_is_tested_for_activities_and_redemption_days():
                                       (DAY_EXPECTED, rules.DAY_ACTIONS, rules.DAY_STATES)):
         assert set(expected) == set(actions)
         assert all(allowed <= set(states) for allowed in expected.values())
+
+
+def test_the_lifecycle_dimension_is_tested_for_delivery():
+    """Every privileged action on a project × every state of the project is in
+    tests/delivery/test_lifecycle.py (pure predicate and services); every role against
+    every delivery action through the services in tests/delivery/test_permissions_matrix.py."""
+    from consult.delivery import rules
+    from tests.delivery.test_lifecycle import EXPECTED as LIFECYCLE
+
+    assert set(LIFECYCLE) == set(rules.PROJECT_ACTIONS)
+    assert all(states <= set(rules.STATES) for states in LIFECYCLE.values())

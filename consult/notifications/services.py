@@ -32,6 +32,8 @@ TEMPLATES: dict[str, str] = {
     "points_activity_cancelled": N_("The activity “%(title)s” was cancelled."),
     "points_place_freed": N_("A place became free: you are now signed up for “%(title)s”."),
     "points_awarded": N_("Your attendance at “%(title)s” was approved: %(points)s points."),
+    "pledge_received": N_("Your pledge to “%(title)s” has been received. Thank you!"),
+    "safety_checks_due": N_("Safety checks in your area: %(due)s due soon, %(overdue)s overdue (checks and repairs)."),
 }
 
 

@@ -34,9 +34,10 @@ from consult.web.security import SecurityHeadersMiddleware
 #: /api/v1) make up the app. A new domain adds its name here.
 PAGE_DOMAINS = ("communities", "accounts", "notifications", "surveys", "ratings",
                 "consultations", "owners", "voting", "messaging", "elections", "points",
-                "staffdesk")
+                "staffdesk", "delivery")
 API_DOMAINS = ("accounts", "communities", "notifications", "surveys", "ratings",
-               "consultations", "owners", "voting", "elections", "points")
+               "consultations", "owners", "voting", "elections", "points",
+               "delivery")
 
 #: Each app's caches (see ``consult.cache``): links by route name and parameters
 #: (links to many distinct ideas: bounded), the page frame's partials by name, language
