@@ -74,3 +74,33 @@ class LoginThrottle(SQLModel, table=True):
     failures: int = Field(default=0)
     window_start: datetime = Field(default_factory=utcnow)
     locked_until: datetime | None = None
+
+
+class PasswordReset(SQLModel, table=True):
+    """A way back in for a person who forgot their password, other than an SMS code.
+
+    ``desk``: a staff member checked the person's ID in person and printed a slip with a
+    one-time code (only its keyed digest is here), valid 24 hours. ``family``: the person
+    asked on their own browser (which keeps the key whose digest is here) and a linked
+    family member approves; valid 2 hours. Either is used once; five wrong codes end a
+    desk slip.
+    """
+
+    __tablename__ = "password_reset"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    method: str = Field(max_length=8)  # desk | family
+    digest: str = Field(max_length=64, unique=True)
+    created_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    used_at: datetime | None = None
+    attempts: int = 0
+    #: the staff member who checked the ID and issued the slip (desk)
+    issued_by: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    reason: str = Field(default="", max_length=200)
+    #: the family member who approved (family)
+    approved_by: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    approved_at: datetime | None = None
+    #: a family member refused the request, or a newer one replaced it
+    ended_at: datetime | None = None

@@ -7,7 +7,7 @@ from starlette.responses import RedirectResponse
 from starlette.routing import Route
 
 from consult import clock, messaging, permissions
-from consult.accounts import services
+from consult.accounts import reset_routes, services
 from consult.communities import services as communities
 from consult.errors import FieldErrors, Forbidden, TooManyRequests, Unavailable
 from consult.i18n import LOCALES, N_, Msg
@@ -257,4 +257,5 @@ routes = [
     Route("/staff/lockouts/lift", lockout_lift, methods=["POST"], name="lockout_lift"),
     Route("/prefs/language", set_language, methods=["POST"], name="set_language"),
     Route("/prefs/elder", set_elder_mode, methods=["POST"], name="set_elder_mode"),
+    *reset_routes.routes,
 ]

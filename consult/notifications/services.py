@@ -25,6 +25,9 @@ TEMPLATES: dict[str, str] = {
     "owner_ballot_voided": N_("Your ballot on “%(title)s” was voided: %(reason)s. You may vote again while voting is open."),
     "owner_link_requested": N_("Your owners' committee asks to link your account to the owner %(name)s of home %(home)s in %(estate)s. Please confirm or refuse it on your owners' page."),
     "owner_linked": N_("Your account is now linked to the owner %(name)s in %(estate)s and can vote for them online."),
+    "password_reset_sms": N_("Your password was reset with a code by text message on %(time)s, and every device was signed out. If it was not you, please contact your residents' committee."),
+    "password_reset_desk": N_("Your password was reset with a slip from the desk on %(time)s, and every device was signed out. If it was not you, please contact your residents' committee."),
+    "password_reset_family": N_("Your password was reset with your family member's approval on %(time)s, and every device was signed out. If it was not you, please contact your residents' committee."),
     "owner_unlinked": N_("Your account is no longer linked to the owner %(name)s in %(estate)s."),
 }
 
