@@ -29,6 +29,15 @@ class User(SQLModel, table=True):
     #: when the person proved, with a code sent by text message, that the number is theirs
     #: (None: registered without SMS, or by staff; a moderator's check is what counts then)
     phone_verified_at: datetime | None = None
+    #: a managed resident (代办对象): a record staff made for a person without a login (no
+    #: phone, no password); staff act for them at the desk. Kept once a number and a
+    #: password are added later, as the history of how the account began.
+    managed_by: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    managed_at: datetime | None = None
+
+    @property
+    def can_sign_in(self) -> bool:
+        return self.password_hash is not None
 
 
 class ApiToken(SQLModel, table=True):
@@ -104,3 +113,39 @@ class PasswordReset(SQLModel, table=True):
     approved_at: datetime | None = None
     #: a family member refused the request, or a newer one replaced it
     ended_at: datetime | None = None
+
+
+class ActingSession(SQLModel, table=True):
+    """Someone acting for a person (代办): a staff member at the desk (``desk``, with a
+    reason) or a linked family member (``family``). Kept on the server: the helper's
+    cookie holds a random key whose digest is here. It lasts at most 30 minutes
+    (``expires_at``) and ends earlier when the helper ends it or signs out."""
+
+    __tablename__ = "acting_session"
+
+    id: int | None = Field(default=None, primary_key=True)
+    digest: str = Field(max_length=64, unique=True)
+    helper_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    person_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    kind: str = Field(max_length=8)  # desk | family
+    reason: str = Field(default="", max_length=200)
+    started_at: datetime = Field(default_factory=utcnow)
+    expires_at: datetime
+    ended_at: datetime | None = None
+    ended_how: str | None = Field(default=None, max_length=8)  # done | timeout | signout | link
+
+
+class ActingLog(SQLModel, table=True):
+    """One thing done for a person while someone acted for them: listed on the person's
+    own page (由工作人员代办 / 由家属代办). It names the page, not what was chosen."""
+
+    __tablename__ = "acting_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    session_id: int = Field(foreign_key="acting_session.id", index=True, ondelete="CASCADE")
+    person_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    helper_id: int = Field(foreign_key="user.id", ondelete="CASCADE")
+    kind: str = Field(max_length=8)
+    action: str = Field(max_length=64)
+    path: str = Field(max_length=200)
+    at: datetime = Field(default_factory=utcnow)

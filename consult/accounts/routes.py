@@ -7,7 +7,7 @@ from starlette.responses import RedirectResponse
 from starlette.routing import Route
 
 from consult import clock, messaging, permissions
-from consult.accounts import reset_routes, services
+from consult.accounts import desk_routes, reset_routes, services
 from consult.communities import services as communities
 from consult.errors import FieldErrors, Forbidden, TooManyRequests, Unavailable
 from consult.i18n import LOCALES, N_, Msg
@@ -16,6 +16,7 @@ from consult.web.auth import (
     current_user,
     known_device,
     remember_device,
+    require,
     require_user,
     sign_in,
     sign_out,
@@ -134,7 +135,7 @@ async def logout(request: Request):
 
 async def logout_everywhere(request: Request):
     await read_form(request)
-    user = require_user(request)
+    user = _themselves(request)
     services.logout_everywhere(get_db(request), user)
     sign_out(request)
     return redirect_to(request, "home")
@@ -149,14 +150,21 @@ async def account_page(request: Request):
     })
 
 
+def _themselves(request: Request):
+    """The signed-in person acting as themselves: nobody helping them (代办) changes their
+    password, tokens or sessions."""
+    require(request, "use_own_credentials")
+    return require_user(request)
+
+
 async def password_page(request: Request):
-    require_user(request)
+    _themselves(request)
     return render(request, "accounts/password.html", {"errors": {}})
 
 
 async def password_submit(request: Request):
     form = await read_form(request)
-    user = require_user(request)
+    user = _themselves(request)
 
     def changed(_):
         sign_in(request, user)  # this device stays signed in; every other session is revoked
@@ -174,14 +182,14 @@ async def password_submit(request: Request):
 
 
 async def tokens_page(request: Request):
-    user = require_user(request)
+    user = _themselves(request)
     return render(request, "accounts/tokens.html",
                   {"tokens": services.tokens_of(get_db(request), user, clock.utcnow())})
 
 
 async def token_revoke(request: Request):
     await read_form(request)
-    user = require_user(request)
+    user = _themselves(request)
     services.revoke_token_of(get_db(request), user, request.path_params["tid"])
     flash(request, Msg(N_("The token was revoked: programs using it are signed out.")))
     return redirect_to(request, "tokens")
@@ -258,4 +266,5 @@ routes = [
     Route("/prefs/language", set_language, methods=["POST"], name="set_language"),
     Route("/prefs/elder", set_elder_mode, methods=["POST"], name="set_elder_mode"),
     *reset_routes.routes,
+    *desk_routes.routes,
 ]

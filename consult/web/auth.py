@@ -14,14 +14,17 @@ from itsdangerous import BadSignature, URLSafeSerializer
 from starlette.requests import Request
 
 from consult import clock, permissions
+from consult.accounts import acting
 from consult.accounts import services as accounts
 from consult.accounts.models import User
 from consult.accounts.rules import Device
 from consult.communities import services as communities
 from consult.db.ids import parse_id
-from consult.errors import Forbidden, NotSignedIn
+from consult.errors import Conflict, Forbidden, NotSignedIn
+from consult.i18n import Msg
 from consult.permissions import Actor
-from consult.web.db import get_db
+from consult.web.db import get_db, keep_writes
+from consult.web.responses import flash
 
 _MISSING = object()
 
@@ -49,8 +52,74 @@ def current_user(request: Request) -> User | None:
         else:
             session.pop("uid", None)
             session.pop("sid", None)
+    if user is not None and isinstance(session.get(ACTING_KEY), str):
+        user = _acting_for(request, user)
     request.state.user = user
     return user
+
+
+ACTING_KEY = "acting"
+#: forms that end the help session rather than do something for the person
+_NOT_LOGGED = frozenset({"assist_end", "logout"})
+
+
+def _acting_for(request: Request, helper: User) -> User:
+    """While the helper acts for someone (代办), every page is the person's: their account,
+    their roles (narrowed by ``permissions.allowed``), a banner naming them, and each form
+    sent logged on their record. A form sent once the 30 minutes are over is refused."""
+    db = get_db(request)
+    now = clock.utcnow()
+    found = acting.resolve(db, request.session[ACTING_KEY], helper.id, now)
+    if found is not None and found[1] is not None and not acting.still_allowed(db, found[0]):
+        acting.finish(db, found[0], now, how="link")
+        found = found[0], None, None
+    if found is None or found[1] is None:
+        request.session.pop(ACTING_KEY, None)
+        request.session["csrf"] = secrets.token_urlsafe(32)  # forms made for the person expire
+        if found is not None:
+            person = db.get(User, found[0].person_id)
+            ended = Msg(acting.ENDED, {"name": person.display_name if person else ""})
+            if request.method == "POST":
+                keep_writes(request)  # the session's end is kept; nothing else was done
+                raise Conflict(ended, code="acting_ended")
+            flash(request, ended)
+        return helper
+    row, person, helper = found
+    request.state.acting = acting.describe(row, person, helper)
+    roles = communities.actor_for(db, person).roles
+    request.state.actor = Actor(user_id=person.id, roles=roles, helper=row.kind,
+                                helper_id=helper.id)
+    name = getattr(request.scope.get("endpoint"), "__name__", "") or request.url.path
+    if request.method == "POST" and name not in _NOT_LOGGED:
+        acting.log_action(db, row, action=name, path=request.url.path, now=now)
+    return person
+
+
+def start_acting(request: Request, raw: str) -> None:
+    """This browser now acts for someone (the key ``acting.start_desk`` or
+    ``family.start_acting`` returned); a new CSRF token, so no form made before counts."""
+    request.session[ACTING_KEY] = raw
+    request.session["csrf"] = secrets.token_urlsafe(32)
+    request.state.user = None
+    request.state.actor = None
+
+
+def stop_acting(request: Request) -> bool:
+    """End this browser's help session, if any; the helper is themselves again."""
+    raw = request.session.pop(ACTING_KEY, None)
+    request.session["csrf"] = secrets.token_urlsafe(32)
+    uid = request.session.get("uid")
+    done = isinstance(raw, str) and isinstance(uid, int) and acting.end(
+        get_db(request), raw, uid, clock.utcnow())
+    request.state.user = None
+    request.state.actor = None
+    return bool(done)
+
+
+def helping(request: Request):
+    """The running help session (``acting.Acting``) of this request, or None."""
+    current_user(request)
+    return getattr(request.state, "acting", None)
 
 
 def current_actor(request: Request) -> Actor:
@@ -79,6 +148,8 @@ def sign_in(request: Request, user: User) -> None:
 
 def sign_out(request: Request) -> None:
     """End this browser's session on the server too, then forget the cookie."""
+    if isinstance(request.session.get(ACTING_KEY), str):
+        stop_acting(request)
     if isinstance(key := request.session.get("sid"), str):
         accounts.end_session(get_db(request), key)
     request.session.clear()
