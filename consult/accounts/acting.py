@@ -37,6 +37,9 @@ MINUTES = 30
 ENDED = N_("The help session for %(name)s ended after 30 minutes. What you just sent was not saved; you are acting as yourself again. Start a new session to go on.")
 
 
+ENDED_ELSEWHERE = N_("The help session has ended (its time was up, the family link ended, or it was ended elsewhere). Nothing was saved for the person; you are acting as yourself again.")
+
+
 def _digest(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 

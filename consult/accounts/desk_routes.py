@@ -12,7 +12,7 @@ from starlette.requests import Request
 from starlette.routing import Route
 
 from consult import clock, permissions
-from consult.accounts import acting
+from consult.accounts import acting, family
 from consult.accounts.resets import may_act_for
 from consult.communities import services as communities
 from consult.errors import FieldErrors
@@ -64,6 +64,7 @@ def _person(request: Request, actor, person, **extra) -> dict:
             "can_assist": may_act_for(db, "assist_at_desk", actor, person),
             "can_reset": may_act_for(db, "issue_desk_reset", actor, person) and person.can_sign_in,
             "needs_login": person.managed_by is not None and not person.can_sign_in,
+            "family_waiting": family.pending_for_person(db, person.id),
             "help_kinds": HELP_KINDS, "form": {}, "errors": {}, "error": None, **extra}
 
 
@@ -105,7 +106,7 @@ async def assist_end(request: Request):
     flash(request, Msg(N_("You are no longer acting for %(name)s."), {"name": running.person_name}))
     if running.kind == "desk":
         return redirect_to(request, "person_record", user_id=running.person_id)
-    return redirect_to(request, "account")
+    return redirect_to(request, "family")
 
 
 async def give_login(request: Request):

@@ -149,3 +149,29 @@ class ActingLog(SQLModel, table=True):
     action: str = Field(max_length=64)
     path: str = Field(max_length=200)
     at: datetime = Field(default_factory=utcnow)
+
+
+class FamilyLink(SQLModel, table=True):
+    """A family member (``proxy``) who may act for a person (亲情账号).
+
+    ``pending`` until both agree: when the family member asks, the person confirms
+    (signed in, or in person at the desk, ``confirmed_via``); when the person names the
+    family member, the family member accepts. ``active`` links let the proxy act for the
+    person (``consult.permissions.FAMILY_ACTIONS``) and approve a password reset. Either
+    side ends a link (``ended``), which stops any running session of the proxy for them.
+    """
+
+    __tablename__ = "family_link"
+
+    id: int | None = Field(default=None, primary_key=True)
+    person_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    proxy_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    status: str = Field(default="pending", max_length=8)  # pending | active | ended
+    asked_by: str = Field(max_length=8)  # person | proxy
+    created_at: datetime = Field(default_factory=utcnow)
+    confirmed_at: datetime | None = None
+    confirmed_via: str | None = Field(default=None, max_length=8)  # self | desk
+    #: the staff member who saw the person confirm at the desk
+    confirmed_by: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+    ended_at: datetime | None = None
+    ended_by: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")

@@ -7,7 +7,7 @@ from starlette.responses import RedirectResponse
 from starlette.routing import Route
 
 from consult import clock, messaging, permissions
-from consult.accounts import desk_routes, reset_routes, services
+from consult.accounts import desk_routes, family_routes, reset_routes, services
 from consult.communities import services as communities
 from consult.errors import FieldErrors, Forbidden, TooManyRequests, Unavailable
 from consult.i18n import LOCALES, N_, Msg
@@ -267,4 +267,5 @@ routes = [
     Route("/prefs/elder", set_elder_mode, methods=["POST"], name="set_elder_mode"),
     *reset_routes.routes,
     *desk_routes.routes,
+    *family_routes.routes,
 ]

@@ -28,6 +28,11 @@ TEMPLATES: dict[str, str] = {
     "password_reset_sms": N_("Your password was reset with a code by text message on %(time)s, and every device was signed out. If it was not you, please contact your residents' committee."),
     "password_reset_desk": N_("Your password was reset with a slip from the desk on %(time)s, and every device was signed out. If it was not you, please contact your residents' committee."),
     "password_reset_family": N_("Your password was reset with your family member's approval on %(time)s, and every device was signed out. If it was not you, please contact your residents' committee."),
+    "family_link_requested": N_("%(name)s asks to help you as your family member (亲情账号). Confirm or refuse it on your family page, or at your residents' committee."),
+    "family_link_offered": N_("%(name)s named you as a family member who may help them (亲情账号). Agree or refuse on your family page."),
+    "family_link_active": N_("The family link with %(name)s is in force."),
+    "family_link_ended": N_("%(name)s ended your family link."),
+    "family_reset_requested": N_("%(name)s forgot their password and asks you to approve a reset. Approve it on your family page only if you know they asked."),
     "owner_unlinked": N_("Your account is no longer linked to the owner %(name)s in %(estate)s."),
 }
 

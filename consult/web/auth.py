@@ -69,27 +69,28 @@ def _acting_for(request: Request, helper: User) -> User:
     sent logged on their record. A form sent once the 30 minutes are over is refused."""
     db = get_db(request)
     now = clock.utcnow()
+    name = getattr(request.scope.get("endpoint"), "__name__", "") or request.url.path
     found = acting.resolve(db, request.session[ACTING_KEY], helper.id, now)
     if found is not None and found[1] is not None and not acting.still_allowed(db, found[0]):
         acting.finish(db, found[0], now, how="link")
-        found = found[0], None, None
+        found = None
     if found is None or found[1] is None:
+        # over: timed out now, or ended elsewhere (the link ended, another tab, sign-out)
         request.session.pop(ACTING_KEY, None)
         request.session["csrf"] = secrets.token_urlsafe(32)  # forms made for the person expire
-        if found is not None:
-            person = db.get(User, found[0].person_id)
-            ended = Msg(acting.ENDED, {"name": person.display_name if person else ""})
-            if request.method == "POST":
-                keep_writes(request)  # the session's end is kept; nothing else was done
-                raise Conflict(ended, code="acting_ended")
-            flash(request, ended)
+        person = db.get(User, found[0].person_id) if found is not None else None
+        ended = (Msg(acting.ENDED, {"name": person.display_name if person else ""})
+                 if found is not None else Msg(acting.ENDED_ELSEWHERE))
+        if request.method == "POST" and name not in _NOT_LOGGED:
+            keep_writes(request)  # the session's end is kept; nothing else was done
+            raise Conflict(ended, code="acting_ended")
+        flash(request, ended)
         return helper
     row, person, helper = found
     request.state.acting = acting.describe(row, person, helper)
     roles = communities.actor_for(db, person).roles
     request.state.actor = Actor(user_id=person.id, roles=roles, helper=row.kind,
                                 helper_id=helper.id)
-    name = getattr(request.scope.get("endpoint"), "__name__", "") or request.url.path
     if request.method == "POST" and name not in _NOT_LOGGED:
         acting.log_action(db, row, action=name, path=request.url.path, now=now)
     return person
