@@ -7,6 +7,7 @@ createuser   create an account, optionally with a role at a place
 finalize-due confirm vote outcomes whose notice period (公示期) has ended, and mix the
              answers of anonymous surveys that have closed (run it daily)
 send-due     send the text messages deferred past quiet hours (run it after 08:00)
+send-digests send each person's one text-message digest of the day (run it every 15 minutes)
 serve        run the web server (uvicorn)
 pb ...       pabulib open-data files (see ``pb --help``)
 owners ...   owners' votes recount from files (see ``owners --help``)
@@ -142,6 +143,20 @@ def cmd_finalize_due(args) -> int:
 def cmd_send_due(args) -> int:
     """For a timer after 08:00 Beijing time: the notices held back overnight go now (the
     next message sent takes a few along too). Prints counts, never a number."""
+    from consult import messaging
+
+    return _text_messages(messaging.send_due, "no message is due")
+
+
+def cmd_send_digests(args) -> int:
+    """For a timer every quarter of an hour: each person with notifications waiting to be
+    told by text message gets their day's one digest (none in quiet hours)."""
+    from consult.notifications import services as notifications
+
+    return _text_messages(notifications.send_digests, "no digest is due")
+
+
+def _text_messages(job, nothing: str) -> int:
     from collections import Counter
 
     from consult import clock, messaging
@@ -155,10 +170,10 @@ def cmd_send_due(args) -> int:
         return 2
     database = Database(make_engine(settings.database_url))
     with database.session(write=True) as db:
-        done = messaging.send_due(db, clock.utcnow())
+        done = job(db, clock.utcnow())
         db.commit()
     counts = Counter(message.status for message in done)
-    print(", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "no message is due")
+    print(", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or nothing)
     return 0
 
 
@@ -196,6 +211,8 @@ def main(argv: list[str] | None = None) -> int:
                    ).set_defaults(func=cmd_finalize_due)
     sub.add_parser("send-due", help="send the text messages deferred past quiet hours"
                    ).set_defaults(func=cmd_send_due)
+    sub.add_parser("send-digests", help="send each person's daily text-message digest of notifications"
+                   ).set_defaults(func=cmd_send_digests)
     serve = sub.add_parser("serve")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)

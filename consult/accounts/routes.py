@@ -7,7 +7,7 @@ from starlette.responses import RedirectResponse
 from starlette.routing import Route
 
 from consult import clock, messaging, permissions
-from consult.accounts import desk_routes, family_routes, reset_routes, services
+from consult.accounts import desk_routes, family_routes, message_routes, reset_routes, services
 from consult.communities import services as communities
 from consult.errors import FieldErrors, Forbidden, TooManyRequests, Unavailable
 from consult.i18n import LOCALES, N_, Msg
@@ -268,4 +268,5 @@ routes = [
     *reset_routes.routes,
     *desk_routes.routes,
     *family_routes.routes,
+    *message_routes.routes,
 ]

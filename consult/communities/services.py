@@ -276,7 +276,19 @@ def request_verification(db: Session, actor: Actor, user: User, *, area_id: int 
                                   building_group_id=group.id if group else None, note=note)
     db.add(request)
     db.flush()
+    _tell_staff(db, area, exclude=user.id, kind="verification_waiting",
+                params={"name": user.display_name, "area": area.name}, link="/staff/verifications")
     return request
+
+
+def _tell_staff(db: Session, place: Place, *, exclude: int, kind: str, params: dict, link: str) -> None:
+    """Staff of ``place`` and above are told of work waiting for them (issue 17 item 5)."""
+    staff = db.exec(select(RoleAssignment.user_id).where(
+        RoleAssignment.role.in_(permissions.STAFF),
+        RoleAssignment.place_id.in_(place.ids_from_root)).distinct()).all()
+    for user_id in staff:
+        if user_id != exclude:
+            notifications.notify(db, user_id=user_id, kind=kind, params=params, link=link)
 
 
 def pending_requests(db: Session, actor: Actor) -> list[tuple[VerificationRequest, User, Place]]:
