@@ -16,7 +16,7 @@ from consult.config import Settings
 DEMO_PASSWORD = communities_demo.DEMO_PASSWORD
 
 #: The domains whose demo loaders run after the places and people, in this order.
-DEMO_DOMAINS = ("owners", "consultations", "surveys", "voting", "messaging")
+DEMO_DOMAINS = ("owners", "consultations", "surveys", "voting", "messaging", "accounts")
 
 
 def demo_logins() -> list[tuple[str, str, str]]:
@@ -71,5 +71,11 @@ def _messaging(db, settings, places, users):
     messaging.load_demo(db, places, users, vote=tuple(vote) if vote else None, now=now)
 
 
+def _accounts(db, settings, places, users):
+    from consult.accounts import demo
+
+    demo.load(db, settings, places, users)
+
+
 _LOADERS = {"owners": _owners, "consultations": _consultations, "surveys": _surveys,
-            "voting": _voting, "messaging": _messaging}
+            "voting": _voting, "messaging": _messaging, "accounts": _accounts}
