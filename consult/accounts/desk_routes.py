@@ -13,6 +13,7 @@ from starlette.routing import Route
 
 from consult import clock, permissions
 from consult.accounts import acting, family
+from consult.accounts.reset_routes import show_slip
 from consult.accounts.resets import may_act_for
 from consult.communities import services as communities
 from consult.errors import FieldErrors
@@ -116,18 +117,13 @@ async def give_login(request: Request):
     person = acting.person_for_staff(db, actor, request.path_params["user_id"])
     phone = str(form.get("phone", ""))[:40]
 
-    def issued(result):
-        row, _person, code = result
-        request.session["slip"] = {"id": row.id, "code": code}
-        return redirect_to(request, "desk_reset_slip", reset_id=row.id)
-
     return form_view(
         request, lambda: acting.give_login(db, actor, request.app.state.settings, person=person,
                                            phone=phone, now=clock.utcnow()),
         again=FormPage("accounts/person.html", lambda **problem: _person(
             request, actor, person, form={"phone": phone}, **problem), shows=(FieldErrors,)),
         message=N_("The number is now this person's login. Print the slip: with it they choose a password."),
-        done=issued)
+        done=lambda result: show_slip(request, result))
 
 
 async def helped_page(request: Request):

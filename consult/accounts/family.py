@@ -95,21 +95,27 @@ def _new_link(db: Session, *, person: User, proxy: User, asked_by: str, field: s
 
 def ask_to_help(db: Session, actor: Actor, *, phone: str, now: datetime) -> FamilyLink:
     """A family member asks to help the person with this number; the person confirms."""
-    _themselves(actor, "manage_family_links")
-    proxy = db.get(User, actor.user_id)
-    person = _user_by_phone(db, phone, "phone")
-    link = _new_link(db, person=person, proxy=proxy, asked_by="proxy", field="phone", now=now)
-    _notify(db, person.id, "family_link_requested", name=proxy.display_name)
-    return link
+    return _ask(db, actor, phone=phone, now=now, asked_by="proxy")
 
 
 def name_family_member(db: Session, actor: Actor, *, phone: str, now: datetime) -> FamilyLink:
     """The person names a family member by their number; the family member accepts."""
+    return _ask(db, actor, phone=phone, now=now, asked_by="person")
+
+
+#: who asks → (the form field of the other's number, what the other is told)
+_ASKS = {"proxy": ("phone", "family_link_requested"),
+         "person": ("proxy_phone", "family_link_offered")}
+
+
+def _ask(db: Session, actor: Actor, *, phone: str, now: datetime, asked_by: str) -> FamilyLink:
     _themselves(actor, "manage_family_links")
-    person = db.get(User, actor.user_id)
-    proxy = _user_by_phone(db, phone, "proxy_phone")
-    link = _new_link(db, person=person, proxy=proxy, asked_by="person", field="proxy_phone", now=now)
-    _notify(db, proxy.id, "family_link_offered", name=person.display_name)
+    field, kind = _ASKS[asked_by]
+    me = db.get(User, actor.user_id)
+    other = _user_by_phone(db, phone, field)
+    person, proxy = (other, me) if asked_by == "proxy" else (me, other)
+    link = _new_link(db, person=person, proxy=proxy, asked_by=asked_by, field=field, now=now)
+    _notify(db, other.id, kind, name=me.display_name)
     return link
 
 

@@ -50,21 +50,23 @@ def _post(request: Request, act, message, values=None):
 
 
 async def family_ask(request: Request):
-    form = await read_form(request)
-    actor = require(request, "manage_family_links")
-    phone = str(form.get("phone", ""))[:40]
-    return _post(request, lambda: family.ask_to_help(get_db(request), actor, phone=phone, now=clock.utcnow()),
-                 N_("Your request was sent. It takes effect when the person confirms it, signed in or at their residents' committee."),
-                 {"phone": phone})
+    """A family member asks to help a resident (``phone``)."""
+    return await _asking(request, "phone", family.ask_to_help, N_(
+        "Your request was sent. It takes effect when the person confirms it, signed in or at their residents' committee."))
 
 
 async def family_name(request: Request):
+    """The resident names a family member (``proxy_phone``)."""
+    return await _asking(request, "proxy_phone", family.name_family_member, N_(
+        "Your family member was asked. The link takes effect when they accept it."))
+
+
+async def _asking(request: Request, field: str, service, message):
     form = await read_form(request)
     actor = require(request, "manage_family_links")
-    phone = str(form.get("proxy_phone", ""))[:40]
-    return _post(request, lambda: family.name_family_member(get_db(request), actor, phone=phone, now=clock.utcnow()),
-                 N_("Your family member was asked. The link takes effect when they accept it."),
-                 {"proxy_phone": phone})
+    phone = str(form.get(field, ""))[:40]
+    return _post(request, lambda: service(get_db(request), actor, phone=phone, now=clock.utcnow()),
+                 message, {field: phone})
 
 
 async def family_confirm(request: Request):

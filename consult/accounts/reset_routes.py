@@ -30,6 +30,25 @@ from consult.web.templating import render
 DONE = N_("Your password was reset and every device was signed out. Please sign in with the new password.")
 
 
+def counting_wrong_codes(request: Request, call):
+    """``call()``; when it refuses the code typed (``FieldErrors`` on ``code``), the
+    request's writes are kept all the same: a wrong try counts."""
+    try:
+        return call()
+    except FieldErrors as exc:
+        if "code" in exc.errors:
+            keep_writes(request)
+        raise
+
+
+def show_slip(request: Request, result):
+    """After a slip was issued (``resets.issue_slip``'s result): its page, which shows the
+    code once (held in the session until then, never in the database)."""
+    row, _person, code = result
+    request.session["slip"] = {"id": row.id, "code": code}
+    return redirect_to(request, "desk_reset_slip", reset_id=row.id)
+
+
 def _forgot(**extra) -> dict:
     return {"sms": messaging.reaches_phones(), "form": {}, "errors": {}, "error": None,
             "step": "ask", "masked": None, **extra}
@@ -61,19 +80,11 @@ async def forgot_sms_reset(request: Request):
     form = await read_form(request)
     values = {"login": str(form.get("login", ""))[:40]}
 
-    def act():
-        try:
-            return resets.reset_with_sms_code(
-                get_db(request), request.app.state.settings, login=values["login"],
-                code=str(form.get("code", ""))[:20], new=str(form.get("new", "")),
-                confirm=str(form.get("confirm", "")), now=clock.utcnow())
-        except FieldErrors as exc:
-            if "code" in exc.errors:
-                keep_writes(request)  # a wrong try counts
-            raise
-
     return form_view(
-        request, act,
+        request, lambda: counting_wrong_codes(request, lambda: resets.reset_with_sms_code(
+            get_db(request), request.app.state.settings, login=values["login"],
+            code=str(form.get("code", ""))[:20], new=str(form.get("new", "")),
+            confirm=str(form.get("confirm", "")), now=clock.utcnow())),
         again=FormPage("accounts/forgot.html", lambda errors: _forgot(
             form=values, errors=errors, step="code"), shows=(FieldErrors,)),
         message=DONE, done=lambda _: redirect_to(request, "login"))
@@ -121,11 +132,6 @@ async def desk_reset_issue(request: Request):
     actor = require(request, "view_staff_area")
     values = {k: str(form.get(k, ""))[:200] for k in ("login", "reason")}
 
-    def issued(result):
-        row, _person, code = result
-        request.session["slip"] = {"id": row.id, "code": code}
-        return redirect_to(request, "desk_reset_slip", reset_id=row.id)
-
     return form_view(
         request, lambda: resets.issue_slip(
             get_db(request), actor, request.app.state.settings, login=values["login"],
@@ -134,7 +140,7 @@ async def desk_reset_issue(request: Request):
         again=FormPage("accounts/desk_resets.html",
                        lambda **problem: _desk(request, actor, values, **problem)),
         message=N_("The reset slip is ready. Print it and hand it to the person."),
-        done=issued)
+        done=lambda result: show_slip(request, result))
 
 
 async def desk_reset_slip(request: Request):

@@ -78,17 +78,12 @@ async def register_submit(request: Request):
         return response
 
     def act():
-        try:
-            return services.register(
-                get_db(request), request.app.state.settings,
-                phone=values["phone"], display_name=values["display_name"],
-                password=str(form.get("password", "")),
-                password_confirm=str(form.get("password_confirm", "")),
-                code=str(form.get("code", ""))[:20], now=clock.utcnow())
-        except FieldErrors as exc:
-            if "code" in exc.errors:
-                keep_writes(request)  # a wrong try counts
-            raise
+        return reset_routes.counting_wrong_codes(request, lambda: services.register(
+            get_db(request), request.app.state.settings,
+            phone=values["phone"], display_name=values["display_name"],
+            password=str(form.get("password", "")),
+            password_confirm=str(form.get("password_confirm", "")),
+            code=str(form.get("code", ""))[:20], now=clock.utcnow()))
 
     # with SMS, stay on the second step unless the number itself is the problem
     return form_view(

@@ -4,29 +4,14 @@ record, staff powers off meanwhile, and a form sent after the end refused."""
 
 from datetime import timedelta
 
-import pytest
 from sqlmodel import select
 
 from consult import clock
 from consult.accounts.models import ActingLog, ActingSession, User
 from consult.audit.models import AuditEntry
-from consult.communities import services as places
 from consult.communities.models import RoleAssignment
 from tests import factories
 from tests.conftest import csrf_from, post_form
-
-
-@pytest.fixture
-def desk(db, settings):
-    tree = factories.place_tree(db)
-    moderator = factories.user(db, settings, name="李主任")
-    places.grant_role(db, user=moderator, role="moderator", place=tree["area_a"])
-    outsider = factories.user(db, settings, name="外区主任")
-    places.grant_role(db, user=outsider, role="moderator", place=tree["area_b"])
-    resident = factories.user(db, settings, name="王阿婆")
-    places.grant_role(db, user=resident, role="resident", place=tree["area_a"])
-    db.flush()
-    return {"tree": tree, "moderator": moderator, "outsider": outsider, "resident": resident}
 
 
 def _add_managed(client, area, name="赵老伯"):

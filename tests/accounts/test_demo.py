@@ -7,7 +7,6 @@ from consult.accounts import demo
 from consult.accounts.models import ActingLog, FamilyLink, PasswordReset, User
 from consult.communities import demo as communities_demo
 from consult.messaging.models import SmsMessage
-from tests.accounts.test_resets import outbox as outbox  # noqa: F401 (the fixture)
 from tests.conftest import csrf_from, post_form
 
 

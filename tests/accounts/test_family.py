@@ -12,7 +12,6 @@ from consult.communities import services as places
 from consult.notifications.models import Notification
 from tests import factories
 from tests.accounts.test_resets import NEW, _assert_reset_done, _other_device_and_token
-from tests.accounts.test_resets import outbox as outbox  # noqa: F401 (the fixture)
 from tests.conftest import csrf_from, post_form
 
 

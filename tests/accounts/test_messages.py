@@ -11,7 +11,6 @@ from consult.notifications import channels
 from consult.notifications import services as notifications
 from consult.notifications.models import DigestItem, Notification
 from tests import factories
-from tests.accounts.test_resets import outbox as outbox  # noqa: F401 (the fixture)
 from tests.conftest import post_form
 
 #: 10:00 Beijing time, and the same day's 20:00 and 22:30; the next morning 08:30
@@ -90,7 +89,7 @@ def test_one_digest_a_day(db, settings):
 def test_a_failed_digest_is_tried_again(db, settings):
     from consult.messaging import services as sms
     from consult.messaging.backends import Delivery, SmsConfig
-    from tests.accounts.test_resets import Recorder
+    from tests.messaging.conftest import Recorder
 
     down = Recorder(Delivery(ok=False, code="unavailable"))
     sms.use(SmsConfig(backend=down, template_ids={"digest": "SMS_3"}))

@@ -18,28 +18,9 @@ from consult.messaging.models import SmsMessage
 from consult.notifications.models import Notification
 from tests import factories
 from tests.conftest import csrf_from, post_form
+from tests.messaging.conftest import Recorder
 
 NEW = "梧桐树下的那张长椅"
-
-
-class Recorder:
-    name = "recorder"
-    reaches_phones = True
-
-    def __init__(self, delivery=None):
-        self.sent = []
-        self.delivery = delivery or Delivery(ok=True, code="OK", provider_id="biz-1")
-
-    def send(self, out):
-        self.sent.append(out)
-        return self.delivery
-
-
-@pytest.fixture(autouse=True)
-def outbox():
-    previous = sms.use(SmsConfig())
-    yield
-    sms.use(previous)
 
 
 def use_recorder(delivery=None):
@@ -182,19 +163,6 @@ def test_sms_flood_for_one_number_is_refused(client, db, settings):
 
 
 # -- (b) a slip from the desk ------------------------------------------------------------
-
-
-@pytest.fixture
-def desk(db, settings):
-    tree = factories.place_tree(db)
-    resident = factories.user(db, settings, name="王阿婆")
-    places.grant_role(db, user=resident, role="resident", place=tree["area_a"])
-    moderator = factories.user(db, settings, name="李主任")
-    places.grant_role(db, user=moderator, role="moderator", place=tree["area_a"])
-    outsider = factories.user(db, settings, name="外区主任")
-    places.grant_role(db, user=outsider, role="moderator", place=tree["area_b"])
-    db.flush()
-    return {"tree": tree, "resident": resident, "moderator": moderator, "outsider": outsider}
 
 
 def _issue(client, login, reason="忘记密码，本人到场", id_checked=True):
