@@ -5,8 +5,11 @@ from __future__ import annotations
 from starlette.requests import Request
 
 from consult import clock
-from consult.accounts import rules, services
+from consult.accounts import resets, rules, services
+from consult.accounts.reset_routes import counting_wrong_codes
 from consult.communities import services as communities
+from consult.errors import FieldErrors, TooManyRequests, Unavailable
+from consult.i18n import N_, Msg
 from consult.web.api import BOOLEAN, INTEGER, STRING, api_route, json_body, obj, ok
 from consult.web.auth import require_user
 from consult.web.db import get_db, keep_writes
@@ -70,6 +73,38 @@ async def me(request: Request):
     })
 
 
+async def reset_code(request: Request):
+    """Forgot password, step one by SMS: the same answer whether or not the number is an
+    account's; a code that could not go says so (429, 503) and the try is kept."""
+    data = await json_body(request)
+    try:
+        resets.send_sms_code(get_db(request), request.app.state.settings,
+                             login=str(data.get("login", ""))[:40], now=clock.utcnow(),
+                             address=request_client(request))
+    except (TooManyRequests, Unavailable):
+        keep_writes(request)
+        raise
+    return ok({"sent": True, "minutes": 10}, status=202)
+
+
+async def reset_password(request: Request):
+    """Forgot password, step two: the code by SMS (``method: sms``) or a slip from the desk
+    (``method: slip``) and the new password; every session and token of the account ends."""
+    data = await json_body(request)
+    method = str(data.get("method", "sms"))
+    values = {"login": str(data.get("login", ""))[:40], "code": str(data.get("code", ""))[:40],
+              "new": str(data.get("new_password", "")), "confirm": str(data.get("new_password", ""))}
+    db, settings, now = get_db(request), request.app.state.settings, clock.utcnow()
+    if method == "slip":
+        keep_writes(request)  # a wrong code counts against the slip and the address
+        resets.reset_with_slip(db, settings, now=now, client=request_client(request), **values)
+    elif method == "sms":
+        counting_wrong_codes(request, lambda: resets.reset_with_sms_code(db, settings, now=now, **values))
+    else:
+        raise FieldErrors({"method": Msg(N_("Choose sms or slip."))})
+    return ok({"reset": True})
+
+
 routes = [
     api_route("/auth/token", create_token, method="POST", name="api_token", tag="accounts",
               summary="Sign in: exchange login and password for a bearer token", auth=False,
@@ -85,6 +120,15 @@ routes = [
     api_route("/auth/tokens/{tid:int}/revoke", revoke_one_token, method="POST",
               name="api_token_revoke", tag="accounts", summary="Revoke one of one's own API tokens",
               response=obj({"revoked": BOOLEAN})),
+    api_route("/auth/reset/code", reset_code, method="POST", name="api_reset_code", tag="accounts",
+              summary="Forgot password: send a reset code by text message (same answer for any number)",
+              auth=False, body=obj({"login": STRING}, ["login"]),
+              response=obj({"sent": BOOLEAN, "minutes": INTEGER}), status=202),
+    api_route("/auth/reset", reset_password, method="POST", name="api_reset", tag="accounts",
+              summary="Forgot password: set a new password with the SMS code or a desk slip's code",
+              auth=False, body=obj({"login": STRING, "code": STRING, "new_password": STRING,
+                                    "method": STRING}, ["login", "code", "new_password"]),
+              response=obj({"reset": BOOLEAN})),
     api_route("/me", me, name="api_me", tag="accounts", summary="The signed-in person and their roles",
               response=ME),
 ]
