@@ -5,13 +5,13 @@ from __future__ import annotations
 from starlette.requests import Request
 
 from consult import clock
-from consult.accounts import resets, rules, services
+from consult.accounts import resets, rules, services, wechat
 from consult.accounts.reset_routes import counting_wrong_codes
 from consult.communities import services as communities
-from consult.errors import FieldErrors, TooManyRequests, Unavailable
+from consult.errors import Conflict, FieldErrors, NotFound, TooManyRequests, Unavailable
 from consult.i18n import N_, Msg
 from consult.web.api import BOOLEAN, INTEGER, STRING, api_route, json_body, obj, ok
-from consult.web.auth import require_user
+from consult.web.auth import current_actor, require_user
 from consult.web.db import get_db, keep_writes
 from consult.web.security import request_client
 
@@ -105,6 +105,34 @@ async def reset_password(request: Request):
     return ok({"reset": True})
 
 
+def _mini_openid(request: Request, data: dict) -> str:
+    settings = request.app.state.settings
+    if not wechat.configured(settings, "mini"):
+        raise NotFound()
+    return wechat.mini_openid(settings, str(data.get("code", ""))[:128])
+
+
+async def wechat_mini_token(request: Request):
+    """A mini-program's ``wx.login`` code for a bearer token, once that WeChat is linked."""
+    data = await json_body(request)
+    db = get_db(request)
+    user = wechat.user_for(db, "mini", _mini_openid(request, data))
+    if user is None:
+        raise Conflict(N_("This WeChat is not linked to an account yet. Sign in with your mobile number and link it (verified residents only)."), code="wechat_not_linked")
+    token = services.issue_token(db, user, now=clock.utcnow(), label="微信小程序")
+    return ok({"token": token, "token_type": "bearer", "expires_in_days": rules.TOKEN_DAYS},
+              status=201)
+
+
+async def wechat_mini_link(request: Request):
+    """The signed-in, verified account holder links the mini-program's WeChat."""
+    require_user(request)
+    data = await json_body(request)
+    wechat.link(get_db(request), current_actor(request), app="mini",
+                openid=_mini_openid(request, data))
+    return ok({"linked": True})
+
+
 routes = [
     api_route("/auth/token", create_token, method="POST", name="api_token", tag="accounts",
               summary="Sign in: exchange login and password for a bearer token", auth=False,
@@ -129,6 +157,14 @@ routes = [
               auth=False, body=obj({"login": STRING, "code": STRING, "new_password": STRING,
                                     "method": STRING}, ["login", "code", "new_password"]),
               response=obj({"reset": BOOLEAN})),
+    api_route("/auth/wechat/mini", wechat_mini_token, method="POST", name="api_wechat_mini",
+              tag="accounts", auth=False, status=201,
+              summary="Mini-program sign-in: a wx.login code (code2session) for a bearer token, once linked",
+              body=obj({"code": STRING}, ["code"]),
+              response=obj({"token": STRING, "token_type": STRING, "expires_in_days": INTEGER})),
+    api_route("/auth/wechat/mini/link", wechat_mini_link, method="POST", name="api_wechat_mini_link",
+              tag="accounts", summary="Link the mini-program's WeChat to this verified account",
+              body=obj({"code": STRING}, ["code"]), response=obj({"linked": BOOLEAN})),
     api_route("/me", me, name="api_me", tag="accounts", summary="The signed-in person and their roles",
               response=ME),
 ]

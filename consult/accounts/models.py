@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from consult.clock import utcnow
@@ -175,3 +176,17 @@ class FamilyLink(SQLModel, table=True):
     confirmed_by: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
     ended_at: datetime | None = None
     ended_by: int | None = Field(default=None, foreign_key="user.id", ondelete="SET NULL")
+
+
+class WeChatLink(SQLModel, table=True):
+    """A WeChat identity (``openid`` of the official account's web authorisation, or of the
+    mini-program) linked to an account, by the account holder, once verified."""
+
+    __tablename__ = "wechat_link"
+    __table_args__ = (UniqueConstraint("app", "openid"), UniqueConstraint("app", "user_id"))
+
+    id: int | None = Field(default=None, primary_key=True)
+    app: str = Field(max_length=8)  # web | mini
+    openid: str = Field(max_length=64)
+    user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    created_at: datetime = Field(default_factory=utcnow)

@@ -7,7 +7,15 @@ from starlette.responses import RedirectResponse
 from starlette.routing import Route
 
 from consult import clock, messaging, permissions
-from consult.accounts import desk_routes, family_routes, message_routes, reset_routes, services
+from consult.accounts import (
+    desk_routes,
+    family_routes,
+    message_routes,
+    reset_routes,
+    services,
+    wechat,
+    wechat_routes,
+)
 from consult.communities import services as communities
 from consult.errors import FieldErrors, Forbidden, TooManyRequests, Unavailable
 from consult.i18n import LOCALES, N_, Msg
@@ -94,9 +102,14 @@ async def register_submit(request: Request):
         done=signed_in)
 
 
+def _wechat(request: Request) -> bool:
+    return wechat.configured(request.app.state.settings)
+
+
 async def login_page(request: Request):
     return render(request, "accounts/login.html",
-                  {"form": {}, "error": None, "next": safe_next(request.query_params.get("next"))})
+                  {"form": {}, "error": None, "next": safe_next(request.query_params.get("next")),
+                   "wechat": _wechat(request)})
 
 
 async def login_submit(request: Request):
@@ -118,7 +131,7 @@ async def login_submit(request: Request):
             now=clock.utcnow(), device=known_device(request)),
         again=FormPage("accounts/login.html",
                        lambda **problem: {"form": {"login": login}, "error": problem.get("error"),
-                                          "next": nxt}),
+                                          "next": nxt, "wechat": _wechat(request)}),
         done=signed_in)
 
 
@@ -142,6 +155,8 @@ async def account_page(request: Request):
     return render(request, "accounts/account.html", {
         "roles": communities.roles_of(db, user),
         "requests": communities.my_requests(db, user),
+        "wechat": _wechat(request),
+        "wechat_linked": _wechat(request) and "web" in wechat.linked_apps(db, user.id),
     })
 
 
@@ -264,4 +279,5 @@ routes = [
     *desk_routes.routes,
     *family_routes.routes,
     *message_routes.routes,
+    *wechat_routes.routes,
 ]
