@@ -16,7 +16,7 @@ from consult.config import Settings
 DEMO_PASSWORD = communities_demo.DEMO_PASSWORD
 
 #: The domains whose demo loaders run after the places and people, in this order.
-DEMO_DOMAINS = ("owners", "consultations", "surveys", "voting", "messaging", "accounts")
+DEMO_DOMAINS = ("owners", "consultations", "ratings", "voting", "messaging", "accounts")
 
 
 def demo_logins() -> list[tuple[str, str, str]]:
@@ -48,8 +48,9 @@ def _consultations(db, settings, places, users):
     load_demo(db, settings, places, users)
 
 
-def _surveys(db, settings, places, users):
-    from consult.surveys import demo
+def _ratings(db, settings, places, users):
+    """The surveys and the star ratings built on them (``consult.ratings.demo`` loads both)."""
+    from consult.ratings import demo
 
     demo.load(db, settings, places)
 
@@ -77,5 +78,5 @@ def _accounts(db, settings, places, users):
     demo.load(db, settings, places, users)
 
 
-_LOADERS = {"owners": _owners, "consultations": _consultations, "surveys": _surveys,
+_LOADERS = {"owners": _owners, "consultations": _consultations, "ratings": _ratings,
             "voting": _voting, "messaging": _messaging, "accounts": _accounts}

@@ -57,6 +57,11 @@ def parse_money(text: str) -> tuple[int | None, Msg | None]:
     return int(fen), None
 
 
+def format_area(hundredths: int) -> str:
+    """Floor area in m² with exactly two decimals, computed without floats."""
+    return f"{Decimal(hundredths) / 100:.2f}"
+
+
 def format_yuan(fen: int | None) -> str:
     """Integer fen as yuan with two decimals, for forms and exports (no floats)."""
     if fen is None:

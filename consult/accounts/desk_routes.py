@@ -15,10 +15,11 @@ from consult import clock, permissions
 from consult.accounts import acting, family
 from consult.accounts.reset_routes import show_slip
 from consult.accounts.resets import may_act_for
+from consult.accounts.sessions import start_acting, stop_acting
 from consult.communities import services as communities
 from consult.errors import FieldErrors
 from consult.i18n import N_, Msg
-from consult.web.auth import require, require_user, start_acting, stop_acting
+from consult.web.auth import helping, require, require_user
 from consult.web.csrf import read_form
 from consult.web.db import get_db
 from consult.web.forms import FormPage, form_view
@@ -98,8 +99,6 @@ async def assist_start(request: Request):
 async def assist_end(request: Request):
     await read_form(request)
     require_user(request)
-    from consult.web.auth import helping
-
     running = helping(request)
     stop_acting(request)
     if running is None:

@@ -15,9 +15,10 @@ from starlette.routing import Route
 
 from consult import clock
 from consult.accounts import family
+from consult.accounts.sessions import start_acting
 from consult.errors import Conflict, FieldErrors
 from consult.i18n import N_
-from consult.web.auth import current_actor, require, require_user, start_acting
+from consult.web.auth import current_actor, require, require_user
 from consult.web.csrf import read_form
 from consult.web.db import get_db
 from consult.web.forms import FormPage, form_view

@@ -29,7 +29,6 @@ from consult.accounts.services import (
     _state,
     _throttle_row,
     find_by_login,
-    root_path,
 )
 from consult.audit import services as audit
 from consult.config import Settings
@@ -86,6 +85,7 @@ def person_paths(db: Session, user: User) -> list[tuple[int, ...]]:
     """Where a person belongs, for "staff of the person's place": the places of their roles
     and of their verification requests; the whole sub-district when there is none."""
     from consult.communities.models import Place, RoleAssignment, VerificationRequest
+    from consult.communities.services import root_path
 
     places = db.exec(select(Place).join(RoleAssignment, RoleAssignment.place_id == Place.id)
                      .where(RoleAssignment.user_id == user.id)).all()

@@ -16,19 +16,11 @@ from consult.accounts import (
     wechat,
     wechat_routes,
 )
+from consult.accounts.sessions import known_device, remember_device, sign_in, sign_out
 from consult.communities import services as communities
 from consult.errors import FieldErrors, Forbidden, TooManyRequests, Unavailable
 from consult.i18n import LOCALES, N_, Msg
-from consult.web.auth import (
-    current_actor,
-    current_user,
-    known_device,
-    remember_device,
-    require,
-    require_user,
-    sign_in,
-    sign_out,
-)
+from consult.web.auth import current_actor, current_user, require, require_user
 from consult.web.csrf import read_form
 from consult.web.db import get_db, keep_writes
 from consult.web.forms import FormPage, form_view
@@ -209,7 +201,7 @@ async def lockouts_page(request: Request):
     require_user(request)
     db = get_db(request)
     actor = current_actor(request)
-    if not permissions.allowed("lift_login_lockout", actor, services.root_path(db)):
+    if not permissions.allowed("lift_login_lockout", actor, communities.root_path(db)):
         raise Forbidden()
     return render(request, "accounts/lockouts.html",
                   {"lockouts": services.lockouts(db, clock.utcnow()), "errors": {},
@@ -222,6 +214,7 @@ async def lockout_lift(request: Request):
     db = get_db(request)
     return form_view(
         request, lambda: services.lift_lockout(db, current_actor(request),
+                                               root=communities.root_path(db),
                                                login=str(form.get("login", "")),
                                                address=str(form.get("address", ""))),
         again=FormPage("accounts/lockouts.html", lambda errors: {

@@ -235,10 +235,13 @@ def lockouts(db: Session, now: datetime) -> list[tuple[str, str, int]]:
     return out
 
 
-def lift_lockout(db: Session, actor: Actor, *, login: str = "", address: str = "") -> int:
+def lift_lockout(db: Session, actor: Actor, *, root: tuple[int, ...], login: str = "",
+                 address: str = "") -> int:
     """Staff let a person (``login``) or an address try again at once; audited.
-    Returns how many counters were cleared."""
-    if not permissions.allowed("lift_login_lockout", actor, root_path(db)):
+    Returns how many counters were cleared. ``root`` is the path of the root place
+    (``communities.services.root_path``), where the right to lift a lockout is held:
+    places are the communities' own, and they build on accounts, not the reverse."""
+    if not permissions.allowed("lift_login_lockout", actor, root):
         raise Forbidden()
     account = _account_key(login) if login.strip() else ""
     address = address.strip()[:100]
@@ -262,13 +265,6 @@ def lift_lockout(db: Session, actor: Actor, *, login: str = "", address: str = "
 
 def _like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def root_path(db: Session) -> tuple[int, ...]:
-    from consult.communities.models import Place
-
-    root = db.exec(select(Place).where(Place.parent_id.is_(None)).order_by(Place.id)).first()
-    return root.ids_from_root if root else ()
 
 
 def change_password(

@@ -12,9 +12,10 @@ from starlette.responses import RedirectResponse
 from starlette.routing import Route
 
 from consult.accounts import wechat
+from consult.accounts.sessions import remember_device, sign_in
 from consult.errors import NotFound, UserError
 from consult.i18n import N_, Msg
-from consult.web.auth import current_actor, current_user, remember_device, require_user, sign_in
+from consult.web.auth import current_actor, current_user, require_user
 from consult.web.csrf import read_form
 from consult.web.db import get_db
 from consult.web.responses import flash, redirect_to

@@ -1,14 +1,14 @@
-"""Writing and reading the audit log."""
+"""Writing the audit log: one call, :func:`record`, in the caller's transaction.
+
+Every service that changes something records here, accounts' included, so this module
+knows only its own table; reading the log with its people and places is
+:mod:`consult.audit.log`."""
 
 from __future__ import annotations
 
-from sqlalchemy import or_
 from sqlalchemy.orm import Session
-from sqlmodel import select
 
-from consult.accounts.models import User
 from consult.audit.models import AuditEntry
-from consult.communities.models import Place
 
 
 def record(
@@ -34,18 +34,3 @@ def record(
     db.add(entry)
     return entry
 
-
-def entries_within(db: Session, places: list[Place], limit: int = 100):
-    """The latest entries about ``places`` and everything under them, with actor and place."""
-    if not places:
-        return []
-    inside = or_(*(Place.path.startswith(place.path) for place in places))
-    query = (
-        select(AuditEntry, User, Place)
-        .join(Place, Place.id == AuditEntry.place_id)
-        .outerjoin(User, User.id == AuditEntry.actor_id)
-        .where(inside)
-        .order_by(AuditEntry.id.desc())
-        .limit(limit)
-    )
-    return db.exec(query).all()

@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.routing import Route
 
 from consult import clock
-from consult.audit import services as audit
+from consult.audit import log as audit_log
 from consult.communities import services
 from consult.communities.rules import CHILD_HEADINGS
 from consult.i18n import N_
@@ -122,7 +122,7 @@ async def audit_page(request: Request):
     actor = require(request, "view_staff_area")
     db = get_db(request)
     places = services.staff_places(actor, db)
-    return render(request, "audit/log.html", {"entries": audit.entries_within(db, places)})
+    return render(request, "audit/log.html", {"entries": audit_log.entries_within(db, places)})
 
 
 routes = [

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from consult.communities.models import PLACE_KINDS, ROLES
 from consult.i18n import N_, Msg
+from consult.parsing import format_area as format_area  # one way to show an area, everywhere
 
 CHILD_KIND = {"subdistrict": "area", "area": "estate", "estate": "building_group"}
 
@@ -32,11 +31,6 @@ def refusal_reason_problem(reason: str) -> Msg | None:
     if len(reason) > 200:
         return Msg(N_("The reason must have at most %(max)s characters."), {"max": 200})
     return None
-
-
-def format_area(hundredths: int) -> str:
-    """Floor area in m² with exactly two decimals, computed without floats."""
-    return f"{Decimal(hundredths) / 100:.2f}"
 
 
 ROLE_NAMES = {

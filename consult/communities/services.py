@@ -65,6 +65,13 @@ def root(db: Session) -> Place | None:
     return db.exec(select(Place).where(Place.parent_id.is_(None)).order_by(Place.id)).first()
 
 
+def root_path(db: Session) -> tuple[int, ...]:
+    """The root place's path (empty before there is one): where rights over the whole
+    platform, such as lifting a sign-in lockout, are held."""
+    place = root(db)
+    return place.ids_from_root if place else ()
+
+
 def children(db: Session, place: Place) -> list[Place]:
     return list(db.exec(
         select(Place).where(Place.parent_id == place.id).order_by(Place.position, Place.id)

@@ -240,9 +240,8 @@ def outbox(db: Session, actor: Actor, *, status: str | None = None, limit: int =
     serve, and those about no place (codes, account matters) for staff of the whole
     sub-district. Rows: (message, place or None, recipient's display name or None)."""
     from consult.accounts.models import User
-    from consult.accounts.services import root_path
     from consult.communities.models import Place
-    from consult.communities.services import staff_places
+    from consult.communities.services import root_path, staff_places
 
     places = staff_places(actor, db)
     if not places:

@@ -15,14 +15,17 @@ from consult import messaging, secrecy
 from consult.accounts.rules import SESSION_DAYS
 from consult.api.openapi import openapi_json
 from consult.cache import Cache
+from consult.communities import identity
+from consult.communities import rules as place_rules
 from consult.config import Settings
 from consult.db.engine import Database, make_engine, pool_options
+from consult.notifications.services import unread_count
 from consult.web.api import PREFIX
 from consult.web.bodies import BodyLimitMiddleware
 from consult.web.compression import Compression
 from consult.web.db import DatabaseMiddleware
 from consult.web.errors import HANDLERS
-from consult.web.jinja import STATIC
+from consult.web.jinja import STATIC, add_globals
 from consult.web.routing import IndexedRouter
 from consult.web.security import SecurityHeadersMiddleware
 
@@ -84,4 +87,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.url_cache = Cache(URL_CACHE_ENTRIES)
     app.state.frame_cache = Cache(FRAME_CACHE_ENTRIES)
     app.state.public_cache = Cache(PUBLIC_CACHE_ENTRIES, settings.public_cache_seconds)
+    # what the web edge asks of the domains, given here so that it imports none of them:
+    # who the credentials name, the page frame's unread count, the places' names
+    app.state.identity = identity
+    app.state.unread_count = unread_count
+    add_globals(role_names=place_rules.ROLE_NAMES, kind_names=place_rules.KIND_NAMES,
+                status_names=place_rules.REQUEST_STATUS_NAMES)
     return app

@@ -38,32 +38,41 @@ from consult.web.templating import render
 T = TypeVar("T")
 
 
+def problem_of(exc: UserError) -> dict:
+    """The keywords a refused form's page gets: ``errors=`` (one message per field) for
+    :class:`~consult.errors.FieldErrors`, ``error=`` (one message) for any other."""
+    return {"errors": exc.errors} if isinstance(exc, FieldErrors) else {"error": exc.msg}
+
+
 @dataclass(frozen=True)
 class FormPage:
     """Where a refused form is shown again: ``template`` with ``context(errors=...)`` or
-    ``context(error=...)``; ``shows`` are the user errors this page can show."""
+    ``context(error=...)``; ``shows`` are the user errors this page can show. A page
+    whose errors carry more than that (a file's list of problems) names the keywords
+    with ``problem``."""
 
     template: str
     context: Callable[..., dict]
     shows: tuple[type[UserError], ...] = (UserError,)
+    problem: Callable[[UserError], dict] = problem_of
 
     def show(self, request: Request, exc: UserError) -> Response:
-        problem = {"errors": exc.errors} if isinstance(exc, FieldErrors) else {"error": exc.msg}
-        return render(request, self.template, self.context(**problem), status=exc.status)
+        return render(request, self.template, self.context(**self.problem(exc)), status=exc.status)
 
 
 def form_view(request: Request, act: Callable[[], T], *, again: FormPage,
               done: Callable[[T], Response],
-              message: Msg | str | Callable[[T], Msg] | None = None) -> Response:
+              message: Msg | str | Callable[[T], Msg | None] | None = None) -> Response:
     """``act()``; on a user error ``again`` shows the form; else answer ``done(result)`` (a
-    303 redirect) with ``message`` flashed (a Msg, a msgid, or a function of the result)."""
+    303 redirect) with ``message`` flashed (a Msg, a msgid, or a function of the result,
+    which may give None: nothing to say)."""
     try:
         result = act()
     except again.shows as exc:
         return again.show(request, exc)
     response = done(result)  # first: it may start a new session (signing in), which keeps no flash
+    if callable(message):
+        message = message(result)
     if message is not None:
-        if callable(message):
-            message = message(result)
         flash(request, message if isinstance(message, Msg) else Msg(message))
     return response

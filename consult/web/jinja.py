@@ -21,10 +21,9 @@ from markupsafe import Markup
 from starlette.templating import Jinja2Templates
 
 from consult import clock
-from consult.communities import rules as place_rules
-from consult.communities.rules import format_area
 from consult.config import ROOT
 from consult.i18n import Msg, Translator
+from consult.parsing import format_area
 from consult.web.routing import path_for
 
 TEMPLATES = ROOT / "templates"
@@ -132,16 +131,18 @@ def make_environment(auto_reload: bool = False) -> Environment:
     # ``_`` as a plain global rather than through jinja2.ext.i18n: one function call per
     # string instead of two (Babel's extractor still finds every ``_("...")``).
     env.globals.update(_=_gettext, gettext=_gettext, ngettext=_ngettext)
-    env.globals.update(
-        url=_url, static=_static, csrf_field=_csrf_field, tr=_tr, frame=_frame,
-        role_names=place_rules.ROLE_NAMES, kind_names=place_rules.KIND_NAMES,
-        status_names=place_rules.REQUEST_STATUS_NAMES,
-    )
+    env.globals.update(url=_url, static=_static, csrf_field=_csrf_field, tr=_tr, frame=_frame)
     env.filters.update(dt=_datetime, area=format_area, money=_money)
     return env
 
 
 templates = Jinja2Templates(env=make_environment(os.environ.get("CONSULT_TEMPLATE_RELOAD") == "1"))
+
+
+def add_globals(**names) -> None:
+    """Names a domain gives every template (the places' role and kind names): the app
+    factory adds them (``consult.web.app``), so this edge knows no domain of its own."""
+    templates.env.globals.update(names)
 
 
 def render_fragment(name: str, t: Translator, **context) -> Markup:

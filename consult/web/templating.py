@@ -3,8 +3,10 @@
 The context a page receives is a contract: tests read ``response.context``. Every
 page, error pages included, gets it from :func:`page_context`: ``request``, ``user``,
 ``actor``, ``t`` (the translator), ``locale``, ``elder``, ``unread``, ``csrf_token``
-and ``flashes``; pages add their own keys. The Jinja environment itself (filters,
-globals, fragments) is :mod:`consult.web.jinja`.
+and ``flashes``; pages add their own keys. The unread count comes from the app's
+``unread_count(db, user_id)`` (the notifications', given by ``consult.web.app``): this
+edge knows no domain. The Jinja environment itself (filters, globals, fragments) is
+:mod:`consult.web.jinja`.
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
 from consult.i18n import Translator, negotiate, translator
-from consult.notifications import services as notifications
 from consult.web import csrf
 from consult.web.auth import current_actor, current_user
 from consult.web.db import get_db
@@ -57,7 +58,7 @@ def page_context(request: Request, *, error_page: bool = False) -> dict:
         "t": t,
         "locale": t.locale,
         "elder": user.elder_mode if user else request.cookies.get("elder") == "1",
-        "unread": notifications.unread_count(get_db(request), user.id) if user else 0,
+        "unread": request.app.state.unread_count(get_db(request), user.id) if user else 0,
         "csrf_token": token,
         "flashes": [] if error_page else pop_flashes(request),
         # someone acts for the person (代办): the banner on every page names them

@@ -136,6 +136,6 @@ def test_lifting_by_address(db, settings):
     db.add(LoginThrottle(key="pair:13900001111|192.0.2.1", failures=5, window_start=NOW,
                          locked_until=NOW + timedelta(hours=1)))
     db.flush()
-    assert services.lift_lockout(db, actor, address="192.0.2.1") == 2
+    assert services.lift_lockout(db, actor, root=places.root_path(db), address="192.0.2.1") == 2
     left = {row.key for row in db.exec(select(LoginThrottle)).all()}
     assert left == {"address:192.0.2.0", "address:192.0.2.2"}

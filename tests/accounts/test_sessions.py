@@ -11,6 +11,7 @@ from starlette.testclient import TestClient
 
 from consult.accounts import services
 from consult.accounts.models import UserSession
+from consult.communities import identity
 from consult.web.auth import current_user
 from tests import factories
 from tests.conftest import post_form
@@ -104,7 +105,8 @@ def test_the_signed_in_check_is_one_statement(db, settings):
     try:
         for session in ({"uid": user.id, "sid": key}, {"uid": user.id, "sid": "forged"}):
             scope = {"type": "http", "path": "/account", "headers": [], "session": dict(session),
-                     "state": {"db": SimpleNamespace(get=lambda: db)}}
+                     "state": {"db": SimpleNamespace(get=lambda: db)},
+                     "app": SimpleNamespace(state=SimpleNamespace(identity=identity))}
             seen.clear()
             found = current_user(Request(scope))
             assert len(seen) == 1, seen

@@ -5,9 +5,10 @@ from sqlmodel import select
 from consult import clock
 from consult.communities import demo as communities_demo
 from consult.communities.models import Place
+from consult.ratings import demo
 from consult.ratings import services as ratings
 from consult.ratings.models import Campaign, Contest
-from consult.surveys import demo, services
+from consult.surveys import services
 from consult.surveys.models import Survey
 
 

@@ -8,30 +8,49 @@ from starlette.requests import Request
 from consult import clock, permissions
 from consult.consultations import rules, services
 from consult.consultations.models import Consultation, Idea
-from consult.consultations.routes.common import _path_param, _photos, _settings, render
-from consult.consultations.routes.idea import _idea_error
-from consult.errors import FieldErrors, Forbidden, UserError
+from consult.consultations.routes.common import _path_param, _photos, _settings, again, render
+from consult.consultations.routes.idea import _idea_again
+from consult.errors import FieldErrors, Forbidden
 from consult.i18n import N_, Msg
 from consult.web.auth import current_actor, current_user, require, require_user
 from consult.web.csrf import read_form
 from consult.web.db import get_db
+from consult.web.forms import form_view
 from consult.web.responses import flash, redirect_to
 
 _IDEA_FIELDS = ("title", "description", "category_id", "place_id", "estimated_cost")
 
 
-def _idea_form(request: Request, consultation: Consultation, *, idea: Idea | None, form: dict,
-               errors: dict, status: int = 200):
+def _idea_form_context(request: Request, consultation: Consultation, *, idea: Idea | None,
+                       form: dict, errors: dict) -> dict:
     db = get_db(request)
     actor = current_actor(request)
     scope = services.scope_of(db, consultation)
-    return render(request, "consultations/idea_form.html", {
+    return {
         "consultation": consultation, "idea": idea, "form": form, "errors": errors,
         "category_options": [(c.id, c.name) for c in services.categories_of(db, consultation.id)],
         "place_options": [(p.id, p.name) for p in services.idea_place_choices(db, actor, scope)],
         "photos": services.photos_of(db, idea.id) if idea else [],
         "max_photos": rules.MAX_PHOTOS,
-    }, status=status)
+    }
+
+
+def _idea_form(request: Request, consultation: Consultation, *, idea: Idea | None, form: dict):
+    return render(request, "consultations/idea_form.html",
+                  _idea_form_context(request, consultation, idea=idea, form=form, errors={}))
+
+
+def _idea_form_again(request: Request, idea: Idea | None, form: dict,
+                     consultation: Consultation | None = None):
+    """The idea form shown again with its fields' messages, the request's writes rolled back."""
+
+    def build(errors: dict) -> dict:
+        db = get_db(request)
+        db.rollback()
+        shown = consultation or services.get_consultation(db, idea.consultation_id)
+        return _idea_form_context(request, shown, idea=idea, form=form, errors=errors)
+
+    return again("consultations/idea_form.html", build, shows=(FieldErrors,))
 
 
 async def idea_new(request: Request):
@@ -45,7 +64,7 @@ async def idea_new(request: Request):
         raise Forbidden(N_("Only verified residents of this area can submit ideas here."))
     # preselect the resident's own area (the first place they may submit for)
     own = next((p for p in choices if permissions.allowed("submit_idea", actor, p.ids_from_root)), None)
-    return _idea_form(request, consultation, idea=None, errors={},
+    return _idea_form(request, consultation, idea=None,
                       form={"place_id": str(own.id) if own else "",
                             "title": request.query_params.get("title", "")[:rules.TITLE_MAX]})
 
@@ -56,15 +75,13 @@ async def idea_create(request: Request):
     consultation = services.get_consultation(db, _path_param(request, "cid"))
     user = require_user(request)
     values = {k: str(form.get(k, "")) for k in _IDEA_FIELDS}
-    try:
-        idea = services.create_draft(
+    photos = await _photos(form)
+    return form_view(
+        request, lambda: services.create_draft(
             db, current_actor(request), user, consultation, **values,
-            photos=await _photos(form), media_dir=_settings(request).media_dir, now=clock.utcnow())
-    except FieldErrors as exc:
-        db.rollback()
-        return _idea_form(request, consultation, idea=None, form=values, errors=exc.errors,
-                          status=422)
-    return redirect_to(request, "idea_confirm", iid=idea.id)
+            photos=photos, media_dir=_settings(request).media_dir, now=clock.utcnow()),
+        again=_idea_form_again(request, None, values, consultation),
+        done=lambda idea: redirect_to(request, "idea_confirm", iid=idea.id))
 
 
 async def idea_edit(request: Request):
@@ -75,7 +92,7 @@ async def idea_edit(request: Request):
     form = {"title": idea.title, "description": idea.description,
             "category_id": str(idea.category_id), "place_id": str(idea.place_id),
             "estimated_cost": rules.format_yuan(idea.estimated_cost_fen)}
-    return _idea_form(request, consultation, idea=idea, form=form, errors={})
+    return _idea_form(request, consultation, idea=idea, form=form)
 
 
 async def idea_update(request: Request):
@@ -85,19 +102,21 @@ async def idea_update(request: Request):
     idea = services.visible_idea(db, actor, _path_param(request, "iid"))
     require_user(request)
     values = {k: str(form.get(k, "")) for k in _IDEA_FIELDS}
-    try:
-        services.update_idea(db, actor, idea, **values, photos=await _photos(form),
+    photos = await _photos(form)
+
+    def act() -> Idea:
+        services.update_idea(db, actor, idea, **values, photos=photos,
                              remove_photos=[str(v) for v in form.getlist("remove_photo")],
                              media_dir=_settings(request).media_dir, now=clock.utcnow())
-    except FieldErrors as exc:
-        db.rollback()
-        consultation = services.get_consultation(db, idea.consultation_id)
-        return _idea_form(request, consultation, idea=idea, form=values, errors=exc.errors,
-                          status=422)
-    if idea.state == "draft":
-        return redirect_to(request, "idea_confirm", iid=idea.id)
-    flash(request, Msg(N_("Your changes were saved as version %(n)s."), {"n": idea.version}))
-    return redirect_to(request, "idea", iid=idea.id)
+        return idea
+
+    # a draft goes on to the check before it goes public; a public idea says its new version
+    return form_view(
+        request, act, again=_idea_form_again(request, idea, values),
+        message=lambda saved: None if saved.state == "draft" else Msg(
+            N_("Your changes were saved as version %(n)s."), {"n": saved.version}),
+        done=lambda saved: redirect_to(request, "idea_confirm" if saved.state == "draft" else "idea",
+                                       iid=saved.id))
 
 
 async def idea_confirm(request: Request):
@@ -128,9 +147,6 @@ async def idea_withdraw(request: Request):
     db = get_db(request)
     actor = require(request, "use_account")
     idea = services.visible_idea(db, actor, _path_param(request, "iid"))
-    try:
-        services.withdraw_idea(db, actor, idea, clock.utcnow())
-    except UserError as exc:
-        return _idea_error(request, idea, exc)
-    flash(request, Msg(N_("The idea was withdrawn.")))
-    return redirect_to(request, "my_ideas")
+    return form_view(request, lambda: services.withdraw_idea(db, actor, idea, clock.utcnow()),
+                     again=_idea_again(request, idea.id), message=N_("The idea was withdrawn."),
+                     done=lambda _: redirect_to(request, "my_ideas"))

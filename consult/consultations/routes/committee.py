@@ -8,14 +8,15 @@ from starlette.requests import Request
 from consult import clock
 from consult.consultations import charts, exports, rules, services
 from consult.consultations.models import Consultation
-from consult.consultations.routes.common import _path_param, _settings, render
-from consult.errors import FieldErrors, Forbidden, NotSignedIn, UserError
+from consult.consultations.routes.common import _path_param, _settings, again, render
+from consult.errors import Forbidden, NotSignedIn
 from consult.i18n import N_, Msg
 from consult.web.auth import current_actor, require
 from consult.web.csrf import read_form
 from consult.web.db import get_db
 from consult.web.downloads import CSV_TYPE, XLSX_TYPE, download, qr_svg
-from consult.web.responses import flash, redirect_to
+from consult.web.forms import form_view
+from consult.web.responses import redirect_to
 from consult.web.templating import translator_for
 
 
@@ -51,20 +52,17 @@ async def review_bulk(request: Request):
     consultation = services.get_consultation(db, _path_param(request, "cid"))
     values = {"action": str(form.get("action", "")), "note": str(form.get("note", "")),
               "ideas": [str(v) for v in form.getlist("ideas")]}
-    try:
-        n = services.bulk_review(db, actor, consultation, values["ideas"], values["action"],
-                                 note=values["note"], now=clock.utcnow())
-    except UserError as exc:
-        db.rollback()
-        extra = {"form": values}
-        if isinstance(exc, FieldErrors):
-            extra["errors"] = exc.errors
-        else:
-            extra["error"] = exc.msg
-        return render(request, "consultations/review.html",
-                      _review_context(request, consultation, **extra), status=exc.status)
-    flash(request, Msg(N_("%(n)s ideas were updated."), {"n": n}))
-    return redirect_to(request, "review_queue", cid=consultation.id)
+
+    def shown_again(**problem) -> dict:
+        db.rollback()  # the page shows the queue as it was
+        return _review_context(request, consultation, form=values, **problem)
+
+    return form_view(
+        request, lambda: services.bulk_review(db, actor, consultation, values["ideas"], values["action"],
+                                              note=values["note"], now=clock.utcnow()),
+        again=again("consultations/review.html", shown_again),
+        message=lambda n: Msg(N_("%(n)s ideas were updated."), {"n": n}),
+        done=lambda _: redirect_to(request, "review_queue", cid=consultation.id))
 
 
 def _export_guard(request: Request) -> tuple[Consultation, object]:

@@ -1,11 +1,16 @@
-"""What every consultation page shares: the template names, ``render`` with them, ids
-from the address, cheap links for long lists and the uploaded photos of a form."""
+"""What every consultation page shares: the template names, ``render`` with them, a
+refused form's page shown again with them, ids from the address, cheap links for long
+lists and the uploaded photos of a form."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from starlette.requests import Request
 
 from consult.consultations import rules
+from consult.errors import UserError
+from consult.web.forms import FormPage
 from consult.web.routing import path_for
 from consult.web.templating import render as _render
 
@@ -17,9 +22,19 @@ NAMES = {
 }
 
 
+def _named(context: dict) -> dict:
+    return {"names": NAMES, "timeline_text": rules.timeline_text, **context}
+
+
 def render(request: Request, name: str, context: dict, status: int = 200):
-    return _render(request, name, {"names": NAMES, "timeline_text": rules.timeline_text,
-                                   **context}, status=status)
+    return _render(request, name, _named(context), status=status)
+
+
+def again(template: str, build: Callable[..., dict],
+          shows: tuple[type[UserError], ...] = (UserError,)) -> FormPage:
+    """A consultation page shown again with the problem (``errors=`` or ``error=`` to
+    ``build``), for :func:`consult.web.forms.form_view`."""
+    return FormPage(template, lambda **problem: _named(build(**problem)), shows)
 
 
 def _settings(request: Request):

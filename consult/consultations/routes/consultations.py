@@ -8,14 +8,15 @@ from starlette.requests import Request
 from consult import clock, permissions
 from consult.consultations import rules, services
 from consult.consultations.models import Consultation
-from consult.consultations.routes.common import _path_param, render
-from consult.errors import FieldErrors, Forbidden, NotSignedIn, UserError
+from consult.consultations.routes.common import _path_param, again, render
+from consult.errors import FieldErrors, Forbidden, NotSignedIn
 from consult.i18n import N_, Msg
 from consult.parsing import parse_local_datetime
 from consult.web.auth import current_actor, current_user, require, require_user
 from consult.web.csrf import read_form
 from consult.web.db import get_db
-from consult.web.responses import flash, redirect_to
+from consult.web.forms import form_view
+from consult.web.responses import redirect_to
 
 
 async def consultations_page(request: Request):
@@ -52,19 +53,18 @@ async def consultation_page(request: Request):
                   _consultation_context(request, consultation))
 
 
-def _new_form(request: Request, form: dict, errors: dict, status: int = 200):
+def _new_form_context(request: Request, form: dict, errors: dict) -> dict:
     scopes = services.manageable_scopes(get_db(request), current_actor(request))
     if not scopes:
         raise Forbidden()
-    return render(request, "consultations/consultation_form.html",
-                  {"scopes": [(p.id, p.name) for p in scopes], "form": form, "errors": errors},
-                  status=status)
+    return {"scopes": [(p.id, p.name) for p in scopes], "form": form, "errors": errors}
 
 
 async def consultation_new(request: Request):
     require_user(request)
-    return _new_form(request, {"year": str(clock.to_local(clock.utcnow()).year),
-                               "categories": "\n".join(rules.DEFAULT_CATEGORIES)}, {})
+    return render(request, "consultations/consultation_form.html", _new_form_context(
+        request, {"year": str(clock.to_local(clock.utcnow()).year),
+                  "categories": "\n".join(rules.DEFAULT_CATEGORIES)}, {}))
 
 
 _CONSULTATION_FIELDS = ("scope_place_id", "title", "year", "description", "budget", "categories")
@@ -74,12 +74,12 @@ async def consultation_create(request: Request):
     form = await read_form(request)
     actor = require(request, "use_account")
     values = {k: str(form.get(k, "")) for k in _CONSULTATION_FIELDS}
-    try:
-        consultation = services.create_consultation(get_db(request), actor, **values)
-    except FieldErrors as exc:
-        return _new_form(request, values, exc.errors, status=422)
-    flash(request, Msg(N_("The consultation was created. Now add its rounds.")))
-    return redirect_to(request, "consultation_manage", cid=consultation.id)
+    return form_view(
+        request, lambda: services.create_consultation(get_db(request), actor, **values),
+        again=again("consultations/consultation_form.html",
+                    lambda errors: _new_form_context(request, values, errors), shows=(FieldErrors,)),
+        message=N_("The consultation was created. Now add its rounds."),
+        done=lambda consultation: redirect_to(request, "consultation_manage", cid=consultation.id))
 
 
 def _manage_context(request: Request, consultation: Consultation, *, form=None, errors=None,
@@ -115,15 +115,16 @@ async def consultation_update(request: Request):
     consultation = services.get_consultation(db, _path_param(request, "cid"))
     actor = require(request, "use_account")
     values = {k: str(form.get(k, "")) for k in _CONSULTATION_FIELDS[1:]}
-    try:
-        services.update_consultation(db, actor, consultation, **values)
-    except FieldErrors as exc:
-        db.expire(consultation)
-        return render(request, "consultations/manage.html",
-                      _manage_context(request, consultation, form=values, errors=exc.errors),
-                      status=422)
-    flash(request, Msg(N_("Saved.")))
-    return redirect_to(request, "consultation_manage", cid=consultation.id)
+
+    def shown_again(errors: dict) -> dict:
+        db.expire(consultation)  # the page shows the consultation as stored
+        return _manage_context(request, consultation, form=values, errors=errors)
+
+    return form_view(
+        request, lambda: services.update_consultation(db, actor, consultation, **values),
+        again=again("consultations/manage.html", shown_again, shows=(FieldErrors,)),
+        message=N_("Saved."),
+        done=lambda _: redirect_to(request, "consultation_manage", cid=consultation.id))
 
 
 def _round_form(form) -> dict:
@@ -145,7 +146,9 @@ async def _round_action(request: Request, action: str):
         consultation = services.get_consultation(db, item.consultation_id)
         key = f"{action}-{item.id}"
     now = clock.utcnow()  # once the round is locked
-    try:
+
+    def act() -> Msg:
+        """The change, and what the page says of it."""
         if action == "add":
             services.add_round(
                 db, actor, consultation, kind=values["kind"], title=values["title"],
@@ -153,7 +156,7 @@ async def _round_action(request: Request, action: str):
                 closes_at=parse_local_datetime(values["closes_at"]),
                 ideas_per_resident=values["ideas_per_resident"] or "3",
                 supports_needed=values["supports_needed"] or "0")
-            message = Msg(N_("The round was added."))
+            return Msg(N_("The round was added."))
         elif action == "edit":
             services.update_round(
                 db, actor, item, title=values["title"],
@@ -161,31 +164,29 @@ async def _round_action(request: Request, action: str):
                 closes_at=parse_local_datetime(values["closes_at"]),
                 ideas_per_resident=values["ideas_per_resident"] or "0",
                 supports_needed=values["supports_needed"] or "0", now=now)
-            message = Msg(N_("The round was changed."))
+            return Msg(N_("The round was changed."))
         elif action == "close":
             carried = services.close_round(db, actor, item, reason=values["reason"], now=now,
                                            open_next=values["open_next"] == "1")
-            message = Msg(N_("The round was closed; %(n)s ideas were carried into the next round."),
-                          {"n": carried})
+            return Msg(N_("The round was closed; %(n)s ideas were carried into the next round."),
+                       {"n": carried})
         elif action == "extend":
             services.extend_round(db, actor, item, reason=values["reason"], now=now,
                                   closes_at=parse_local_datetime(values["closes_at"]))
-            message = Msg(N_("The round was extended."))
-        else:
-            carried = services.carry_forward(db, actor, item, now)
-            message = Msg(N_("%(n)s ideas were carried into the next round."), {"n": carried})
-    except FieldErrors as exc:
+            return Msg(N_("The round was extended."))
+        carried = services.carry_forward(db, actor, item, now)
+        return Msg(N_("%(n)s ideas were carried into the next round."), {"n": carried})
+
+    def shown_again(errors: dict | None = None, error: Msg | None = None) -> dict:
+        """The manage page as it was, the problem shown at the round's own form."""
         db.rollback()
-        return render(request, "consultations/manage.html", _manage_context(
-            request, consultation, forms={key: {"values": values, "errors": exc.errors}}),
-            status=422)
-    except UserError as exc:
-        db.rollback()
-        return render(request, "consultations/manage.html", _manage_context(
-            request, consultation, forms={key: {"values": values, "errors": {}, "error": exc.msg}}),
-            status=exc.status)
-    flash(request, message)
-    return redirect_to(request, "consultation_manage", cid=consultation.id)
+        shown = {"values": values, "errors": errors} if errors is not None else {
+            "values": values, "errors": {}, "error": error}
+        return _manage_context(request, consultation, forms={key: shown})
+
+    return form_view(request, act, again=again("consultations/manage.html", shown_again),
+                     message=lambda said: said,
+                     done=lambda _: redirect_to(request, "consultation_manage", cid=consultation.id))
 
 
 async def round_add(request: Request):

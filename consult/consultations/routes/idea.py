@@ -4,6 +4,7 @@ review decisions, the versions compared; and the photos themselves."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from starlette.requests import Request
 from starlette.responses import FileResponse
@@ -11,13 +12,14 @@ from starlette.responses import FileResponse
 from consult import clock, permissions
 from consult.consultations import rules, services
 from consult.consultations.models import Comment, Idea
-from consult.consultations.routes.common import _path_param, _settings, render
+from consult.consultations.routes.common import _path_param, _settings, again, render
 from consult.db.ids import parse_count
-from consult.errors import Conflict, FieldErrors, NotFound, UserError
+from consult.errors import Conflict, NotFound, UserError
 from consult.i18n import N_, Msg
 from consult.web.auth import current_actor, current_user, require
 from consult.web.csrf import read_form
 from consult.web.db import get_db
+from consult.web.forms import FormPage, form_view
 from consult.web.responses import flash, redirect_to
 
 
@@ -70,18 +72,26 @@ async def idea_page(request: Request):
     return render(request, "consultations/idea.html", _idea_context(request, idea))
 
 
-def _idea_error(request: Request, idea: Idea, exc: UserError, form: dict | None = None):
-    """Show the idea page again with the message, changing nothing."""
-    db = get_db(request)
-    db.rollback()
-    idea = services.get_idea(db, idea.id)
-    context = _idea_context(request, idea)
-    context["form"] = form or {}
-    if isinstance(exc, FieldErrors):
-        context["errors"] = exc.errors
-    else:
-        context["error"] = exc.msg
-    return render(request, "consultations/idea.html", context, status=exc.status)
+def _idea_again(request: Request, idea_id: int | Callable[[], int], *, form: dict | None = None,
+                key: str | None = None, shows: tuple[type[UserError], ...] = (UserError,)) -> FormPage:
+    """The idea page shown again with the problem, changing nothing: the request's writes
+    are rolled back first, so the page shows the idea as it was. ``idea_id`` may be a
+    function (a comment's idea, looked up only when there is a problem to show); ``key``
+    attaches a field's message to that form (several forms on one page share field names).
+    """
+
+    def build(errors: dict | None = None, error=None) -> dict:
+        db = get_db(request)
+        db.rollback()
+        context = _idea_context(request, services.get_idea(db, idea_id() if callable(idea_id) else idea_id))
+        context["form"] = form or {}
+        if errors is not None:
+            context["errors"] = {key: next(iter(errors.values()))} if key else errors
+        else:
+            context["error"] = error
+        return context
+
+    return again("consultations/idea.html", build, shows)
 
 
 async def idea_support(request: Request):
@@ -89,16 +99,16 @@ async def idea_support(request: Request):
     db = get_db(request)
     actor = require(request, "use_account")
     idea = services.visible_idea(db, actor, _path_param(request, "iid"))
-    try:
+
+    def act() -> str:
         if form.get("support") == "0":
             services.unsupport_idea(db, actor, idea, clock.utcnow())
-            flash(request, Msg(N_("Your support was withdrawn.")))
-        else:
-            services.support_idea(db, actor, idea, clock.utcnow())
-            flash(request, Msg(N_("Thank you for your support.")))
-    except UserError as exc:
-        return _idea_error(request, idea, exc)
-    return redirect_to(request, "idea", iid=idea.id)
+            return N_("Your support was withdrawn.")
+        services.support_idea(db, actor, idea, clock.utcnow())
+        return N_("Thank you for your support.")
+
+    return form_view(request, act, again=_idea_again(request, idea.id), message=lambda said: said,
+                     done=lambda _: redirect_to(request, "idea", iid=idea.id))
 
 
 async def idea_comment(request: Request):
@@ -107,15 +117,17 @@ async def idea_comment(request: Request):
     actor = require(request, "use_account")
     idea = services.visible_idea(db, actor, _path_param(request, "iid"))
     values = {"body": str(form.get("body", "")), "parent_id": str(form.get("parent_id", ""))}
-    try:
-        comment = services.add_comment(db, actor, idea, body=values["body"],
-                                       parent_id=values["parent_id"] or None, now=clock.utcnow())
-    except UserError as exc:
-        return _idea_error(request, idea, exc, form=values)
-    flash(request, Msg(N_("Your comment was posted.")))
-    response = redirect_to(request, "idea", iid=idea.id)
-    response.headers["location"] += f"#c{comment.id}"
-    return response
+
+    def at_comment(comment):
+        response = redirect_to(request, "idea", iid=idea.id)
+        response.headers["location"] += f"#c{comment.id}"
+        return response
+
+    return form_view(
+        request, lambda: services.add_comment(db, actor, idea, body=values["body"],
+                                              parent_id=values["parent_id"] or None, now=clock.utcnow()),
+        again=_idea_again(request, idea.id, form=values),
+        message=N_("Your comment was posted."), done=at_comment)
 
 
 async def comment_report(request: Request):
@@ -133,17 +145,18 @@ async def comment_hide(request: Request):
     db = get_db(request)
     actor = require(request, "use_account")
     comment_id = _path_param(request, "comment_id")
-    try:
-        comment = services.hide_comment(db, actor, comment_id, reason=str(form.get("reason", "")),
-                                        now=clock.utcnow())
-    except (FieldErrors, UserError) as exc:
-        idea = services.get_idea(db, db.get(Comment, comment_id).idea_id)
-        return _idea_error(request, idea, _keyed(exc, f"hide-{comment_id}"))
-    flash(request, Msg(N_("The comment was hidden.")))
-    if form.get("next") == "review":
-        idea = services.get_idea(db, comment.idea_id)
-        return redirect_to(request, "review_queue", cid=idea.consultation_id)
-    return redirect_to(request, "idea", iid=comment.idea_id)
+
+    def back(comment):
+        if form.get("next") == "review":
+            idea = services.get_idea(db, comment.idea_id)
+            return redirect_to(request, "review_queue", cid=idea.consultation_id)
+        return redirect_to(request, "idea", iid=comment.idea_id)
+
+    return form_view(
+        request, lambda: services.hide_comment(db, actor, comment_id, reason=str(form.get("reason", "")),
+                                               now=clock.utcnow()),
+        again=_idea_again(request, lambda: db.get(Comment, comment_id).idea_id, key=f"hide-{comment_id}"),
+        message=N_("The comment was hidden."), done=back)
 
 
 async def comment_unhide(request: Request):
@@ -151,20 +164,11 @@ async def comment_unhide(request: Request):
     db = get_db(request)
     actor = require(request, "use_account")
     comment_id = _path_param(request, "comment_id")
-    try:
-        comment = services.unhide_comment(db, actor, comment_id, now=clock.utcnow())
-    except Conflict as exc:
-        idea = services.get_idea(db, db.get(Comment, comment_id).idea_id)
-        return _idea_error(request, idea, exc)
-    flash(request, Msg(N_("The comment is shown again.")))
-    return redirect_to(request, "idea", iid=comment.idea_id)
-
-
-def _keyed(exc: UserError, key: str) -> UserError:
-    """Attach a form's errors to that form (several forms on one page share field names)."""
-    if isinstance(exc, FieldErrors):
-        return FieldErrors({key: next(iter(exc.errors.values()))})
-    return exc
+    return form_view(
+        request, lambda: services.unhide_comment(db, actor, comment_id, now=clock.utcnow()),
+        again=_idea_again(request, lambda: db.get(Comment, comment_id).idea_id, shows=(Conflict,)),
+        message=N_("The comment is shown again."),
+        done=lambda comment: redirect_to(request, "idea", iid=comment.idea_id))
 
 
 async def idea_review(request: Request):
@@ -175,13 +179,12 @@ async def idea_review(request: Request):
     action = str(form.get("action", ""))
     values = {"action": action, "note": str(form.get("note", "")),
               "target_id": str(form.get("target_id", ""))}
-    try:
-        services.review_idea(db, actor, idea, action, note=values["note"],
-                             target_id=values["target_id"], now=clock.utcnow())
-    except UserError as exc:
-        return _idea_error(request, idea, _keyed(exc, f"review-{action}"), form=values)
-    flash(request, Msg(N_("Done. The decision is on the idea's public timeline.")))
-    return redirect_to(request, "idea", iid=idea.id)
+    return form_view(
+        request, lambda: services.review_idea(db, actor, idea, action, note=values["note"],
+                                              target_id=values["target_id"], now=clock.utcnow()),
+        again=_idea_again(request, idea.id, form=values, key=f"review-{action}"),
+        message=N_("Done. The decision is on the idea's public timeline."),
+        done=lambda _: redirect_to(request, "idea", iid=idea.id))
 
 
 async def idea_diff(request: Request):

@@ -46,9 +46,11 @@ from consult.permissions import Actor
 #: "vote"): ``guard(db, round, action, now)`` raises ``Conflict`` when ``action``
 #: ("reschedule", "extend", "close_early", "carry_from", "carry_into", "change_budget") may
 #: not be done to that round now. ``GUARDED_KINDS`` names the module that registers each
-#: guard; it is imported when needed, so a guard is never skipped.
+#: guard; it is imported when needed, so a guard is never skipped. A name, not an import:
+#: voting builds on consultations, never the reverse (the import-linter contracts), and
+#: tests/test_layout.py checks that importing the named module registers the guard.
 ROUND_GUARDS: dict[str, Callable[[Session, Round, str, datetime], None]] = {}
-GUARDED_KINDS = {"vote": "consult.voting.services"}
+GUARDED_KINDS = {"vote": "consult.voting.services.rounds"}
 
 
 def check_round_action(db: Session, item: Round, action: str, now: datetime) -> None:

@@ -1,5 +1,6 @@
 """What every owners' page shares: the label tables, what the person may do on an
-estate, the uploaded file of a form, and CSV and file downloads."""
+estate, a refused form's problem where its page shows it, the uploaded file of a form,
+and CSV and file downloads."""
 
 from __future__ import annotations
 
@@ -9,9 +10,11 @@ from starlette.datastructures import UploadFile
 from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 
+from consult.errors import FieldErrors, UserError
 from consult.owners import labels, services
 from consult.web.auth import current_actor
 from consult.web.downloads import CSV_TYPE, download, excel_csv
+from consult.web.forms import problem_of
 
 
 def _names() -> dict:
@@ -20,6 +23,19 @@ def _names() -> dict:
             "channels": labels.CHANNEL_NAMES, "states": labels.STATE_NAMES,
             "statuses": labels.STATUS_NAMES, "developer_name": labels.DEVELOPER_NAME,
             "pct": labels.percent}
+
+
+def _shown_at(errors_key: str, field: str | None = None, row=None):
+    """A ``FormPage.problem`` for a page with several forms: the fields' messages under
+    ``errors_key`` (only ``field``'s message, at ``row``, for a form in a list's row), any
+    other problem as the page's one ``error``."""
+
+    def problem(exc: UserError) -> dict:
+        if not isinstance(exc, FieldErrors):
+            return problem_of(exc)
+        return {errors_key: exc.errors if field is None else {row: exc.errors[field]}}
+
+    return problem
 
 
 def _can(request: Request, estate) -> dict[str, bool]:

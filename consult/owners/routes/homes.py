@@ -7,14 +7,14 @@ from starlette.requests import Request
 
 from consult import clock
 from consult.db.ids import parse_id
-from consult.errors import FieldErrors, UserError
 from consult.i18n import N_, Msg
 from consult.owners import rules, services
 from consult.owners.routes.common import _csv, _names, _upload
 from consult.web.auth import current_actor, require
 from consult.web.csrf import read_form
 from consult.web.db import get_db
-from consult.web.responses import flash, redirect_to
+from consult.web.forms import FormPage, form_view
+from consult.web.responses import redirect_to
 from consult.web.templating import render
 
 
@@ -36,21 +36,18 @@ async def register_import(request: Request):
     db = get_db(request)
     estate = services.get_estate(db, request.path_params["estate_id"])
     filename, data = await _upload(form)
-    try:
-        summary = services.import_register(db, current_actor(request), estate, filename=filename,
-                                           data=data, now=clock.utcnow())
-    except services.RegisterRejected as exc:
-        return render(request, "owners/register.html",
-                      _register_context(request, estate, import_errors=exc.messages), status=422)
-    except UserError as exc:
-        if exc.status in (401, 403, 404):
-            raise
-        return render(request, "owners/register.html",
-                      _register_context(request, estate, error=exc.msg), status=exc.status)
-    flash(request, Msg(N_("Register imported: %(created)s new, %(updated)s updated, %(removed)s removed homes."),
-                       {"created": summary.created, "updated": summary.updated,
-                        "removed": summary.removed}))
-    return redirect_to(request, "owners_register", estate_id=estate.id)
+    return form_view(
+        request, lambda: services.import_register(db, current_actor(request), estate, filename=filename,
+                                                  data=data, now=clock.utcnow()),
+        # a rejected file lists every problem it has, each in its place
+        again=FormPage("owners/register.html", lambda **problem: _register_context(request, estate, **problem),
+                       problem=lambda exc: ({"import_errors": exc.messages}
+                                            if isinstance(exc, services.RegisterRejected)
+                                            else {"error": exc.msg})),
+        message=lambda summary: Msg(
+            N_("Register imported: %(created)s new, %(updated)s updated, %(removed)s removed homes."),
+            {"created": summary.created, "updated": summary.updated, "removed": summary.removed}),
+        done=lambda _: redirect_to(request, "owners_register", estate_id=estate.id))
 
 
 async def register_export(request: Request):
@@ -86,17 +83,17 @@ async def home_update(request: Request):
     home_id = request.path_params["home_id"]
     values = {k: str(form.get(k, "")) for k in ("building", "room", "area", "owners")}
     developer_held = form.get("developer_held") == "1"
-    try:
-        home = services.update_home(get_db(request), current_actor(request), home_id,
-                                    developer_held=developer_held, now=clock.utcnow(), **values)
-    except FieldErrors as exc:
-        context = _home_context(request, home_id, errors=exc.errors)
-        context["form"] = {**values, "developer_held": developer_held}
-        return render(request, "owners/home.html", context, status=422)
-    except UserError as exc:
-        if exc.status in (401, 403, 404):
-            raise
-        return render(request, "owners/home.html", _home_context(request, home_id, error=exc.msg),
-                      status=exc.status)
-    flash(request, Msg(N_("Home %(home)s saved."), {"home": home.code}))
-    return redirect_to(request, "owners_home", home_id=home.id)
+
+    def shown_again(**problem) -> dict:
+        """The home as stored; a field's problem also shows the form as it was sent."""
+        context = _home_context(request, home_id, **problem)
+        if "errors" in problem:
+            context["form"] = {**values, "developer_held": developer_held}
+        return context
+
+    return form_view(
+        request, lambda: services.update_home(get_db(request), current_actor(request), home_id,
+                                              developer_held=developer_held, now=clock.utcnow(), **values),
+        again=FormPage("owners/home.html", shown_again),
+        message=lambda home: Msg(N_("Home %(home)s saved."), {"home": home.code}),
+        done=lambda home: redirect_to(request, "owners_home", home_id=home.id))

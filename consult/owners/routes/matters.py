@@ -6,7 +6,6 @@ from __future__ import annotations
 from starlette.requests import Request
 
 from consult import clock
-from consult.errors import FieldErrors, UserError
 from consult.i18n import N_, Msg
 from consult.owners import rules, services
 from consult.owners.routes.common import _can, _file, _names, _upload
@@ -14,7 +13,8 @@ from consult.web.auth import current_actor, current_user, require, require_user
 from consult.web.csrf import read_form
 from consult.web.db import get_db
 from consult.web.downloads import qr_svg
-from consult.web.responses import flash, redirect_to
+from consult.web.forms import FormPage, form_view
+from consult.web.responses import redirect_to
 from consult.web.templating import render
 
 
@@ -54,19 +54,13 @@ async def matter_create(request: Request):
     estate = services.get_estate(db, request.path_params["estate_id"])
     values = {k: str(form.get(k, "")) for k in ("title", "kind", "description", "opens_at", "closes_at")}
     double_key = form.get("paper_double_key") == "1"
-    try:
-        matter = services.create_matter(db, current_actor(request), estate,
-                                        paper_double_key=double_key, now=clock.utcnow(), **values)
-    except FieldErrors as exc:
-        return render(request, "owners/matter_new.html", _new_matter_context(
-            estate, form={**values, "paper_double_key": double_key}, errors=exc.errors), status=422)
-    except UserError as exc:
-        if exc.status in (401, 403, 404):
-            raise
-        return render(request, "owners/matter_new.html", _new_matter_context(
-            estate, form={**values, "paper_double_key": double_key}, error=exc.msg), status=exc.status)
-    flash(request, Msg(N_("The matter was created. Print the notice and post it.")))
-    return redirect_to(request, "owners_matter", matter_id=matter.id)
+    return form_view(
+        request, lambda: services.create_matter(db, current_actor(request), estate,
+                                                paper_double_key=double_key, now=clock.utcnow(), **values),
+        again=FormPage("owners/matter_new.html", lambda **problem: _new_matter_context(
+            estate, form={**values, "paper_double_key": double_key}, **problem)),
+        message=N_("The matter was created. Print the notice and post it."),
+        done=lambda matter: redirect_to(request, "owners_matter", matter_id=matter.id))
 
 
 def _matter_context(request: Request, matter_id: int, **extra) -> dict:
@@ -101,40 +95,26 @@ async def vote(request: Request):
     matter_id = request.path_params["matter_id"]
     user = require_user(request)
     choice = str(form.get("choice", ""))
-    try:
-        services.cast_web_ballot(get_db(request), current_actor(request), user, matter_id,
-                                 owner=str(form.get("owner", "")), choice=choice,
-                                 now=clock.utcnow())
-    except FieldErrors as exc:
-        return render(request, "owners/matter.html",
-                      _matter_context(request, matter_id, errors=exc.errors), status=422)
-    except UserError as exc:
-        if exc.status in (401, 404):
-            raise
-        return render(request, "owners/matter.html",
-                      _matter_context(request, matter_id, error=exc.msg), status=exc.status)
-    flash(request, Msg(RECORDED[choice]))
-    return redirect_to(request, "owners_matter", matter_id=matter_id)
+    return form_view(
+        request, lambda: services.cast_web_ballot(get_db(request), current_actor(request), user, matter_id,
+                                                  owner=str(form.get("owner", "")), choice=choice,
+                                                  now=clock.utcnow()),
+        again=FormPage("owners/matter.html", lambda **problem: _matter_context(request, matter_id, **problem)),
+        message=lambda _: Msg(RECORDED[choice]),
+        done=lambda _: redirect_to(request, "owners_matter", matter_id=matter_id))
 
 
 async def attachment_add(request: Request):
     form = await read_form(request, max_files=1)
     matter_id = request.path_params["matter_id"]
     filename, data = await _upload(form)
-    try:
-        services.add_attachment(get_db(request), current_actor(request),
-                                request.app.state.settings, matter_id, filename=filename,
-                                data=data, now=clock.utcnow())
-    except FieldErrors as exc:
-        return render(request, "owners/matter.html",
-                      _matter_context(request, matter_id, errors=exc.errors), status=422)
-    except UserError as exc:
-        if exc.status in (401, 403, 404):
-            raise
-        return render(request, "owners/matter.html",
-                      _matter_context(request, matter_id, error=exc.msg), status=exc.status)
-    flash(request, Msg(N_("The document was added.")))
-    return redirect_to(request, "owners_matter", matter_id=matter_id)
+    return form_view(
+        request, lambda: services.add_attachment(get_db(request), current_actor(request),
+                                                 request.app.state.settings, matter_id, filename=filename,
+                                                 data=data, now=clock.utcnow()),
+        again=FormPage("owners/matter.html", lambda **problem: _matter_context(request, matter_id, **problem)),
+        message=N_("The document was added."),
+        done=lambda _: redirect_to(request, "owners_matter", matter_id=matter_id))
 
 
 async def attachment_file(request: Request):

@@ -18,8 +18,8 @@ One module per concept:
 - ``exchange``: open data: pabulib exports and imports
 
 Importing this package registers the guard consultations ask before changing a vote
-round (``rounds._round_guard``; ``consultations.services.GUARDED_KINDS`` names this
-package).
+round (``rounds._round_guard``; ``consultations.services.GUARDED_KINDS`` names that
+module).
 """
 
 from __future__ import annotations
