@@ -10,7 +10,9 @@ send-due     send the text messages deferred past quiet hours (run it after 08:0
 send-digests send each person's one text-message digest of the day (run it every 15 minutes)
 serve        run the web server (uvicorn)
 pb ...       pabulib open-data files (see ``pb --help``)
-owners ...   owners' votes recount from files (see ``owners --help``)
+owners ...   owners' votes recount from files (see ``owners --help``); ``owners elect``
+             recounts an owners' committee election (see ``owners elect --help``)
+elect ...    recount a residents' committee election (see ``elect --help``)
 """
 
 from __future__ import annotations
@@ -191,6 +193,14 @@ def main(argv: list[str] | None = None) -> int:
         from consult.voting import pb_main
 
         return pb_main(argv[1:])
+    if argv[:2] == ["owners", "elect"]:
+        from consult.elections import owners_cli_main
+
+        return owners_cli_main(argv[2:])
+    if argv and argv[0] == "elect":
+        from consult.elections import residents_cli_main
+
+        return residents_cli_main(argv[1:])
     if argv and argv[0] == "owners":
         from consult.owners import cli_main as owners_main
 
@@ -219,7 +229,10 @@ def main(argv: list[str] | None = None) -> int:
     serve.add_argument("--workers", type=int, default=1)
     serve.set_defaults(func=cmd_serve)
     sub.add_parser("pb", help="pabulib files: tally FILE.pb [--rule RULE], import FILE.pb")
-    sub.add_parser("owners", help="owners' votes: tally --homes H --ballots B --matter KIND")
+    sub.add_parser("owners", help="owners' votes: tally --homes H --ballots B --matter KIND; "
+                   "elect --homes H --ballots B --seats N [--rank headcount|area]")
+    sub.add_parser("elect", help="residents' committee election: --voters V --ballots B --seats N "
+                   "[--further-round]")
     args = parser.parse_args(argv)
     return args.func(args)
 

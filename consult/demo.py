@@ -16,7 +16,7 @@ from consult.config import Settings
 DEMO_PASSWORD = communities_demo.DEMO_PASSWORD
 
 #: The domains whose demo loaders run after the places and people, in this order.
-DEMO_DOMAINS = ("owners", "consultations", "ratings", "voting", "messaging", "accounts")
+DEMO_DOMAINS = ("owners", "elections", "consultations", "ratings", "voting", "messaging", "accounts")
 
 
 def demo_logins() -> list[tuple[str, str, str]]:
@@ -38,6 +38,12 @@ def load(db: Session, settings: Settings) -> bool:
 
 def _owners(db, settings, places, users):
     from consult.owners import load_demo
+
+    load_demo(db, settings, places)
+
+
+def _elections(db, settings, places, users):
+    from consult.elections import load_demo
 
     load_demo(db, settings, places)
 
@@ -78,5 +84,6 @@ def _accounts(db, settings, places, users):
     demo.load(db, settings, places, users)
 
 
-_LOADERS = {"owners": _owners, "consultations": _consultations, "ratings": _ratings,
-            "voting": _voting, "messaging": _messaging, "accounts": _accounts}
+_LOADERS = {"owners": _owners, "elections": _elections, "consultations": _consultations,
+            "ratings": _ratings, "voting": _voting, "messaging": _messaging,
+            "accounts": _accounts}

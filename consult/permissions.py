@@ -157,6 +157,19 @@ RULES: dict[str, Callable[[Actor, PlacePath], bool]] = {
     "decide_owner_link": _owners_staff,
     # approve a link as the second pair of eyes: staff only, not an owners' representative
     "approve_owner_link": _staff,
+    # owners' committee elections (consult.elections): staff call them and key paper; the
+    # gauge against the 2/3 lines is public; the list of homes not yet voted (door to door)
+    # and the per-home export are staff's; an owner of record votes online
+    "manage_owner_election": _staff,
+    "cast_owner_election_ballot": _owner,
+    "enter_owner_election_paper": _staff,
+    "view_owner_election_gauge": lambda actor, path: True,
+    "view_door_to_door": _staff,
+    "export_owner_election": _staff,
+    # residents' committee elections: staff of the area run them (register, candidates,
+    # paper ballots); a verified resident on the register votes online
+    "manage_resident_election": _staff,
+    "cast_resident_ballot": _resident,
     # text messages: the outbox of messages about a place (about no place: the root's
     # staff); recording that a number asked for no more notices (退订) at the desk
     "view_outbox": _staff,
@@ -182,6 +195,7 @@ DESK_ACTIONS = frozenset({
     "view_public", "use_account", "request_verification", "submit_idea", "support_idea",
     "comment", "report_comment", "vote", "vote_for_home", "file_objection",
     "rate_contest_entry", "answer_survey", "answer_owner_survey", "view_owner_turnout",
+    "view_owner_election_gauge",
 })
 
 #: What a family member may do for the person (issue 17, 亲情账号): browse, submit and
@@ -189,7 +203,7 @@ DESK_ACTIONS = frozenset({
 #: an owners' ballot (the round setting "assisted voting allowed" is not built yet).
 FAMILY_ACTIONS = frozenset({
     "view_public", "use_account", "submit_idea", "support_idea", "answer_survey",
-    "answer_owner_survey",
+    "answer_owner_survey", "view_owner_election_gauge",
 })
 
 

@@ -32,9 +32,9 @@ from consult.web.security import SecurityHeadersMiddleware
 #: The domains whose ``routes`` module (HTML pages) and ``api`` module (JSON API, under
 #: /api/v1) make up the app. A new domain adds its name here.
 PAGE_DOMAINS = ("communities", "accounts", "notifications", "surveys", "ratings",
-                "consultations", "owners", "voting", "messaging")
+                "consultations", "owners", "voting", "messaging", "elections")
 API_DOMAINS = ("accounts", "communities", "notifications", "surveys", "ratings",
-               "consultations", "owners", "voting")
+               "consultations", "owners", "voting", "elections")
 
 #: Each app's caches (see ``consult.cache``): links by route name and parameters
 #: (links to many distinct ideas: bounded), the page frame's partials by name, language
