@@ -30,7 +30,7 @@ def test_a_verification_request_waits_on_the_desk_and_tells_the_area_s_moderator
     places.request_verification(db, world.actor("unverified"), world.people["unverified"],
                                 area_id=world.tree["area_a"].id)
     db.flush()
-    assert [len(_notes(db, world, k, "verification_requested")) for k in
+    assert [len(_notes(db, world, k, "verification_waiting")) for k in
             ("moderator", "moderator2", "moderator_b", "unverified")] == [1, 1, 0, 0]
     assert _kinds(db, world, "moderator")["verifications"].count == 1
     assert "verifications" not in _kinds(db, world, "moderator_b")
