@@ -39,8 +39,9 @@ SECRET = "bench-secret"  # app_server's CONSULT_SECRET_KEY
 PASSWORD = "bench voter password"
 
 
-def build_database(directory: Path) -> tuple[str, int, list[int], list[tuple[int, str]]]:
-    """A migrated SQLite file with an open vote round and verified voters."""
+def build_database(directory: Path, url: str | None = None) -> tuple[str, int, list[int], list[tuple[int, str]]]:
+    """A migrated database (a SQLite file in ``directory`` unless ``url`` names one) with
+    an open vote round and verified voters."""
     from sqlalchemy import insert
     from sqlmodel import select
 
@@ -55,7 +56,7 @@ def build_database(directory: Path) -> tuple[str, int, list[int], list[tuple[int
     from consult.db.migrate import upgrade
     from consult.voting import VoteSettings
 
-    url = f"sqlite:///{directory / 'bench.db'}"
+    url = url or f"sqlite:///{directory / 'bench.db'}"
     upgrade(url)
     engine = make_engine(url)
     now = clock.utcnow()
@@ -128,9 +129,9 @@ def _form_session(base: str, login: str) -> tuple[str, str]:
         conn.request(method, path, body=body, headers=headers)
         response = conn.getresponse()
         text = response.read().decode()
-        set_cookie = response.getheader("set-cookie")
-        if set_cookie:
-            cookie = set_cookie.split(";", 1)[0]
+        for set_cookie in response.msg.get_all("set-cookie") or []:  # the device cookie too
+            if set_cookie.startswith("consult_session="):
+                cookie = set_cookie.split(";", 1)[0]
         return response.status, text
 
     def token(text: str) -> str:
@@ -154,9 +155,19 @@ async def _worker(host: str, port: int, jobs: list[tuple[int, bytes]], statuses:
             head = await reader.readuntil(b"\r\n\r\n")
             length = re.search(rb"(?i)\r\ncontent-length: *(\d+)", head)
             await reader.readexactly(int(length.group(1)) if length else 0)
-            statuses[index] = int(head.split(b" ", 2)[1])
+            statuses[index] = answered(head)
     finally:
         writer.close()
+
+
+_TO_RECEIPT = re.compile(rb"(?i)\r\nlocation: *[^\r]*/receipt")
+
+
+def answered(head: bytes) -> int:
+    """The status of a ballot's answer; a 303 that is not to the receipt (to the sign-in
+    page: the session was not accepted) acknowledges nothing and counts as 0."""
+    status = int(head.split(b" ", 2)[1])
+    return 0 if status == 303 and not _TO_RECEIPT.search(head) else status
 
 
 def fire(base: str, jobs: list[tuple[int, bytes]]) -> tuple[float, dict[int, int]]:
@@ -253,26 +264,34 @@ def in_process_ms(directory: Path, count: int = 600) -> float:
     return ms
 
 
+def ballot_requests(base: str, round_id: int, idea_ids: list[int],
+                    users: list[tuple[int, str]]) -> list[bytes]:
+    """Every voter's confirm POST of the ballot form (a few sessions from the login form,
+    the others the cookie it sets), after warming the server up with ballot pages."""
+    host = urlsplit(base).netloc
+    sessions = [_form_session(base, login) for _, login in users[:FORM_SIGN_INS]]
+    for uid, _ in users[FORM_SIGN_INS:]:
+        csrf = secrets.token_urlsafe(32)
+        sessions.append((_cookie(uid, csrf), csrf))
+    path = f"{base}/rounds/{round_id}/vote/confirm"
+    requests = []
+    for n, (cookie, csrf) in enumerate(sessions):
+        body = _ballot_body(n, csrf, idea_ids)
+        requests.append(build_request(path, "POST", {
+            "Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded",
+            "Origin": f"http://{host}"}, body))
+    warm = build_request(f"{base}/rounds/{round_id}/vote", "GET", {"Cookie": sessions[0][0]})
+    fire(base, [(0, warm)] * 50)
+    return requests
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         (Path(tmp) / "in_process").mkdir()
         report("vote_post_app_ms", in_process_ms(Path(tmp) / "in_process"), "ms")
         url, round_id, idea_ids, users = build_database(Path(tmp))
         with app_server(url) as base:
-            host = urlsplit(base).netloc
-            sessions = [_form_session(base, login) for _, login in users[:FORM_SIGN_INS]]
-            for uid, _ in users[FORM_SIGN_INS:]:
-                csrf = secrets.token_urlsafe(32)
-                sessions.append((_cookie(uid, csrf), csrf))
-            path = f"{base}/rounds/{round_id}/vote/confirm"
-            requests = []
-            for n, (cookie, csrf) in enumerate(sessions):
-                body = _ballot_body(n, csrf, idea_ids)
-                requests.append(build_request(path, "POST", {
-                    "Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded",
-                    "Origin": f"http://{host}"}, body))
-            warm = build_request(f"{base}/rounds/{round_id}/vote", "GET", {"Cookie": sessions[0][0]})
-            fire(base, [(0, warm)] * 50)
+            requests = ballot_requests(base, round_id, idea_ids, users)
             # Every voter casts once; the voters are split into ROUNDS batches, each
             # measured right after a bare Starlette run (see ``bench.common.paired``).
             jobs = list(enumerate(requests))

@@ -51,17 +51,25 @@ def _wait(port: int, proc: subprocess.Popen, timeout: float = 30) -> None:
 
 
 @contextlib.contextmanager
-def serve(target: str, env: dict | None = None) -> Iterator[str]:
-    """Run ``uvicorn TARGET`` (one worker) on a free loopback port; yield its base URL."""
+def serve(target: str, env: dict | None = None, workers: int = 1) -> Iterator[str]:
+    """Run ``uvicorn TARGET`` (one worker unless told) on a free loopback port; yield its base URL."""
+    with serve_process(target, env, workers) as (base, _):
+        yield base
+
+
+@contextlib.contextmanager
+def serve_process(target: str, env: dict | None = None,
+                  workers: int = 1) -> Iterator[tuple[str, subprocess.Popen]]:
+    """``serve``, yielding the base URL and the server's process (for its memory)."""
     port = free_port()
     proc = subprocess.Popen(
         [PYTHON, "-m", "uvicorn", target, "--host", "127.0.0.1", "--port", str(port),
-         "--workers", "1", "--log-level", "warning", "--no-access-log"],
+         "--workers", str(workers), "--log-level", "warning", "--no-access-log"],
         cwd=ROOT, env={**os.environ, **(env or {})},
     )
     try:
-        _wait(port, proc)
-        yield f"http://127.0.0.1:{port}"
+        _wait(port, proc, 60 * workers)  # a loaded 2-core machine starts workers slowly
+        yield f"http://127.0.0.1:{port}", proc
     finally:
         proc.terminate()
         try:
@@ -70,14 +78,14 @@ def serve(target: str, env: dict | None = None) -> Iterator[str]:
             proc.kill()
 
 
-def bare_server() -> contextlib.AbstractContextManager[str]:
+def bare_server(workers: int = 1) -> contextlib.AbstractContextManager[str]:
     """A Starlette app that answers plaintext: the baseline of every speed ratio."""
-    return serve("bench.bare:app")
+    return serve("bench.bare:app", workers=workers)
 
 
-def app_server(database_url: str, **env: str) -> contextlib.AbstractContextManager[str]:
+def app_server(database_url: str, workers: int = 1, **env: str) -> contextlib.AbstractContextManager[str]:
     return serve("app:app", {"CONSULT_DATABASE_URL": database_url,
-                             "CONSULT_SECRET_KEY": "bench-secret", **env})
+                             "CONSULT_SECRET_KEY": "bench-secret", **env}, workers=workers)
 
 
 async def _worker(host: str, port: int, requests: list[bytes], results: list[int]) -> None:

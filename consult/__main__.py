@@ -7,9 +7,13 @@ createuser   create an account, optionally with a role at a place
 finalize-due confirm vote outcomes whose notice period (公示期) has ended, and mix the
              answers of anonymous surveys that have closed (run it daily)
 send-due     send the text messages deferred past quiet hours (run it after 08:00)
+points-check check the points ledger: every transfer sums to zero, every member's
+             cached balance equals the sum of their entries (exit 1 if not)
 serve        run the web server (uvicorn)
 pb ...       pabulib open-data files (see ``pb --help``)
-owners ...   owners' votes recount from files (see ``owners --help``)
+owners ...   owners' votes recount from files (see ``owners --help``); ``owners elect``
+             recounts an owners' committee election (see ``owners elect --help``)
+elect ...    recount a residents' committee election (see ``elect --help``)
 """
 
 from __future__ import annotations
@@ -116,6 +120,7 @@ def cmd_finalize_due(args) -> int:
     anonymous surveys that have closed get their rows mixed (``surveys.secrecy``)."""
     from consult import clock
     from consult.db import Database, make_engine
+    from consult.delivery import projects_from_outcome  # noqa: F401  loading it: an outcome makes projects
     from consult.i18n import translator
     from consult.surveys.secrecy import mix_due
     from consult.voting import finalize_due
@@ -136,6 +141,25 @@ def cmd_finalize_due(args) -> int:
             print(f"round {outcome.round_id} ({outcome.title}): waits: {t(outcome.problem)}")
     if not outcomes:
         print("no outcome is due")
+    return 0
+
+
+def cmd_checks_due(args) -> int:
+    """For a daily timer: the register's safety checks due within 30 days or overdue and
+    its open repairs, printed one a line, and a notification per area to its moderators."""
+    from consult import clock
+    from consult.db import Database, make_engine
+    from consult.delivery import checks_due
+
+    database = Database(make_engine(_settings().database_url))
+    with database.session(write=True) as db:
+        found, sent = checks_due(db, clock.utcnow(), soon_days=args.days)
+        db.commit()
+    for d in found:
+        state = "overdue" if d.overdue else "due"
+        print(f"project {d.project_id} ({d.title}, {d.place_name}): {d.what} {state} {d.due_on.isoformat()}, "
+              f"responsible: {d.party}")
+    print(f"{len(found)} due or overdue, {sent} notifications" if found else "nothing is due")
     return 0
 
 
@@ -162,6 +186,20 @@ def cmd_send_due(args) -> int:
     return 0
 
 
+def cmd_points_check(args) -> int:
+    """The points ledger against itself; prints each problem, exits 1 when there is one."""
+    from consult import points
+    from consult.db import Database, make_engine
+
+    database = Database(make_engine(_settings().database_url))
+    with database.session() as db:
+        problems = points.check_ledger(db)
+    for problem in problems:
+        print(f"{problem.what} {problem.id}: {problem.detail}")
+    print("the points ledger is whole" if not problems else f"{len(problems)} problems", file=sys.stderr)
+    return 1 if problems else 0
+
+
 def cmd_serve(args) -> int:
     import uvicorn
 
@@ -176,6 +214,14 @@ def main(argv: list[str] | None = None) -> int:
         from consult.voting import pb_main
 
         return pb_main(argv[1:])
+    if argv[:2] == ["owners", "elect"]:
+        from consult.elections import owners_cli_main
+
+        return owners_cli_main(argv[2:])
+    if argv and argv[0] == "elect":
+        from consult.elections import residents_cli_main
+
+        return residents_cli_main(argv[1:])
     if argv and argv[0] == "owners":
         from consult.owners import cli_main as owners_main
 
@@ -194,15 +240,23 @@ def main(argv: list[str] | None = None) -> int:
     create.set_defaults(func=cmd_createuser)
     sub.add_parser("finalize-due", help="confirm vote outcomes whose notice period has ended; mix closed anonymous surveys"
                    ).set_defaults(func=cmd_finalize_due)
+    due = sub.add_parser("checks-due", help="list safety checks and repairs due or overdue; notify each area's moderators")
+    due.add_argument("--days", type=int, default=30, help="how far ahead a check counts as due (default 30)")
+    due.set_defaults(func=cmd_checks_due)
     sub.add_parser("send-due", help="send the text messages deferred past quiet hours"
                    ).set_defaults(func=cmd_send_due)
+    sub.add_parser("points-check", help="check the points ledger (sums to zero, cached balances)"
+                   ).set_defaults(func=cmd_points_check)
     serve = sub.add_parser("serve")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
     serve.add_argument("--workers", type=int, default=1)
     serve.set_defaults(func=cmd_serve)
     sub.add_parser("pb", help="pabulib files: tally FILE.pb [--rule RULE], import FILE.pb")
-    sub.add_parser("owners", help="owners' votes: tally --homes H --ballots B --matter KIND")
+    sub.add_parser("owners", help="owners' votes: tally --homes H --ballots B --matter KIND; "
+                   "elect --homes H --ballots B --seats N [--rank headcount|area]")
+    sub.add_parser("elect", help="residents' committee election: --voters V --ballots B --seats N "
+                   "[--further-round]")
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -16,7 +16,7 @@ from consult.config import Settings
 DEMO_PASSWORD = communities_demo.DEMO_PASSWORD
 
 #: The domains whose demo loaders run after the places and people, in this order.
-DEMO_DOMAINS = ("owners", "consultations", "ratings", "voting", "messaging")
+DEMO_DOMAINS = ("owners", "elections", "consultations", "ratings", "voting", "messaging", "points", "delivery")
 
 
 def demo_logins() -> list[tuple[str, str, str]]:
@@ -38,6 +38,12 @@ def load(db: Session, settings: Settings) -> bool:
 
 def _owners(db, settings, places, users):
     from consult.owners import load_demo
+
+    load_demo(db, settings, places)
+
+
+def _elections(db, settings, places, users):
+    from consult.elections import load_demo
 
     load_demo(db, settings, places)
 
@@ -72,5 +78,19 @@ def _messaging(db, settings, places, users):
     messaging.load_demo(db, places, users, vote=tuple(vote) if vote else None, now=now)
 
 
-_LOADERS = {"owners": _owners, "consultations": _consultations, "ratings": _ratings,
-            "voting": _voting, "messaging": _messaging}
+def _points(db, settings, places, users):
+    from consult import points
+
+    points.load_demo(db, settings, places, users)
+
+
+def _delivery(db, settings, places, users):
+    from consult.delivery import load_demo
+
+    load_demo(db, settings, places, users)
+
+
+_LOADERS = {"owners": _owners, "elections": _elections, "consultations": _consultations,
+            "ratings": _ratings,
+            "voting": _voting, "messaging": _messaging,
+            "points": _points, "delivery": _delivery}

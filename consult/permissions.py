@@ -13,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from consult.i18n import N_
+
 PlacePath = tuple[int, ...]
 
 STAFF = frozenset({"moderator", "admin"})
@@ -136,10 +138,45 @@ RULES: dict[str, Callable[[Actor, PlacePath], bool]] = {
     "decide_owner_link": _owners_staff,
     # approve a link as the second pair of eyes: staff only, not an owners' representative
     "approve_owner_link": _staff,
+    # owners' committee elections (consult.elections): staff call them and key paper; the
+    # gauge against the 2/3 lines is public; the list of homes not yet voted (door to door)
+    # and the per-home export are staff's; an owner of record votes online
+    "manage_owner_election": _staff,
+    "cast_owner_election_ballot": _owner,
+    "enter_owner_election_paper": _staff,
+    "view_owner_election_gauge": lambda actor, path: True,
+    "view_door_to_door": _staff,
+    "export_owner_election": _staff,
+    # residents' committee elections: staff of the area run them (register, candidates,
+    # paper ballots); a verified resident on the register votes online
+    "manage_resident_election": _staff,
+    "cast_resident_ballot": _resident,
     # text messages: the outbox of messages about a place (about no place: the root's
     # staff); recording that a number asked for no more notices (退订) at the desk
     "view_outbox": _staff,
     "record_sms_opt_out": _staff_anywhere,
+    # the points club (积分制): residents of the club's place join, sign up, check in (a
+    # pending entry only) and redeem; committee staff run the club, act at the desk for
+    # residents without a phone, record and approve attendance (never their own) and
+    # correct the ledger (a second staff member confirms)
+    "join_points_club": _resident,
+    "take_part_in_points_club": _resident,
+    "manage_points_club": _staff,
+    "act_at_points_desk": _staff,
+    "record_attendance": _staff,
+    "approve_attendance": _staff,
+    "propose_points_correction": _staff,
+    "confirm_points_correction": _staff,
+    "view_points_ledger": _staff,
+    # delivery: projects, their accounts, milestones and the register (consult.delivery);
+    # what a project's state allows is consult.delivery.rules.PROJECT_ACTIONS
+    "manage_project": _staff,
+    "pledge_to_project": _resident,
+    "receive_pledge": _staff,
+    "sign_acceptance": lambda actor, path: actor.holds({"resident", "owners_rep", *STAFF}, path),
+    "rate_project": _resident,
+    "enter_paper_rating": _staff,
+    "record_safety_check": _staff,
 }
 
 
@@ -165,6 +202,10 @@ DECISIONS = frozenset({
     "review_idea",          # requester: the idea's author (and a merge target's author)
     "hide_comment",         # requester: the comment's author (hide and show again)
     "answer_objection",     # requester: who filed the objection (a vote result, a rating)
+    "approve_attendance",   # requester: the member whose attendance it is
+    "confirm_points_correction",  # requester: who proposed it (and the member it is about)
+    "receive_pledge",       # requester: the pledger (their own pledge's receipt)
+    "sign_acceptance",      # requester: who proposed the idea the project delivers
 })
 
 
@@ -189,3 +230,33 @@ def acting_on_own_request(actor: Actor, parties: Iterable[int | None]) -> bool:
     checked)? Nobody decides on their own request: a second staff member of the place, or
     one above it, does."""
     return actor.user_id is not None and actor.user_id in set(parties)
+
+
+# -- why not: the reason a refusal page gives (issue 16 item 8) ---------------------------
+#
+# A refused person is told who may do it and where ("只有恒丰的居民可以…", "由石门二路街道的
+#工作人员办理"), not only "not allowed". Keyed by the predicate, so a new action with an
+# existing predicate has its reason; ``%(place)s`` is the name of the place acted on.
+
+_WHO_MAY: dict[Callable[[Actor, PlacePath], bool], str] = {
+    _staff: N_("This is managed by the staff of %(place)s."),
+    _admin: N_("Only administrators of %(place)s can do this."),
+    _resident: N_("Only verified residents of %(place)s can do this."),
+    _resident_or_staff: N_("Only verified residents and the staff of %(place)s can do this."),
+    _expert_or_staff: N_("Only experts and the staff of %(place)s can do this."),
+    _owner: N_("Only owners of record of a home in %(place)s can do this."),
+    _owners_staff: N_("Only owners' representatives and the staff of %(place)s can do this."),
+}
+_WHO_MAY_ANYWHERE: dict[Callable[[Actor, PlacePath], bool], str] = {
+    _staff_anywhere: N_("This page is for the staff of the residents' committees and the sub-district."),
+}
+
+
+def who_may(action: str, placed: bool) -> str | None:
+    """The English template of why ``action`` was refused (translated at the edge):
+    with ``%(place)s`` when ``placed`` (the thing acted on has a place), else one
+    without a place; None when there is nothing more to say than "not allowed"."""
+    rule = RULES[action]
+    if rule in _WHO_MAY_ANYWHERE:
+        return _WHO_MAY_ANYWHERE[rule]
+    return _WHO_MAY.get(rule) if placed else None

@@ -87,6 +87,14 @@ def ballot_key():
     secrecy.configure(Settings(database_url="unused", secret_key=SECRET_KEY))
 
 
+@pytest.fixture(scope="session", autouse=True)
+def export_directory(tmp_path_factory):
+    """Where published rounds' export files go, also for services called without an app."""
+    from consult import voting
+
+    voting.configure_exports(tmp_path_factory.mktemp("exports"))
+
+
 @pytest.fixture
 def settings(tmp_path) -> Settings:
     return Settings(

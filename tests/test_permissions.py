@@ -78,7 +78,31 @@ EXPECTED = {
     "view_owner_turnout": {"owner_in", "owners_rep_in"} | STAFF_IN,
     "decide_owner_link": {"owners_rep_in"} | STAFF_IN,
     "approve_owner_link": STAFF_IN,
+    "manage_owner_election": STAFF_IN,
+    "cast_owner_election_ballot": {"owner_in"},
+    "enter_owner_election_paper": STAFF_IN,
+    "view_owner_election_gauge": set(ACTORS),
+    "view_door_to_door": STAFF_IN,
+    "export_owner_election": STAFF_IN,
+    "manage_resident_election": STAFF_IN,
+    "cast_resident_ballot": {"resident_in"},
     "view_outbox": STAFF_IN,
+    "join_points_club": {"resident_in"},
+    "take_part_in_points_club": {"resident_in"},
+    "manage_points_club": STAFF_IN,
+    "act_at_points_desk": STAFF_IN,
+    "record_attendance": STAFF_IN,
+    "approve_attendance": STAFF_IN,
+    "propose_points_correction": STAFF_IN,
+    "confirm_points_correction": STAFF_IN,
+    "view_points_ledger": STAFF_IN,
+    "manage_project": STAFF_IN,
+    "pledge_to_project": {"resident_in"},
+    "receive_pledge": STAFF_IN,
+    "sign_acceptance": {"resident_in", "owners_rep_in"} | STAFF_IN,
+    "rate_project": {"resident_in"},
+    "enter_paper_rating": STAFF_IN,
+    "record_safety_check": STAFF_IN,
 }
 
 # Actions that are not about a place: "anywhere" is the scope.
@@ -202,3 +226,26 @@ def test_the_lifecycle_dimension_is_tested_for_surveys_campaigns_and_contests():
                                       (CONTEST_EXPECTED, ratings.CONTEST_ACTIONS, ratings.CONTEST_STATES)):
         assert set(expected) == set(actions)
         assert all(allowed <= set(states) for allowed in expected.values())
+
+
+def test_the_lifecycle_dimension_is_tested_for_activities_and_redemption_days():
+    """Every action on a points activity and a redemption day × every state is in
+    tests/points/test_lifecycle.py (pure predicate and services)."""
+    from consult.points import rules
+    from tests.points.test_lifecycle import ACTIVITY_EXPECTED, DAY_EXPECTED
+
+    for expected, actions, states in ((ACTIVITY_EXPECTED, rules.ACTIVITY_ACTIONS, rules.ACTIVITY_STATES),
+                                      (DAY_EXPECTED, rules.DAY_ACTIONS, rules.DAY_STATES)):
+        assert set(expected) == set(actions)
+        assert all(allowed <= set(states) for allowed in expected.values())
+
+
+def test_the_lifecycle_dimension_is_tested_for_delivery():
+    """Every privileged action on a project × every state of the project is in
+    tests/delivery/test_lifecycle.py (pure predicate and services); every role against
+    every delivery action through the services in tests/delivery/test_permissions_matrix.py."""
+    from consult.delivery import rules
+    from tests.delivery.test_lifecycle import EXPECTED as LIFECYCLE
+
+    assert set(LIFECYCLE) == set(rules.PROJECT_ACTIONS)
+    assert all(states <= set(rules.STATES) for states in LIFECYCLE.values())

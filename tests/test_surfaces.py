@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-DOMAINS = ("consultations", "owners")
+DOMAINS = ("consultations", "owners", "elections", "points", "delivery")
 
 
 @pytest.mark.parametrize("domain", DOMAINS)
@@ -66,6 +66,10 @@ def _loaded_after(statement: str) -> set[str]:
 def test_the_surface_loads_nothing_until_used():
     recount = _loaded_after("import consult.owners.cli")
     assert not {m for m in recount if m.startswith(("sqlalchemy", "consult.owners.services"))}
+    elect = _loaded_after("import consult.elections.cli")
+    assert not {m for m in elect if m.startswith(("sqlalchemy", "consult.owners.services",
+                                                  "consult.elections.services"))}
     models = _loaded_after("import consult.db.models")
     assert not {m for m in models if m.startswith(("consult.consultations.services",
-                                                   "consult.owners.services"))}
+                                                   "consult.owners.services",
+                                                   "consult.elections.services"))}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from starlette.requests import Request
 from starlette.responses import RedirectResponse
 from starlette.routing import Route
@@ -36,13 +38,15 @@ def _register_context(**extra) -> dict:
 
 
 async def register_page(request: Request):
-    return render(request, "accounts/register.html", _register_context())
+    return render(request, "accounts/register.html",
+                  _register_context(form={"next": safe_next(request.query_params.get("next"), "")}))
 
 
 async def register_code(request: Request):
     """Step one with SMS: send a code to the number, then show the rest of the form."""
     form = await read_form(request)
-    values = {"phone": str(form.get("phone", ""))[:40], "display_name": ""}
+    values = {"phone": str(form.get("phone", ""))[:40], "display_name": "",
+              "next": safe_next(str(form.get("next", "")), "")}
     db = get_db(request)
     try:
         message = services.send_register_code(db, request.app.state.settings, phone=values["phone"],
@@ -62,10 +66,16 @@ async def register_code(request: Request):
 async def register_submit(request: Request):
     form = await read_form(request)
     values = {k: str(form.get(k, "")) for k in ("phone", "display_name")}
+    nxt = values["next"] = safe_next(str(form.get("next", "")), "")
 
     def signed_in(user):
+        if request.cookies.get("elder") == "1":  # chosen before registering: keep it
+            services.set_elder_mode(get_db(request), user, True)
         sign_in(request, user)
+        # on to the verification request, keeping the page the person came from
         response = redirect_to(request, "verify")
+        if nxt:
+            response.headers["location"] += "?" + urlencode({"next": nxt})
         remember_device(request, response, user)
         return response
 

@@ -59,6 +59,7 @@ PEOPLE = [
     DemoPerson("13800000007", "刘秀英", "resident", "恒丰", "居民 resident (恒丰)"),
     DemoPerson("13800000008", "赵强", "resident", "郑家巷", "居民 resident (郑家巷)"),
     DemoPerson("13800000009", "孙丽", None, None, "新用户 new user, verification pending (恒丰)"),
+    DemoPerson("13800000021", "钱桂英", "resident", "东王", "居民 resident (东王, points club member)"),
 ]
 
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from consult.accounts import services as accounts
 from consult.accounts.models import User
 from consult.communities import services as communities
+from consult.communities.models import Place
 from consult.permissions import Actor
 
 
@@ -28,3 +29,8 @@ def signed_in(db: Session, user_id: int, session_key: str) -> tuple[User, Actor]
 
 def actor_for(db: Session, user: User) -> Actor:
     return communities.actor_for(db, user)
+
+
+def place_name(db: Session, place_id: int) -> str | None:
+    place = db.get(Place, place_id)
+    return place.name if place is not None else None

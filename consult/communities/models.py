@@ -96,3 +96,5 @@ class VerificationRequest(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     decided_at: datetime | None = None
     decided_by: int | None = Field(default=None, foreign_key="user.id")
+    #: the page the person asked from (a same-site path): the approval links back to it
+    return_to: str | None = Field(default=None, max_length=300)

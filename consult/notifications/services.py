@@ -15,6 +15,9 @@ from consult.notifications.models import Notification
 TEMPLATES: dict[str, str] = {
     "verification_approved": N_("You are now verified as a resident of %(area)s."),
     "verification_refused": N_("Your request to be verified in %(area)s was refused: %(reason)s"),
+    "verification_approved_back": N_("You are now verified as a resident of %(area)s: go back to the page you came from and take part."),
+    "verification_requested": N_("%(name)s asks to be verified as a resident of %(area)s."),
+    "objection_filed": N_("A resident raised an objection about the results of “%(title)s”. Please answer it."),
     "idea_shortlisted": N_("Your idea “%(title)s” was shortlisted."),
     "idea_revision_requested": N_("Please revise your idea “%(title)s”: %(note)s"),
     "idea_merged": N_("Your idea “%(title)s” was merged into “%(target)s”."),
@@ -26,6 +29,11 @@ TEMPLATES: dict[str, str] = {
     "owner_link_requested": N_("Your owners' committee asks to link your account to the owner %(name)s of home %(home)s in %(estate)s. Please confirm or refuse it on your owners' page."),
     "owner_linked": N_("Your account is now linked to the owner %(name)s in %(estate)s and can vote for them online."),
     "owner_unlinked": N_("Your account is no longer linked to the owner %(name)s in %(estate)s."),
+    "points_activity_cancelled": N_("The activity “%(title)s” was cancelled."),
+    "points_place_freed": N_("A place became free: you are now signed up for “%(title)s”."),
+    "points_awarded": N_("Your attendance at “%(title)s” was approved: %(points)s points."),
+    "pledge_received": N_("Your pledge to “%(title)s” has been received. Thank you!"),
+    "safety_checks_due": N_("Safety checks in your area: %(due)s due soon, %(overdue)s overdue (checks and repairs)."),
 }
 
 

@@ -12,6 +12,20 @@ from consult.surface import surface
 _SURFACE = {
     "cli_main": "consult.owners.cli:main",
     "load_demo": "consult.owners.demo:load",
+    # for owners' committee elections (consult.elections): the register and who is one owner
+    "Home": "consult.owners.rules.homes:Home",
+    "DEVELOPER": "consult.owners.rules.homes:DEVELOPER",
+    "holdings": "consult.owners.rules.homes:holdings",
+    "owner_of_home": "consult.owners.rules.homes:owner_of_home",
+    "owner_digest": "consult.owners.rules.homes:owner_digest",
+    "cents_to_area": "consult.owners.rules.homes:cents_to_area",
+    "InputError": "consult.owners.register:InputError",
+    "load_homes": "consult.owners.register:load_homes",
+    "parse_homes_csv": "consult.owners.register:parse_homes_csv",
+    "format_homes_csv": "consult.owners.register:format_homes_csv",
+    "decode_text": "consult.owners.register:decode_text",
+    "csv_rows": "consult.owners.register:_csv_rows",
+    "estate_homes": "consult.owners.services:estate_homes",
 }
 
 __all__ = sorted(_SURFACE)

@@ -7,13 +7,14 @@ from starlette.requests import Request
 from starlette.routing import Route
 
 from consult import clock, permissions
+from consult.communities.standing import resident_standing
 from consult.db.ids import is_digits
 from consult.errors import Conflict, FieldErrors
 from consult.i18n import N_, Msg, Translator
 from consult.parsing import local_input, parse_local_datetime
 from consult.surveys import exports, rules, services
 from consult.surveys.models import AUDIENCES, QUESTION_KINDS
-from consult.web.auth import current_actor, require
+from consult.web.auth import current_actor, current_user, require
 from consult.web.csrf import read_form
 from consult.web.db import get_db
 from consult.web.downloads import CSV_TYPE, XLSX_TYPE, download
@@ -62,9 +63,16 @@ def _answer_context(request: Request, form: services.SurveyForm, **extra) -> dic
     db = get_db(request)
     actor = current_actor(request)
     now = clock.utcnow()
+    eligibility = services.eligibility(db, actor, form, now)
+    standing = None
+    if (form.survey.audience == "residents" and eligibility.state == "open"
+            and not eligibility.may_answer and not eligibility.already):
+        # what to do next: sign in, be verified, wait for the check, or who may answer
+        standing = resident_standing(db, actor, current_user(request), form.place.ids_from_root, now)
     context = {
         "form": form,
-        "eligibility": services.eligibility(db, actor, form, now),
+        "eligibility": eligibility,
+        "standing": standing,
         "values": {},
         "errors": {},
         "error": None,

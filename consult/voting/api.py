@@ -19,7 +19,7 @@ from consult.voting import rules, services
 from consult.web.api import BOOLEAN, INTEGER, STRING, api_route, json_body, obj, ok
 from consult.web.auth import current_actor, require_user
 from consult.web.db import get_db
-from consult.web.downloads import CSV_TYPE, PB_TYPE, download, excel_csv
+from consult.web.downloads import CSV_TYPE, PB_TYPE, download_file
 
 NULLABLE_INT = {"type": ["integer", "null"]}
 IDEA = obj({"id": INTEGER, "title": STRING, "cost_fen": NULLABLE_INT,
@@ -160,13 +160,15 @@ async def results(request: Request):
 
 async def export_pb(request: Request):
     vr = _round(request)
-    return download(services.export_pb(get_db(request), vr), f"vote-round-{vr.id}.pb", PB_TYPE)
+    stored = services.export_file(get_db(request), vr, "pb")
+    return download_file(stored.path, f"vote-round-{vr.id}.pb", PB_TYPE, stored.sha256)
 
 
 async def export_csv(request: Request):
+    """The stored CSV, already as Excel needs it (``services.exports``: BOM, no formulas)."""
     vr = _round(request)
-    return download(excel_csv(services.export_csv(get_db(request), vr)),
-                    f"vote-round-{vr.id}-ballots.csv", CSV_TYPE)
+    stored = services.export_file(get_db(request), vr, "csv")
+    return download_file(stored.path, f"vote-round-{vr.id}-ballots.csv", CSV_TYPE, stored.sha256)
 
 
 async def paper_enter(request: Request):

@@ -195,6 +195,25 @@ class VoteResult(SQLModel, table=True):
     notice_until: datetime
     finalized_at: datetime | None = None
     finalized_by: int | None = Field(default=None, foreign_key="user.id")
+    #: turnout when published (``services.results.turnout_snapshot``): counts by channel,
+    #: status, area and building group, with the eligible; None for results published
+    #: before it was kept (their turnout is counted from the ballots)
+    turnout: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+
+
+class VoteExport(SQLModel, table=True):
+    """A published round's ballots as a file, built once at publication (``services.exports``):
+    the file's name in the exports directory, its SHA-256 and size."""
+
+    __tablename__ = "vote_export"
+
+    round_id: int = Field(primary_key=True, foreign_key="consultation_round.id", ondelete="CASCADE")
+    #: pb | csv
+    format: str = Field(primary_key=True, max_length=4)
+    name: str = Field(max_length=120)
+    sha256: str = Field(max_length=64)
+    size: int
+    created_at: datetime = Field(default_factory=utcnow)
 
 
 class Objection(SQLModel, table=True):

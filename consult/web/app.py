@@ -11,7 +11,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from consult import messaging, secrecy
+from consult import messaging, secrecy, staffdesk
 from consult.accounts.rules import SESSION_DAYS
 from consult.api.openapi import openapi_json
 from consult.cache import Cache
@@ -26,15 +26,18 @@ from consult.web.compression import Compression
 from consult.web.db import DatabaseMiddleware
 from consult.web.errors import HANDLERS
 from consult.web.jinja import STATIC, add_globals
+from consult.web.offloop import endpoint_threads, off_the_loop
 from consult.web.routing import IndexedRouter
 from consult.web.security import SecurityHeadersMiddleware
 
 #: The domains whose ``routes`` module (HTML pages) and ``api`` module (JSON API, under
 #: /api/v1) make up the app. A new domain adds its name here.
 PAGE_DOMAINS = ("communities", "accounts", "notifications", "surveys", "ratings",
-                "consultations", "owners", "voting", "messaging")
+                "consultations", "owners", "voting", "messaging", "elections", "points",
+                "staffdesk", "delivery")
 API_DOMAINS = ("accounts", "communities", "notifications", "surveys", "ratings",
-               "consultations", "owners", "voting")
+               "consultations", "owners", "voting", "elections", "points",
+               "delivery")
 
 #: Each app's caches (see ``consult.cache``): links by route name and parameters
 #: (links to many distinct ideas: bounded), the page frame's partials by name, language
@@ -61,9 +64,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     database = database or Database(make_engine(settings.database_url, **pool_options(settings)))
     secrecy.configure(settings)  # the ballot key (ballots, survey answer marks), never in the database
     messaging.configure(settings)  # the SMS backend: the outbox unless a provider is set
-    api = api_routes()
+    api = off_the_loop(api_routes())  # every endpoint runs in the thread pool, never on the loop
     routes = [
-        *page_routes(),
+        *off_the_loop(page_routes()),
         Mount(PREFIX, routes=api, name="api"),
         Mount("/static", StaticFiles(directory=STATIC), name="static"),
     ]
@@ -84,6 +87,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.settings = settings
     app.state.database = database
     app.state.api_routes = api
+    # as many endpoints at once as the pool has connections (pool size + overflow)
+    app.state.endpoint_threads = endpoint_threads(settings.db_pool_size + settings.db_max_overflow)
     app.state.url_cache = Cache(URL_CACHE_ENTRIES)
     app.state.frame_cache = Cache(FRAME_CACHE_ENTRIES)
     app.state.public_cache = Cache(PUBLIC_CACHE_ENTRIES, settings.public_cache_seconds)
@@ -91,6 +96,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     # who the credentials name, the page frame's unread count, the places' names
     app.state.identity = identity
     app.state.unread_count = unread_count
+    app.state.staff_tasks = staffdesk.tasks  # the staff's panel on the home page
     add_globals(role_names=place_rules.ROLE_NAMES, kind_names=place_rules.KIND_NAMES,
                 status_names=place_rules.REQUEST_STATUS_NAMES)
     return app

@@ -21,6 +21,7 @@ from starlette.requests import Request
 from consult import permissions
 from consult.db.ids import parse_id
 from consult.errors import Forbidden, NotSignedIn
+from consult.i18n import Msg
 from consult.permissions import Actor
 from consult.web.db import get_db
 
@@ -37,6 +38,9 @@ class Identity(Protocol):
 
     def actor_for(self, db: Session, user: Any) -> Actor:
         """The actor of a signed-in user: their roles at places."""
+
+    def place_name(self, db: Session, place_id: int) -> str | None:
+        """The name of a place (for a refusal's reason), None if there is none."""
 
 
 def _identity(request: Request) -> Identity:
@@ -95,5 +99,15 @@ def require(request: Request, action: str, path: tuple[int, ...] = ()) -> Actor:
     if not permissions.allowed(action, actor, path):
         if not actor.authenticated:
             raise NotSignedIn()
-        raise Forbidden()
+        raise Forbidden(refusal(request, action, path))
     return actor
+
+
+def refusal(request: Request, action: str, path: tuple[int, ...] = ()) -> Msg | None:
+    """Why ``action`` at ``path`` is refused: who may do it, and where (None: the plain
+    "not allowed")."""
+    name = _identity(request).place_name(get_db(request), path[-1]) if path else None
+    text = permissions.who_may(action, placed=name is not None)
+    if text is None:
+        return None
+    return Msg(text, {"place": name} if name is not None else {})

@@ -1,30 +1,35 @@
 """One database session per request, committed at the edge.
 
-The session (``Database.session``) is made on first use. Just before the response
-starts it is committed when the response is a success (status < 400) and otherwise
-closed without committing, which rolls its transaction back, so a refused form changes
-nothing; a route that must keep its writes on a failure (the login throttle counting a
-wrong password) says so with :func:`keep_writes`. An exception escaping the route ends
-it the same way. Closing (rather than ``rollback()``) leaves the objects the request
-loaded as they were loaded, detached: a page cache filled during a request that then
-failed holds nothing expired. GET/HEAD/OPTIONS use a read transaction; other methods a
-write one (``BEGIN IMMEDIATE`` on SQLite).
+The session (``Database.session``) is made on first use. When the endpoint has
+answered, the session is committed if the response is a success (status < 400) and
+otherwise closed without committing, which rolls its transaction back, so a refused
+form changes nothing; a route that must keep its writes on a failure (the login
+throttle counting a wrong password) says so with :func:`keep_writes`. An exception
+escaping the route ends it the same way. Closing (rather than ``rollback()``) leaves
+the objects the request loaded as they were loaded, detached: a page cache filled
+during a request that then failed holds nothing expired. GET/HEAD/OPTIONS use a read
+transaction; other methods a write one (``BEGIN IMMEDIATE`` on SQLite).
 
-On SQLite a write request's transaction begins before the route runs (its body has
+All of it happens in the endpoint's worker thread (``consult.web.offloop``), never on
+the event loop: the begin, the endpoint's statements, the commit or rollback, and the
+connection's return to the pool. Whatever is still open when the response starts (an
+error handler's answer) is ended through the thread pool as well.
+
+On SQLite a write request's transaction begins before the endpoint runs (its body has
 been received whole by then, see ``BodyLimitMiddleware``): it holds the write lock
 before the route reads the clock, so a time it acts on (is the round still open?) is
 never older than a write that committed while it waited for the lock. Multipart
-requests are the exception: their files are spooled through a thread pool while the
-form is parsed, and the event loop must not hold the lock across that wait (another
-request of the same worker would block the loop waiting for it); their routes read
-the form before their first statement. On PostgreSQL nothing is checked out before the
-first statement; writes that depend on time lock the row they depend on first (a
-vote round: ``consult.voting.services.load_ballot_round``, ``lock_round``).
+requests are the exception: their routes read the form (spooling its files) before
+their first statement, so the write lock is not held while an upload is written to
+disk. On PostgreSQL nothing is checked out before the first statement; writes that
+depend on time lock the row they depend on first (a vote round:
+``consult.voting.services.load_ballot_round``, ``lock_round``).
 """
 
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -32,11 +37,25 @@ _READ_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
 class _Lazy:
-    def __init__(self, database, write: bool):
+    def __init__(self, database, write: bool, begins_first: bool = False):
         self.database = database
         self.write = write
+        self.begins_first = begins_first
         self.session: Session | None = None
         self.keep_on_error = False
+
+    def begin_if_first(self) -> None:
+        """On SQLite, a write request (not multipart) takes the write lock now: the lock,
+        then the route's clock."""
+        if self.begins_first and self.session is None:
+            self.get().connection()  # BEGIN IMMEDIATE
+
+    def end(self, ok: bool) -> None:
+        """Commit (``ok``, or writes kept) or roll back, and give the connection back."""
+        try:
+            self.finish(ok)
+        finally:
+            self.close()
 
     def get(self) -> Session:
         if self.session is None:
@@ -76,19 +95,19 @@ class DatabaseMiddleware:
             await self.app(scope, receive, send)
             return
         database = scope["app"].state.database
-        lazy = _Lazy(database, scope["method"] not in _READ_METHODS)
+        lazy = _Lazy(database, scope["method"] not in _READ_METHODS, _begins_first(database, scope))
         scope.setdefault("state", {})["db"] = lazy
+
         async def send_wrapper(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                lazy.finish(message["status"] < 400)
+            if message["type"] == "http.response.start" and lazy.session is not None:
+                await run_in_threadpool(lazy.finish, message["status"] < 400)
             await send(message)
 
         try:
-            if _begins_first(database, scope):
-                lazy.get().connection()  # BEGIN IMMEDIATE: the lock, then the route's clock
             await self.app(scope, receive, send_wrapper)
         finally:  # after an exception too: closed uncommitted, so rolled back
-            lazy.close()
+            if lazy.session is not None:
+                await run_in_threadpool(lazy.close)
 
 
 def get_db(request: Request) -> Session:

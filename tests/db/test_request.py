@@ -22,6 +22,7 @@ from starlette.testclient import TestClient
 
 from consult.db import Database, make_engine
 from consult.web.db import DatabaseMiddleware, get_db, keep_writes
+from consult.web.offloop import endpoint_threads, off_the_loop
 from tests.statements import count_statements
 
 
@@ -76,11 +77,13 @@ async def count(request: Request):
 
 
 def _app(database: Database) -> Starlette:
-    app = Starlette(routes=[Route("/add", add, methods=["POST"]),
-                            Route("/redo", redo, methods=["POST"]),
-                            Route("/count", count, methods=["GET", "POST"])],
+    """The routes run off the event loop as the app's do (``consult.web.offloop``)."""
+    app = Starlette(routes=off_the_loop([Route("/add", add, methods=["POST"]),
+                                         Route("/redo", redo, methods=["POST"]),
+                                         Route("/count", count, methods=["GET", "POST"])]),
                     middleware=[Middleware(DatabaseMiddleware)])
     app.state.database = database
+    app.state.endpoint_threads = endpoint_threads(4)
     return app
 
 

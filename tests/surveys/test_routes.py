@@ -53,7 +53,7 @@ def test_a_resident_sees_stars_and_the_five_levels(client, db, settings, tree, o
     assert "4 星" in page.text
     level = next(q for q in open_survey.questions if q.kind == "satisfaction")
     for value, text in (("5", "非常满意"), ("4", "满意"), ("3", "一般"), ("2", "不满意"), ("1", "非常不满意")):
-        assert f'name="q{level.id}" value="{value}"> {text}</label>' in page.text
+        assert f'name="q{level.id}" value="{value}"> <span>{text}</span></label>' in page.text
     assert "1/6" in page.text and "6/6" in page.text  # progress without JavaScript
     assert 'src="/static/surveys.js' in page.text
 

@@ -155,6 +155,19 @@ def close_round(db, item, when=None):
     db.flush()
 
 
+def load_voting_demo(db, settings):
+    """The demo's places, people, consultations and votes (``consult.voting.demo``)."""
+    from consult.communities import demo as communities_demo
+    from consult.consultations import demo as consultations_demo
+    from consult.voting import demo
+
+    places = communities_demo.load_places(db)
+    users = communities_demo.load_people(db, settings, places)
+    consultations_demo.load(db, settings, places, users)
+    demo.load(db, settings, places, users)
+    return places, users
+
+
 def ids(ideas, *indexes):
     return [str(ideas[i].id) for i in indexes]
 

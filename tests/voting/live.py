@@ -10,9 +10,12 @@ workers, so requests really overlap in the database; ``request`` one JSON reques
 
 from __future__ import annotations
 
+import contextlib
+import http.client
 import json
 import os
 import secrets
+import signal
 import socket
 import subprocess
 import sys
@@ -43,39 +46,89 @@ def free_port() -> int:
 
 
 class Server:
-    """``uvicorn app:app`` with several workers on a free port, for the duration of a block."""
+    """``uvicorn app:app`` with several workers on a free port, for the duration of a block.
+    ``env`` adds settings (e.g. ``CONSULT_BODY_IDLE_SECONDS``); ``port`` starts it again
+    where an earlier server was."""
 
-    def __init__(self, database_url: str, log):
-        self.port = free_port()
+    def __init__(self, database_url: str, log, env: dict[str, str] | None = None,
+                 port: int | None = None):
+        self.port = port or free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "CONSULT_DATABASE_URL": database_url,
-               "CONSULT_SECRET_KEY": SERVER_SECRET, "CONSULT_ALLOWED_HOSTS": "127.0.0.1"}
+               "CONSULT_SECRET_KEY": SERVER_SECRET, "CONSULT_ALLOWED_HOSTS": "127.0.0.1",
+               **(env or {})}
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "app:app", "--host", "127.0.0.1", "--port",
              str(self.port), "--workers", str(WORKERS), "--log-level", "warning", "--no-access-log"],
             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
 
     def __enter__(self):
-        deadline = time.monotonic() + 30
+        try:
+            self.wait_ready()
+        except BaseException:
+            self.__exit__(None, None, None)  # a server that did not start is not left running
+            raise
+        return self
+
+    def wait_ready(self, seconds: float = 180) -> None:
+        """Until every worker answers (a few answers in a row). Generous: four workers each
+        importing the app take a minute on a loaded 2-core machine; this is not a speed check."""
+        deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
             assert self.proc.poll() is None, "the server exited"
             try:
-                with urllib.request.urlopen(self.base + "/api/v1/openapi.json", timeout=2):
-                    # all workers up: a few more answers in a row
+                with urllib.request.urlopen(self.base + "/api/v1/openapi.json", timeout=5):
                     for _ in range(WORKERS * 2):
-                        urllib.request.urlopen(self.base + "/api/v1/openapi.json", timeout=5).close()
-                    return self
+                        urllib.request.urlopen(self.base + "/api/v1/openapi.json", timeout=10).close()
+                    return
             except OSError:
                 time.sleep(0.2)
         pytest.fail("the server did not start")
 
+    def workers(self) -> list[int]:
+        """The process ids of the workers (the supervisor's children that serve)."""
+        pids = []
+        for task in os.listdir(f"/proc/{self.proc.pid}/task"):
+            with open(f"/proc/{self.proc.pid}/task/{task}/children") as children:
+                pids += [int(pid) for pid in children.read().split()]
+        serving = []
+        for pid in pids:
+            try:
+                with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+                    if b"spawn_main" in cmdline.read():
+                        serving.append(pid)
+            except FileNotFoundError:
+                pass
+        return serving
+
+    def kill_all(self) -> None:
+        """SIGKILL the supervisor and every worker at once: the whole server dies mid-request."""
+        for pid in [*self.workers(), self.proc.pid]:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        self.proc.wait(30)
+
     def __exit__(self, *exc):
+        workers = self.workers() if self.proc.poll() is None else []
         self.proc.terminate()
         try:
             self.proc.wait(15)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
+        for pid in workers:  # none left behind, whatever happened to the supervisor
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+
+
+def request_or_none(base: str, method: str, path: str, body: dict | None = None,
+                    token: str | None = None):
+    """``request``, or (None, {}) when the connection failed (a server killed meanwhile):
+    such a request was not acknowledged."""
+    try:
+        return request(base, method, path, body, token)
+    except (OSError, http.client.HTTPException, json.JSONDecodeError):
+        return None, {}
 
 
 def request(base: str, method: str, path: str, body: dict | None = None, token: str | None = None):
@@ -143,6 +196,14 @@ def scratch_database_url(kind: str, tmp_path, prefix: str = "voting_integrity") 
     base = os.environ.get("CONSULT_TEST_DATABASE_URL")
     if not base:
         pytest.skip("PostgreSQL: set CONSULT_TEST_DATABASE_URL to run this on PostgreSQL too")
+    with scratch_postgresql(base, prefix) as url:
+        yield url
+
+
+@contextmanager
+def scratch_postgresql(base: str, prefix: str) -> Iterator[str]:
+    """A new PostgreSQL database beside the one ``base`` names (also for the benchmarks),
+    dropped afterwards."""
     name = f"{prefix}_{secrets.token_hex(4)}"
     admin = make_engine(base, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:

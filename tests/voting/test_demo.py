@@ -7,18 +7,15 @@ from sqlmodel import select
 from consult import clock
 from consult.communities import demo as communities_demo
 from consult.communities import services as communities
-from consult.consultations import demo as consultations_demo
 from consult.consultations.models import Idea, IdeaRound
-from consult.voting import demo, services
+from consult.voting import services
 from consult.voting.models import VoteResult
 from consult.voting.rules import RawBallot
+from tests.voting.conftest import load_voting_demo
 
 
 def test_demo(db, settings, client):
-    places = communities_demo.load_places(db)
-    users = communities_demo.load_people(db, settings, places)
-    consultations_demo.load(db, settings, places, users)
-    demo.load(db, settings, places, users)
+    _, users = load_voting_demo(db, settings)
     now = clock.utcnow()
 
     rounds = services.vote_rounds(db, now)

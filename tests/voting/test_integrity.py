@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import random
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
@@ -75,7 +74,6 @@ def _arrange(database: Database, settings):
 
 
 def test_concurrent_ballots_are_all_stored_once(database_url, settings, tmp_path):
-    started = time.monotonic()
     upgrade(database_url)
     engine = make_engine(database_url)
     database = Database(engine)
@@ -163,4 +161,3 @@ def test_concurrent_ballots_are_all_stored_once(database_url, settings, tmp_path
         assert [int(x) for x in independent.selected] == result.selected
         db.commit()
     engine.dispose()
-    assert time.monotonic() - started < 60

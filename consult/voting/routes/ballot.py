@@ -10,14 +10,16 @@ from __future__ import annotations
 from starlette.requests import Request
 
 from consult import clock
+from consult.communities.standing import resident_standing
 from consult.errors import FieldErrors, Forbidden, NotSignedIn, UserError
 from consult.i18n import N_, Msg
 from consult.voting import rules, services
-from consult.voting.routes.common import _read_ballot, _round, _staff, render
+from consult.voting.routes.common import _read_ballot, _round, _staff, again, read_ballot, render
 from consult.web.auth import current_actor, current_user, require_user
 from consult.web.csrf import read_form
 from consult.web.db import get_db
-from consult.web.responses import flash, redirect_to
+from consult.web.forms import form_view
+from consult.web.responses import redirect_to
 
 # -- the list of votes --------------------------------------------------------------------
 
@@ -35,7 +37,7 @@ def _ballot_context(request: Request, vr: services.VoteRound, *, raw: rules.RawB
     db = get_db(request)
     actor, user = current_actor(request), current_user(request)
     ideas = services.ideas_on_ballot(db, vr)
-    voter = mine = problem = None
+    voter = mine = problem = standing = None
     homes = []
     sign_in = locked = False
     try:
@@ -46,6 +48,10 @@ def _ballot_context(request: Request, vr: services.VoteRound, *, raw: rules.RawB
         problem = next(iter(exc.errors.values()))
     except (UserError, Forbidden) as exc:  # not eligible: the page says why
         problem = exc.msg
+    if (sign_in or problem is not None) and vr.settings.eligibility == "residents":
+        # what to do next: sign in, be verified, wait for the check, or who may vote
+        standing = resident_standing(db, actor, user, vr.scope.ids_from_root, clock.utcnow())
+        standing = None if standing.may_act else standing
     if user is not None and vr.settings.eligibility == "owners":
         homes = services.voter_homes(db, actor, user.id, vr.scope)
     if voter is not None:
@@ -61,7 +67,7 @@ def _ballot_context(request: Request, vr: services.VoteRound, *, raw: rules.RawB
         "chosen": set(shown.choices), "points": dict(shown.points),
         "ranks": {pid: n for n, pid in enumerate(shown.ranking, start=1)},
         "running": rules.running_total(kind, shown, costs, vr.budget_fen),
-        "mine": None if locked else mine, "voter": voter, "problem": problem,
+        "mine": None if locked else mine, "voter": voter, "problem": problem, "standing": standing,
         "sign_in": sign_in, "locked": locked, "open_problem": services.open_problem(vr),
         "error": error, "errors": errors or {}, "homes": homes,
         "home_id": str(home_id if home_id not in (None, "") else (voter.home_id if voter and voter.home_id else "")),
@@ -117,32 +123,38 @@ async def ballot_cast(request: Request):
     """The confirmed ballot. The round is read locked, and the clock after it
     (``load_ballot_round``); a refusal reloads it in full to show the ballot page again."""
     form = await read_form(request)
-    vr = services.load_ballot_round(get_db(request), request.path_params["rid"])
+    db = get_db(request)
+    vr = services.load_ballot_round(db, request.path_params["rid"])
     home_id = form.get("home")
-    try:
-        raw = _read_ballot(vr, form)
-        done = services.cast(get_db(request), current_actor(request), require_user(request), vr,
-                             raw, vr.at, home_id)
-    except rules.BallotFormError as exc:
-        vr = _round(request)
-        return render(request, "voting/ballot.html",
-                      _ballot_context(request, vr, error=exc.msg, home_id=home_id), status=422)
-    except UserError as exc:
-        vr = _round(request)
-        raw = _read_ballot(vr, form)
-        return render(request, "voting/ballot.html",
-                      _ballot_context(request, vr, raw=raw, error=exc.msg, home_id=home_id),
-                      status=exc.status)
-    request.session["receipt"] = [vr.id, done.receipt]
+    raw = None  # shown again as filled in, once it could be read
+
+    def cast() -> services.Cast:
+        nonlocal raw
+        raw = read_ballot(vr, form)
+        return services.cast(db, current_actor(request), require_user(request), vr, raw, vr.at,
+                             home_id)
+
+    def shown(error: Msg | None = None, errors: dict | None = None) -> dict:
+        if errors:  # the field's message beside it, and the form's above
+            error = Msg(FieldErrors.default_message)
+        return _ballot_context(request, _round(request), raw=raw, error=error, errors=errors,
+                               home_id=home_id)
+
+    def receipt(done: services.Cast):
+        request.session["receipt"] = [vr.id, done.receipt]
+        query = {"home": home_id} if home_id else None
+        return redirect_to(request, "vote_receipt", query=query, rid=vr.id)
+
+    return form_view(request, cast, again=again("voting/ballot.html", shown), message=_cast_message,
+                     done=receipt)
+
+
+def _cast_message(done: services.Cast) -> str:
     if done.repeated:  # a double click, a form sent again: the same receipt
-        message = N_("You had already voted with these choices: your vote is unchanged, and so is its receipt code.")
-    elif done.changed:
-        message = N_("Your vote has been changed. Its new receipt code replaces the earlier one, which no longer checks.")
-    else:
-        message = N_("Thank you: your vote has been recorded.")
-    flash(request, Msg(message))
-    query = {"home": home_id} if home_id else None
-    return redirect_to(request, "vote_receipt", query=query, rid=vr.id)
+        return N_("You had already voted with these choices: your vote is unchanged, and so is its receipt code.")
+    if done.changed:
+        return N_("Your vote has been changed. Its new receipt code replaces the earlier one, which no longer checks.")
+    return N_("Thank you: your vote has been recorded.")
 
 
 async def receipt_page(request: Request):

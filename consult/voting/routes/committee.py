@@ -6,14 +6,15 @@ from __future__ import annotations
 from starlette.requests import Request
 
 from consult import clock
-from consult.errors import FieldErrors, Forbidden, UserError
-from consult.i18n import N_, Msg
+from consult.errors import Forbidden, UserError
+from consult.i18n import N_
 from consult.voting import rules, services
-from consult.voting.routes.common import _round, _staff, _staff_actor, render
-from consult.web.auth import require
+from consult.voting.routes.common import _round, _staff, _staff_actor, again, render
+from consult.web.auth import refusal, require
 from consult.web.csrf import read_form
 from consult.web.db import get_db
-from consult.web.responses import flash, redirect_to
+from consult.web.forms import form_view
+from consult.web.responses import redirect_to
 
 # -- committee: settings, publication -----------------------------------------------------
 
@@ -40,7 +41,7 @@ def _manage_context(request: Request, vr: services.VoteRound, **extra) -> dict:
     db = get_db(request)
     staff = _staff(request, vr)
     if not (staff["manage_consultation"] or staff["publish_results"]):
-        raise Forbidden()
+        raise Forbidden(refusal(request, "manage_consultation", vr.scope.ids_from_root))
     result = services.published_result(db, vr.id)
     ideas = services.ideas_on_ballot(db, vr)
     context = {
@@ -71,30 +72,25 @@ async def settings_save(request: Request):
         "ballot_kind", "min_choices", "max_choices", "max_points", "max_points_per_idea",
         "ranking_length", "points_per_rank", "rule", "min_score", "k", "budget", "eligibility",
         "double_key", "notice_days")}
-    try:
-        services.save_settings(get_db(request), require(request, "use_account"), vr, values,
-                               clock.utcnow())
-    except FieldErrors as exc:
-        return render(request, "voting/manage.html",
-                      _manage_context(request, vr, form=values, errors=exc.errors), status=422)
-    except UserError as exc:
-        return render(request, "voting/manage.html",
-                      _manage_context(request, vr, form=values, error=exc.msg), status=exc.status)
-    flash(request, Msg(N_("The vote settings were saved.")))
-    return redirect_to(request, "vote_manage", rid=vr.id)
+    return form_view(
+        request, lambda: services.save_settings(get_db(request), require(request, "use_account"),
+                                                vr, values, clock.utcnow()),
+        again=again("voting/manage.html",
+                    lambda **problem: _manage_context(request, vr, form=values, **problem)),
+        message=N_("The vote settings were saved."),
+        done=lambda _: redirect_to(request, "vote_manage", rid=vr.id))
 
 
 async def publish(request: Request):
     await read_form(request)
     services.lock_round(get_db(request), request.path_params["rid"])  # then the clock
     vr = _round(request)
-    try:
-        services.publish(get_db(request), require(request, "use_account"), vr, clock.utcnow())
-    except UserError as exc:
-        return render(request, "voting/manage.html", _manage_context(request, vr, error=exc.msg),
-                      status=exc.status)
-    flash(request, Msg(N_("The results are published. The notice period has started.")))
-    return redirect_to(request, "vote_results", rid=vr.id)
+    return form_view(
+        request, lambda: services.publish(get_db(request), require(request, "use_account"), vr,
+                                          clock.utcnow()),
+        again=again("voting/manage.html", lambda **problem: _manage_context(request, vr, **problem)),
+        message=N_("The results are published. The notice period has started."),
+        done=lambda _: redirect_to(request, "vote_results", rid=vr.id))
 
 
 async def turnout_page(request: Request):

@@ -4,13 +4,16 @@ of the path, what the committee links on a page may offer.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from starlette.requests import Request
 
 from consult import clock, permissions
-from consult.errors import Forbidden, NotSignedIn
+from consult.errors import Forbidden, NotSignedIn, UserError
 from consult.voting import rules, services
-from consult.web.auth import current_actor
+from consult.web.auth import current_actor, refusal
 from consult.web.db import get_db
+from consult.web.forms import FormPage
 from consult.web.templating import render as _render
 
 NAMES = {"kind": rules.BALLOT_KIND_NAMES, "rule": rules.RULE_NAMES,
@@ -20,6 +23,19 @@ NAMES = {"kind": rules.BALLOT_KIND_NAMES, "rule": rules.RULE_NAMES,
 
 def render(request: Request, name: str, context: dict, status: int = 200):
     return _render(request, name, {"names": NAMES, **context}, status=status)
+
+
+def again(template: str, context: Callable[..., dict],
+          shows: tuple[type[UserError], ...] = (UserError,)) -> FormPage:
+    """A voting page shown again by ``form_view`` (with the ``names`` every voting page gets)."""
+    return FormPage(template, lambda **problem: {"names": NAMES, **context(**problem)}, shows)
+
+
+class UnreadableBallot(UserError):
+    """A ballot form that cannot even be read as a ballot (``rules.BallotFormError``)."""
+
+    status = 422
+    code = "bad_ballot"
 
 
 def _round(request: Request) -> services.VoteRound:
@@ -44,7 +60,7 @@ def _staff_actor(request: Request, vr: services.VoteRound, action: str):
     if not actor.authenticated:
         raise NotSignedIn()
     if not services.staff_within(get_db(request), actor, vr, action):
-        raise Forbidden()
+        raise Forbidden(refusal(request, action, vr.scope.ids_from_root))
     return actor
 
 
@@ -54,3 +70,11 @@ def _pairs(form) -> list[tuple[str, object]]:
 
 def _read_ballot(vr: services.VoteRound, form) -> rules.RawBallot:
     return rules.read_form_ballot(vr.settings.ballot_kind, _pairs(form))
+
+
+def read_ballot(vr: services.VoteRound, form) -> rules.RawBallot:
+    """The ballot of ``form``, or :class:`UnreadableBallot` (for ``form_view``)."""
+    try:
+        return _read_ballot(vr, form)
+    except rules.BallotFormError as exc:
+        raise UnreadableBallot(exc.msg) from None

@@ -5,14 +5,16 @@ deciding disputes.
 from __future__ import annotations
 
 from starlette.requests import Request
+from starlette.responses import Response
 
 from consult import clock
-from consult.errors import FieldErrors, Forbidden, UserError
+from consult.errors import FieldErrors, Forbidden
 from consult.i18n import N_, Msg
 from consult.voting import rules, services
-from consult.voting.routes.common import _read_ballot, _round, _staff_actor, render
+from consult.voting.routes.common import _round, _staff_actor, again, read_ballot, render
 from consult.web.csrf import read_form
 from consult.web.db import get_db
+from consult.web.forms import form_view
 from consult.web.responses import flash, redirect_to
 
 # -- paper ballots ------------------------------------------------------------------------
@@ -52,33 +54,35 @@ async def paper_enter(request: Request):
     actor = _staff_actor(request, vr, "enter_paper_ballot")
     values = {k: str(form.get(k, "")) for k in PAPER_FIELDS}
     db = get_db(request)
-    raw = rules.RawBallot()
-    try:
-        raw = _read_ballot(vr, form)
+    raw = rules.RawBallot()  # shown again as keyed, once it could be read
+
+    def enter():
+        nonlocal raw
+        raw = read_ballot(vr, form)
         voter = services.paper_voter_of(db, actor, vr, phone=values["phone"],
                                         paper_voter_id=values["paper_voter_id"],
                                         home_id=values["home_id"])
-        done = services.enter_paper(db, actor, vr, serial=values["serial"], voter=voter, raw=raw,
+        return services.enter_paper(db, actor, vr, serial=values["serial"], voter=voter, raw=raw,
                                     now=clock.utcnow())
-    except rules.BallotFormError as exc:
-        return render(request, "voting/paper.html",
-                      _paper_context(request, vr, form=values, error=exc.msg), status=422)
-    except FieldErrors as exc:
-        return render(request, "voting/paper.html", _paper_context(
-            request, vr, form=values, errors=exc.errors, **_kept(raw)), status=422)
-    except UserError as exc:
-        return render(request, "voting/paper.html", _paper_context(
-            request, vr, form=values, error=exc.msg, **_kept(raw)), status=exc.status)
-    messages = {
-        "counted": N_("Paper ballot %(serial)s is entered and counted. Receipt code for the voter: %(code)s"),
-        "pending": N_("Paper ballot %(serial)s is entered. It counts once another staff member enters it again. Receipt code for the voter: %(code)s"),
-        "disputed": N_("Paper ballot %(serial)s: the second entry differs from the first. A moderator must check the paper."),
-    }
-    if done.status == "counted" and done.receipt is None:
-        messages["counted"] = N_("Paper ballot %(serial)s: both entries match; it is counted.")
-    flash(request, Msg(messages[done.status], {"serial": done.ballot.serial,
-                                               "code": rules.format_receipt(done.receipt or "")}))
-    return redirect_to(request, "paper_ballots", rid=vr.id)
+
+    return form_view(
+        request, enter,
+        again=again("voting/paper.html",
+                    lambda **problem: _paper_context(request, vr, form=values, **problem, **_kept(raw))),
+        message=_entered, done=lambda _: redirect_to(request, "paper_ballots", rid=vr.id))
+
+
+_ENTERED = {
+    "counted": N_("Paper ballot %(serial)s is entered and counted. Receipt code for the voter: %(code)s"),
+    "pending": N_("Paper ballot %(serial)s is entered. It counts once another staff member enters it again. Receipt code for the voter: %(code)s"),
+    "disputed": N_("Paper ballot %(serial)s: the second entry differs from the first. A moderator must check the paper."),
+}
+_BOTH_MATCH = N_("Paper ballot %(serial)s: both entries match; it is counted.")
+
+
+def _entered(done) -> Msg:
+    text = _BOTH_MATCH if done.status == "counted" and done.receipt is None else _ENTERED[done.status]
+    return Msg(text, {"serial": done.ballot.serial, "code": rules.format_receipt(done.receipt or "")})
 
 
 def _kept(raw: rules.RawBallot) -> dict:
@@ -91,13 +95,14 @@ async def paper_voter_add(request: Request):
     vr = _round(request)
     actor = _staff_actor(request, vr, "enter_paper_ballot")
     values = {k: str(form.get(k, "")) for k in ("area_id", "building_group_id", "name", "id_last4", "note")}
-    try:
-        person = services.register_paper_voter(get_db(request), actor, vr, now=clock.utcnow(), **values)
-    except FieldErrors as exc:
-        return render(request, "voting/paper.html", _paper_context(
-            request, vr, voter_form=values, voter_errors=exc.errors), status=422)
-    flash(request, Msg(N_("%(name)s is registered as a paper-only voter."), {"name": person.name}))
-    return redirect_to(request, "paper_ballots", rid=vr.id)
+    return form_view(
+        request, lambda: services.register_paper_voter(get_db(request), actor, vr, now=clock.utcnow(),
+                                                       **values),
+        again=again("voting/paper.html", lambda errors: _paper_context(
+            request, vr, voter_form=values, voter_errors=errors), shows=(FieldErrors,)),
+        message=lambda person: Msg(N_("%(name)s is registered as a paper-only voter."),
+                                   {"name": person.name}),
+        done=lambda _: redirect_to(request, "paper_ballots", rid=vr.id))
 
 
 async def paper_voter_link(request: Request):
@@ -105,37 +110,44 @@ async def paper_voter_link(request: Request):
     vr = _round(request)
     actor = _staff_actor(request, vr, "enter_paper_ballot")
     values = {k: str(form.get(k, "")) for k in ("link_voter", "link_phone")}
-    try:
-        done = services.link_paper_voter(get_db(request), actor, vr, paper_voter_id=values["link_voter"],
-                                         phone=values["link_phone"], now=clock.utcnow())
-    except FieldErrors as exc:
-        return render(request, "voting/paper.html", _paper_context(
-            request, vr, link_form=values, link_errors=exc.errors), status=422)
-    flash(request, Msg(N_("%(name)s now votes as the account %(phone)s, on paper or online, once per round."),
-                       {"name": done.person.name, "phone": done.user.login}))
-    if done.removed:
-        flash(request, Msg(N_("%(n)s rounds not yet published had a ballot from this person on each channel: the first one stands, the later one was removed."),
-                           {"n": done.removed}))
-    if done.published_both:
-        flash(request, Msg(N_("%(n)s published rounds had a ballot from this person on each channel; their results stand as published."),
-                           {"n": done.published_both}))
-    return redirect_to(request, "paper_ballots", rid=vr.id)
+
+    def linked(done) -> Response:
+        if done.removed:
+            flash(request, Msg(N_("%(n)s rounds not yet published had a ballot from this person on each channel: the first one stands, the later one was removed."),
+                               {"n": done.removed}))
+        if done.published_both:
+            flash(request, Msg(N_("%(n)s published rounds had a ballot from this person on each channel; their results stand as published."),
+                               {"n": done.published_both}))
+        return redirect_to(request, "paper_ballots", rid=vr.id)
+
+    return form_view(
+        request, lambda: services.link_paper_voter(get_db(request), actor, vr,
+                                                   paper_voter_id=values["link_voter"],
+                                                   phone=values["link_phone"], now=clock.utcnow()),
+        again=again("voting/paper.html", lambda errors: _paper_context(
+            request, vr, link_form=values, link_errors=errors), shows=(FieldErrors,)),
+        message=lambda done: Msg(N_("%(name)s now votes as the account %(phone)s, on paper or online, once per round."),
+                                 {"name": done.person.name, "phone": done.user.login}),
+        done=linked)
 
 
 async def paper_resolve(request: Request):
     form = await read_form(request)
     vr = _round(request)
     actor = _staff_actor(request, vr, "enter_paper_ballot")
+    page = again("voting/paper.html", lambda **problem: _paper_context(request, vr, **problem))
+
+    def resolve():
+        return services.resolve_dispute(get_db(request), actor, vr, serial=str(form.get("serial", "")),
+                                        keep=str(form.get("keep", "")), now=clock.utcnow())
+
     try:
-        ballot = services.resolve_dispute(get_db(request), actor, vr, serial=str(form.get("serial", "")),
-                                          keep=str(form.get("keep", "")), now=clock.utcnow())
-    except Forbidden as exc:
+        return form_view(
+            request, resolve, again=page,
+            message=lambda ballot: Msg(N_("Paper ballot %(serial)s is decided and counted."),
+                                       {"serial": ballot.serial}),
+            done=lambda _: redirect_to(request, "paper_ballots", rid=vr.id))
+    except Forbidden as exc:  # one's own keying: the page says a second moderator decides
         if exc.code != "own_request":
             raise
-        return render(request, "voting/paper.html", _paper_context(request, vr, error=exc.msg),
-                      status=exc.status)
-    except UserError as exc:
-        return render(request, "voting/paper.html", _paper_context(request, vr, error=exc.msg),
-                      status=exc.status)
-    flash(request, Msg(N_("Paper ballot %(serial)s is decided and counted."), {"serial": ballot.serial}))
-    return redirect_to(request, "paper_ballots", rid=vr.id)
+        return page.show(request, exc)

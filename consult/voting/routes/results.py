@@ -6,16 +6,17 @@ from __future__ import annotations
 from starlette.requests import Request
 
 from consult import clock
-from consult.errors import Conflict, FieldErrors, UserError
+from consult.errors import Conflict, FieldErrors
 from consult.i18n import N_, Msg
 from consult.voting import rules, services
 from consult.voting.chart import bar_chart
-from consult.voting.routes.common import _round, _staff, render
+from consult.voting.routes.common import _round, _staff, again, render
 from consult.web.auth import current_actor, require, require_user
 from consult.web.csrf import read_form
 from consult.web.db import get_db
-from consult.web.downloads import CSV_TYPE, PB_TYPE, download, excel_csv
-from consult.web.responses import flash, redirect_to
+from consult.web.downloads import CSV_TYPE, PB_TYPE, download_file
+from consult.web.forms import form_view
+from consult.web.responses import redirect_to
 from consult.web.templating import translator_for
 
 # -- results, objections, the outcome -----------------------------------------------------
@@ -56,76 +57,74 @@ async def results_page(request: Request):
 
 
 async def export_pb(request: Request):
+    """The file kept at publication, streamed (as the API's): nothing is recounted."""
     vr = _round(request)
-    return download(services.export_pb(get_db(request), vr), f"vote-round-{vr.id}.pb", PB_TYPE)
+    stored = services.export_file(get_db(request), vr, "pb")
+    return download_file(stored.path, f"vote-round-{vr.id}.pb", PB_TYPE, stored.sha256)
 
 
 async def export_csv(request: Request):
+    """The stored CSV, already as Excel needs it (BOM, no formulas), streamed."""
     vr = _round(request)
-    return download(excel_csv(services.export_csv(get_db(request), vr)),
-                    f"vote-round-{vr.id}-ballots.csv", CSV_TYPE)
+    stored = services.export_file(get_db(request), vr, "csv")
+    return download_file(stored.path, f"vote-round-{vr.id}-ballots.csv", CSV_TYPE, stored.sha256)
 
 
 async def objection_file(request: Request):
     form = await read_form(request)
     vr = _round(request)
     body = str(form.get("body", ""))
-    try:
-        services.file_objection(get_db(request), current_actor(request), require_user(request), vr,
-                                body, clock.utcnow())
-    except FieldErrors as exc:
-        return render(request, "voting/results.html",
-                      _results_context(request, vr, errors=exc.errors, form={"body": body}), status=422)
-    except UserError as exc:
-        return render(request, "voting/results.html",
-                      _results_context(request, vr, error=exc.msg, form={"body": body}), status=exc.status)
-    flash(request, Msg(N_("Your objection was sent. The committee will answer it publicly on this page.")))
-    return redirect_to(request, "vote_results", rid=vr.id)
+    return form_view(
+        request, lambda: services.file_objection(get_db(request), current_actor(request),
+                                                 require_user(request), vr, body, clock.utcnow()),
+        again=again("voting/results.html",
+                    lambda **problem: _results_context(request, vr, form={"body": body}, **problem)),
+        message=N_("Your objection was sent. The committee will answer it publicly on this page."),
+        done=lambda _: redirect_to(request, "vote_results", rid=vr.id))
 
 
 async def objection_edit(request: Request):
     form = await read_form(request)
     db = get_db(request)
+    oid = request.path_params["oid"]
     body = str(form.get("body", ""))
-    try:
-        _, vr = services.edit_objection(db, current_actor(request), require_user(request),
-                                        request.path_params["oid"], body, clock.utcnow())
-    except (FieldErrors, Conflict) as exc:
-        vr = services.load_round(db, services.objection_round_id(db, request.path_params["oid"]),
-                                 clock.utcnow())
-        errors = exc.errors if isinstance(exc, FieldErrors) else {}
-        return render(request, "voting/results.html", _results_context(
-            request, vr, errors=errors, error=None if errors else exc.msg, form={"body": body}),
-            status=exc.status)
-    flash(request, Msg(N_("Your objection was changed. The committee will answer it publicly on this page.")))
-    return redirect_to(request, "vote_results", rid=vr.id)
+
+    def shown(**problem) -> dict:  # the objection's round, reloaded
+        vr = services.load_round(db, services.objection_round_id(db, oid), clock.utcnow())
+        return _results_context(request, vr, form={"body": body}, **problem)
+
+    return form_view(
+        request, lambda: services.edit_objection(db, current_actor(request), require_user(request),
+                                                 oid, body, clock.utcnow()),
+        again=again("voting/results.html", shown, shows=(FieldErrors, Conflict)),
+        message=N_("Your objection was changed. The committee will answer it publicly on this page."),
+        done=lambda edited: redirect_to(request, "vote_results", rid=edited[1].id))
 
 
 async def objection_answer(request: Request):
     form = await read_form(request)
     actor = require(request, "use_account")
     db = get_db(request)
-    try:
-        objection, vr = services.answer_objection(db, actor, request.path_params["oid"],
-                                                  str(form.get("answer", "")), clock.utcnow())
-    except FieldErrors as exc:
-        from consult.voting.models import Objection
+    oid = request.path_params["oid"]
 
-        objection = db.get(Objection, request.path_params["oid"])
-        vr = services.load_round(db, objection.round_id, clock.utcnow())
-        return render(request, "voting/results.html", _results_context(
-            request, vr, errors={f"answer-{objection.id}": exc.errors["answer"]}), status=422)
-    flash(request, Msg(N_("Your answer is published.")))
-    return redirect_to(request, "vote_results", rid=vr.id)
+    def shown(errors: dict) -> dict:  # the message beside this objection's answer form
+        vr = services.load_round(db, services.objection_round_id(db, oid), clock.utcnow())
+        return _results_context(request, vr, errors={f"answer-{oid}": errors["answer"]})
+
+    return form_view(
+        request, lambda: services.answer_objection(db, actor, oid, str(form.get("answer", "")),
+                                                   clock.utcnow()),
+        again=again("voting/results.html", shown, shows=(FieldErrors,)),
+        message=N_("Your answer is published."),
+        done=lambda answered: redirect_to(request, "vote_results", rid=answered[1].id))
 
 
 async def finalize(request: Request):
     await read_form(request)
     vr = _round(request)
-    try:
-        services.finalize(get_db(request), require(request, "use_account"), vr, clock.utcnow())
-    except UserError as exc:
-        return render(request, "voting/results.html", _results_context(request, vr, error=exc.msg),
-                      status=exc.status)
-    flash(request, Msg(N_("The outcome is confirmed: the selected ideas are now projects.")))
-    return redirect_to(request, "vote_results", rid=vr.id)
+    return form_view(
+        request, lambda: services.finalize(get_db(request), require(request, "use_account"), vr,
+                                           clock.utcnow()),
+        again=again("voting/results.html", lambda **problem: _results_context(request, vr, **problem)),
+        message=N_("The outcome is confirmed: the selected ideas are now projects."),
+        done=lambda _: redirect_to(request, "vote_results", rid=vr.id))

@@ -13,9 +13,11 @@ One module per concept:
 - ``ballots``: web ballots: checking, casting, changing; receipts
 - ``paper``: paper ballots keyed once or twice, disputes
 - ``paper_voters``: paper-only residents, and linking them to an account
-- ``results``: turnout, counting, publishing, the published results
+- ``counting``: counting in the database (scores by ``GROUP BY``, the ballots streamed once)
+- ``results``: turnout, publishing, the published results (and their turnout, kept)
 - ``outcome``: objections in the notice period, the outcome confirmed
-- ``exchange``: open data: pabulib exports and imports
+- ``exports``: open data: the ``.pb`` and CSV files built once at publication
+- ``exchange``: open data: pabulib imports
 
 Importing this package registers the guard consultations ask before changing a vote
 round (``rounds._round_guard``; ``consultations.services.GUARDED_KINDS`` names that
@@ -39,16 +41,21 @@ from consult.voting.services.ballots import (
     own_web_ballot,
     raw_of,
 )
+from consult.voting.services.counting import ballot_lines, count_round, counted_ballots
 from consult.voting.services.exchange import (
     IMPORT_AUTHOR,
-    VOTE_TYPES,
     Imported,
     PbImportError,
-    export_csv,
-    export_election,
-    export_pb,
     import_election,
     imported_project_ids,
+)
+from consult.voting.services.exports import (
+    VOTE_TYPES,
+    ExportFile,
+    export_csv,
+    export_election,
+    export_file,
+    export_pb,
 )
 from consult.voting.services.outcome import (
     DueOutcome,
@@ -86,8 +93,6 @@ from consult.voting.services.results import (
     Results,
     Turnout,
     TurnoutRow,
-    count_round,
-    counted_ballots,
     publish,
     recount,
     results,
@@ -130,9 +135,9 @@ __all__ = [
     "Dispute", "disputes", "resolve_dispute", "PaperRow", "paper_rows", "homes_in_scope",
     "areas_in_scope", "paper_voters", "paper_voter_visible", "register_paper_voter", "Linked",
     "link_paper_voter", "paper_voter_of", "TurnoutRow", "Turnout", "turnout", "counted_ballots",
-    "count_round", "publish", "Recount", "recount", "ResultRow", "Results", "results",
+    "ballot_lines", "count_round", "publish", "Recount", "recount", "ResultRow", "Results", "results",
     "file_objection", "open_objection", "objection_round_id", "edit_objection",
     "answer_objection", "finalize", "DueOutcome", "finalize_due", "VOTE_TYPES",
-    "export_election", "export_pb", "export_csv", "PbImportError", "IMPORT_AUTHOR", "Imported",
+    "export_election", "export_pb", "export_csv", "ExportFile", "export_file", "PbImportError", "IMPORT_AUTHOR", "Imported",
     "import_election", "imported_project_ids",
 ]

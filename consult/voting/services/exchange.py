@@ -1,15 +1,11 @@
-"""Open data: a published round as an anonymous pabulib election, and pabulib files imported.
+"""Open data: pabulib files imported (the exports are ``services.exports``).
 
-Exports are anonymous and shuffled: voter ids 1…N are handed out after shuffling, so
-neither order nor id tells who voted. An import creates a consultation with one closed
-vote round, its ideas and the file's ballots.
+An import creates a consultation with one closed vote round, its ideas and the file's
+ballots.
 """
 
 from __future__ import annotations
 
-import csv
-import io
-import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -21,91 +17,12 @@ from consult.accounts.models import User
 from consult.audit import services as audit
 from consult.communities.models import Place
 from consult.consultations import Category, Consultation, Idea, IdeaRound, Round, clean_text
-from consult.errors import NotFound
-from consult.i18n import N_
 from consult.voting import pabulib, rules, tally
 from consult.voting.models import Ballot, BallotChoice, VoteSettings, new_ballot_id
-from consult.voting.services.results import counted_ballots
-from consult.voting.services.rounds import VoteRound, ideas_on_ballot, published_result
+from consult.voting.services.rounds import VoteRound
 from consult.voting.services.voters import _area_id
 
-# -- open data: exports and imports -------------------------------------------------------
-
-VOTE_TYPES = {"approval": "approval", "approval_budget": "approval", "choose_one": "choose-1",
-              "cumulative": "cumulative", "ordinal": "ordinal"}
-
-
-def export_election(db: Session, vr: VoteRound) -> pabulib.Election:
-    """The published round as an anonymous pabulib election: ballots shuffled, voter ids
-    1…N handed out after shuffling, so neither order nor id tells who voted."""
-    result = published_result(db, vr.id)
-    if result is None:
-        raise NotFound(N_("The results of this vote are not published yet. They are published after the vote closes."))
-    p = result.parameters
-    unit = int(p.get("money_unit_fen") or 100)
-    ideas = ideas_on_ballot(db, vr)
-    kind = p.get("ballot_kind", vr.settings.ballot_kind)
-    meta = {
-        "description": vr.consultation.title, "country": "China", "unit": vr.scope.name,
-        "instance": str(vr.consultation.year), "num_projects": str(len(ideas)),
-        "num_votes": "0", "budget": str((p.get("budget_fen") or 0) // unit),
-        "vote_type": VOTE_TYPES[kind], "rule": result.rule,
-        "currency": "CNY" if unit == 100 else "CNY fen",
-    }
-    if kind in ("approval", "approval_budget", "ordinal") and p.get("min_choices"):
-        meta["min_length"] = str(p["min_choices"])
-    if kind in ("approval", "approval_budget") and p.get("max_choices"):
-        meta["max_length"] = str(p["max_choices"])
-    if kind == "choose_one":
-        meta["min_length"] = meta["max_length"] = "1"
-    if kind == "ordinal":
-        meta["max_length"] = str(p.get("ranking_length"))
-    if kind == "approval_budget":
-        meta["max_sum_cost"] = meta["budget"]
-    if kind == "cumulative":
-        meta["max_sum_points"] = str(p.get("max_points"))
-        if p.get("max_points_per_idea"):
-            meta["max_points"] = str(p["max_points_per_idea"])
-    if p.get("min_score") is not None and result.rule == "greedy-threshold":
-        meta["min_project_score_threshold"] = str(p["min_score"])
-    if p.get("k") is not None and result.rule == "top-k":
-        meta["k"] = str(p["k"])
-    meta["ballot_digest"] = result.ballot_digest
-    chosen = set(result.selected)
-    score_column = "votes" if kind in rules.APPROVAL_KINDS else "score"
-    projects = [pabulib.PbProject(str(i.id), (i.cost_fen or 0) // unit, {
-        score_column: str(result.scores.get(str(i.id), 0)), "name": i.title,
-        "category": i.category_name, "selected": "1" if i.id in chosen else "0"}) for i in ideas]
-    ballots = counted_ballots(db, vr.id)
-    random.SystemRandom().shuffle(ballots)
-    votes = []
-    for n, choices in enumerate(ballots, start=1):
-        if kind == "ordinal":
-            ordered = sorted(choices, key=lambda c: c[2] or 0)
-        else:
-            ordered = sorted(choices)
-        ids = tuple(str(i) for i, _, _ in ordered)
-        points = tuple(pt for _, pt, _ in ordered) if kind in ("cumulative", "ordinal") else None
-        votes.append(pabulib.PbVote(str(n), ids, points))
-    meta["num_votes"] = str(len(votes))
-    return pabulib.Election(meta, projects, votes)
-
-
-def export_pb(db: Session, vr: VoteRound) -> str:
-    return pabulib.dump(export_election(db, vr))
-
-
-def export_csv(db: Session, vr: VoteRound) -> str:
-    """The anonymous ballots as CSV text (voter, ideas, points); downloads add the BOM
-    Excel needs (``consult.web.downloads.excel_csv``)."""
-    election = export_election(db, vr)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["voter_id", "ideas", "points"])
-    for vote in election.votes:
-        writer.writerow([vote.voter_id, ",".join(vote.vote),
-                         ",".join(map(str, vote.points)) if vote.points is not None else ""])
-    return out.getvalue()
+# -- imports ------------------------------------------------------------------------------
 
 
 class PbImportError(ValueError):

@@ -1,7 +1,9 @@
-"""Turnout, counting, publishing and the published results of a vote round.
+"""Turnout, publishing and the published results of a vote round.
 
 Turnout is counted by area and building group, never with choices. Publishing counts
-the closed round and stores the result; a recount repeats the count from the stored
+the closed round (``counting``) and stores the result with its turnout, and writes the
+exports from the same pass over the ballots (``exports``): after publication neither the
+results nor the turnout page reads a ballot. A recount repeats the count from the stored
 ballots and compares it with what was published.
 """
 
@@ -27,12 +29,12 @@ from consult.permissions import Actor
 from consult.voting import rules, tally
 from consult.voting.models import (
     Ballot,
-    BallotChoice,
     Objection,
     PaperVoter,
     VoteResult,
-    VoteSettings,
 )
+from consult.voting.services import exports
+from consult.voting.services.counting import count_round
 from consult.voting.services.paper import areas_in_scope, staff_within
 from consult.voting.services.rounds import (
     UNCOUNTED,
@@ -45,7 +47,6 @@ from consult.voting.services.rounds import (
     require_round_action,
 )
 from consult.voting.services.voters import _area_id
-from consult.voting.tally import BallotError
 
 # -- turnout ------------------------------------------------------------------------------
 
@@ -77,6 +78,9 @@ def turnout(db: Session, actor: Actor | None, vr: VoteRound, *, check: bool = Tr
     """Ballots by residential area and building group: counts only, never choices (four queries)."""
     if check and not staff_within(db, actor, vr, "view_turnout"):
         raise Forbidden()
+    result = published_result(db, vr.id)
+    if result is not None and result.turnout is not None:
+        return _from_snapshot(db, result.turnout)
     rows = db.exec(select(Ballot.area_id, Ballot.building_group_id, Ballot.channel, Ballot.status,
                           func.count()).where(Ballot.round_id == vr.id)
                    .group_by(Ballot.area_id, Ballot.building_group_id, Ballot.channel,
@@ -113,6 +117,27 @@ def turnout(db: Session, actor: Actor | None, vr: VoteRound, *, check: bool = Tr
                    area_votes.get(None, 0), group_votes.get(None, 0), eligible_total)
 
 
+def _snapshot(seen: Turnout) -> dict:
+    """Turnout as plain values, kept with a published result (``VoteResult.turnout``)."""
+    return {"total": seen.total, "by_channel": seen.by_channel, "by_status": seen.by_status,
+            "areas": [[row.place.id, row.voted, row.eligible] for row in seen.areas],
+            "groups": [[area.id if area is not None else None, row.place.id, row.voted, row.eligible]
+                       for area, row in seen.groups],
+            "unknown_area": seen.unknown_area, "unknown_group": seen.unknown_group,
+            "eligible_total": seen.eligible_total}
+
+
+def _from_snapshot(db: Session, kept: dict) -> Turnout:
+    """A published result's turnout as kept (one query: its places)."""
+    ids = {row[0] for row in kept["areas"]} | {i for row in kept["groups"] for i in row[:2] if i is not None}
+    places = {p.id: p for p in db.exec(select(Place).where(Place.id.in_(ids))).all()} if ids else {}
+    areas = [TurnoutRow(places[i], voted, eligible) for i, voted, eligible in kept["areas"] if i in places]
+    groups = [(places.get(area_id), TurnoutRow(places[group_id], voted, eligible))
+              for area_id, group_id, voted, eligible in kept["groups"] if group_id in places]
+    return Turnout(kept["total"], dict(kept["by_channel"]), dict(kept["by_status"]), areas, groups,
+                   kept["unknown_area"], kept["unknown_group"], kept["eligible_total"])
+
+
 def _eligible_by_place(db: Session, vr: VoteRound) -> dict[int, int]:
     """How many could vote, by area (and by building group for homes)."""
     scope = vr.scope
@@ -147,37 +172,6 @@ def _eligible_by_place(db: Session, vr: VoteRound) -> dict[int, int]:
 # -- counting and publishing --------------------------------------------------------------
 
 
-def counted_ballots(db: Session, round_id: int) -> list[list[tuple[int, int, int | None]]]:
-    """The choices of every counted ballot (empty ballots included), in ballot order (one query)."""
-    rows = db.exec(select(Ballot.id, BallotChoice.idea_id, BallotChoice.points, BallotChoice.rank)
-                   .outerjoin(BallotChoice, BallotChoice.ballot_id == Ballot.id)
-                   .where(Ballot.round_id == round_id, Ballot.status == "counted")
-                   .order_by(Ballot.id, BallotChoice.rank, BallotChoice.idea_id)).all()
-    ballots: dict[int, list[tuple[int, int, int | None]]] = {}
-    for ballot_id, idea_id, points, rank in rows:
-        choices = ballots.setdefault(ballot_id, [])
-        if idea_id is not None:
-            choices.append((idea_id, points, rank))
-    return list(ballots.values())
-
-
-def count_round(db: Session, vr: VoteRound, ideas: list[IdeaOnBallot] | None = None) -> rules.Count:
-    """Count the round's ballots now (publication stores this; a recount repeats it)."""
-    ideas = ideas if ideas is not None else ideas_on_ballot(db, vr)
-    # on a copy: the check fills in defaults, and the round's own settings stay as saved
-    problems = rules.settings_problems(VoteSettings(**{
-        name: getattr(vr.settings, name) for name in rules.SETTINGS_FIELDS}), vr.consultation.budget_fen)
-    if problems:
-        raise Conflict(N_("The vote's settings are incomplete; complete them before counting."),
-                       code="settings_incomplete")
-    try:
-        return rules.count(vr.settings, [(i.id, i.cost_fen) for i in ideas],
-                           counted_ballots(db, vr.id), vr.budget_fen)
-    except BallotError:
-        raise Conflict(N_("A ballot names an idea that is no longer in this round; the round cannot be counted."),
-                       code="uncountable") from None
-
-
 def publish(db: Session, actor: Actor | None, vr: VoteRound, now: datetime) -> VoteResult:
     """Count the closed round and publish the result; the notice period starts now.
 
@@ -199,19 +193,24 @@ def publish(db: Session, actor: Actor | None, vr: VoteRound, now: datetime) -> V
         raise Conflict(N_("%(n)s paper ballots wait for a second entry or a moderator's decision. Finish them before publishing."),
                        n=waiting, code="paper_waiting")
     ideas = ideas_on_ballot(db, vr)
-    counted = count_round(db, vr, ideas)
-    result = VoteResult(round_id=vr.id, rule=counted.result.rule, parameters=counted.parameters,
-                        scores=counted.result.scores, selected=counted.selected_ids,
-                        ballot_digest=counted.digest, ballots=counted.ballots,
-                        tie_breaking=tally.TIE_BREAKING, published_at=now,
-                        published_by=actor.user_id if actor else None,
-                        notice_until=rules.notice_until(now, vr.settings.notice_days))
-    db.add(result)
-    try:
-        with db.begin_nested():
-            db.flush()
-    except IntegrityError:
-        raise Conflict(N_("The results of this round are already published."), code="published") from None
+    total = db.exec(select(func.count()).select_from(Ballot).where(
+        Ballot.round_id == vr.id, Ballot.status == "counted")).one()
+    with exports.Builder(vr.settings.ballot_kind, total) as files:
+        counted = count_round(db, vr, ideas, sink=files.add)
+        result = VoteResult(round_id=vr.id, rule=counted.result.rule, parameters=counted.parameters,
+                            scores=counted.result.scores, selected=counted.selected_ids,
+                            ballot_digest=counted.digest, ballots=counted.ballots,
+                            tie_breaking=tally.TIE_BREAKING, published_at=now,
+                            published_by=actor.user_id if actor else None,
+                            notice_until=rules.notice_until(now, vr.settings.notice_days),
+                            turnout=_snapshot(turnout(db, None, vr, check=False)))
+        db.add(result)
+        try:
+            with db.begin_nested():
+                db.flush()
+        except IntegrityError:
+            raise Conflict(N_("The results of this round are already published."), code="published") from None
+        exports.record(db, files.write(vr.id, *exports.head(vr, result, ideas)))
     authors = db.exec(select(Idea.id, Idea.author_id).join(IdeaRound, IdeaRound.idea_id == Idea.id)
                       .where(IdeaRound.round_id == vr.id)).all()
     for user_id in sorted({a for _, a in authors}):

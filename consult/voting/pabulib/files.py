@@ -1,48 +1,20 @@
-"""Read and write the open pabulib ``.pb`` format (pabulib.org).
+"""The ``.pb`` format: its parts (``Election``), reading (``parse``, ``load``) and writing (``dump``, ``write``).
 
-Why: results are published with the anonymous ballots as a ``.pb`` file so
-anyone can recount them with independent tools, and real elections published
-in this format are how we check our own counting (DESIGN.md §5).
-
-A file has three sections, in this order, each a line with the section name,
-then a header line, then ``;``-separated rows (``csv`` quoting with ``"``)::
-
-    META                 key;value            budget, vote_type, rule, limits...
-    PROJECTS             project_id;cost;...  one project a row
-    VOTES                voter_id;vote;...    one ballot a row; ``vote`` lists
-                                              project ids, comma separated;
-                                              ``points`` (same order) for
-                                              cumulative and ordinal ballots
-
-Money is exact: ``budget`` and every ``cost`` are non-negative decimal numbers
-(real files give grosze: ``12500.50``), read as :class:`~decimal.Decimal` and
-counted as whole multiples of the file's smallest unit; points are non-negative
-whole numbers.  Ordinal votes may come without a ``points`` column: the format
-then scores the first of ``max_length`` ranks ``max_length`` points and one less
-each rank after.  A vote naming the same project twice is accepted with a warning
-(``Election.warnings``) and counted as the file's own ``votes``/``score`` column
-counts it.  Anything else malformed raises ``PbFormatError`` naming the 1-based
-line.  Columns we do not interpret are kept as written so that
-``parse(dump(e)) == e``.
+The format itself is described in the package's docstring (``consult.voting.pabulib``).
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from os import PathLike
+from typing import TextIO
 
 from consult.voting.tally import (
-    RULES,
     Project,
-    Result,
-    approval_scores,
-    ordinal_scores,
-    points_scores,
-    select,
 )
 
 VOTE_TYPES = ("approval", "choose-1", "cumulative", "ordinal", "scoring")
@@ -356,6 +328,28 @@ def _columns(given: Sequence[str], fixed: list[str], rows: Sequence[dict[str, st
     return columns
 
 
+def _write_head(writer, meta: dict[str, str], projects: Sequence[PbProject],
+                project_columns: Sequence[str]) -> None:
+    writer.writerow(["META"])
+    writer.writerow(["key", "value"])
+    writer.writerows(meta.items())
+
+    writer.writerow(["PROJECTS"])
+    columns = _columns(project_columns, ["project_id", "cost"], [p.fields for p in projects])
+    writer.writerow(columns)
+    for p in projects:
+        values = {**p.fields, "project_id": p.id, "cost": str(p.cost)}
+        writer.writerow([values.get(name, "") for name in columns])
+
+
+def _counted_meta(meta: dict[str, str], projects: int, votes: int) -> dict[str, str]:
+    meta = dict(meta)
+    for key, actual in (("num_projects", projects), ("num_votes", votes)):
+        if key in meta:
+            meta[key] = str(actual)
+    return meta
+
+
 def dump(election: Election) -> str:
     """Write ``election`` as ``.pb`` text; ``parse(dump(e)) == e``.
 
@@ -364,22 +358,8 @@ def dump(election: Election) -> str:
     """
     out = io.StringIO()
     writer = csv.writer(out, delimiter=";", lineterminator="\n")
-    meta = dict(election.meta)
-    for key, actual in (("num_projects", election.projects), ("num_votes", election.votes)):
-        if key in meta:
-            meta[key] = str(len(actual))
-    writer.writerow(["META"])
-    writer.writerow(["key", "value"])
-    writer.writerows(meta.items())
-
-    writer.writerow(["PROJECTS"])
-    columns = _columns(
-        election.project_columns, ["project_id", "cost"], [p.fields for p in election.projects]
-    )
-    writer.writerow(columns)
-    for p in election.projects:
-        values = {**p.fields, "project_id": p.id, "cost": str(p.cost)}
-        writer.writerow([values.get(name, "") for name in columns])
+    meta = _counted_meta(election.meta, len(election.projects), len(election.votes))
+    _write_head(writer, meta, election.projects, election.project_columns)
 
     writer.writerow(["VOTES"])
     fixed = ["voter_id", "vote"]
@@ -397,102 +377,23 @@ def dump(election: Election) -> str:
     return out.getvalue()
 
 
-# --------------------------------------------------------------------------- counting
-
-
-def tally_election(
-    election: Election,
-    rule: str | None = None,
-    *,
-    points_per_rank: Sequence[int] | None = None,
-    k: int | None = None,
-) -> Result:
-    """Count an election with its own META ``rule`` unless ``rule`` is given.
-
-    Ordinal ballots score with the file's ``points`` column, or with
-    ``points_per_rank`` when given, or else as the format says for a file without
-    points: ``max_length`` points for the first rank (META ``max_length``, or the
-    longest vote), one less for each rank after.  ``greedy-threshold`` takes its
-    threshold from META ``min_project_score_threshold``.  Money is counted in the
-    file's smallest unit (``Election.money_scale``); selection does not depend on
-    the unit.  A vote naming a project twice counts it once, or once per mention
-    when that is how the file's own ``votes``/``score`` column counted.  Raises
-    ``ValueError`` when the file lacks what the rule needs.
-    """
-    rule = rule or election.meta.get("rule")
-    if rule not in RULES:
-        raise ValueError(f"unknown or missing rule {rule!r}; expected one of {', '.join(RULES)}")
-    projects = election.tally_projects()
-    kind = election.vote_type
-    approvals = None
-    if kind in ("approval", "choose-1"):
-        approvals = [_once(v.vote) for v in election.votes]
-    scores = _scores(election, projects, points_per_rank, each=False)
-    if any(len(set(v.vote)) != len(v.vote) for v in election.votes):
-        published = _published_scores(election)
-        if published is not None and scores != published:
-            each = _scores(election, projects, points_per_rank, each=True)
-            if each == published:
-                scores = each
-    threshold = election.meta.get("min_project_score_threshold")
-    return select(
-        rule,
-        projects,
-        scores,
-        election.counting_budget(),
-        approvals=approvals,
-        min_score=int(threshold) if threshold is not None else None,
-        k=k,
-    )
-
-
-def _once(ids: Sequence[str]) -> tuple[str, ...]:
-    """The ids without repeats, first mention kept."""
-    return tuple(dict.fromkeys(ids))
-
-
-def _scores(
-    election: Election,
-    projects: list[Project],
-    points_per_rank: Sequence[int] | None,
-    *,
-    each: bool,
-) -> dict[str, int]:
-    """Scores of the file's votes; ``each``: a repeated project counts at every mention."""
-    kind = election.vote_type
-    if kind in ("approval", "choose-1"):
-        return approval_scores(projects, (v.vote if each else _once(v.vote) for v in election.votes))
-    if kind == "ordinal" and (points_per_rank is not None
-                              or all(v.points is None for v in election.votes)):
-        per_rank = points_per_rank
-        if per_rank is None:
-            length = election.meta.get("max_length", "").strip()
-            longest = int(length) if length.isascii() and length.isdecimal() else max(
-                (len(v.vote) for v in election.votes), default=0)
-            per_rank = list(range(longest, 0, -1))
-        rankings = (v.vote if each else _once(v.vote) for v in election.votes)
-        return ordinal_scores(projects, rankings, per_rank)
-    ballots = []
-    for vote in election.votes:
-        if vote.points is None:
-            raise ValueError(f"{kind} votes need a points column (or points per rank)")
-        ballot: dict[str, int] = {}
-        for pid, points in zip(vote.vote, vote.points, strict=True):
-            if pid not in ballot:
-                ballot[pid] = points
-            elif each:
-                ballot[pid] += points
-        ballots.append(ballot)
-    return points_scores(projects, ballots)
-
-
-def _published_scores(election: Election) -> dict[str, int] | None:
-    """The file's own count per project (``votes`` for approval, else ``score``), if it has one."""
-    column = "votes" if election.vote_type in ("approval", "choose-1") else "score"
-    if election.vote_type in ("approval", "choose-1") and not all(
-            column in p.fields for p in election.projects):
-        column = "score"
-    values = {p.id: p.fields.get(column, "").strip() for p in election.projects}
-    if not values or not all(v.isascii() and v.isdecimal() for v in values.values()):
-        return None
-    return {pid: int(v) for pid, v in values.items()}
+def write(out: TextIO, meta: dict[str, str], projects: Sequence[PbProject], num_votes: int,
+          votes: Iterable[tuple[str, str, str | None]]) -> None:
+    """Write a ``.pb`` file to ``out`` as it goes, the same text as :func:`dump` of the
+    election with these votes: ``votes`` are (voter id, project ids "a,b", points "1,2" or
+    None), exactly ``num_votes`` of them (the META's count), all with points or none."""
+    writer = csv.writer(out, delimiter=";", lineterminator="\n")
+    _write_head(writer, _counted_meta(meta, len(projects), num_votes), projects, ())
+    writer.writerow(["VOTES"])
+    votes = iter(votes)
+    first = next(votes, None)
+    points = meta.get("vote_type") == "cumulative" or (first is not None and first[2] is not None)
+    writer.writerow(["voter_id", "vote", "points"] if points else ["voter_id", "vote"])
+    if first is None:
+        return
+    if points:
+        writer.writerow((first[0], first[1], first[2] or ""))
+        writer.writerows((voter, vote, p or "") for voter, vote, p in votes)
+    else:
+        writer.writerow(first[:2])
+        writer.writerows(row[:2] for row in votes)

@@ -1,0 +1,22 @@
+"""The points club (积分制): activities with sign-up, attendance the committee approves
+(never one's own), a double-entry append-only ledger, quarterly redemption against a
+stock of goods, and each member's passbook (积分存折).
+
+This is the domain's public surface (see :mod:`consult.surface`): other code uses only
+what is named here, resolved on first use. ``load_demo`` loads 东王小区's club;
+``check_ledger`` compares every member's cached balance with the sum of their entries
+and checks that every transfer sums to zero (``python -m consult points-check``).
+"""
+
+from consult.surface import surface
+
+_SURFACE = {
+    "load_demo": "consult.points.demo:load",
+    "check_ledger": "consult.points.services.ledger:check",
+    "member_balance": "consult.points.services.ledger:member_balance",
+    "PointsClub": "consult.points.models:PointsClub",
+    "Member": "consult.points.models:Member",
+}
+
+__all__ = sorted(_SURFACE)
+__getattr__, __dir__ = surface(__name__, _SURFACE)
