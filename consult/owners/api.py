@@ -131,7 +131,8 @@ async def matters_list(request: Request):
     db = get_db(request)
     estate = services.get_estate(db, request.path_params["estate_id"])
     now = clock.utcnow()
-    return ok({"matters": [matter_json(m, now) for m in services.matters_of(db, estate)]})
+    return ok({"matters": [matter_json(m, now) for m in services.matters_of(
+        db, estate, request.query_params.get("q"))]})
 
 
 async def matter_create(request: Request):

@@ -283,3 +283,18 @@ def test_web_upload_of_an_excel_register_with_identifiers(client, world):
     after = client.get(page)
     assert after.context["register"].totals.owners_total == 2
     assert "[A]" in after.text and "只能按姓名" not in after.text
+
+
+def test_matters_are_searched_by_title(client, world, db):
+    first = world.matter()  # 续聘物业服务企业
+    services.create_matter(db, world.staff, world.estate, title="使用维修资金更换电梯",
+                           kind="maintenance_fund_use", description="", opens_at=first.opens_at,
+                           closes_at=first.closes_at, paper_double_key=False, now=first.created_at)
+    assert [m.title for m in services.matters_of(db, world.estate, "电梯")] == ["使用维修资金更换电梯"]
+    assert [m.title for m in services.matters_of(db, world.estate, "物业")] == ["续聘物业服务企业"]
+    assert len(services.matters_of(db, world.estate)) == 2
+    factories.sign_in(client, world.moderator.login)
+    page = client.get(f"/estates/{world.estate.id}/owners", params={"q": "电梯"})
+    assert [m.title for m in page.context["matters"]] == ["使用维修资金更换电梯"]
+    api = client.get(f"/api/v1/estates/{world.estate.id}/owners/matters", params={"q": "电梯"}).json()
+    assert [m["title"] for m in api["matters"]] == ["使用维修资金更换电梯"]

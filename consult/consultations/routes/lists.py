@@ -12,6 +12,7 @@ from consult.cache import Cache
 from consult.consultations import rules, services
 from consult.consultations.routes.common import NAMES, _linker, _path_param, _settings, render
 from consult.i18n import N_
+from consult.parsing import MAX_QUERY
 from consult.web.auth import require_user
 from consult.web.db import get_db
 from consult.web.templating import locale_of, render_fragment, translator_for
@@ -93,7 +94,7 @@ async def ideas_page(request: Request):
     q = request.query_params
     filters = {"category": q.get("category", ""), "state": q.get("state", ""),
                "place": q.get("place", ""), "sort": q.get("sort", "newest"),
-               "q": q.get("q", "").strip()[:services.MAX_QUERY]}
+               "q": q.get("q", "").strip()[:MAX_QUERY]}
     if filters["sort"] not in rules.SORTS:
         filters["sort"] = "newest"
     page_number = q.get("page", "1")

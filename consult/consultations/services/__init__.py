@@ -43,7 +43,6 @@ from consult.consultations.services.consultations import (
 from consult.consultations.services.ideas import (
     DIFF_FIELDS,
     DIFF_LABELS,
-    MAX_QUERY,
     PER_PAGE,
     CommentView,
     IdeaDetail,
@@ -108,7 +107,7 @@ from consult.consultations.services.supports_comments import (
 __all__ = [
     "CommentView", "ConsultationSummary", "DIFF_FIELDS", "DIFF_LABELS", "EXPORT_COLUMNS",
     "GUARDED_KINDS", "HeldVote", "IdeaDetail", "IdeaPage", "IdeaRow", "ListMenus",
-    "MAX_QUERY", "OWN_COMMENT", "OWN_IDEA", "OWN_MERGE_TARGET", "PER_PAGE", "PHOTO_MESSAGES",
+    "OWN_COMMENT", "OWN_IDEA", "OWN_MERGE_TARGET", "PER_PAGE", "PHOTO_MESSAGES",
     "PipelineStep", "ROUND_GUARDS", "RoundIdea", "Stats", "add_comment", "add_round",
     "bulk_review", "carry_forward", "categories_of", "check_round_action", "close_round",
     "consultations_overview", "create_consultation", "create_draft", "create_held_vote",

@@ -32,6 +32,7 @@ from consult.consultations.services.common import round_state
 from consult.db.ids import parse_id as _int
 from consult.errors import NotFound
 from consult.i18n import N_
+from consult.parsing import search_pattern
 from consult.permissions import Actor
 
 PER_PAGE = 20
@@ -112,21 +113,6 @@ def _with_names():
 
 #: a page number beyond any list: asking for it shows the last page
 _LAST_PAGE = 1_000_000
-
-
-#: A search is at most this many characters (the rest is ignored).
-MAX_QUERY = 100
-
-
-def search_pattern(query: str | None) -> str | None:
-    """A LIKE pattern finding ``query`` anywhere (wildcards in it taken literally), or None
-    for no search.  Substring matching works for Chinese, which has no spaces between
-    words: 充电 finds 电动车充电棚, at any length (a trigram index needs three characters)."""
-    text = " ".join((query or "").split())[:MAX_QUERY]
-    if not text:
-        return None
-    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    return f"%{escaped}%"
 
 
 def list_ideas(db: Session, consultation: Consultation, *, category_id=None, state=None,
