@@ -9,6 +9,7 @@ finalize-due confirm vote outcomes whose notice period (公示期) has ended, an
 send-due     send the text messages deferred past quiet hours (run it after 08:00)
 points-check check the points ledger: every transfer sums to zero, every member's
              cached balance equals the sum of their entries (exit 1 if not)
+send-digests send each person's one text-message digest of the day (run it every 15 minutes)
 serve        run the web server (uvicorn)
 pb ...       pabulib open-data files (see ``pb --help``)
 owners ...   owners' votes recount from files (see ``owners --help``); ``owners elect``
@@ -166,6 +167,20 @@ def cmd_checks_due(args) -> int:
 def cmd_send_due(args) -> int:
     """For a timer after 08:00 Beijing time: the notices held back overnight go now (the
     next message sent takes a few along too). Prints counts, never a number."""
+    from consult import messaging
+
+    return _text_messages(messaging.send_due, "no message is due")
+
+
+def cmd_send_digests(args) -> int:
+    """For a timer every quarter of an hour: each person with notifications waiting to be
+    told by text message gets their day's one digest (none in quiet hours)."""
+    from consult.notifications import services as notifications
+
+    return _text_messages(notifications.send_digests, "no digest is due")
+
+
+def _text_messages(job, nothing: str) -> int:
     from collections import Counter
 
     from consult import clock, messaging
@@ -179,10 +194,10 @@ def cmd_send_due(args) -> int:
         return 2
     database = Database(make_engine(settings.database_url))
     with database.session(write=True) as db:
-        done = messaging.send_due(db, clock.utcnow())
+        done = job(db, clock.utcnow())
         db.commit()
     counts = Counter(message.status for message in done)
-    print(", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "no message is due")
+    print(", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or nothing)
     return 0
 
 
@@ -247,6 +262,8 @@ def main(argv: list[str] | None = None) -> int:
                    ).set_defaults(func=cmd_send_due)
     sub.add_parser("points-check", help="check the points ledger (sums to zero, cached balances)"
                    ).set_defaults(func=cmd_points_check)
+    sub.add_parser("send-digests", help="send each person's daily text-message digest of notifications"
+                   ).set_defaults(func=cmd_send_digests)
     serve = sub.add_parser("serve")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)

@@ -303,7 +303,7 @@ def request_verification(db: Session, actor: Actor, user: User, *, area_id: int 
                                   return_to=return_to)
     db.add(request)
     db.flush()
-    notify_staff(db, area, kind="verification_requested", link="/staff/verifications",
+    notify_staff(db, area, kind="verification_waiting", link="/staff/verifications",
                  params={"name": user.display_name, "area": area.name}, except_user=user.id)
     return request
 

@@ -9,7 +9,7 @@ from sqlmodel import select
 
 from consult import clock
 from consult.communities import services as places
-from consult.notifications.models import Notification
+from consult.notifications.models import DigestItem, Notification
 from consult.staffdesk import tasks
 from consult.voting.models import Ballot, Objection, VoteResult
 from tests import factories
@@ -22,15 +22,20 @@ def _kinds(db, world, key):
 
 
 def _notes(db, world, key, kind):
-    return db.exec(select(Notification).where(Notification.user_id == world.people[key].id,
-                                              Notification.kind == kind)).all()
+    """What told the person of ``kind``: in the app or in their day's text digest, as their
+    message preferences choose (waiting work goes by text by default)."""
+    uid = world.people[key].id
+    return [*db.exec(select(Notification).where(Notification.user_id == uid,
+                                                Notification.kind == kind)).all(),
+            *db.exec(select(DigestItem).where(DigestItem.user_id == uid,
+                                              DigestItem.kind == kind)).all()]
 
 
 def test_a_verification_request_waits_on_the_desk_and_tells_the_area_s_moderators(db, world):
     places.request_verification(db, world.actor("unverified"), world.people["unverified"],
                                 area_id=world.tree["area_a"].id)
     db.flush()
-    assert [len(_notes(db, world, k, "verification_requested")) for k in
+    assert [len(_notes(db, world, k, "verification_waiting")) for k in
             ("moderator", "moderator2", "moderator_b", "unverified")] == [1, 1, 0, 0]
     assert _kinds(db, world, "moderator")["verifications"].count == 1
     assert "verifications" not in _kinds(db, world, "moderator_b")
