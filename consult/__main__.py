@@ -4,8 +4,9 @@ migrate      bring the database schema up to date (Alembic)
 demo         load the demo sub-district (safe to run twice)
 logins       print the demo logins
 createuser   create an account, optionally with a role at a place
-finalize-due confirm vote outcomes whose notice period (公示期) has ended, and mix the
-             answers of anonymous surveys that have closed (run it daily)
+finalize-due confirm vote outcomes whose notice period (公示期) has ended, mix the
+             answers of anonymous surveys that have closed, and tell each person once
+             of a vote open to them, closing soon, or a survey addressed to them (run it daily)
 send-due     send the text messages deferred past quiet hours (run it after 08:00)
 points-check check the points ledger: every transfer sums to zero, every member's
              cached balance equals the sum of their entries (exit 1 if not)
@@ -124,7 +125,8 @@ def cmd_finalize_due(args) -> int:
     from consult.delivery import projects_from_outcome  # noqa: F401  loading it: an outcome makes projects
     from consult.i18n import translator
     from consult.surveys.secrecy import mix_due
-    from consult.voting import finalize_due
+    from consult.surveys.services import tell_audiences
+    from consult.voting import finalize_due, tell_voters
 
     t = translator("en")
     database = Database(make_engine(_settings().database_url))
@@ -132,6 +134,8 @@ def cmd_finalize_due(args) -> int:
         now = clock.utcnow()
         outcomes = finalize_due(db, now)
         mixed = mix_due(db, now)
+        told = tell_voters(db, now)
+        told["survey_addressed"] = tell_audiences(db, now)
         db.commit()
     for survey_id in mixed:
         print(f"survey {survey_id}: closed, its anonymous answers are mixed")
@@ -142,6 +146,8 @@ def cmd_finalize_due(args) -> int:
             print(f"round {outcome.round_id} ({outcome.title}): waits: {t(outcome.problem)}")
     if not outcomes:
         print("no outcome is due")
+    print(f"told {told['vote_opened']} of a vote open to them, {told['vote_closing_soon']} of one closing soon, "
+          f"{told['survey_addressed']} of a questionnaire addressed to them")
     return 0
 
 

@@ -264,7 +264,7 @@ def carry_forward(db: Session, actor: Actor | None, item: Round, now: datetime) 
                              details={"round": following.position, "kind": following.kind}))
     if following.kind == "vote" and ideas:
         _tell_voting_opens(db, consultation, following, [i.id for i in ideas],
-                           {i.author_id for i in ideas})
+                           {i.author_id for i in ideas}, now)
     item.carried_at = now
     db.add(item)
     audit.record(db, actor_id=actor.user_id if actor else None, action="carry_forward",
@@ -275,14 +275,14 @@ def carry_forward(db: Session, actor: Actor | None, item: Round, now: datetime) 
 
 
 def _tell_voting_opens(db: Session, consultation: Consultation, vote_round: Round,
-                       idea_ids: list[int], authors: set[int]) -> None:
+                       idea_ids: list[int], authors: set[int], now: datetime) -> None:
     """The authors and the supporters of the ideas on the ballot hear that voting opens:
-    one notification each, however many of those ideas they wrote or supported."""
+    one notification each, however many of those ideas they wrote or supported, and not
+    again when the daily notices tell the round's audience (the same marker)."""
     supporters = set(db.exec(select(Support.user_id).where(Support.idea_id.in_(idea_ids))).all())
-    for user_id in sorted(authors | supporters):
-        notifications.notify(db, user_id=user_id, kind="vote_opened",
-                             params={"title": consultation.title},
-                             link=f"/rounds/{vote_round.id}/vote")
+    notifications.notify_once(db, user_ids=authors | supporters, kind="vote_opened",
+                              subject=f"round:{vote_round.id}", params={"title": consultation.title},
+                              link=f"/rounds/{vote_round.id}/vote", now=now)
 
 
 @dataclass
