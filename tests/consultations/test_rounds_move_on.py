@@ -30,6 +30,7 @@ def test_a_collect_round_closing_on_time_carries_its_ideas_once(db, world):
     done = services.carry_due(db, after)
     assert [(d.round.id, d.carried) for d in done] == [(world.collect.id, 1)]
     assert popular.current_round_id == world.review.id and popular.state == "submitted"
+    assert lonely.current_round_id == world.collect.id and lonely.state == "below_threshold"
     assert world.collect.carried_at == after
 
     assert services.carry_due(db, after + timedelta(hours=1)) == []  # nothing moves twice

@@ -84,8 +84,8 @@ from consult.consultations.services.review import (
 from consult.consultations.services.rounds import (
     GUARDED_KINDS,
     ROUND_GUARDS,
-    PipelineStep,
     Carried,
+    PipelineStep,
     add_round,
     carry_due,
     carry_forward,
