@@ -83,3 +83,24 @@ def test_an_early_close_marks_the_ideas_below_the_threshold_too(db, world):
                          now=world.now + timedelta(minutes=1))
     assert lonely.state == "below_threshold"
     assert services.carry_due(db, world.now + timedelta(minutes=2)) == []
+
+
+def test_residents_see_the_threshold_while_the_round_is_open_and_the_outcome_after(client, db, world):
+    _threshold(db, world, 3)
+    idea = new_idea(db, world, title="健身步道")
+    services.support_idea(db, world.actor("resident_a2"), idea, world.now)
+    db.commit()
+    listing = client.get(f"/consultations/{world.consultation.id}/ideas").text
+    assert "至少 3 个附议" in listing
+    page = client.get(f"/ideas/{idea.id}").text
+    assert "至少 3 个附议" in page and "目前有 1 个" in page
+
+    services.carry_due(db, world.collect.closes_at)
+    world.collect.closes_at = world.now - timedelta(seconds=1)  # the pages read the real clock
+    world.collect.opens_at = world.now - timedelta(days=2)
+    db.add(world.collect)
+    db.commit()
+    page = client.get(f"/ideas/{idea.id}").text
+    assert "未达到附议门槛：获得 1 个附议，门槛为 3 个" in page
+    assert "至少 3 个附议" not in page
+    assert "至少 3 个附议" not in client.get(f"/consultations/{world.consultation.id}/ideas").text
