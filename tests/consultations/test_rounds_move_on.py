@@ -104,3 +104,27 @@ def test_residents_see_the_threshold_while_the_round_is_open_and_the_outcome_aft
     assert "未达到附议门槛：获得 1 个附议，门槛为 3 个" in page
     assert "至少 3 个附议" not in page
     assert "至少 3 个附议" not in client.get(f"/consultations/{world.consultation.id}/ideas").text
+
+
+def test_the_decision_round_ends_once_the_outcome_is_confirmed(client, db, world):
+    admin = world.actor("admin")
+    decide = services.add_round(db, admin, world.consultation, kind="decide",
+                                opens_at=world.vote.closes_at,
+                                closes_at=world.vote.closes_at + timedelta(days=7))
+    idea = new_idea(db, world, title="加装扶手")
+    services.carry_due(db, world.collect.closes_at)
+    services.review_idea(db, world.actor("moderator_a"), idea, "shortlist",
+                         now=world.review.opens_at + timedelta(minutes=1))
+    services.carry_due(db, world.review.closes_at)
+    confirmed = world.vote.closes_at + timedelta(days=2)
+    assert services.round_state(decide, confirmed) == "open"
+    services.record_outcome(db, None, world.vote, [idea.id], confirmed)
+    assert idea.state == "selected"
+    assert services.round_state(decide, confirmed) == "closed"
+    assert decide.closes_at == confirmed and decide.closed_early_at == confirmed
+    changes = services.round_changes(db, world.consultation.id)[decide.id]
+    assert [(c.kind, c.new_closes_at) for c in changes] == [("confirmed", confirmed)]
+    services.record_outcome(db, None, world.vote, [idea.id], confirmed + timedelta(days=1))
+    assert len(services.round_changes(db, world.consultation.id)[decide.id]) == 1
+    db.commit()
+    assert "结果已确认" in client.get(f"/consultations/{world.consultation.id}").text
