@@ -10,6 +10,7 @@ finalize-due carry on the ideas of rounds that have closed, confirm vote outcome
 send-due     send the text messages deferred past quiet hours (run it after 08:00)
 points-check check the points ledger: every transfer sums to zero, every member's
              cached balance equals the sum of their entries (exit 1 if not)
+send-digests send each person's one text-message digest of the day (run it every 15 minutes)
 serve        run the web server (uvicorn)
 pb ...       pabulib open-data files (see ``pb --help``)
 owners ...   owners' votes recount from files (see ``owners --help``); ``owners elect``
@@ -124,6 +125,7 @@ def cmd_finalize_due(args) -> int:
     from consult import clock
     from consult.consultations import carry_due
     from consult.db import Database, make_engine
+    from consult.delivery import projects_from_outcome  # noqa: F401  loading it: an outcome makes projects
     from consult.i18n import translator
     from consult.surveys.secrecy import mix_due
     from consult.voting import finalize_due
@@ -150,9 +152,42 @@ def cmd_finalize_due(args) -> int:
     return 0
 
 
+def cmd_checks_due(args) -> int:
+    """For a daily timer: the register's safety checks due within 30 days or overdue and
+    its open repairs, printed one a line, and a notification per area to its moderators."""
+    from consult import clock
+    from consult.db import Database, make_engine
+    from consult.delivery import checks_due
+
+    database = Database(make_engine(_settings().database_url))
+    with database.session(write=True) as db:
+        found, sent = checks_due(db, clock.utcnow(), soon_days=args.days)
+        db.commit()
+    for d in found:
+        state = "overdue" if d.overdue else "due"
+        print(f"project {d.project_id} ({d.title}, {d.place_name}): {d.what} {state} {d.due_on.isoformat()}, "
+              f"responsible: {d.party}")
+    print(f"{len(found)} due or overdue, {sent} notifications" if found else "nothing is due")
+    return 0
+
+
 def cmd_send_due(args) -> int:
     """For a timer after 08:00 Beijing time: the notices held back overnight go now (the
     next message sent takes a few along too). Prints counts, never a number."""
+    from consult import messaging
+
+    return _text_messages(messaging.send_due, "no message is due")
+
+
+def cmd_send_digests(args) -> int:
+    """For a timer every quarter of an hour: each person with notifications waiting to be
+    told by text message gets their day's one digest (none in quiet hours)."""
+    from consult.notifications import services as notifications
+
+    return _text_messages(notifications.send_digests, "no digest is due")
+
+
+def _text_messages(job, nothing: str) -> int:
     from collections import Counter
 
     from consult import clock, messaging
@@ -166,10 +201,10 @@ def cmd_send_due(args) -> int:
         return 2
     database = Database(make_engine(settings.database_url))
     with database.session(write=True) as db:
-        done = messaging.send_due(db, clock.utcnow())
+        done = job(db, clock.utcnow())
         db.commit()
     counts = Counter(message.status for message in done)
-    print(", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or "no message is due")
+    print(", ".join(f"{n} {status}" for status, n in sorted(counts.items())) or nothing)
     return 0
 
 
@@ -227,10 +262,15 @@ def main(argv: list[str] | None = None) -> int:
     create.set_defaults(func=cmd_createuser)
     sub.add_parser("finalize-due", help="confirm vote outcomes whose notice period has ended; mix closed anonymous surveys"
                    ).set_defaults(func=cmd_finalize_due)
+    due = sub.add_parser("checks-due", help="list safety checks and repairs due or overdue; notify each area's moderators")
+    due.add_argument("--days", type=int, default=30, help="how far ahead a check counts as due (default 30)")
+    due.set_defaults(func=cmd_checks_due)
     sub.add_parser("send-due", help="send the text messages deferred past quiet hours"
                    ).set_defaults(func=cmd_send_due)
     sub.add_parser("points-check", help="check the points ledger (sums to zero, cached balances)"
                    ).set_defaults(func=cmd_points_check)
+    sub.add_parser("send-digests", help="send each person's daily text-message digest of notifications"
+                   ).set_defaults(func=cmd_send_digests)
     serve = sub.add_parser("serve")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)

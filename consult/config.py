@@ -59,6 +59,14 @@ _SMS_SETTINGS = (("sms_backend", str), ("sms_access_key_id", str), ("sms_access_
                  ("sms_codes_per_address_day", int), ("sms_notices_per_day", int))
 
 
+#: WeChat sign-in (issue 17 item 6), read from CONSULT_<NAME>: the official account's web
+#: authorisation (网页授权) app id and secret, the mini-program's, and endpoint overrides.
+_WECHAT_SETTINGS = (("wechat_app_id", str), ("wechat_app_secret", str),
+                    ("wechat_mini_app_id", str), ("wechat_mini_app_secret", str),
+                    ("wechat_scope", str), ("wechat_endpoint", str),
+                    ("wechat_authorize_url", str), ("wechat_timeout_seconds", float))
+
+
 @dataclass(frozen=True)
 class Argon2Params:
     time_cost: int = 3
@@ -120,6 +128,16 @@ class Settings:
     sms_codes_per_address_hour: int = 20
     sms_codes_per_address_day: int = 50
     sms_notices_per_day: int = 5
+    # WeChat (consult.accounts.wechat): without an app id and secret the buttons do not
+    # appear and the routes answer 404.
+    wechat_app_id: str = ""
+    wechat_app_secret: str = ""
+    wechat_mini_app_id: str = ""
+    wechat_mini_app_secret: str = ""
+    wechat_scope: str = "snsapi_base"
+    wechat_endpoint: str = "https://api.weixin.qq.com"
+    wechat_authorize_url: str = "https://open.weixin.qq.com/connect/oauth2/authorize"
+    wechat_timeout_seconds: float = 5
 
     @property
     def https(self) -> bool:
@@ -161,7 +179,7 @@ class Settings:
         )
         for name, kind in (("body_idle_seconds", float), ("body_total_seconds", float),
                            ("db_pool_size", int), ("db_max_overflow", int),
-                           ("db_pool_timeout", float), *_SMS_SETTINGS):
+                           ("db_pool_timeout", float), *_SMS_SETTINGS, *_WECHAT_SETTINGS):
             raw = os.environ.get(f"CONSULT_{name.upper()}")
             if raw:
                 values[name] = kind(raw)

@@ -16,7 +16,7 @@ from consult.config import Settings
 DEMO_PASSWORD = communities_demo.DEMO_PASSWORD
 
 #: The domains whose demo loaders run after the places and people, in this order.
-DEMO_DOMAINS = ("owners", "elections", "consultations", "ratings", "voting", "messaging", "points")
+DEMO_DOMAINS = ("owners", "elections", "consultations", "ratings", "voting", "messaging", "points", "delivery", "accounts")
 
 
 def demo_logins() -> list[tuple[str, str, str]]:
@@ -84,7 +84,20 @@ def _points(db, settings, places, users):
     points.load_demo(db, settings, places, users)
 
 
+def _delivery(db, settings, places, users):
+    from consult.delivery import load_demo
+
+    load_demo(db, settings, places, users)
+
+
+def _accounts(db, settings, places, users):
+    from consult.accounts import demo
+
+    demo.load(db, settings, places, users)
+
+
 _LOADERS = {"owners": _owners, "elections": _elections, "consultations": _consultations,
             "ratings": _ratings,
             "voting": _voting, "messaging": _messaging,
-            "points": _points}
+            "points": _points, "delivery": _delivery,
+            "accounts": _accounts}

@@ -11,19 +11,36 @@ against every action without HTTP or a database. Routes and services ask
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+
+from consult.i18n import N_
 
 PlacePath = tuple[int, ...]
 
 STAFF = frozenset({"moderator", "admin"})
 
 
+#: The roles a person keeps while someone helps them.
+HELPED_ROLES = frozenset({"resident", "owner"})
+
+#: Who may be helping the person act (代办): a staff member at the desk, a family member
+#: (亲情账号). None: the person acts themselves.
+HELPERS = ("desk", "family")
+
+
 @dataclass(frozen=True)
 class Actor:
-    """The person acting: ``user_id`` is None for an anonymous visitor."""
+    """The person acting: ``user_id`` is None for an anonymous visitor.
+
+    ``helper`` is set while someone acts for them (``"desk"``: a staff member at the
+    desk; ``"family"``: a linked family member); the roles are then the person's, never
+    the helper's, and ``allowed`` narrows them (``DESK_ACTIONS``, ``FAMILY_ACTIONS``).
+    """
 
     user_id: int | None = None
     roles: frozenset[tuple[str, int]] = frozenset()
+    helper: str | None = None
+    helper_id: int | None = None
 
     @property
     def authenticated(self) -> bool:
@@ -81,6 +98,12 @@ def _can_request_verification(actor: Actor, path: PlacePath) -> bool:
 
 def _staff_anywhere(actor: Actor, path: PlacePath = ()) -> bool:
     return actor.holds_anywhere(STAFF)
+
+
+def _themselves(actor: Actor, path: PlacePath = ()) -> bool:
+    """Signed in and acting as themselves (nobody helping: a helper never changes the
+    person's password, tokens, family links or message settings)."""
+    return actor.authenticated and actor.helper is None
 
 
 #: Every action of the product and its predicate. Adding an action means adding a
@@ -166,12 +189,60 @@ RULES: dict[str, Callable[[Actor, PlacePath], bool]] = {
     "propose_points_correction": _staff,
     "confirm_points_correction": _staff,
     "view_points_ledger": _staff,
+    # delivery: projects, their accounts, milestones and the register (consult.delivery);
+    # what a project's state allows is consult.delivery.rules.PROJECT_ACTIONS
+    "manage_project": _staff,
+    "pledge_to_project": _resident,
+    "receive_pledge": _staff,
+    "sign_acceptance": lambda actor, path: actor.holds({"resident", "owners_rep", *STAFF}, path),
+    "rate_project": _resident,
+    "enter_paper_rating": _staff,
+    "record_safety_check": _staff,
+    # people without e-mail (issue 17): getting back in, being helped, family proxies.
+    # The path is the person's: a place where they hold a role or asked to be verified.
+    "issue_desk_reset": _staff,           # print a one-time reset slip after an ID check
+    "assist_at_desk": _staff,             # act for a resident at the desk (代办)
+    "create_managed_resident": _staff,    # a resident record without a login
+    "confirm_family_link_at_desk": _staff,  # the resident confirms in person
+    "view_help_log": _staff,              # who acted for a person, when (their own page too)
+    "use_own_credentials": _themselves,   # password, tokens, sign out everywhere
+    "manage_family_links": _themselves,   # name, confirm, end family links
+    "approve_family_reset": _themselves,  # a family member lets the person set a new password
+    "act_for_family": _themselves,        # start acting for a linked person
+    "choose_message_channels": _themselves,
 }
+
+#: What a person may do with a staff member helping at the desk: what they could do
+#: themselves, except signed owners' ballots (those use the paper ballot or the written
+#: proxy 委托书) and anything about their credentials.
+DESK_ACTIONS = frozenset({
+    "view_public", "use_account", "request_verification", "submit_idea", "support_idea",
+    "comment", "report_comment", "vote", "vote_for_home", "file_objection",
+    "rate_contest_entry", "answer_survey", "answer_owner_survey", "view_owner_turnout",
+    "view_owner_election_gauge",
+})
+
+#: What a family member may do for the person (issue 17, 亲情账号): browse, submit and
+#: support ideas, answer surveys and forms. Never a vote in a residents' round and never
+#: an owners' ballot (the round setting "assisted voting allowed" is not built yet).
+FAMILY_ACTIONS = frozenset({
+    "view_public", "use_account", "submit_idea", "support_idea", "answer_survey",
+    "answer_owner_survey", "view_owner_election_gauge",
+})
 
 
 def allowed(action: str, actor: Actor, path: PlacePath = ()) -> bool:
-    """The single question every route and service asks."""
-    return RULES[action](actor, path)
+    """The single question every route and service asks. While someone helps the person,
+    only what the helper may do for them (``DESK_ACTIONS``, ``FAMILY_ACTIONS``), and only
+    as a resident or owner: a helped person's staff or committee roles do not count."""
+    rule = RULES[action]
+    if actor.helper is not None:
+        helped = DESK_ACTIONS if actor.helper == "desk" else FAMILY_ACTIONS
+        if action not in helped:
+            return False
+        actor = replace(actor, roles=frozenset(
+            (role, place) for role, place in actor.roles if role in HELPED_ROLES))
+    return rule(actor, path)
 
 
 # -- four eyes: nobody decides their own request -----------------------------------------
@@ -193,6 +264,11 @@ DECISIONS = frozenset({
     "answer_objection",     # requester: who filed the objection (a vote result, a rating)
     "approve_attendance",   # requester: the member whose attendance it is
     "confirm_points_correction",  # requester: who proposed it (and the member it is about)
+    "receive_pledge",       # requester: the pledger (their own pledge's receipt)
+    "sign_acceptance",      # requester: who proposed the idea the project delivers
+    "issue_desk_reset",     # requester: the person whose password is reset
+    "assist_at_desk",       # requester: the person acted for
+    "confirm_family_link_at_desk",  # requester: the family member (and the person)
 })
 
 
@@ -217,3 +293,33 @@ def acting_on_own_request(actor: Actor, parties: Iterable[int | None]) -> bool:
     checked)? Nobody decides on their own request: a second staff member of the place, or
     one above it, does."""
     return actor.user_id is not None and actor.user_id in set(parties)
+
+
+# -- why not: the reason a refusal page gives (issue 16 item 8) ---------------------------
+#
+# A refused person is told who may do it and where ("只有恒丰的居民可以…", "由石门二路街道的
+#工作人员办理"), not only "not allowed". Keyed by the predicate, so a new action with an
+# existing predicate has its reason; ``%(place)s`` is the name of the place acted on.
+
+_WHO_MAY: dict[Callable[[Actor, PlacePath], bool], str] = {
+    _staff: N_("This is managed by the staff of %(place)s."),
+    _admin: N_("Only administrators of %(place)s can do this."),
+    _resident: N_("Only verified residents of %(place)s can do this."),
+    _resident_or_staff: N_("Only verified residents and the staff of %(place)s can do this."),
+    _expert_or_staff: N_("Only experts and the staff of %(place)s can do this."),
+    _owner: N_("Only owners of record of a home in %(place)s can do this."),
+    _owners_staff: N_("Only owners' representatives and the staff of %(place)s can do this."),
+}
+_WHO_MAY_ANYWHERE: dict[Callable[[Actor, PlacePath], bool], str] = {
+    _staff_anywhere: N_("This page is for the staff of the residents' committees and the sub-district."),
+}
+
+
+def who_may(action: str, placed: bool) -> str | None:
+    """The English template of why ``action`` was refused (translated at the edge):
+    with ``%(place)s`` when ``placed`` (the thing acted on has a place), else one
+    without a place; None when there is nothing more to say than "not allowed"."""
+    rule = RULES[action]
+    if rule in _WHO_MAY_ANYWHERE:
+        return _WHO_MAY_ANYWHERE[rule]
+    return _WHO_MAY.get(rule) if placed else None

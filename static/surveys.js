@@ -32,3 +32,25 @@
     update();
   });
 })();
+
+// A multiple-choice maximum, kept as boxes are ticked: one box too many is unticked again
+// and the "Choose at most N" hint turns into an announced message. The server checks too.
+(function () {
+  "use strict";
+  document.querySelectorAll("[data-max]").forEach(function (group) {
+    var max = parseInt(group.getAttribute("data-max"), 10);
+    var note = document.getElementById(group.getAttribute("data-max-note-id"));
+    group.addEventListener("change", function (event) {
+      var box = event.target;
+      if (box.type !== "checkbox") { return; }
+      var ticked = group.querySelectorAll("input[type=checkbox]:checked").length;
+      if (box.checked && ticked > max) {
+        box.checked = false;
+        if (note) { note.className = "error"; note.setAttribute("role", "alert"); }
+      } else if (note && ticked < max) {
+        note.className = "hint";
+        note.removeAttribute("role");
+      }
+    });
+  });
+})();

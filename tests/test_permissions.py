@@ -31,51 +31,66 @@ ACTORS = {
     "moderator_in": actor("moderator", AREA_IN),
     "moderator_out": actor("moderator", AREA_OUT),
     "admin": actor("admin", ROOT),
+    # someone acts for the person (代办): the person's roles, narrowed by the helper
+    "resident_in_desk": Actor(user_id=7, roles=frozenset({("resident", AREA_IN)}),
+                              helper="desk", helper_id=8),
+    "resident_in_family": Actor(user_id=7, roles=frozenset({("resident", AREA_IN)}),
+                                helper="family", helper_id=8),
+    "owner_in_desk": Actor(user_id=7, roles=frozenset({("owner", 4)}), helper="desk", helper_id=8),
+    "owner_in_family": Actor(user_id=7, roles=frozenset({("owner", 4)}), helper="family",
+                             helper_id=8),
+    # a moderator being helped keeps no staff power while helped
+    "moderator_in_desk": Actor(user_id=7, roles=frozenset({("moderator", AREA_IN)}),
+                               helper="desk", helper_id=8),
 }
 
 # Who may do each action on a thing at IN; everyone else must be refused.
 STAFF_IN = {"moderator_in", "admin"}
 SIGNED = set(ACTORS) - {"anonymous"}
+HELPED = {"resident_in_desk", "resident_in_family", "owner_in_desk", "owner_in_family",
+          "moderator_in_desk"}
+THEMSELVES = SIGNED - HELPED
 EXPECTED = {
     "view_public": set(ACTORS),
     "use_account": SIGNED,
-    "request_verification": SIGNED - {"resident_in"},
+    "request_verification": SIGNED - {"resident_in", "resident_in_desk", "resident_in_family",
+                                      "owner_in_family"},
     "decide_verification": STAFF_IN,
     "view_audit_log": STAFF_IN,
     "lift_login_lockout": {"admin"},
     "assign_roles": {"admin"},
     "manage_places": {"admin"},
     "manage_consultation": STAFF_IN,
-    "submit_idea": {"resident_in"},
-    "support_idea": {"resident_in"},
-    "comment": {"resident_in", "expert_in"} | STAFF_IN,
-    "report_comment": SIGNED,
+    "submit_idea": {"resident_in", "resident_in_desk", "resident_in_family"},
+    "support_idea": {"resident_in", "resident_in_desk", "resident_in_family"},
+    "comment": {"resident_in", "resident_in_desk", "expert_in"} | STAFF_IN,
+    "report_comment": SIGNED - {"resident_in_family", "owner_in_family"},
     "review_idea": STAFF_IN,
     "advise_idea": {"expert_in"} | STAFF_IN,
     "hide_comment": STAFF_IN,
     "export_ideas": STAFF_IN,
-    "vote": {"resident_in"},
-    "vote_for_home": {"owner_in"},
+    "vote": {"resident_in", "resident_in_desk"},  # never a family member
+    "vote_for_home": {"owner_in", "owner_in_desk"},
     "enter_paper_ballot": STAFF_IN,
     "publish_results": STAFF_IN,
     "view_turnout": STAFF_IN,
-    "file_objection": {"resident_in"},
+    "file_objection": {"resident_in", "resident_in_desk"},
     "answer_objection": STAFF_IN,
     "manage_survey": STAFF_IN,
     "enter_paper_survey": STAFF_IN,
     "manage_campaign": STAFF_IN,
-    "rate_contest_entry": {"resident_in"},
+    "rate_contest_entry": {"resident_in", "resident_in_desk"},
     "enter_forum_ratings": STAFF_IN,
-    "answer_survey": {"resident_in"},
-    "answer_owner_survey": {"owner_in"},
+    "answer_survey": {"resident_in", "resident_in_desk", "resident_in_family"},
+    "answer_owner_survey": {"owner_in", "owner_in_desk", "owner_in_family"},
     "answer_rep_survey": {"owners_rep_in"},
     "view_forum": {"owners_rep_in"} | STAFF_IN,
     "manage_owner_register": {"owners_rep_in"} | STAFF_IN,
     "manage_owner_matter": STAFF_IN,
-    "cast_owner_ballot": {"owner_in"},
+    "cast_owner_ballot": {"owner_in"},  # signed ballots: never helped (paper, 委托书)
     "enter_owner_paper_ballot": STAFF_IN,
     "void_owner_ballot": STAFF_IN,
-    "view_owner_turnout": {"owner_in", "owners_rep_in"} | STAFF_IN,
+    "view_owner_turnout": {"owner_in", "owner_in_desk", "owners_rep_in"} | STAFF_IN,
     "decide_owner_link": {"owners_rep_in"} | STAFF_IN,
     "approve_owner_link": STAFF_IN,
     "manage_owner_election": STAFF_IN,
@@ -96,11 +111,29 @@ EXPECTED = {
     "propose_points_correction": STAFF_IN,
     "confirm_points_correction": STAFF_IN,
     "view_points_ledger": STAFF_IN,
+    "manage_project": STAFF_IN,
+    "pledge_to_project": {"resident_in"},
+    "receive_pledge": STAFF_IN,
+    "sign_acceptance": {"resident_in", "owners_rep_in"} | STAFF_IN,
+    "rate_project": {"resident_in"},
+    "enter_paper_rating": STAFF_IN,
+    "record_safety_check": STAFF_IN,
+    "issue_desk_reset": STAFF_IN,
+    "assist_at_desk": STAFF_IN,
+    "create_managed_resident": STAFF_IN,
+    "confirm_family_link_at_desk": STAFF_IN,
+    "view_help_log": STAFF_IN,
 }
 
 # Actions that are not about a place: "anywhere" is the scope.
 PLACELESS = {"view_staff_area": {"moderator_in", "moderator_out", "admin"},
-             "record_sms_opt_out": {"moderator_in", "moderator_out", "admin"}}
+             "record_sms_opt_out": {"moderator_in", "moderator_out", "admin"},
+             # only the person themselves, never while someone acts for them
+             "use_own_credentials": THEMSELVES,
+             "manage_family_links": THEMSELVES,
+             "approve_family_reset": THEMSELVES,
+             "act_for_family": THEMSELVES,
+             "choose_message_channels": THEMSELVES}
 
 
 def test_every_action_has_expectations():
@@ -231,3 +264,14 @@ def test_the_lifecycle_dimension_is_tested_for_activities_and_redemption_days():
                                       (DAY_EXPECTED, rules.DAY_ACTIONS, rules.DAY_STATES)):
         assert set(expected) == set(actions)
         assert all(allowed <= set(states) for allowed in expected.values())
+
+
+def test_the_lifecycle_dimension_is_tested_for_delivery():
+    """Every privileged action on a project × every state of the project is in
+    tests/delivery/test_lifecycle.py (pure predicate and services); every role against
+    every delivery action through the services in tests/delivery/test_permissions_matrix.py."""
+    from consult.delivery import rules
+    from tests.delivery.test_lifecycle import EXPECTED as LIFECYCLE
+
+    assert set(LIFECYCLE) == set(rules.PROJECT_ACTIONS)
+    assert all(states <= set(rules.STATES) for states in LIFECYCLE.values())

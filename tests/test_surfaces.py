@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-DOMAINS = ("consultations", "owners", "elections", "points")
+DOMAINS = ("consultations", "owners", "elections", "points", "delivery")
 
 
 @pytest.mark.parametrize("domain", DOMAINS)

@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from starlette.requests import Request
 from starlette.responses import RedirectResponse
 from starlette.routing import Route
 
 from consult import clock, messaging, permissions
-from consult.accounts import services
+from consult.accounts import (
+    desk_routes,
+    family_routes,
+    message_routes,
+    reset_routes,
+    services,
+    wechat,
+    wechat_routes,
+)
 from consult.accounts.sessions import known_device, remember_device, sign_in, sign_out
 from consult.communities import services as communities
 from consult.errors import FieldErrors, Forbidden, TooManyRequests, Unavailable
 from consult.i18n import LOCALES, N_, Msg
-from consult.web.auth import current_actor, current_user, require_user
+from consult.web.auth import current_actor, current_user, require, require_user
 from consult.web.csrf import read_form
 from consult.web.db import get_db, keep_writes
 from consult.web.forms import FormPage, form_view
@@ -36,13 +46,15 @@ def _register_context(**extra) -> dict:
 
 
 async def register_page(request: Request):
-    return render(request, "accounts/register.html", _register_context())
+    return render(request, "accounts/register.html",
+                  _register_context(form={"next": safe_next(request.query_params.get("next"), "")}))
 
 
 async def register_code(request: Request):
     """Step one with SMS: send a code to the number, then show the rest of the form."""
     form = await read_form(request)
-    values = {"phone": str(form.get("phone", ""))[:40], "display_name": ""}
+    values = {"phone": str(form.get("phone", ""))[:40], "display_name": "",
+              "next": safe_next(str(form.get("next", "")), "")}
     db = get_db(request)
     try:
         message = services.send_register_code(db, request.app.state.settings, phone=values["phone"],
@@ -62,25 +74,26 @@ async def register_code(request: Request):
 async def register_submit(request: Request):
     form = await read_form(request)
     values = {k: str(form.get(k, "")) for k in ("phone", "display_name")}
+    nxt = values["next"] = safe_next(str(form.get("next", "")), "")
 
     def signed_in(user):
+        if request.cookies.get("elder") == "1":  # chosen before registering: keep it
+            services.set_elder_mode(get_db(request), user, True)
         sign_in(request, user)
+        # on to the verification request, keeping the page the person came from
         response = redirect_to(request, "verify")
+        if nxt:
+            response.headers["location"] += "?" + urlencode({"next": nxt})
         remember_device(request, response, user)
         return response
 
     def act():
-        try:
-            return services.register(
-                get_db(request), request.app.state.settings,
-                phone=values["phone"], display_name=values["display_name"],
-                password=str(form.get("password", "")),
-                password_confirm=str(form.get("password_confirm", "")),
-                code=str(form.get("code", ""))[:20], now=clock.utcnow())
-        except FieldErrors as exc:
-            if "code" in exc.errors:
-                keep_writes(request)  # a wrong try counts
-            raise
+        return reset_routes.counting_wrong_codes(request, lambda: services.register(
+            get_db(request), request.app.state.settings,
+            phone=values["phone"], display_name=values["display_name"],
+            password=str(form.get("password", "")),
+            password_confirm=str(form.get("password_confirm", "")),
+            code=str(form.get("code", ""))[:20], now=clock.utcnow()))
 
     # with SMS, stay on the second step unless the number itself is the problem
     return form_view(
@@ -91,9 +104,14 @@ async def register_submit(request: Request):
         done=signed_in)
 
 
+def _wechat(request: Request) -> bool:
+    return wechat.configured(request.app.state.settings)
+
+
 async def login_page(request: Request):
     return render(request, "accounts/login.html",
-                  {"form": {}, "error": None, "next": safe_next(request.query_params.get("next"))})
+                  {"form": {}, "error": None, "next": safe_next(request.query_params.get("next")),
+                   "wechat": _wechat(request)})
 
 
 async def login_submit(request: Request):
@@ -115,7 +133,7 @@ async def login_submit(request: Request):
             now=clock.utcnow(), device=known_device(request)),
         again=FormPage("accounts/login.html",
                        lambda **problem: {"form": {"login": login}, "error": problem.get("error"),
-                                          "next": nxt}),
+                                          "next": nxt, "wechat": _wechat(request)}),
         done=signed_in)
 
 
@@ -127,7 +145,7 @@ async def logout(request: Request):
 
 async def logout_everywhere(request: Request):
     await read_form(request)
-    user = require_user(request)
+    user = _themselves(request)
     services.logout_everywhere(get_db(request), user)
     sign_out(request)
     return redirect_to(request, "home")
@@ -139,17 +157,26 @@ async def account_page(request: Request):
     return render(request, "accounts/account.html", {
         "roles": communities.roles_of(db, user),
         "requests": communities.my_requests(db, user),
+        "wechat": _wechat(request),
+        "wechat_linked": _wechat(request) and "web" in wechat.linked_apps(db, user.id),
     })
 
 
+def _themselves(request: Request):
+    """The signed-in person acting as themselves: nobody helping them (代办) changes their
+    password, tokens or sessions."""
+    require(request, "use_own_credentials")
+    return require_user(request)
+
+
 async def password_page(request: Request):
-    require_user(request)
+    _themselves(request)
     return render(request, "accounts/password.html", {"errors": {}})
 
 
 async def password_submit(request: Request):
     form = await read_form(request)
-    user = require_user(request)
+    user = _themselves(request)
 
     def changed(_):
         sign_in(request, user)  # this device stays signed in; every other session is revoked
@@ -167,14 +194,14 @@ async def password_submit(request: Request):
 
 
 async def tokens_page(request: Request):
-    user = require_user(request)
+    user = _themselves(request)
     return render(request, "accounts/tokens.html",
                   {"tokens": services.tokens_of(get_db(request), user, clock.utcnow())})
 
 
 async def token_revoke(request: Request):
     await read_form(request)
-    user = require_user(request)
+    user = _themselves(request)
     services.revoke_token_of(get_db(request), user, request.path_params["tid"])
     flash(request, Msg(N_("The token was revoked: programs using it are signed out.")))
     return redirect_to(request, "tokens")
@@ -251,4 +278,9 @@ routes = [
     Route("/staff/lockouts/lift", lockout_lift, methods=["POST"], name="lockout_lift"),
     Route("/prefs/language", set_language, methods=["POST"], name="set_language"),
     Route("/prefs/elder", set_elder_mode, methods=["POST"], name="set_elder_mode"),
+    *reset_routes.routes,
+    *desk_routes.routes,
+    *family_routes.routes,
+    *message_routes.routes,
+    *wechat_routes.routes,
 ]

@@ -18,6 +18,7 @@ from consult import clock
 from consult.accounts import services as accounts
 from consult.accounts.models import User
 from consult.accounts.rules import Device
+from consult.web.auth import ACTING_KEY
 from consult.web.db import get_db
 
 
@@ -35,12 +36,39 @@ def sign_in(request: Request, user: User) -> None:
 
 
 def sign_out(request: Request) -> None:
-    """End this browser's session on the server too, then forget the cookie."""
+    """End this browser's session on the server too (and a help session it runs), then
+    forget the cookie."""
+    if isinstance(request.session.get(ACTING_KEY), str):
+        stop_acting(request)
     if isinstance(key := request.session.get("sid"), str):
         accounts.end_session(get_db(request), key)
     request.session.clear()
     request.state.user = None
     request.state.actor = None
+
+
+def start_acting(request: Request, raw: str) -> None:
+    """This browser now acts for someone (the key ``acting.start_desk`` or
+    ``family.start_acting`` returned); a new CSRF token, so no form made before counts."""
+    request.session[ACTING_KEY] = raw
+    request.session["csrf"] = secrets.token_urlsafe(32)
+    request.state.user = None
+    request.state.actor = None
+
+
+def stop_acting(request: Request) -> bool:
+    """End this browser's help session, if any; the helper is themselves again."""
+    from consult.accounts import acting
+
+    raw = request.session.pop(ACTING_KEY, None)
+    request.session["csrf"] = secrets.token_urlsafe(32)
+    uid = request.session.get("uid")
+    done = isinstance(raw, str) and isinstance(uid, int) and acting.end(
+        get_db(request), raw, uid, clock.utcnow())
+    request.state.user = None
+    request.state.actor = None
+    request.state.acting = None
+    return bool(done)
 
 
 DEVICE_COOKIE = "consult_device"

@@ -60,6 +60,7 @@ PEOPLE = [
     DemoPerson("13800000008", "赵强", "resident", "郑家巷", "居民 resident (郑家巷)"),
     DemoPerson("13800000009", "孙丽", None, None, "新用户 new user, verification pending (恒丰)"),
     DemoPerson("13800000021", "钱桂英", "resident", "东王", "居民 resident (东王, points club member)"),
+    DemoPerson("13800000022", "刘建华", None, None, "家属 family member acting for 刘秀英 (亲情账号)"),
 ]
 
 

@@ -3,18 +3,19 @@
 from __future__ import annotations
 
 from starlette.requests import Request
+from starlette.responses import RedirectResponse
 from starlette.routing import Route
 
-from consult import clock
+from consult import clock, permissions
 from consult.audit import log as audit_log
 from consult.communities import services
 from consult.communities.rules import CHILD_HEADINGS
 from consult.i18n import N_
-from consult.web.auth import current_user, require, require_user
+from consult.web.auth import current_actor, current_user, require, require_user
 from consult.web.csrf import read_form
 from consult.web.db import get_db
 from consult.web.forms import FormPage, form_view
-from consult.web.responses import redirect_to
+from consult.web.responses import redirect_to, safe_next
 from consult.web.templating import render, render_fragment, translator_for
 
 
@@ -31,11 +32,16 @@ async def home(request: Request):
         body = bodies[t.locale, signed_in] = render_fragment(
             "communities/_home_body.html", t, app=request.app, signed_in=signed_in,
             root=data.root, areas=data.areas, counts=data.counts)
+    # Staff see what waits for them first (consult.staffdesk, given by the app factory:
+    # this shared part knows no domain).
+    actor = current_actor(request)
+    staff_tasks = request.app.state.staff_tasks if actor.holds_anywhere(permissions.STAFF) else None
     return render(request, "communities/home.html", {
         "root": data.root,
         "areas": data.areas,
         "counts": data.counts,
         "body": body,
+        "staff_tasks": staff_tasks(get_db(request), actor, clock.utcnow()) if staff_tasks else None,
     })
 
 
@@ -57,10 +63,13 @@ async def place_page(request: Request):
 def _verify_context(request: Request, **extra) -> dict:
     db = get_db(request)
     root = services.root(db)
+    # from a "ask to be verified" button: the page to come back to, and its area chosen
+    asked = {"area_id": request.query_params.get("area", "")[:12],
+             "next": safe_next(request.query_params.get("next"), "")}
     context = {
         "areas": services.places_of_kind(db, "area", root),
         "requests": services.my_requests(db, current_user(request)),
-        "form": {},
+        "form": asked,
         "errors": {},
         "error": None,
     }
@@ -77,14 +86,16 @@ async def verify_submit(request: Request):
     form = await read_form(request)
     user = require_user(request)
     actor = require(request, "use_account")
-    values = {k: str(form.get(k, "")) for k in ("area_id", "note")}
+    values = {k: str(form.get(k, "")) for k in ("area_id", "note", "next")}
+    back = safe_next(values["next"], "") or None
     return form_view(
         request, lambda: services.request_verification(get_db(request), actor, user,
-                                                       area_id=values["area_id"], note=values["note"]),
+                                                       area_id=values["area_id"], note=values["note"],
+                                                       return_to=back),
         again=FormPage("communities/verify.html",
                        lambda **problem: _verify_context(request, form=values, **problem)),
         message=N_("Your request was sent. A moderator of your area will decide soon."),
-        done=lambda _: redirect_to(request, "account"))
+        done=lambda _: RedirectResponse(back, status_code=303) if back else redirect_to(request, "account"))
 
 
 def _queue_context(request: Request, actor, **extra) -> dict:

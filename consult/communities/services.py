@@ -246,6 +246,21 @@ def staff_places(actor: Actor, db: Session, roles=permissions.STAFF) -> list[Pla
     return list(db.exec(select(Place).where(Place.id.in_(ids)).order_by(Place.path)).all())
 
 
+def notify_staff(db: Session, place: Place, *, kind: str, params: dict, link: str | None = None,
+                 except_user: int | None = None) -> int:
+    """Tell the moderators of ``place`` (holding the role there or above it) that something
+    waits for them; never the person who caused it. Returns how many were told."""
+    ids = db.exec(select(RoleAssignment.user_id).distinct()
+                  .where(RoleAssignment.role == "moderator",
+                         RoleAssignment.place_id.in_(place.ids_from_root))).all()
+    told = 0
+    for user_id in sorted(set(ids)):
+        if user_id != except_user:
+            notifications.notify(db, user_id=user_id, kind=kind, params=params, link=link)
+            told += 1
+    return told
+
+
 # -- verification -----------------------------------------------------------------------
 
 
@@ -258,7 +273,8 @@ def my_requests(db: Session, user: User) -> list[tuple[VerificationRequest, Plac
 
 
 def request_verification(db: Session, actor: Actor, user: User, *, area_id: int | str,
-                         building_group_id: int | str | None = None, note: str = "") -> VerificationRequest:
+                         building_group_id: int | str | None = None, note: str = "",
+                         return_to: str | None = None) -> VerificationRequest:
     area_key = parse_id(area_id)
     area = db.get(Place, area_key) if area_key is not None else None
     if area is None or area.kind != "area":
@@ -279,10 +295,16 @@ def request_verification(db: Session, actor: Actor, user: User, *, area_id: int 
         VerificationRequest.status == "pending")).first()
     if pending:
         raise Conflict(N_("Your request for this area is already waiting for a decision."))
+    if return_to is not None and not (return_to.startswith("/") and not return_to.startswith("//")
+                                      and len(return_to) <= 300):
+        return_to = None  # only a same-site path, never a way off the site
     request = VerificationRequest(user_id=user.id, area_id=area.id,
-                                  building_group_id=group.id if group else None, note=note)
+                                  building_group_id=group.id if group else None, note=note,
+                                  return_to=return_to)
     db.add(request)
     db.flush()
+    notify_staff(db, area, kind="verification_waiting", link="/staff/verifications",
+                 params={"name": user.display_name, "area": area.name}, except_user=user.id)
     return request
 
 
@@ -332,8 +354,10 @@ def decide_verification(db: Session, actor: Actor, *, request_id: int, approve: 
                  target_type="user", target_id=user.id, place_id=area.id, reason=request.reason)
     notifications.notify(
         db, user_id=user.id,
-        kind="verification_approved" if approve else "verification_refused",
+        kind=("verification_approved_back" if approve and request.return_to
+              else "verification_approved" if approve else "verification_refused"),
         params={"area": area.name, "reason": request.reason or ""},
-        link="/account",
+        # back to the page the person came from (the idea they wanted to support), if any
+        link=request.return_to if approve and request.return_to else "/account",
     )
     return request

@@ -22,6 +22,8 @@ _SURFACE = {
     "RoundIdea": "consult.consultations.services.outcomes:RoundIdea",
     "ideas_in_round": "consult.consultations.services.outcomes:ideas_in_round",
     "record_outcome": "consult.consultations.services.outcomes:record_outcome",
+    # a selected idea's project started or was accepted (delivery): the idea follows
+    "record_delivery": "consult.consultations.services.outcomes:record_delivery",
     # a consultation whose vote was held elsewhere (voting's open-data import)
     "HeldVote": "consult.consultations.services.consultations:HeldVote",
     "create_held_vote": "consult.consultations.services.consultations:create_held_vote",

@@ -10,7 +10,7 @@ from sqlmodel import SQLModel
 
 #: Every domain with tables. A new domain adds its name here.
 MODEL_DOMAINS = ("accounts", "audit", "communities", "notifications", "consultations",
-                 "voting", "surveys", "ratings", "owners", "messaging", "elections", "points")
+                 "voting", "surveys", "ratings", "owners", "messaging", "elections", "points", "delivery")
 
 for _name in MODEL_DOMAINS:
     import_module(f"consult.{_name}.models")

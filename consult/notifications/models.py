@@ -22,3 +22,29 @@ class Notification(SQLModel, table=True):
     link: str | None = Field(default=None, max_length=255)
     created_at: datetime = Field(default_factory=utcnow)
     read_at: datetime | None = None
+
+
+class MessagePreference(SQLModel, table=True):
+    """How a person is told of one kind of message (``channels.TOPICS``): in the app, by
+    text message, or both. No row: ``channels.DEFAULTS``."""
+
+    __tablename__ = "message_preference"
+
+    user_id: int = Field(foreign_key="user.id", primary_key=True, ondelete="CASCADE")
+    topic: str = Field(primary_key=True, max_length=16)
+    channel: str = Field(max_length=8)  # app | sms | both
+
+
+class DigestItem(SQLModel, table=True):
+    """A notification waiting to be told by text message: one digest a day per person
+    gathers them (``services.send_digests``), instead of a message for each."""
+
+    __tablename__ = "digest_item"
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    kind: str = Field(max_length=48)
+    topic: str = Field(max_length=16)
+    created_at: datetime = Field(default_factory=utcnow)
+    sent_at: datetime | None = Field(default=None, index=True)
+    message_id: int | None = Field(default=None, foreign_key="sms_message.id", ondelete="SET NULL")

@@ -8,13 +8,17 @@ from sqlalchemy import bindparam, func, update
 from sqlalchemy.orm import Session
 from sqlmodel import select
 
+from consult.accounts.models import User
 from consult.i18n import N_, Msg
-from consult.notifications.models import Notification
+from consult.notifications import channels
+from consult.notifications.models import DigestItem, MessagePreference, Notification
 
 #: Message templates by kind; other domains add their kinds here.
 TEMPLATES: dict[str, str] = {
     "verification_approved": N_("You are now verified as a resident of %(area)s."),
     "verification_refused": N_("Your request to be verified in %(area)s was refused: %(reason)s"),
+    "verification_approved_back": N_("You are now verified as a resident of %(area)s: go back to the page you came from and take part."),
+    "objection_filed": N_("A resident raised an objection about the results of “%(title)s”. Please answer it."),
     "idea_shortlisted": N_("Your idea “%(title)s” was shortlisted."),
     "idea_revision_requested": N_("Please revise your idea “%(title)s”: %(note)s"),
     "idea_merged": N_("Your idea “%(title)s” was merged into “%(target)s”."),
@@ -25,15 +29,126 @@ TEMPLATES: dict[str, str] = {
     "owner_ballot_voided": N_("Your ballot on “%(title)s” was voided: %(reason)s. You may vote again while voting is open."),
     "owner_link_requested": N_("Your owners' committee asks to link your account to the owner %(name)s of home %(home)s in %(estate)s. Please confirm or refuse it on your owners' page."),
     "owner_linked": N_("Your account is now linked to the owner %(name)s in %(estate)s and can vote for them online."),
+    "password_reset_sms": N_("Your password was reset with a code by text message on %(time)s, and every device was signed out. If it was not you, please contact your residents' committee."),
+    "password_reset_desk": N_("Your password was reset with a slip from the desk on %(time)s, and every device was signed out. If it was not you, please contact your residents' committee."),
+    "password_reset_family": N_("Your password was reset with your family member's approval on %(time)s, and every device was signed out. If it was not you, please contact your residents' committee."),
+    "family_link_requested": N_("%(name)s asks to help you as your family member (亲情账号). Confirm or refuse it on your family page, or at your residents' committee."),
+    "family_link_offered": N_("%(name)s named you as a family member who may help them (亲情账号). Agree or refuse on your family page."),
+    "family_link_active": N_("The family link with %(name)s is in force."),
+    "family_link_ended": N_("%(name)s ended your family link."),
+    "family_reset_requested": N_("%(name)s forgot their password and asks you to approve a reset. Approve it on your family page only if you know they asked."),
+    "verification_waiting": N_("%(name)s asks to be verified as a resident of %(area)s. The request waits in your verification queue."),
     "owner_unlinked": N_("Your account is no longer linked to the owner %(name)s in %(estate)s."),
     "points_activity_cancelled": N_("The activity “%(title)s” was cancelled."),
     "points_place_freed": N_("A place became free: you are now signed up for “%(title)s”."),
     "points_awarded": N_("Your attendance at “%(title)s” was approved: %(points)s points."),
+    "pledge_received": N_("Your pledge to “%(title)s” has been received. Thank you!"),
+    "safety_checks_due": N_("Safety checks in your area: %(due)s due soon, %(overdue)s overdue (checks and repairs)."),
 }
 
 
 def notify(db: Session, *, user_id: int, kind: str, params: dict, link: str | None = None) -> None:
-    db.add(Notification(user_id=user_id, kind=kind, params=params, link=link))
+    """Tell a person: in the app and/or, gathered into the day's digest, by text message,
+    as they chose for the kind's topic (``channels``)."""
+    topic = channels.topic_of(kind)
+    row = db.execute(_HOW_TOLD, {"uid": user_id, "topic": topic}).first()
+    phone, chosen = (row[0], row[1]) if row else (None, None)
+    channel = channels.channel_for(topic, chosen)
+    can_text = bool(phone) and channel != "app" and not _opted_out(db, phone)
+    if channels.wants_app(channel, can_text=can_text):
+        db.add(Notification(user_id=user_id, kind=kind, params=params, link=link))
+    if channels.wants_sms(channel, kind, can_text=can_text):
+        db.add(DigestItem(user_id=user_id, kind=kind, topic=topic))
+
+
+def _opted_out(db: Session, phone: str) -> bool:
+    from consult import messaging
+
+    return messaging.is_opted_out(db, phone)
+
+
+_USER = User.__table__
+_PREF = MessagePreference.__table__
+_HOW_TOLD = (select(_USER.c.phone, _PREF.c.channel).select_from(_USER)
+             .outerjoin(_PREF, (_PREF.c.user_id == _USER.c.id) & (_PREF.c.topic == bindparam("topic")))
+             .where(_USER.c.id == bindparam("uid")))
+
+
+# -- what people chose -------------------------------------------------------------------------
+
+
+def preferences_of(db: Session, user_id: int) -> dict[str, str]:
+    """Topic → channel, the defaults where the person has not chosen."""
+    chosen = dict(db.exec(select(MessagePreference.topic, MessagePreference.channel)
+                          .where(MessagePreference.user_id == user_id)).all())
+    return {topic: channels.channel_for(topic, chosen.get(topic)) for topic in channels.TOPICS}
+
+
+def set_preferences(db: Session, user_id: int, choices: dict[str, str]) -> dict[str, str]:
+    """Keep the person's choice for each topic given; an unknown topic or channel is refused
+    (FieldErrors) and nothing changes."""
+    from consult.errors import FieldErrors
+
+    bad = {topic: Msg(N_("Please choose in the app, by text message, or both."))
+           for topic, channel in choices.items()
+           if topic not in channels.TOPICS or channel not in channels.CHANNELS}
+    if bad:
+        raise FieldErrors(bad)
+    for topic, channel in choices.items():
+        row = db.get(MessagePreference, (user_id, topic))
+        if row is None:
+            db.add(MessagePreference(user_id=user_id, topic=topic, channel=channel))
+        else:
+            row.channel = channel
+            db.add(row)
+    db.flush()
+    return preferences_of(db, user_id)
+
+
+# -- the daily digest ---------------------------------------------------------------------------
+
+
+def send_digests(db: Session, now: datetime) -> list:
+    """One text message per person with notifications waiting, if none went to them today
+    (Beijing day); not in quiet hours (run ``python -m consult send-digests`` every quarter
+    of an hour from 08:00). A digest that failed (provider down) is tried again next run.
+    Returns the messages logged."""
+    from consult import messaging
+    from consult.messaging import rules as sms_rules
+
+    if sms_rules.in_quiet_hours(now):
+        return []
+    since = channels.day_start(now)
+    done = []
+    waiting = db.exec(select(DigestItem.user_id).where(DigestItem.sent_at.is_(None))
+                      .distinct().order_by(DigestItem.user_id)).all()
+    for user_id in waiting:
+        already = db.exec(select(messaging.SmsMessage.id).where(
+            messaging.SmsMessage.user_id == user_id, messaging.SmsMessage.template == "digest",
+            messaging.SmsMessage.created_at >= since,
+            messaging.SmsMessage.status.in_(("queued", "sent", "deferred")))).first()
+        user = db.get(User, user_id)
+        if already is not None or user is None:
+            continue
+        items = db.exec(select(DigestItem).where(DigestItem.user_id == user_id,
+                                                 DigestItem.sent_at.is_(None))
+                        .order_by(DigestItem.id)).all()
+        if not user.phone:
+            for item in items:  # the number was removed since: nothing can go
+                item.sent_at = now
+                db.add(item)
+            continue
+        message = messaging.send_sms(
+            db, to=user.phone, template="digest", kind="notice", now=now, user_id=user_id,
+            params={"count": str(len(items)), "summary": channels.summary([i.topic for i in items])})
+        done.append(message)
+        if message.status == "failed":
+            continue  # tried again on the next run
+        for item in items:
+            item.sent_at, item.message_id = now, message.id
+            db.add(item)
+    db.flush()
+    return done
 
 
 def message(note: Notification) -> Msg:

@@ -7,13 +7,14 @@ from starlette.requests import Request
 from starlette.routing import Route
 
 from consult import clock, permissions
+from consult.communities.standing import resident_standing
 from consult.db.ids import is_digits
 from consult.errors import Conflict, FieldErrors
 from consult.i18n import N_, Msg, Translator
-from consult.parsing import local_input, parse_local_datetime
+from consult.parsing import MAX_QUERY, local_input, parse_local_datetime
 from consult.surveys import exports, rules, services
 from consult.surveys.models import AUDIENCES, QUESTION_KINDS
-from consult.web.auth import current_actor, require
+from consult.web.auth import current_actor, current_user, require
 from consult.web.csrf import read_form
 from consult.web.db import get_db
 from consult.web.downloads import CSV_TYPE, XLSX_TYPE, download
@@ -46,7 +47,8 @@ async def survey_list(request: Request):
     db = get_db(request)
     actor = current_actor(request)
     now = clock.utcnow()
-    rows = services.list_surveys(db)
+    query = request.query_params.get("q", "").strip()[:MAX_QUERY]
+    rows = services.list_surveys(db, query=query)
     answered = services.answered_ids(db, actor.user_id, [s.id for s, _ in rows])
     items = [{"survey": s, "place": p, "state": rules.state(s.opens_at, s.closes_at, now),
               "answered": s.id in answered} for s, p in rows]
@@ -54,7 +56,7 @@ async def survey_list(request: Request):
         "open": [i for i in items if i["state"] == "open"],
         "upcoming": [i for i in items if i["state"] == "upcoming"],
         "closed": [i for i in items if i["state"] == "closed"],
-        "is_staff": actor.holds_anywhere(permissions.STAFF),
+        "is_staff": actor.holds_anywhere(permissions.STAFF), "q": query,
     })
 
 
@@ -62,9 +64,16 @@ def _answer_context(request: Request, form: services.SurveyForm, **extra) -> dic
     db = get_db(request)
     actor = current_actor(request)
     now = clock.utcnow()
+    eligibility = services.eligibility(db, actor, form, now)
+    standing = None
+    if (form.survey.audience == "residents" and eligibility.state == "open"
+            and not eligibility.may_answer and not eligibility.already):
+        # what to do next: sign in, be verified, wait for the check, or who may answer
+        standing = resident_standing(db, actor, current_user(request), form.place.ids_from_root, now)
     context = {
         "form": form,
-        "eligibility": services.eligibility(db, actor, form, now),
+        "eligibility": eligibility,
+        "standing": standing,
         "values": {},
         "errors": {},
         "error": None,

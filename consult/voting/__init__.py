@@ -9,6 +9,7 @@ service modules, ``rules``, ``tally``, ``pabulib``) is the domain's own.
 - ``Ballot``, ``VoteResult``, ``VoteSettings``: the stored ballot, result and settings
   (for schema checks and tests); ``UNCOUNTED`` the condition of the uncounted-ballots index
 - ``finalize_due``: the daily confirmation of outcomes whose notice period has ended
+- ``OUTCOME_HOOKS``: what else a confirmed outcome does (delivery makes its projects)
 - ``pb_main``: the ``python -m consult pb`` command (pabulib files)
 - ``load_demo``: the demonstration votes of ``python -m consult demo``
 - ``configure_exports``: the directory of the exports built at publication (unset:
@@ -19,10 +20,13 @@ from consult.surface import surface
 
 _SURFACE = {
     "Ballot": "consult.voting.models:Ballot",
+    "Objection": "consult.voting.models:Objection",
     "VoteResult": "consult.voting.models:VoteResult",
     "VoteSettings": "consult.voting.models:VoteSettings",
     "UNCOUNTED": "consult.voting.services:UNCOUNTED",
     "finalize_due": "consult.voting.services:finalize_due",
+    # where delivery registers what a confirmed outcome also does (its projects)
+    "OUTCOME_HOOKS": "consult.voting.services.outcome:OUTCOME_HOOKS",
     "pb_main": "consult.voting.cli:main",
     "load_demo": "consult.voting.demo:load",
     "configure_exports": "consult.voting.services.exports:configure",

@@ -11,7 +11,7 @@ from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from consult import messaging, secrecy
+from consult import messaging, secrecy, staffdesk
 from consult.accounts.rules import SESSION_DAYS
 from consult.api.openapi import openapi_json
 from consult.cache import Cache
@@ -33,9 +33,11 @@ from consult.web.security import SecurityHeadersMiddleware
 #: The domains whose ``routes`` module (HTML pages) and ``api`` module (JSON API, under
 #: /api/v1) make up the app. A new domain adds its name here.
 PAGE_DOMAINS = ("communities", "accounts", "notifications", "surveys", "ratings",
-                "consultations", "owners", "voting", "messaging", "elections", "points")
+                "consultations", "owners", "voting", "messaging", "elections", "points",
+                "staffdesk", "delivery")
 API_DOMAINS = ("accounts", "communities", "notifications", "surveys", "ratings",
-               "consultations", "owners", "voting", "elections", "points")
+               "consultations", "owners", "voting", "elections", "points",
+               "delivery")
 
 #: Each app's caches (see ``consult.cache``): links by route name and parameters
 #: (links to many distinct ideas: bounded), the page frame's partials by name, language
@@ -94,6 +96,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     # who the credentials name, the page frame's unread count, the places' names
     app.state.identity = identity
     app.state.unread_count = unread_count
+    app.state.staff_tasks = staffdesk.tasks  # the staff's panel on the home page
     add_globals(role_names=place_rules.ROLE_NAMES, kind_names=place_rules.KIND_NAMES,
                 status_names=place_rules.REQUEST_STATUS_NAMES)
     return app

@@ -17,6 +17,7 @@ from starlette.requests import Request
 
 from consult.errors import Forbidden, UserError
 from consult.i18n import N_
+from consult.web.auth import current_user
 from consult.web.security import has_nul
 
 UNSTORABLE = N_("The form holds an invisible control character (NUL) that cannot be saved. Please type the text again instead of pasting it.")
@@ -86,4 +87,8 @@ async def read_form(request: Request, *, max_files: int = 0) -> FormData:
     check(request, submitted if isinstance(submitted, str) else None)
     if has_nul([item for pair in form.multi_items() for item in pair]):
         raise UserError(UNSTORABLE, code="bad_form")
+    if "acting" in request.session:
+        # acting for someone (代办): every form is logged on their record, and one sent
+        # after the session's end is refused here, before the route does anything
+        current_user(request)
     return form

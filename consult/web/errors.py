@@ -18,6 +18,8 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 
 from consult.errors import AccessError, FieldErrors, NotSignedIn, UserError
 from consult.i18n import N_, Msg
+from consult.web.auth import current_actor, current_user
+from consult.web.db import get_db
 from consult.web.security import HEADERS
 from consult.web.templating import page_context, render_page, translator_for
 
@@ -28,7 +30,7 @@ TITLES = {
     401: N_("Please sign in"),
     403: N_("Not allowed"),
     404: N_("Not found"),
-    405: N_("Not allowed"),
+    405: N_("This address cannot do that"),
     408: N_("Too slow"),
     409: N_("Cannot do that now"),
     413: N_("Too large"),
@@ -72,8 +74,27 @@ def error_response(request: Request, status: int, message: Msg | str | None = No
     if is_api(request):
         return api_error(request, status, code or CODES.get(status, "error"), message)
     context = page_context(request, error_page=True)
+    if status < 500:
+        _with_the_person(request, context)
     context.update(status=status, title=TITLES.get(status, TITLES[400]), message=message)
     return render_page(request, "errors/error.html", context, status)
+
+
+def _with_the_person(request: Request, context: dict) -> None:
+    """A refusal or a missing page, not a failure: show the real header (who is signed
+    in, their elder mode and notifications) so the page does not offer 登录/注册 to
+    someone signed in. The flashes stay for the next page; nothing is written."""
+    if "session" not in request.scope:
+        return
+    try:
+        user = current_user(request)
+        actor = current_actor(request)
+        unread = request.app.state.unread_count(get_db(request), user.id) if user else 0
+    except Exception:  # the database is what failed after all: keep the bare page
+        log.warning("error page without the person on %s", request.url.path, exc_info=True)
+        return
+    context.update(user=user, actor=actor, unread=unread,
+                   elder=user.elder_mode if user else context["elder"])
 
 
 async def access_error(request: Request, exc: AccessError) -> Response:

@@ -61,6 +61,8 @@ def page_context(request: Request, *, error_page: bool = False) -> dict:
         "unread": request.app.state.unread_count(get_db(request), user.id) if user else 0,
         "csrf_token": token,
         "flashes": [] if error_page else pop_flashes(request),
+        # someone acts for the person (代办): the banner on every page names them
+        "acting": None if error_page else getattr(request.state, "acting", None),
     }
 
 

@@ -139,7 +139,8 @@ def test_cannot_decide_twice(app, db, settings):
         second = post_form(staff, "/staff/verifications", f"/staff/verifications/{request_id}",
                            {"decision": "refuse", "reason": "再看看"})
         assert second.status_code == 409
-    assert len(db.exec(select(Notification)).all()) == 1
+    # the person is told once (the moderators were told of the request: issue 16 item 11)
+    assert len(db.exec(select(Notification).where(Notification.user_id == person.id)).all()) == 1
 
 
 def test_grant_role_checks_the_granting_actor(db, settings):

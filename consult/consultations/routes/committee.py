@@ -11,7 +11,7 @@ from consult.consultations.models import Consultation
 from consult.consultations.routes.common import _path_param, _settings, again, render
 from consult.errors import Forbidden, NotSignedIn
 from consult.i18n import N_, Msg
-from consult.web.auth import current_actor, require
+from consult.web.auth import current_actor, refusal, require
 from consult.web.csrf import read_form
 from consult.web.db import get_db
 from consult.web.downloads import CSV_TYPE, XLSX_TYPE, download, qr_svg
@@ -26,7 +26,7 @@ def _review_context(request: Request, consultation: Consultation, **extra) -> di
     if not actor.authenticated:
         raise NotSignedIn()
     if not services.may_review_in(db, actor, consultation):
-        raise Forbidden()
+        raise Forbidden(refusal(request, "review_idea", services.scope_of(db, consultation).ids_from_root))
     state = request.query_params.get("state", "")
     states = (state,) if state in rules.ACTIVE else ("submitted", "revision_requested", "shortlisted")
     context = {

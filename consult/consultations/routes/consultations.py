@@ -12,7 +12,7 @@ from consult.consultations.routes.common import _path_param, again, render
 from consult.errors import FieldErrors, Forbidden, NotSignedIn
 from consult.i18n import N_, Msg
 from consult.parsing import parse_local_datetime
-from consult.web.auth import current_actor, current_user, require, require_user
+from consult.web.auth import current_actor, current_user, refusal, require, require_user
 from consult.web.csrf import read_form
 from consult.web.db import get_db
 from consult.web.forms import form_view
@@ -87,7 +87,9 @@ def _manage_context(request: Request, consultation: Consultation, *, form=None, 
     db = get_db(request)
     scope = services.scope_of(db, consultation)
     if not permissions.allowed("manage_consultation", current_actor(request), scope.ids_from_root):
-        raise Forbidden() if current_user(request) else NotSignedIn()
+        if not current_user(request):
+            raise NotSignedIn()
+        raise Forbidden(refusal(request, "manage_consultation", scope.ids_from_root))
     categories = services.categories_of(db, consultation.id)
     return {
         "consultation": consultation, "scope": scope,

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import FileResponse
 
 from consult import clock, permissions
+from consult.communities.standing import resident_standing
 from consult.consultations import rules, services
 from consult.consultations.models import Comment, Idea
 from consult.consultations.routes.common import _path_param, _settings, again, render
@@ -54,6 +55,11 @@ def _idea_context(request: Request, idea: Idea) -> dict:
         "export": permissions.allowed("export_ideas", actor, scope_path),
         "is_author": is_author,
     }
+    # Why there is no support button, and what to do next (issue 16): the round first, then
+    # where the person stands as a resident of the idea's area, then their own idea.
+    support_closed = rules.support_problem(idea.state, kind, state)
+    standing = (resident_standing(db, actor, user, path, now)
+                if support_closed is None and not can["support"] and not is_author else None)
     merge_targets = []
     if "merge" in review_actions:
         similar = services.similar_ideas(db, idea.consultation_id, idea.title, exclude=idea.id,
@@ -61,6 +67,7 @@ def _idea_context(request: Request, idea: Idea) -> dict:
         merge_targets = [i for i in similar if i.state in rules.ACTIVE
                          and i.author_id != actor.user_id]
     return {"detail": detail, "can": can, "review_actions": review_actions,
+            "support_closed": support_closed, "standing": standing,
             "merge_targets": merge_targets, "errors": {}, "error": None, "form": {}}
 
 

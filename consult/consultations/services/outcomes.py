@@ -93,6 +93,25 @@ def _end_decision_round(db: Session, actor: Actor | None, item: Round, now: date
     db.add(following)
 
 
+def record_delivery(db: Session, actor_id: int | None, idea_id: int, action: str, now: datetime,
+                    note: str = "") -> bool:
+    """A selected idea's project started (``start``: 实施中) or was accepted (``complete``:
+    已完成): the idea follows, with a timeline entry. False when the idea cannot move so."""
+    idea = db.get(Idea, idea_id)
+    if idea is None or action not in ("start", "complete"):
+        return False
+    target = rules.next_state(idea.state, action)
+    if target is None:
+        return False
+    idea.state, idea.updated_at = target, now
+    db.add(idea)
+    db.add(TimelineEntry(idea_id=idea.id, at=now, actor_id=actor_id, actor_role="moderator",
+                         action=target, note=note[:500] or None))
+    ideas_changed(db, idea.consultation_id)
+    db.flush()
+    return True
+
+
 @dataclass
 class Stats:
     total: int

@@ -7,13 +7,14 @@ from __future__ import annotations
 from starlette.requests import Request
 
 from consult import clock, permissions
+from consult.communities.standing import resident_standing
 from consult.errors import Conflict, FieldErrors
 from consult.i18n import N_, Msg
 from consult.ratings import services
 from consult.ratings.routes.common import _again, _page
 from consult.surveys import rules as survey_rules
 from consult.surveys import services as surveys
-from consult.web.auth import current_actor
+from consult.web.auth import current_actor, current_user
 from consult.web.csrf import read_form
 from consult.web.db import get_db
 from consult.web.forms import form_view
@@ -123,8 +124,10 @@ def _contest_context(request: Request, contest_id, **extra) -> dict:
     rows = services.entries(db, contest, actor.user_id)
     may_rate = state == "open" and permissions.allowed(
         "rate_contest_entry", actor, surveys.acting_path(db, actor, "resident", place))
+    standing = (resident_standing(db, actor, current_user(request), place.ids_from_root, now)
+                if state == "open" and not may_rate else None)
     context = {
-        "contest": contest, "place": place, "state": state, "entries": rows,
+        "contest": contest, "place": place, "state": state, "entries": rows, "standing": standing,
         "results": services.ranked(list(rows)) if (state == "closed" or staff) else [],
         "may_rate": may_rate, "can_manage": staff, "errors": {}, "error": None,
         "state_names": survey_rules.STATE_NAMES,

@@ -10,6 +10,7 @@ from __future__ import annotations
 from starlette.requests import Request
 
 from consult import clock
+from consult.communities.standing import resident_standing
 from consult.errors import FieldErrors, Forbidden, NotSignedIn, UserError
 from consult.i18n import N_, Msg
 from consult.voting import rules, services
@@ -36,7 +37,7 @@ def _ballot_context(request: Request, vr: services.VoteRound, *, raw: rules.RawB
     db = get_db(request)
     actor, user = current_actor(request), current_user(request)
     ideas = services.ideas_on_ballot(db, vr)
-    voter = mine = problem = None
+    voter = mine = problem = standing = None
     homes = []
     sign_in = locked = False
     try:
@@ -47,6 +48,10 @@ def _ballot_context(request: Request, vr: services.VoteRound, *, raw: rules.RawB
         problem = next(iter(exc.errors.values()))
     except (UserError, Forbidden) as exc:  # not eligible: the page says why
         problem = exc.msg
+    if (sign_in or problem is not None) and vr.settings.eligibility == "residents":
+        # what to do next: sign in, be verified, wait for the check, or who may vote
+        standing = resident_standing(db, actor, user, vr.scope.ids_from_root, clock.utcnow())
+        standing = None if standing.may_act else standing
     if user is not None and vr.settings.eligibility == "owners":
         homes = services.voter_homes(db, actor, user.id, vr.scope)
     if voter is not None:
@@ -62,7 +67,7 @@ def _ballot_context(request: Request, vr: services.VoteRound, *, raw: rules.RawB
         "chosen": set(shown.choices), "points": dict(shown.points),
         "ranks": {pid: n for n, pid in enumerate(shown.ranking, start=1)},
         "running": rules.running_total(kind, shown, costs, vr.budget_fen),
-        "mine": None if locked else mine, "voter": voter, "problem": problem,
+        "mine": None if locked else mine, "voter": voter, "problem": problem, "standing": standing,
         "sign_in": sign_in, "locked": locked, "open_problem": services.open_problem(vr),
         "error": error, "errors": errors or {}, "homes": homes,
         "home_id": str(home_id if home_id not in (None, "") else (voter.home_id if voter and voter.home_id else "")),

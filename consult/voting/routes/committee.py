@@ -10,7 +10,7 @@ from consult.errors import Forbidden, UserError
 from consult.i18n import N_
 from consult.voting import rules, services
 from consult.voting.routes.common import _round, _staff, _staff_actor, again, render
-from consult.web.auth import require
+from consult.web.auth import refusal, require
 from consult.web.csrf import read_form
 from consult.web.db import get_db
 from consult.web.forms import form_view
@@ -41,7 +41,7 @@ def _manage_context(request: Request, vr: services.VoteRound, **extra) -> dict:
     db = get_db(request)
     staff = _staff(request, vr)
     if not (staff["manage_consultation"] or staff["publish_results"]):
-        raise Forbidden()
+        raise Forbidden(refusal(request, "manage_consultation", vr.scope.ids_from_root))
     result = services.published_result(db, vr.id)
     ideas = services.ideas_on_ballot(db, vr)
     context = {

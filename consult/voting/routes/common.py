@@ -11,7 +11,7 @@ from starlette.requests import Request
 from consult import clock, permissions
 from consult.errors import Forbidden, NotSignedIn, UserError
 from consult.voting import rules, services
-from consult.web.auth import current_actor
+from consult.web.auth import current_actor, refusal
 from consult.web.db import get_db
 from consult.web.forms import FormPage
 from consult.web.templating import render as _render
@@ -60,7 +60,7 @@ def _staff_actor(request: Request, vr: services.VoteRound, action: str):
     if not actor.authenticated:
         raise NotSignedIn()
     if not services.staff_within(get_db(request), actor, vr, action):
-        raise Forbidden()
+        raise Forbidden(refusal(request, action, vr.scope.ids_from_root))
     return actor
 
 

@@ -14,7 +14,7 @@ from consult.voting.routes.common import _round, _staff, again, render
 from consult.web.auth import current_actor, require, require_user
 from consult.web.csrf import read_form
 from consult.web.db import get_db
-from consult.web.downloads import CSV_TYPE, PB_TYPE, download, excel_csv
+from consult.web.downloads import CSV_TYPE, PB_TYPE, download_file
 from consult.web.forms import form_view
 from consult.web.responses import redirect_to
 from consult.web.templating import translator_for
@@ -57,14 +57,17 @@ async def results_page(request: Request):
 
 
 async def export_pb(request: Request):
+    """The file kept at publication, streamed (as the API's): nothing is recounted."""
     vr = _round(request)
-    return download(services.export_pb(get_db(request), vr), f"vote-round-{vr.id}.pb", PB_TYPE)
+    stored = services.export_file(get_db(request), vr, "pb")
+    return download_file(stored.path, f"vote-round-{vr.id}.pb", PB_TYPE, stored.sha256)
 
 
 async def export_csv(request: Request):
+    """The stored CSV, already as Excel needs it (BOM, no formulas), streamed."""
     vr = _round(request)
-    return download(excel_csv(services.export_csv(get_db(request), vr)),
-                    f"vote-round-{vr.id}-ballots.csv", CSV_TYPE)
+    stored = services.export_file(get_db(request), vr, "csv")
+    return download_file(stored.path, f"vote-round-{vr.id}-ballots.csv", CSV_TYPE, stored.sha256)
 
 
 async def objection_file(request: Request):

@@ -18,6 +18,7 @@ from sqlmodel import select
 from consult import consultations, permissions
 from consult.accounts.models import User
 from consult.audit import services as audit
+from consult.communities import services as communities
 from consult.consultations import clean_text
 from consult.db.ids import find
 from consult.errors import Conflict, FieldErrors, Forbidden, NotFound, NotSignedIn
@@ -59,6 +60,8 @@ def file_objection(db: Session, actor: Actor, user: User | None, vr: VoteRound, 
     except IntegrityError:  # the same resident's other request, a moment ago
         raise Conflict(N_("Your objection still waits for its answer. You can change or add to it instead of raising another."),
                        code="objection_open") from None
+    communities.notify_staff(db, vr.scope, kind="objection_filed", params={"title": vr.title},
+                             link=f"/rounds/{vr.id}/results", except_user=user.id)
     return objection
 
 
@@ -135,6 +138,12 @@ def answer_objection(db: Session, actor: Actor, objection_id: int, answer: str,
     return objection, vr
 
 
+#: Called with (db, actor or None, round id, selected idea ids, now) once an outcome is
+#: confirmed, in its transaction: where a domain that builds on voting (delivery) turns
+#: the selected ideas into projects, without voting knowing it.
+OUTCOME_HOOKS: list = []
+
+
 def finalize(db: Session, actor: Actor | None, vr: VoteRound, now: datetime) -> VoteResult:
     """After the notice period, the selected ideas become projects (state "selected").
 
@@ -148,6 +157,8 @@ def finalize(db: Session, actor: Actor | None, vr: VoteRound, now: datetime) -> 
     if problem := rules.finalize_problem(result.notice_until, result.finalized_at, unanswered, now):
         raise Conflict(problem)
     consultations.record_outcome(db, actor, vr.round, list(result.selected), now)
+    for hook in OUTCOME_HOOKS:  # the selected ideas become projects (consult.delivery)
+        hook(db, actor, vr.round.id, list(result.selected), now)
     by = actor.user_id if actor else None
     result.finalized_at, result.finalized_by = now, by
     db.add(result)
