@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from markupsafe import Markup
 from starlette.requests import Request
 
+from consult import clock
 from consult.cache import Cache
 from consult.consultations import rules, services
 from consult.consultations.routes.common import NAMES, _linker, _path_param, _settings, render
@@ -90,7 +91,7 @@ async def ideas_page(request: Request):
     rendered body, keyed by the consultation's ``ideas_version`` (raised by every service
     that changes what a list shows: see ``services.ideas_changed``), the filters, the page
     and the language; a repeat costs one small statement instead of five and a render."""
-    consultation = services.list_header(get_db(request), _path_param(request, "cid"))
+    consultation = services.list_header(get_db(request), _path_param(request, "cid"), clock.utcnow())
     q = request.query_params
     filters = {"category": q.get("category", ""), "state": q.get("state", ""),
                "place": q.get("place", ""), "sort": q.get("sort", "newest"),
@@ -110,6 +111,7 @@ async def ideas_page(request: Request):
     return render(request, "consultations/ideas.html", {
         "consultation": consultation, "scope": view.scope, "page": view.page, "filters": filters,
         "categories": view.categories, "places": view.places, "body": view.body,
+        "supports_needed": rules.supports_needed("collect", consultation.collect_settings or {}),
     })
 
 

@@ -298,6 +298,8 @@ class IdeaDetail:
     merged_into: Idea | None
     merged_from: list[tuple[Idea, str]]
     supported: bool
+    #: the supports the idea needs by the close of its round (0: none, or not now)
+    supports_needed: int = 0
 
 
 def idea_detail(db: Session, idea: Idea, user: User | None, now: datetime) -> IdeaDetail:
@@ -329,6 +331,9 @@ def idea_detail(db: Session, idea: Idea, user: User | None, now: datetime) -> Id
         versions=versions(db, idea.id), comments=ordered,
         merged_into=db.get(Idea, idea.merged_into_id) if idea.merged_into_id else None,
         merged_from=list(merged_from), supported=supported,
+        supports_needed=(rules.supports_needed(current.kind, current.settings)
+                         if current and idea.state in rules.ACTIVE
+                         and round_state(current, now) == "open" else 0),
     )
 
 
