@@ -122,8 +122,8 @@ def cmd_finalize_due(args) -> int:
     the next round (those below a collect round's support threshold stay behind, marked);
     after the notice period the selected ideas become projects,
     unless an objection still waits for its answer (then the round is listed and waits);
-    anonymous surveys that have closed get their rows mixed (``surveys.secrecy``)."""
-    each person is told once of a vote open to them, closing soon, or a survey addressed to them.
+    anonymous surveys that have closed get their rows mixed (``surveys.secrecy``); and
+    each person is told once of a vote open to them, closing soon, or a survey addressed to them."""
     from consult import clock
     from consult.consultations import carry_due
     from consult.db import Database, make_engine
