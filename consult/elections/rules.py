@@ -334,6 +334,8 @@ RESIDENT_ACTIONS: dict[str, frozenset[ElectionState]] = {
     "enter_paper": _OPEN,
     "view_turnout": _ANY,
     "view_result": _CLOSED,
+    "export_register": _ANY,
+    "export_ballots": _CLOSED,
 }
 
 

@@ -8,7 +8,7 @@ from starlette.requests import Request
 
 from consult import clock
 from consult.elections import labels, services
-from consult.elections.routes.common import chosen
+from consult.elections.routes.common import chosen, csv_download
 from consult.i18n import N_
 from consult.web.auth import current_actor, current_user, require, require_user
 from consult.web.csrf import read_form
@@ -178,4 +178,16 @@ async def result_page(request: Request):
     return render(request, "elections/residents_result.html", {
         "election": election, "area": area, "outcome": outcome, "names": names,
         "elected_names": [names[c] for c in outcome.elected],
-        "tied_names": [names[c] for c in outcome.tied], **labels.names()})
+        "tied_names": [names[c] for c in outcome.tied], "can": _may(request, area), **labels.names()})
+
+
+async def register_export(request: Request):
+    election, text = services.resident_register_csv(get_db(request), current_actor(request),
+                                                    request.path_params["election_id"], clock.utcnow())
+    return csv_download(text, f"resident-election-{election.id}-voters.csv")
+
+
+async def ballots_export(request: Request):
+    election, text = services.resident_ballots_csv(get_db(request), current_actor(request),
+                                                   request.path_params["election_id"], clock.utcnow())
+    return csv_download(text, f"resident-election-{election.id}-ballots.csv")

@@ -57,8 +57,10 @@ from consult.elections.services.residents import (
     my_registration,
     publish_candidates,
     remove_voter,
+    resident_ballots_csv,
     resident_candidates_of,
     resident_elections_of,
+    resident_register_csv,
     resident_result,
     resident_state,
     resident_turnout,
@@ -75,6 +77,6 @@ __all__ = [
     "remove_candidate", "resolve_paper", "ResidentTurnout", "add_resident_candidate", "add_voter",
     "cast_resident_ballot", "create_resident_election", "enter_resident_paper", "get_area",
     "get_resident_election", "my_registration", "nominators_of", "publish_candidates", "remove_voter",
-    "resident_candidates_of", "resident_elections_of", "resident_result", "resident_state",
+    "resident_candidates_of", "resident_ballots_csv", "resident_elections_of", "resident_register_csv", "resident_result", "resident_state",
     "resident_turnout", "small_groups", "voter_election", "voters_of", "result", "state_of", "uncounted_papers", "voices",
 ]

@@ -5,6 +5,7 @@ ballots online and on paper, turnout, and the result through the recount command
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from fractions import Fraction
@@ -67,6 +68,8 @@ def allow_resident(action: str, election: ResidentElection, now: datetime) -> No
     if not rules.resident_allows(action, state):
         if action == "view_result":
             raise Conflict(N_("The result is published when voting closes."), code="not_closed")
+        if action == "export_ballots":
+            raise Conflict(N_("The ballots can be exported once voting closes."), code="not_closed")
         message, code = REFUSED_IN[state]
         if state is rules.ElectionState.OPEN:
             message, code = N_("The register and the candidates are fixed once voting opens."), "voting_open"
@@ -393,16 +396,43 @@ def resident_turnout(db: Session, election_id: int) -> tuple[ResidentElection, P
     return election, area, ResidentTurnout(registered, voted)
 
 
+def _ballot_rows(db: Session, election: ResidentElection) -> tuple[list[str], list[files.Row]]:
+    """The register's voter ids and the ballots as ``ballots.csv`` rows (``voter_id,
+    candidates``), in a fresh random order: with the key, each ballot names its voter."""
+    voters = [str(v.id) for v in voters_of(db, election)]
+    key_of = {resident_voter_key(election.id, int(v)): v for v in voters}
+    ballots = list(db.exec(select(ResidentBallot.voter_key, ResidentBallot.candidates).where(
+        ResidentBallot.election_id == election.id)).all())
+    random.SystemRandom().shuffle(ballots)
+    return voters, [(1, list(files.RESIDENT_BALLOT_COLUMNS))] + [
+        (line, [key_of[key], text]) for line, (key, text) in enumerate(ballots, start=2)]
+
+
+def resident_register_csv(db: Session, actor: Actor, election_id: int, now: datetime) -> tuple[ResidentElection, str]:
+    """The register in the recount command's ``voters.csv`` format (``voter_id``)."""
+    election, area = get_resident_election(db, election_id)
+    check("manage_resident_election", actor, area)
+    allow_resident("export_register", election, now)
+    voters = [str(v.id) for v in voters_of(db, election)]
+    return election, files.format_rows([(1, list(files.VOTER_COLUMNS))] + [
+        (line, [v]) for line, v in enumerate(voters, start=2)])
+
+
+def resident_ballots_csv(db: Session, actor: Actor, election_id: int, now: datetime) -> tuple[ResidentElection, str]:
+    """After the close, the ballots in the recount command's ``ballots.csv`` format,
+    shuffled anew each time. Like the result, it is computed with the key and says how each
+    register entry voted (README, Secrecy)."""
+    election, area = get_resident_election(db, election_id)
+    check("manage_resident_election", actor, area)
+    allow_resident("export_ballots", election, now)
+    return election, files.format_rows(_ballot_rows(db, election)[1])
+
+
 def resident_result(db: Session, election_id: int, now: datetime):
     """The count once voting has closed, through the recount command's own path."""
     election, area = get_resident_election(db, election_id)
     allow_resident("view_result", election, now)
-    voters = [str(v.id) for v in voters_of(db, election)]
-    key_of = {resident_voter_key(election.id, int(v)): v for v in voters}
-    ballots = db.exec(select(ResidentBallot.voter_key, ResidentBallot.candidates).where(
-        ResidentBallot.election_id == election.id)).all()
-    rows = [(1, list(files.RESIDENT_BALLOT_COLUMNS))] + [
-        (line, [key_of[key], text]) for line, (key, text) in enumerate(ballots, start=2)]
+    voters, rows = _ballot_rows(db, election)
     parsed = files.parse_resident_ballots(rows, voters, election.seats)
     outcome = cli.residents_result(
         voters, parsed, election.seats, further_round=election.further_round,
