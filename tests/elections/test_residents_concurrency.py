@@ -6,9 +6,6 @@ CONSULT_TEST_DATABASE_URL is set). The owners' election test's pattern and datab
 from __future__ import annotations
 
 import random
-import threading
-from collections import Counter
-from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
@@ -20,14 +17,13 @@ from consult.accounts.models import User
 from consult.communities import services as communities
 from consult.elections import services
 from consult.elections.models import ResidentBallot
-from consult.errors import Conflict
 from consult.permissions import Actor
+from tests.elections.test_concurrency import at_once
 from tests.owners.test_concurrency import database
 
 __all__ = ["database"]  # the fixture: a migrated database of its own
 
 VOTERS = 300
-THREADS = 16
 
 
 def arrange(database):
@@ -71,46 +67,16 @@ def test_300_voters_at_once_get_one_ballot_each(database):
         if n % 10 == 3:  # a paper ballot for the same voter at the same moment
             tasks.append(("paper", entry, chosen))
     rng.shuffle(tasks)
-    acknowledged: list[int] = []
-    refused: Counter[str] = Counter()
-    failures: list[str] = []
-    lock = threading.Lock()
-    start = threading.Barrier(THREADS)
-
-    def submit(task) -> None:
+    def submit(db, task) -> int:
         channel, who, chosen = task
         now = clock.utcnow()
-        with database.session(write=True) as db:
-            try:
-                if channel == "web":
-                    user = db.get(User, who)
-                    actor = Actor(user_id=user.id, roles=frozenset({("resident", area_id)}))
-                    ballot = services.cast_resident_ballot(db, actor, user, election_id, candidates=chosen, now=now)
-                else:
-                    ballot = services.enter_resident_paper(db, staff, election_id, voter=str(who),
-                                                           candidates=chosen, now=now)
-                db.commit()
-            except Conflict as exc:
-                db.rollback()
-                with lock:
-                    refused[exc.code] += 1
-                return
-            except Exception as exc:  # anything else is a lost or broken submission
-                db.rollback()
-                with lock:
-                    failures.append(f"{task}: {type(exc).__name__}: {exc}")
-                return
-            with lock:
-                acknowledged.append(ballot.id)
+        if channel == "web":
+            user = db.get(User, who)
+            actor = Actor(user_id=user.id, roles=frozenset({("resident", area_id)}))
+            return services.cast_resident_ballot(db, actor, user, election_id, candidates=chosen, now=now).id
+        return services.enter_resident_paper(db, staff, election_id, voter=str(who), candidates=chosen, now=now).id
 
-    def run(share):
-        start.wait()
-        for task in share:
-            submit(task)
-
-    with ThreadPoolExecutor(max_workers=THREADS) as pool:
-        list(pool.map(run, [tasks[i::THREADS] for i in range(THREADS)]))
-
+    acknowledged, refused, failures = at_once(database, tasks, submit)
     assert not failures, failures[:5]
     assert len(acknowledged) == VOTERS
     assert sum(refused.values()) == len(tasks) - VOTERS and set(refused) == {"already_voted"}
