@@ -22,10 +22,10 @@ from consult.elections.models import ResidentBallot
 from consult.elections.services.residents import resident_voter_key
 from tests import factories
 from tests.elections.conftest import AFTER, CLOSES, NOW, OPENS
+from tests.elections.test_secrecy import no_order_lines_up
 from tests.voting.test_secrecy import _dump
 
 VOTERS = 24
-MOST_ALIGNED_BY_CHANCE = 10
 LONG_BEFORE = OPENS - timedelta(days=10)
 
 
@@ -82,19 +82,7 @@ def test_a_dump_lines_up_no_voter_with_their_ballot(db, vote):
              "register entry": sorted(range(VOTERS), key=lambda n: entries[n].id),
              "name": sorted(range(VOTERS), key=lambda n: people[n].display_name),
              "voting order": order}
-    postgres = db.connection().dialect.name == "postgresql"
-    at = columns.index("candidates")
-    orders = [("physical", rows, False)]
-    for i, column in enumerate(columns):
-        def key(r, i=i):
-            return (r[i] is None, str(r[i]))
-        orders.append((column, sorted(rows, key=key), len({key(r) for r in rows}) == len(rows)))
-    for how, ordered, total in orders:
-        for what, voters in known.items():
-            if postgres and not total and what == "voting order":
-                continue  # PostgreSQL keeps rows in the order they were written (README)
-            aligned = sum(r[at] == chosen[n] for r, n in zip(ordered, voters, strict=True))
-            assert aligned <= MOST_ALIGNED_BY_CHANCE, f"ordered by {how} lines up by {what}"
+    no_order_lines_up(db, columns, rows, known, chosen)
 
 
 def test_casting_writes_nothing_but_the_ballot(db, world, settings, vote):
