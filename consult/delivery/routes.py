@@ -147,8 +147,8 @@ async def pledge(request: Request):
     return form_view(request, lambda: money.pledge(db, current_actor(request), current_user(request), pid,
                                                    **values, show_name=form.get("show_name") == "1",
                                                    now=clock.utcnow(), on_behalf=staff),
-                     again=_again(request, "delivery/manage.html" if staff else "delivery/project.html",
-                                  "pledge", values),
+                     again=(_manage_again(request, "pledge", values) if staff
+                            else _again(request, "delivery/project.html", "pledge", values)),
                      message=N_("The pledge is recorded. Thank you!"),
                      done=lambda item: _to_project(request, item.project_id, "project_manage" if staff else "project"))
 

@@ -119,6 +119,19 @@ def test_a_resident_pledges_and_staff_record_its_receipt(client, db, w, now):
     assert "已到位，不能再修改" in client.get(page).text
 
 
+def test_a_pledge_staff_enter_on_the_manage_page_is_shown_again_there_when_refused(client, db, w, now):
+    """The staff's pledge form (from=manage) refused: the manage page again with the message
+    and the form's values, nothing stored (it was a 500: the page's own values were missing)."""
+    p = project(db, w, state="in_progress", category="gongchou", now=now)
+    sign_in(client, w, "moderator_in")
+    manage = f"/projects/{p.id}/manage"
+    bad = post_form(client, manage, f"/projects/{p.id}/pledges",
+                    {"from": "manage", "pledger_kind": "household", "pledger_name": "王家",
+                     "kind": "money", "quantity": "1.234"})
+    assert bad.status_code == 422 and "金额最多保留两位小数（到分）" in bad.text and "王家" in bad.text
+    assert count(db, Pledge, Pledge.project_id == p.id) == 0
+
+
 def test_acceptance_by_two_people_then_a_resident_rates(client, db, w, now):
     p = project(db, w, state="in_progress", now=now)
     sign_in(client, w, "moderator_in")
