@@ -206,8 +206,8 @@ async def stock_csv(request: Request):
 async def club_hours_csv(request: Request):
     at = _at(request, "view_points_ledger")
     db = get_db(request)
-    rows = [(m, a, att) for m, _ in clubs.members(db, at) for a, att in ledger.service_hours(db, m.id)]
-    return download(hours_csv(rows, translator_for(request)), f"service-hours-club-{at.club.id}.csv", CSV_TYPE)
+    rows = [(m, *row) for m, _ in clubs.members(db, at) for row in ledger.service_hours(db, m.id)]
+    return download(hours_csv(at.club.name, rows, translator_for(request)), f"service-hours-club-{at.club.id}.csv", CSV_TYPE)
 
 
 # -- members and corrections ---------------------------------------------------------------

@@ -1,0 +1,66 @@
+"""Service hours as a 证明 (a print page) and as the 志愿服务 record export: the member,
+the hours by kind of activity and in all, who approved each, the club's name; the member
+and staff may open it, nobody else."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from consult import clock
+from consult.points.services import activities, attendance
+from tests import factories
+from tests.points.builders import sheet_photo, world
+from tests.surveys.builders import person
+
+
+def _approved(db, settings):
+    w = world(db, settings, residents=1)
+    now = clock.utcnow()
+    member = w.residents[0][2]
+    for title, kind, hours in (("楼道清洁", "team", 2), ("重阳敬老", "special", 1), ("花园除草", "team", 1)):
+        a = activities.create_activity(db, w.staff[1], w.at, activities.ActivityDraft(
+            title=title, kind=kind, venue="活动室", starts_at=now - timedelta(hours=hours + 1),
+            ends_at=now - timedelta(hours=1)), now=now)
+        att = attendance.record(db, w.staff[1], w.at, a, now=now, card_code=member.card_code)
+        attendance.approve(db, w.second[1], w.at, a, [str(att.id)], photo=sheet_photo(),
+                           media_dir=settings.media_dir, now=now)
+    db.commit()
+    return w, member
+
+
+def test_the_member_prints_a_certificate_of_service_hours(db, settings, client):
+    w, member = _approved(db, settings)
+    factories.sign_in(client, w.residents[0][0].login)
+    page = client.get(f"/points/members/{member.id}/hours")
+    assert page.status_code == 200
+    assert 'class=" print-page' in page.text or "print-page" in page.text.split("<body", 1)[1].split(">", 1)[0]
+    assert w.at.club.name in page.text and member.name in page.text
+    assert page.context["total"] == "4.00"
+    assert page.context["by_kind"] == [("team", 2, 180), ("special", 1, 60)]
+    approver = w.second[0].display_name
+    assert all(row[2] == approver for row in page.context["rows"]) and approver in page.text
+    assert f"/points/members/{member.id}/hours" in client.get(f"/points/members/{member.id}").text
+
+
+def test_staff_open_the_certificate_and_others_may_not(db, settings, client):
+    w, member = _approved(db, settings)
+    factories.sign_in(client, w.staff[0].login)
+    assert client.get(f"/points/members/{member.id}/hours").status_code == 200
+    assert f"/points/members/{member.id}/hours" in client.get(
+        f"/staff/points/clubs/{w.at.club.id}/members/{member.id}").text
+    stranger, _ = person(db, settings, "resident", w.tree["area_a"], name="路人甲")
+    db.commit()
+    factories.sign_in(client, stranger.login)
+    assert client.get(f"/points/members/{member.id}/hours").status_code == 403
+
+
+def test_the_hours_export_holds_what_a_volunteer_record_needs(db, settings, client):
+    w, member = _approved(db, settings)
+    factories.sign_in(client, w.staff[0].login)
+    text = client.get(f"/staff/points/clubs/{w.at.club.id}/hours.csv").content.decode("utf-8-sig")
+    header, *rows = [line.split(",") for line in text.strip().splitlines()]
+    assert header[2] == "记录单位 organisation" and header[-1] == "审核人 approved by"
+    assert len(rows) == 3
+    first = rows[0]
+    assert first[0] == member.name and first[2] == w.at.club.name and first[5] == "活动室"
+    assert first[-2] == "2.00" and first[-1] == w.second[0].display_name
