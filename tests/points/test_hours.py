@@ -64,3 +64,40 @@ def test_the_hours_export_holds_what_a_volunteer_record_needs(db, settings, clie
     first = rows[0]
     assert first[0] == member.name and first[2] == w.at.club.name and first[5] == "活动室"
     assert first[-2] == "2.00" and first[-1] == w.second[0].display_name
+
+
+def test_every_export_is_also_an_excel_workbook(db, settings, client):
+    import io
+
+    from openpyxl import load_workbook
+
+    w, member = _approved(db, settings)
+    factories.sign_in(client, w.staff[0].login)
+    club = f"/staff/points/clubs/{w.at.club.id}"
+    page = client.get(club).text
+    for name in ("members", "ledger", "hours", "activities", "stock"):
+        assert f'href="{club}/{name}.xlsx"' in page, name
+        csv_rows = client.get(f"{club}/{name}.csv").content.decode("utf-8-sig").strip().splitlines()
+        got = client.get(f"{club}/{name}.xlsx")
+        assert got.status_code == 200 and got.headers["content-type"].startswith("application/vnd.openxmlformats")
+        assert got.headers["content-disposition"].endswith(f'-{w.at.club.id}.xlsx"'), got.headers
+        sheet = load_workbook(io.BytesIO(got.content)).active
+        assert sheet.max_row == len(csv_rows), name
+        assert sheet.cell(1, 1).font.bold
+    hours = load_workbook(io.BytesIO(client.get(f"{club}/hours.xlsx").content)).active
+    assert hours.cell(2, 1).value == member.name and hours.cell(2, 10).value == w.second[0].display_name
+    factories.sign_in(client, w.residents[0][0].login)
+    assert client.get(f"{club}/ledger.xlsx").status_code == 403
+    own = client.get(f"/points/members/{member.id}/hours.xlsx")
+    assert own.status_code == 200 and load_workbook(io.BytesIO(own.content)).active.max_row == 4
+
+
+def test_an_excel_cell_never_runs_as_a_formula(db, settings, client):
+    import io
+
+    from openpyxl import load_workbook
+
+    from consult.web.downloads import xlsx_bytes
+
+    sheet = load_workbook(io.BytesIO(xlsx_bytes([["name", "amount"], ["=HYPERLINK(1)", -3]]))).active
+    assert sheet.cell(2, 1).value == "'=HYPERLINK(1)" and sheet.cell(2, 2).value == -3
