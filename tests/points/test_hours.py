@@ -101,3 +101,22 @@ def test_an_excel_cell_never_runs_as_a_formula(db, settings, client):
 
     sheet = load_workbook(io.BytesIO(xlsx_bytes([["name", "amount"], ["=HYPERLINK(1)", -3]]))).active
     assert sheet.cell(2, 1).value == "'=HYPERLINK(1)" and sheet.cell(2, 2).value == -3
+
+
+def test_the_audit_page_lists_every_approval_and_correction(db, settings, client):
+    from consult.points.services import ledger
+
+    w, member = _approved(db, settings)
+    ledger.propose_correction(db, w.staff[1], w.at, member_id=member.id, amount="-1", reason="多记了一次",
+                              now=clock.utcnow())
+    db.commit()
+    factories.sign_in(client, w.staff[0].login)
+    club = f"/staff/points/clubs/{w.at.club.id}"
+    assert f'href="{club}/audit"' in client.get(club).text
+    page = client.get(f"{club}/audit")
+    assert page.status_code == 200
+    actions = [entry.action for entry, _ in page.context["rows"]]
+    assert actions == ["points_correction_proposed"] + ["points_attendance_approved"] * 3
+    assert "多记了一次" in page.text and w.second[0].display_name in page.text
+    factories.sign_in(client, w.residents[0][0].login)
+    assert client.get(f"{club}/audit").status_code == 403
