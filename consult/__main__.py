@@ -4,8 +4,10 @@ migrate      bring the database schema up to date (Alembic)
 demo         load the demo sub-district (safe to run twice)
 logins       print the demo logins
 createuser   create an account, optionally with a role at a place
-finalize-due confirm vote outcomes whose notice period (公示期) has ended, and mix the
-             answers of anonymous surveys that have closed (run it daily)
+finalize-due carry on the ideas of rounds that have closed, confirm vote outcomes whose
+             notice period (公示期) has ended, mix the answers of anonymous surveys that
+             have closed, and tell each person once of a vote open to them, closing soon,
+             or a survey addressed to them (run it hourly)
 send-due     send the text messages deferred past quiet hours (run it after 08:00)
 points-check check the points ledger: every transfer sums to zero, every member's
              cached balance equals the sum of their entries (exit 1 if not)
@@ -116,23 +118,33 @@ def cmd_createuser(args) -> int:
 
 
 def cmd_finalize_due(args) -> int:
-    """For a daily timer: after the notice period the selected ideas become projects,
+    """For an hourly timer: the ideas a collect, review or revise round ended with go into
+    the next round (those below a collect round's support threshold stay behind, marked);
+    after the notice period the selected ideas become projects,
     unless an objection still waits for its answer (then the round is listed and waits);
-    anonymous surveys that have closed get their rows mixed (``surveys.secrecy``)."""
+    anonymous surveys that have closed get their rows mixed (``surveys.secrecy``); and
+    each person is told once of a vote open to them, closing soon, or a survey addressed to them."""
     from consult import clock
+    from consult.consultations import carry_due
     from consult.db import Database, make_engine
     from consult.delivery import projects_from_outcome  # noqa: F401  loading it: an outcome makes projects
     from consult.i18n import translator
     from consult.surveys.secrecy import mix_due
-    from consult.voting import finalize_due
+    from consult.surveys.services import tell_audiences
+    from consult.voting import finalize_due, tell_voters
 
     t = translator("en")
     database = Database(make_engine(_settings().database_url))
     with database.session(write=True) as db:
         now = clock.utcnow()
+        carried = carry_due(db, now)
         outcomes = finalize_due(db, now)
         mixed = mix_due(db, now)
+        told = tell_voters(db, now)
+        told["survey_addressed"] = tell_audiences(db, now)
         db.commit()
+    for step in carried:
+        print(f"round {step.round.id} ({step.round.kind}): closed, {step.carried} ideas carried into the next round")
     for survey_id in mixed:
         print(f"survey {survey_id}: closed, its anonymous answers are mixed")
     for outcome in outcomes:
@@ -142,6 +154,8 @@ def cmd_finalize_due(args) -> int:
             print(f"round {outcome.round_id} ({outcome.title}): waits: {t(outcome.problem)}")
     if not outcomes:
         print("no outcome is due")
+    print(f"told {told['vote_opened']} of a vote open to them, {told['vote_closing_soon']} of one closing soon, "
+          f"{told['survey_addressed']} of a questionnaire addressed to them")
     return 0
 
 

@@ -6,6 +6,7 @@ instead of their own variants, so a field means the same on every page and in th
 * text: as typed, without surrounding whitespace, Windows line ends normalised;
 * money: yuan as typed (``1,234.5``, ``￥800``, ``3000元``) to integer fen, exactly,
   never through a float; a problem comes back as a message in the catalogue;
+* a search: :func:`search_pattern`, a LIKE pattern finding the words anywhere;
 * local date-times: one format, ISO 8601 to the minute (``2026-03-01T09:00``, what a
   ``datetime-local`` field sends; a space may stand for the ``T``, seconds and an offset
   may follow). Without an offset the time is Beijing wall time. Anything else,
@@ -86,3 +87,18 @@ def parse_local_datetime(value: object) -> datetime | None:
 def local_input(value: datetime | None) -> str:
     """An aware time as a ``datetime-local`` field's value (Beijing wall time, to the minute)."""
     return clock.to_local(value).strftime("%Y-%m-%dT%H:%M") if value else ""
+
+
+#: A search is at most this many characters (the rest is ignored).
+MAX_QUERY = 100
+
+
+def search_pattern(query: object) -> str | None:
+    """A LIKE pattern (escape character ``\\``) finding ``query`` anywhere, its wildcards
+    taken literally, or None for no search.  Substring matching works for Chinese, which
+    has no spaces between words: 充电 finds 电动车充电棚, at any length."""
+    text = " ".join(str(query or "").split())[:MAX_QUERY]
+    if not text:
+        return None
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"

@@ -125,3 +125,26 @@ def test_secret_key_generated_once(tmp_path, monkeypatch):
     assert len(first) > 40 and (tmp_path / "secret_key").read_text() == first
     assert Settings.from_env().secret_key == first
     assert oct((tmp_path / "secret_key").stat().st_mode)[-3:] == "600"
+
+
+def test_finalize_due_tells_each_person_once_of_votes_and_surveys_open_to_them(cli_env):
+    import re
+
+    from consult.notifications.models import NoticeSent
+
+    url, env = cli_env
+    assert run(env, "migrate").returncode == 0 and run(env, "demo").returncode == 0
+    first = run(env, "finalize-due")
+    told = re.search(r"told (\d+) of a vote open to them, (\d+) of one closing soon, "
+                     r"(\d+) of a questionnaire addressed to them", first.stdout)
+    assert first.returncode == 0 and told, first.stdout + first.stderr
+    opened, _soon, addressed = (int(n) for n in told.groups())
+    assert opened > 0 and addressed > 0  # the demo has a vote and surveys open now
+    again = run(env, "finalize-due")
+    assert "told 0 of a vote open to them, 0 of one closing soon, 0 of a questionnaire" in again.stdout
+    database = Database(make_engine(url))
+    with database.session() as db:
+        kinds = [kind for (kind,) in db.execute(select(NoticeSent.kind)).all()]
+        assert kinds.count("survey_addressed") == addressed
+        assert kinds.count("vote_opened") >= opened  # and those told when ideas were carried
+    database.engine.dispose()

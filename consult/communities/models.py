@@ -62,6 +62,9 @@ class HomeOwner(SQLModel, table=True):
     home_id: int = Field(foreign_key="home.id", index=True, ondelete="CASCADE")
     name: str = Field(max_length=80)
     user_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    #: The owner identifier the register gives (不动产权证号, last digits of an ID, a
+    #: committee code), which tells owners apart where names cannot; None where none is known.
+    identifier: str | None = Field(default=None, max_length=80)
 
 
 class RoleAssignment(SQLModel, table=True):

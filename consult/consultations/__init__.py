@@ -31,6 +31,8 @@ _SURFACE = {
     "clean_text": "consult.consultations.rules:clean_text",
     "parse_money": "consult.consultations.rules:parse_money",
     "round_state": "consult.consultations.rules:round_state",
+    # ideas of rounds that closed go on by themselves (``finalize-due``)
+    "carry_due": "consult.consultations.services.rounds:carry_due",
     "load_demo": "consult.consultations.demo:load",
 }
 

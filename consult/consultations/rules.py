@@ -26,7 +26,8 @@ MAX_PHOTOS = 3
 MAX_CATEGORIES = 12
 
 IDEA_STATES = ("draft", "submitted", "shortlisted", "revision_requested", "merged", "rejected",
-               "withdrawn", "selected", "not_selected", "in_progress", "completed")
+               "withdrawn", "selected", "not_selected", "in_progress", "completed",
+               "below_threshold")
 #: ideas still in the running: they can be supported, reviewed and carried
 ACTIVE = frozenset({"submitted", "shortlisted", "revision_requested"})
 
@@ -149,6 +150,24 @@ def carry_states(from_kind: str, to_kind: str) -> frozenset[str]:
     if from_kind == "review":
         return frozenset({"shortlisted", "revision_requested"})
     return ACTIVE
+
+
+def supports_needed(kind: str, settings: dict) -> int:
+    """The supports (附议) an idea needs by the close of a round to go on: a collect
+    round's ``supports_needed``, 0 (none) for every other kind."""
+    if kind != "collect":
+        return 0
+    return int(settings.get("supports_needed") or 0)
+
+
+def below_threshold(support_count: int, needed: int) -> bool:
+    """Does an idea with ``support_count`` supports miss a threshold of ``needed``?"""
+    return bool(needed) and support_count < needed
+
+
+#: kinds of rounds whose ideas go on by themselves when they close (a vote round's go on
+#: once its outcome is published, by the voting domain)
+SELF_CARRYING = frozenset({"collect", "review", "revise"})
 
 
 # -- input checks -------------------------------------------------------------------------
@@ -293,6 +312,7 @@ STATE_NAMES = {
     "not_selected": N_("Not selected"),
     "in_progress": N_("In progress"),
     "completed": N_("Completed"),
+    "below_threshold": N_("Did not reach the support threshold"),
 }
 ROUND_KIND_NAMES = {
     "collect": N_("Collecting ideas"),
@@ -324,6 +344,7 @@ TIMELINE_ACTIONS = {
     "advice": N_("Gave expert advice"),
     "selected": N_("The idea was selected"),
     "not_selected": N_("The idea was not selected"),
+    "below_threshold": N_("Did not reach the support threshold: %(count)s of the %(needed)s supports needed"),
 }
 REVIEW_ACTION_NAMES = {
     "shortlist": N_("Shortlist"),

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Column
+from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from consult.clock import utcnow
@@ -48,3 +48,17 @@ class DigestItem(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow)
     sent_at: datetime | None = Field(default=None, index=True)
     message_id: int | None = Field(default=None, foreign_key="sms_message.id", ondelete="SET NULL")
+
+
+class NoticeSent(SQLModel, table=True):
+    """A notice that goes once per person per subject (a round opening, a survey addressed
+    to them): the unique row is the marker, so a job run again tells nobody twice."""
+
+    __tablename__ = "notice_sent"
+    __table_args__ = (UniqueConstraint("user_id", "kind", "subject"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    kind: str = Field(max_length=48)
+    subject: str = Field(max_length=48)  # what it is about: ``round:12``, ``survey:3``
+    sent_at: datetime = Field(default_factory=utcnow)

@@ -11,7 +11,7 @@ from sqlmodel import select
 from consult.accounts.models import User
 from consult.i18n import N_, Msg
 from consult.notifications import channels
-from consult.notifications.models import DigestItem, MessagePreference, Notification
+from consult.notifications.models import DigestItem, MessagePreference, NoticeSent, Notification
 
 #: Message templates by kind; other domains add their kinds here.
 TEMPLATES: dict[str, str] = {
@@ -24,6 +24,8 @@ TEMPLATES: dict[str, str] = {
     "idea_merged": N_("Your idea “%(title)s” was merged into “%(target)s”."),
     "idea_rejected": N_("Your idea “%(title)s” was not taken forward: %(reason)s"),
     "vote_opened": N_("Voting has opened: %(title)s"),
+    "vote_closing_soon": N_("Voting closes soon (%(closes)s): %(title)s."),
+    "survey_addressed": N_("A survey is addressed to you: %(title)s. It is open until %(closes)s."),
     "vote_results_published": N_("The results of the vote are published: %(title)s"),
     "objection_answered": N_("Your objection about the results of “%(title)s” has been answered."),
     "owner_ballot_voided": N_("Your ballot on “%(title)s” was voided: %(reason)s. You may vote again while voting is open."),
@@ -59,6 +61,21 @@ def notify(db: Session, *, user_id: int, kind: str, params: dict, link: str | No
         db.add(Notification(user_id=user_id, kind=kind, params=params, link=link))
     if channels.wants_sms(channel, kind, can_text=can_text):
         db.add(DigestItem(user_id=user_id, kind=kind, topic=topic))
+
+
+def notify_once(db: Session, *, user_ids, kind: str, subject: str, params: dict,
+                link: str | None, now: datetime) -> int:
+    """Tell each of ``user_ids`` once about ``subject`` (``round:12``): whoever was told
+    this kind of it before is skipped (the ``notice_sent`` marker, unique per person,
+    kind and subject), so a periodic job may run as often as it likes. The number told."""
+    told = set(db.exec(select(NoticeSent.user_id).where(NoticeSent.kind == kind,
+                                                       NoticeSent.subject == subject)).all())
+    new = sorted(set(user_ids) - told)
+    for user_id in new:
+        db.add(NoticeSent(user_id=user_id, kind=kind, subject=subject, sent_at=now))
+        notify(db, user_id=user_id, kind=kind, params=params, link=link)
+    db.flush()
+    return len(new)
 
 
 def _opted_out(db: Session, phone: str) -> bool:

@@ -15,6 +15,7 @@ from consult.web.api import BOOLEAN, INTEGER, STRING, api_route, json_body, obj,
 from consult.web.auth import current_actor, current_user, require_user
 from consult.web.db import get_db
 from consult.web.errors import api_error
+from consult.web.templating import translator_for
 
 from . import labels, rules, services
 from .cli import outcome_json
@@ -46,6 +47,7 @@ RESULT = obj({"matter": STRING, "area_total": AREA, "owners_total": INTEGER, "ar
 HOME = obj({"id": INTEGER, "home_id": STRING, "building": STRING, "room": STRING, "area": AREA,
             "developer_held": BOOLEAN,
             "owners": {"type": "array", "items": obj({"id": INTEGER, "name": STRING,
+                                                      "identifier": {"type": ["string", "null"]},
                                                       "linked": BOOLEAN})}})
 REGISTER = obj({"estate_id": INTEGER, "area_total": {"oneOf": [AREA, {"type": "null"}]},
                 "owners_total": {"type": ["integer", "null"]},
@@ -91,7 +93,8 @@ async def register_get(request: Request):
         "homes": [{"id": h.id, "home_id": h.code, "building": h.building, "room": h.room,
                    "area": str(rules.cents_to_area(h.area_hundredths)),
                    "developer_held": h.developer_held,
-                   "owners": [{"id": o.id, "name": o.name, "linked": u is not None}
+                   "owners": [{"id": o.id, "name": o.name, "identifier": o.identifier,
+                               "linked": u is not None}
                               for o, u in page.owners[h.id]]} for h in page.homes],
     })
 
@@ -120,14 +123,16 @@ async def register_import(request: Request):
     return ok({"created": summary.created, "updated": summary.updated,
                "removed": summary.removed, "area_total": str(summary.totals.area_total),
                "owners_total": summary.totals.owners_total,
-               "homes_total": summary.totals.homes_total})
+               "homes_total": summary.totals.homes_total,
+               "warnings": [translator_for(request)(w) for w in summary.warnings]})
 
 
 async def matters_list(request: Request):
     db = get_db(request)
     estate = services.get_estate(db, request.path_params["estate_id"])
     now = clock.utcnow()
-    return ok({"matters": [matter_json(m, now) for m in services.matters_of(db, estate)]})
+    return ok({"matters": [matter_json(m, now) for m in services.matters_of(
+        db, estate, request.query_params.get("q"))]})
 
 
 async def matter_create(request: Request):
@@ -267,7 +272,8 @@ routes = [
               summary="Replace the register from homes.csv text; all or nothing, every bad line reported",
               body=obj({"csv": STRING, "filename": STRING}, ["csv"]),
               response=obj({"created": INTEGER, "updated": INTEGER, "removed": INTEGER,
-                            "area_total": AREA, "owners_total": INTEGER, "homes_total": INTEGER})),
+                            "area_total": AREA, "owners_total": INTEGER, "homes_total": INTEGER,
+                            "warnings": {"type": "array", "items": STRING}})),
     api_route("/estates/{estate_id:int}/owners/matters", matters_list, name="api_owners_matters",
               tag="owners", auth=False, summary="The matters put to an estate's owners",
               response=obj({"matters": {"type": "array", "items": MATTER}})),

@@ -2,7 +2,9 @@
 
     tally --homes homes.csv|homes.xlsx --ballots ballots.csv --matter ordinary|major|...
 
-Prints one JSON object on stdout.  Bad input prints every problem on stderr,
+Prints one JSON object on stdout.  The register's columns may be named in English or
+Chinese and may include the owners' identifiers (``owner_ids``, 业主证件号); a register
+without them is counted by name, with a warning on stderr.  Bad input prints every problem on stderr,
 naming the file and line, prints nothing on stdout and exits with status 2, so a
 script can never mistake a refused count for a result.  Only light modules are
 imported; openpyxl is loaded only when an .xlsx register is given.
@@ -15,7 +17,7 @@ import json
 import sys
 from pathlib import Path
 
-from .register import InputError, choices, decode_text, load_homes, parse_ballots_csv
+from .register import InputError, choices, decode_text, parse_ballots_csv, read_homes_file
 from .rules import MatterKind, Outcome, TallyError, tally
 
 EXIT_INVALID = 2
@@ -64,11 +66,14 @@ def main(argv: list[str]) -> int:
     except SystemExit as exc:  # argparse has already printed usage or help
         return exc.code if isinstance(exc.code, int) else EXIT_INVALID
     try:
-        homes = load_homes(args.homes)
+        read = read_homes_file(args.homes)
     except InputError as exc:
         return _fail(args.homes, [e.message for e in exc.errors])
     except (OSError, UnicodeDecodeError) as exc:
         return _fail(args.homes, [f"cannot be read ({exc})"])
+    homes = read.homes
+    for warning in read.warnings:
+        print(f"{args.homes}: warning: {warning.message}", file=sys.stderr)
     try:
         ballots = parse_ballots_csv(decode_text(args.ballots.read_bytes()), homes)
     except InputError as exc:

@@ -13,7 +13,7 @@ from fractions import Fraction
 
 from consult.i18n import N_, Msg
 
-from .register import LineError
+from .register import LineError, Warning_
 
 #: The kinds by their legal names (art. 278 para. 1), in the law's order, each with
 #: the majority it needs; the form lists them in this order.
@@ -61,6 +61,9 @@ LINE_MESSAGES = {
     "empty_owner_name": N_("Line %(line)s: home %(home_id)s has an empty owner name between the ';' separators."),
     "bad_owner_name": N_("Line %(line)s: home %(home_id)s has an owner name with invisible characters, direction marks or a line break; please type it again."),
     "bad_developer_held": N_("Line %(line)s: developer_held must be 0 or 1, not “%(value)s”."),
+    "owner_ids_mismatch": N_("Line %(line)s: home %(home_id)s lists %(expected)s owners but %(found)s identifiers; give one identifier per owner, in the same order, separated by ';'."),
+    "bad_owner_id": N_("Line %(line)s: home %(home_id)s has an owner identifier with invisible characters or a line break; please type it again."),
+    "same_name_in_home": N_("Line %(line)s: home %(home_id)s lists %(name)s twice with different identifiers; one home cannot list two owners of the same name."),
     "unreadable_file": N_("The file %(name)s cannot be read: %(reason)s."),
     "unknown_home": N_("Line %(line)s: home %(home_id)s is not in the register."),
     "bad_choice": N_("Line %(line)s: the choice “%(value)s” must be agree, disagree or abstain."),
@@ -69,6 +72,13 @@ LINE_MESSAGES = {
         "Line %(line)s: home %(home_id)s votes %(choice)s, but the same owner already voted "
         "%(first_choice)s on line %(first_line)s (home %(first_home_id)s)."
     ),
+}
+
+#: The register's warnings in the catalogue's style; same meaning as register.WARNINGS.
+WARNING_MESSAGES = {
+    "names_only": N_("The register has no owner identifier column (owner_ids, e.g. 产权证号 or 业主证件号): owners are told apart by name only, so different owners with the same name are counted as one owner."),
+    "names_merged": N_("%(count)s names are on more than one home and each is counted as one owner: %(names)s. If some are different people, add an identifier column."),
+    "missing_owner_ids": N_("%(count)s homes have no owner identifier (first: line %(line)s, home %(home_id)s); their owners are told apart by name."),
 }
 
 #: The same area problems for a form field, where there is no line to name.
@@ -83,6 +93,11 @@ AREA_MESSAGES = {
 def line_error_msg(error: LineError) -> Msg:
     """A register problem as a translatable message."""
     return Msg(LINE_MESSAGES[error.code], {"line": error.line, **error.params})
+
+
+def warning_msg(warning: Warning_) -> Msg:
+    """A register warning as a translatable message."""
+    return Msg(WARNING_MESSAGES[warning.code], dict(warning.params))
 
 
 def percent(ratio: Fraction, places: int = 2) -> str:

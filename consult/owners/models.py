@@ -6,7 +6,8 @@ command) taken when it was created and refreshed until voting opens: a result
 must not change because a home is sold after the vote.
 
 One ballot per owner per matter is the database's job: ``owner_key`` names the
-owner (a digest of "the developer" or of the sorted co-owner names), and
+owner (a digest of "the developer" or of the sorted co-owners, each by identifier
+where the register gives one, else by name), and
 ``UNIQUE(matter_id, owner_key, active)`` admits one row with ``active = true``;
 a voided ballot gets ``active = NULL``, and NULLs never collide, so the owner can
 vote again.  Paper serials are unique per matter the same way.
@@ -112,8 +113,8 @@ class OwnerLink(SQLModel, table=True):
     Staff ask (``requested_by``); the link is made only once someone else confirms it:
     the account holder on their own page (``method = "owner"``), staff typing the code
     the account holder is shown (``"code"``), or a second staff member (``"second_staff"``;
-    not while a matter of the estate is open).  The register is matched by name, so a
-    request outlives a re-imported register.
+    not while a matter of the estate is open).  The register is matched by identifier
+    where it gives one, else by name, so a request outlives a re-imported register.
     """
 
     __tablename__ = "owner_link"
@@ -121,6 +122,9 @@ class OwnerLink(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     estate_id: int = Field(foreign_key="place.id", index=True)
     name: str = Field(max_length=80)
+    #: The owner's identifier on the register, if it gives one: then the link is to the
+    #: records with that identifier, not to every record of that name.
+    identifier: str | None = Field(default=None, max_length=80)
     #: The home the request was made from (shown to the account holder).
     home_code: str = Field(max_length=40)
     user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")

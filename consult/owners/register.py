@@ -1,7 +1,12 @@
 """Reading a home register and a ballot list, all-or-nothing.
 
 A register comes from the property office or the committee as CSV or Excel with
-the columns ``home_id,building,room,area_m2,owners,developer_held``.  Every wrong
+the columns ``home_id,building,room,area_m2,owners,developer_held`` and, optionally,
+``owner_ids`` (the co-owners' identifiers — 不动产权证号, the last digits of an ID, a
+committee code — separated by ";" like the names).  The headers may also be in
+Chinese (房号,楼号,室号,面积,业主,开发商持有,业主证件号 and the like, see
+:data:`HOME_HEADERS`), in any order.  Without identifiers, owners are told apart by
+name and the reading carries a warning that same-named owners are merged.  Every wrong
 line is collected (not just the first), each with its line number (the header is
 line 1), and then :class:`RegisterError` is raised so nothing half-read is ever
 imported.  Errors carry a machine ``code`` and ``params`` plus an English message
@@ -18,8 +23,8 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
@@ -33,16 +38,57 @@ from .rules import (
     OwnerKey,
     cents_to_area,
     owner_of_home,
+    same_name_owners,
+)
+from .sheets import (
+    MESSAGES as MESSAGES,  # re-exported: the register's public names stay here
+)
+from .sheets import (
+    WARNINGS as WARNINGS,
+)
+from .sheets import (
+    BallotError,
+    LineError,
+    RegisterError,
+    Row,
+    Warning_,
+    _csv_rows,
+    _read_header,
+    _row_fields,
+    _xlsx_rows,
+    decode_text,
+)
+from .sheets import (
+    InputError as InputError,
 )
 
 HOME_COLUMNS = ("home_id", "building", "room", "area_m2", "owners", "developer_held")
+#: The optional column of owner identifiers, one per name in ``owners``.
+OWNER_IDS = "owner_ids"
 BALLOT_COLUMNS = ("home_id", "choice", "channel")
 OWNER_SEPARATOR = ";"
+
+#: The headers each register column is known by (compared trimmed, lower case, without
+#: a unit in brackets such as 面积（㎡） or area (m2)).
+HOME_HEADERS: dict[str, tuple[str, ...]] = {
+    "home_id": ("home_id", "房号", "房屋编号", "房屋编码", "房屋代码", "户号"),
+    "building": ("building", "楼号", "楼栋", "楼栋号", "栋号", "幢号"),
+    "room": ("room", "室号", "房间号", "门牌号"),
+    "area_m2": ("area_m2", "面积", "建筑面积", "专有部分面积", "产权面积"),
+    "owners": ("owners", "业主", "业主姓名", "产权人", "权利人", "姓名"),
+    "developer_held": ("developer_held", "开发商持有", "开发商", "是否开发商持有"),
+    OWNER_IDS: ("owner_ids", "owner_id", "业主证件号", "证件号", "身份证后四位", "产权证号",
+                "不动产权证号", "房产证号", "业主编号", "业主代码", "业主标识"),
+}
+_EXPECTED_HOMES = (",".join(HOME_COLUMNS) + "[," + OWNER_IDS + "] (" + ",".join(
+    HOME_HEADERS[c][1] for c in HOME_COLUMNS) + "[," + HOME_HEADERS[OWNER_IDS][2] + "])")
+#: What 开发商持有 may say: 1 or 0, or 是 or 否 as Chinese registers write it.
+_YES, _NO = ("1", "是"), ("0", "否")
 
 # typing.TYPE_CHECKING without importing typing: the recount command starts faster.
 TYPE_CHECKING = False
 if TYPE_CHECKING:  # annotations only
-    from typing import IO, Any, TypeVar
+    from typing import IO, TypeVar
 
     _E = TypeVar("_E", Choice, Channel)
 
@@ -51,161 +97,12 @@ if TYPE_CHECKING:  # annotations only
 # a negative area is reported as "not positive" rather than "not a number".
 _AREA_RE = re.compile(r"-?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
 
-#: English message templates by error code; ``{line}`` and the params fill them in.
-MESSAGES: dict[str, str] = {
-    "empty_file": "The file is empty; the first line must be the header {expected}.",
-    "bad_header": "Line {line}: the header must be {expected}, not {found}.",
-    "no_homes": "The register lists no homes.",
-    "bad_field_count": "Line {line}: expected {expected} fields, found {found}.",
-    "missing_home_id": "Line {line}: the home id is missing.",
-    "duplicate_home_id": "Line {line}: home {home_id} is already listed on line {first_line}.",
-    "area_not_a_number": "Line {line}: the area “{value}” is not a plain number of m² such as 89.50.",
-    "area_not_positive": "Line {line}: the area “{value}” must be greater than zero.",
-    "area_too_large": "Line {line}: the area “{value}” is implausibly large for one home.",
-    "area_too_precise": "Line {line}: the area “{value}” has more than two decimals.",
-    "missing_owners": "Line {line}: home {home_id} lists no owners and is not developer-held.",
-    "empty_owner_name": "Line {line}: home {home_id} has an empty owner name between the ';' separators.",
-    "bad_owner_name": (
-        "Line {line}: home {home_id} has an owner name with invisible characters, direction "
-        "marks or a line break; please type it again."
-    ),
-    "bad_developer_held": "Line {line}: developer_held must be 0 or 1, not “{value}”.",
-    "unreadable_file": "The file {name} cannot be read: {reason}.",
-    "unknown_home": "Line {line}: home {home_id} is not in the register.",
-    "bad_choice": "Line {line}: the choice “{value}” must be agree, disagree or abstain.",
-    "bad_channel": "Line {line}: the channel “{value}” must be web, paper or proxy.",
-    "conflicting_ballots": (
-        "Line {line}: home {home_id} votes {choice}, but the same owner already voted "
-        "{first_choice} on line {first_line} (home {first_home_id})."
-    ),
-}
-
-
 @dataclass(frozen=True, slots=True)
-class LineError:
-    """One problem in an input file: where, what (``code``) and the details."""
+class RegisterRead:
+    """The homes of a register that was read, and its warnings."""
 
-    code: str
-    line: int | None
-    params: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def template(self) -> str:
-        """The English template, for the translation catalogue's msgid."""
-        return MESSAGES[self.code]
-
-    @property
-    def message(self) -> str:
-        return self.template.format(line=self.line, **self.params)
-
-    def __str__(self) -> str:
-        return self.message
-
-
-class InputError(ValueError):
-    """One or more lines of an input file are wrong; nothing was imported."""
-
-    def __init__(self, errors: Sequence[LineError]) -> None:
-        self.errors: list[LineError] = list(errors)
-        super().__init__("\n".join(e.message for e in self.errors))
-
-
-class RegisterError(InputError):
-    """The home register is wrong somewhere; no home was imported."""
-
-
-class BallotError(InputError):
-    """The ballot list is wrong somewhere; no ballot was counted."""
-
-
-# --- shared reading -----------------------------------------------------------
-
-
-Row = tuple[int, list[str]]
-
-
-def _csv_rows(text: str) -> Iterator[Row]:
-    """Yield (starting line number, cells) per non-blank record, BOM removed."""
-    if text.startswith("\ufeff"):
-        text = text[1:]
-    reader = csv.reader(text.splitlines(keepends=True), strict=False)
-    next_line = 1
-    for cells in reader:
-        line, next_line = next_line, reader.line_num + 1
-        if "".join(cells).strip():  # not blank; faster than any() over the cells
-            yield line, cells
-
-
-def _cell_text(value: object) -> str:
-    """An Excel cell as the text a person typed; floats via their shortest repr."""
-    if value is None:
-        return ""
-    if isinstance(value, float):
-        # repr is the shortest string that round-trips, i.e. what the sheet stores;
-        # it goes through the same text checks as CSV, so 1e-05 is still refused.
-        return repr(value)
-    return str(value)
-
-
-def _xlsx_rows(source: str | Path | IO[bytes]) -> Iterator[Row]:
-    """Yield (row number, cells) from the first sheet; openpyxl is imported only here.
-
-    A blank cell is an empty field, so rows are padded to the header's width; only
-    a non-blank cell beyond the header makes a row too long.
-    """
-    import openpyxl
-
-    book = openpyxl.load_workbook(source, read_only=True, data_only=True)
-    try:
-        sheet = book.worksheets[0]
-        width = 0
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            cells = [_cell_text(v) for v in values]
-            while cells and not cells[-1].strip():
-                cells.pop()
-            if cells:
-                width = width or len(cells)
-                yield number, cells + [""] * (width - len(cells))
-    finally:
-        book.close()
-
-
-def _read_header(
-    rows: Iterator[Row], expected: tuple[str, ...], errors: list[LineError]
-) -> list[int] | None:
-    """Consume the header and return where each expected column sits, or None.
-
-    Exactly the expected columns are needed, but in any order and letter case,
-    since committees rearrange spreadsheets.
-    """
-    first = next(rows, None)
-    if first is None:
-        errors.append(LineError("empty_file", 1, {"expected": ",".join(expected)}))
-        return None
-    line, cells = first
-    found = [c.strip().lower() for c in cells]
-    if sorted(found) != sorted(expected):
-        errors.append(
-            LineError(
-                "bad_header",
-                line,
-                {"expected": ",".join(expected), "found": ",".join(c.strip() for c in cells)},
-            )
-        )
-        return None
-    return [found.index(name) for name in expected]
-
-
-def _row_fields(
-    line: int, cells: list[str], positions: list[int], errors: list[LineError]
-) -> list[str] | None:
-    """The trimmed fields of a row in expected order, or None (with an error)."""
-    if len(cells) != len(positions):
-        errors.append(
-            LineError("bad_field_count", line, {"expected": len(positions), "found": len(cells)})
-        )
-        return None
-    return [cells[i].strip() for i in positions]
+    homes: list[Home]
+    warnings: list[Warning_]
 
 
 # --- homes --------------------------------------------------------------------
@@ -231,10 +128,33 @@ def parse_area(text: str) -> Decimal:
     return area
 
 
+def _owner_ids(
+    line: int, home_id: str, owners: tuple[str, ...], ids_text: str, errors: list[LineError]
+) -> tuple[str, ...]:
+    """The identifiers of a home's owners (empty if none are given), checked."""
+    if not ids_text or not owners:
+        return ()
+    ids = tuple(i.strip() for i in ids_text.split(OWNER_SEPARATOR))
+    if len(ids) != len(owners) or not all(ids):
+        errors.append(LineError("owner_ids_mismatch", line,
+                                {"home_id": home_id, "expected": len(owners),
+                                 "found": sum(1 for i in ids if i)}))
+    elif any(person_name_problem(i) or not i.isprintable() for i in ids):
+        errors.append(LineError("bad_owner_id", line, {"home_id": home_id}))
+    else:
+        seen: dict[str, str] = {}
+        for name, ident in zip(owners, ids, strict=True):
+            if seen.setdefault(name, ident) != ident:
+                errors.append(LineError("same_name_in_home", line,
+                                        {"home_id": home_id, "name": name}))
+                break
+    return ids
+
+
 def _home_from_row(
     line: int, fields: list[str], first_seen: dict[str, int], errors: list[LineError]
 ) -> Home | None:
-    home_id, building, room, area_text, owners_text, developer_text = fields
+    home_id, building, room, area_text, owners_text, developer_text, ids_text = fields
     count = len(errors)
     if not home_id:
         errors.append(LineError("missing_home_id", line))
@@ -250,8 +170,8 @@ def _home_from_row(
         area = parse_area(area_text)
     except ValueError as exc:
         errors.append(LineError(str(exc.args[0]), line, {"value": area_text}))
-    developer_held = developer_text == "1"
-    if developer_text not in ("0", "1"):
+    developer_held = developer_text in _YES
+    if not developer_held and developer_text not in _NO:
         errors.append(LineError("bad_developer_held", line, {"value": developer_text}))
     owners: tuple[str, ...] = ()
     if owners_text:
@@ -260,19 +180,23 @@ def _home_from_row(
             errors.append(LineError("empty_owner_name", line, {"home_id": home_id}))
         elif any(person_name_problem(name) for name in owners):
             errors.append(LineError("bad_owner_name", line, {"home_id": home_id}))
-    elif developer_text == "0":
+    elif not developer_held:
         errors.append(LineError("missing_owners", line, {"home_id": home_id}))
+    ids = _owner_ids(line, home_id, owners, ids_text, errors)
     if len(errors) > count:
         return None
-    return Home(home_id, building, room, area, owners, developer_held)
+    return Home(home_id, building, room, area, owners, developer_held, ids)
 
 
-def parse_home_rows(rows: Iterable[Row]) -> list[Home]:
-    """Build homes from (line, cells) rows, header first; raise if any line is wrong."""
+def read_home_rows(rows: Iterable[Row]) -> RegisterRead:
+    """Build homes from (line, cells) rows, header first, with the reading's warnings;
+    raise :class:`RegisterError` if any line is wrong."""
     errors: list[LineError] = []
     homes: list[Home] = []
+    lines: list[int] = []
     iterator = iter(rows)
-    positions = _read_header(iterator, HOME_COLUMNS, errors)
+    positions = _read_header(iterator, HOME_COLUMNS, errors, HOME_HEADERS, (OWNER_IDS,),
+                             _EXPECTED_HOMES)
     if positions is not None:
         first_seen: dict[str, int] = {}
         for line, cells in iterator:
@@ -281,19 +205,52 @@ def parse_home_rows(rows: Iterable[Row]) -> list[Home]:
                 home = _home_from_row(line, fields, first_seen, errors)
                 if home is not None:
                     homes.append(home)
+                    lines.append(line)
         if not errors and not homes:
             errors.append(LineError("no_homes", None))
     if errors:
         raise RegisterError(errors)
-    return homes
+    assert positions is not None
+    return RegisterRead(homes, _warnings(homes, lines, has_ids=positions[-1] is not None))
+
+
+def _warnings(homes: list[Home], lines: list[int], *, has_ids: bool) -> list[Warning_]:
+    """Tell when owners are told apart by name: which names that merges, which homes lack ids."""
+    warnings = []
+    if not has_ids:
+        warnings.append(Warning_("names_only"))
+        merged = same_name_owners(homes)
+        if merged:
+            shown = sorted(merged, key=lambda n: (-merged[n], n))[:10]
+            warnings.append(Warning_("names_merged", {
+                "count": len(merged),
+                "names": "、".join(f"{n} ({merged[n]})" for n in shown)
+                         + ("…" if len(merged) > len(shown) else "")}))
+        return warnings
+    bare = [(line, home) for line, home in zip(lines, homes, strict=True)
+            if home.owners and not home.owner_ids and not home.developer_held]
+    if bare:
+        warnings.append(Warning_("missing_owner_ids", {
+            "count": len(bare), "line": bare[0][0], "home_id": bare[0][1].home_id}))
+    return warnings
+
+
+def parse_home_rows(rows: Iterable[Row]) -> list[Home]:
+    """Build homes from (line, cells) rows, header first; raise if any line is wrong."""
+    return read_home_rows(rows).homes
+
+
+def read_homes_csv(text: str) -> RegisterRead:
+    """Read a register from CSV text, with its warnings; raise :class:`RegisterError`."""
+    return read_home_rows(_csv_rows(text))
 
 
 def parse_homes_csv(text: str) -> list[Home]:
     """Read a register from CSV text; raise :class:`RegisterError` listing every bad line."""
-    return parse_home_rows(_csv_rows(text))
+    return read_homes_csv(text).homes
 
 
-def parse_homes_xlsx(source: str | Path | IO[bytes]) -> list[Home]:
+def read_homes_xlsx(source: str | Path | IO[bytes]) -> RegisterRead:
     """Read a register from the first sheet of an .xlsx workbook (path or binary file)."""
     try:
         rows = list(_xlsx_rows(source))
@@ -302,23 +259,25 @@ def parse_homes_xlsx(source: str | Path | IO[bytes]) -> list[Home]:
         raise RegisterError(
             [LineError("unreadable_file", None, {"name": name, "reason": type(exc).__name__})]
         ) from exc
-    return parse_home_rows(rows)
+    return read_home_rows(rows)
 
 
-def decode_text(data: bytes) -> str:
-    """Decode an uploaded CSV: UTF-8 (with or without BOM), else GB18030 as Excel in China saves it."""
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("gb18030")
+def parse_homes_xlsx(source: str | Path | IO[bytes]) -> list[Home]:
+    """The homes of an .xlsx register (see :func:`read_homes_xlsx`)."""
+    return read_homes_xlsx(source).homes
+
+
+def read_homes_file(path: str | Path) -> RegisterRead:
+    """Read a register file with its warnings, choosing Excel or CSV by its suffix."""
+    path = Path(path)
+    if path.suffix.lower() == ".xlsx":
+        return read_homes_xlsx(path)
+    return read_homes_csv(decode_text(path.read_bytes()))
 
 
 def load_homes(path: str | Path) -> list[Home]:
     """Read a register file, choosing Excel or CSV by its suffix."""
-    path = Path(path)
-    if path.suffix.lower() == ".xlsx":
-        return parse_homes_xlsx(path)
-    return parse_homes_csv(decode_text(path.read_bytes()))
+    return read_homes_file(path).homes
 
 
 # --- ballots ------------------------------------------------------------------
@@ -404,14 +363,17 @@ def choices(ballots: dict[OwnerKey, Ballot]) -> dict[OwnerKey, Choice]:
 
 def format_homes_csv(homes: Iterable[Home]) -> str:
     """A register as ``homes.csv`` text that :func:`parse_homes_csv` reads back exactly."""
-    rows = [list(HOME_COLUMNS)]
+    homes = list(homes)
+    with_ids = any(home.owner_ids for home in homes)
+    rows = [list(HOME_COLUMNS) + ([OWNER_IDS] if with_ids else [])]
     for home in homes:
-        if any(OWNER_SEPARATOR in name for name in home.owners):
-            raise ValueError(f"home {home.home_id}: an owner name contains '{OWNER_SEPARATOR}'")
+        if any(OWNER_SEPARATOR in value for value in home.owners + home.owner_ids):
+            raise ValueError(f"home {home.home_id}: an owner name or identifier contains "
+                             f"'{OWNER_SEPARATOR}'")
         rows.append([
             home.home_id, home.building, home.room, str(cents_to_area(home.area_cents)),
             OWNER_SEPARATOR.join(home.owners), "1" if home.developer_held else "0",
-        ])
+        ] + ([OWNER_SEPARATOR.join(home.owner_ids)] if with_ids else []))
     return _format_csv(rows)
 
 

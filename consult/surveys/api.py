@@ -67,7 +67,8 @@ def _response_id(form, response) -> int | None:
 
 async def list_surveys(request: Request):
     now = clock.utcnow()
-    return ok({"surveys": [survey_json(s, p, now) for s, p in services.list_surveys(get_db(request))]})
+    return ok({"surveys": [survey_json(s, p, now) for s, p in services.list_surveys(
+        get_db(request), query=request.query_params.get("q"))]})
 
 
 async def survey_detail(request: Request):

@@ -11,7 +11,7 @@ from consult.communities.standing import resident_standing
 from consult.db.ids import is_digits
 from consult.errors import Conflict, FieldErrors
 from consult.i18n import N_, Msg, Translator
-from consult.parsing import local_input, parse_local_datetime
+from consult.parsing import MAX_QUERY, local_input, parse_local_datetime
 from consult.surveys import exports, rules, services
 from consult.surveys.models import AUDIENCES, QUESTION_KINDS
 from consult.web.auth import current_actor, current_user, require
@@ -47,7 +47,8 @@ async def survey_list(request: Request):
     db = get_db(request)
     actor = current_actor(request)
     now = clock.utcnow()
-    rows = services.list_surveys(db)
+    query = request.query_params.get("q", "").strip()[:MAX_QUERY]
+    rows = services.list_surveys(db, query=query)
     answered = services.answered_ids(db, actor.user_id, [s.id for s, _ in rows])
     items = [{"survey": s, "place": p, "state": rules.state(s.opens_at, s.closes_at, now),
               "answered": s.id in answered} for s, p in rows]
@@ -55,7 +56,7 @@ async def survey_list(request: Request):
         "open": [i for i in items if i["state"] == "open"],
         "upcoming": [i for i in items if i["state"] == "upcoming"],
         "closed": [i for i in items if i["state"] == "closed"],
-        "is_staff": actor.holds_anywhere(permissions.STAFF),
+        "is_staff": actor.holds_anywhere(permissions.STAFF), "q": query,
     })
 
 

@@ -9,6 +9,7 @@ service modules, ``rules``, ``tally``, ``pabulib``) is the domain's own.
 - ``Ballot``, ``VoteResult``, ``VoteSettings``: the stored ballot, result and settings
   (for schema checks and tests); ``UNCOUNTED`` the condition of the uncounted-ballots index
 - ``finalize_due``: the daily confirmation of outcomes whose notice period has ended
+- ``tell_voters``: the daily notices of rounds open and closing soon (once per person)
 - ``OUTCOME_HOOKS``: what else a confirmed outcome does (delivery makes its projects)
 - ``pb_main``: the ``python -m consult pb`` command (pabulib files)
 - ``load_demo``: the demonstration votes of ``python -m consult demo``
@@ -25,6 +26,7 @@ _SURFACE = {
     "VoteSettings": "consult.voting.models:VoteSettings",
     "UNCOUNTED": "consult.voting.services:UNCOUNTED",
     "finalize_due": "consult.voting.services:finalize_due",
+    "tell_voters": "consult.voting.services:tell_voters",
     # where delivery registers what a confirmed outcome also does (its projects)
     "OUTCOME_HOOKS": "consult.voting.services.outcome:OUTCOME_HOOKS",
     "pb_main": "consult.voting.cli:main",

@@ -26,7 +26,7 @@ def test_register_get_and_import(client, world):
     url = f"/api/v1/estates/{world.estate.id}/owners/register"
     body = client.get(url, headers=staff).json()
     assert (body["area_total"], body["owners_total"], body["homes_total"]) == ("600.00", 4, 7)
-    assert body["homes"][0]["owners"] == [{"id": body["homes"][0]["owners"][0]["id"], "name": "li", "linked": True}]
+    assert body["homes"][0]["owners"] == [{"id": body["homes"][0]["owners"][0]["id"], "name": "li", "identifier": None, "linked": True}]
     assert client.get(url, headers=token(client, world.li)).status_code == 403
     bad = client.post(url, headers=staff, json={"csv": "home_id,building,room,area_m2,owners,developer_held\n"
                                                       "1,1,1,0,a,0\n1,1,2,x,,0\n"})

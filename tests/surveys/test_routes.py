@@ -348,3 +348,17 @@ def test_a_repeated_results_page_reads_no_answers(client, db, settings, staff, t
     touched = [s for s in seen if re.search(r"\bsurvey_(answer|question|option|response)\b", s)]
     assert touched == []
     assert len([s for s in seen if re.search(r"\bFROM survey\b", s)]) == 1
+
+
+def test_surveys_are_searched_by_title(client, db, staff, tree):
+    now = clock.utcnow()
+    survey(db, staff[1], tree["estate_a"], opens=now - timedelta(days=1),
+           closes=now + timedelta(days=5), title="电动车充电棚选址征询")
+    survey(db, staff[1], tree["estate_a"], opens=now - timedelta(days=1),
+           closes=now + timedelta(days=5), title="物业满意度测评")
+    page = client.get("/surveys", params={"q": "充电"})
+    assert [i["survey"].title for i in page.context["open"]] == ["电动车充电棚选址征询"]
+    assert "只显示标题含有“充电”的" in page.text
+    assert len(client.get("/surveys").context["open"]) == 2
+    api = client.get("/api/v1/surveys", params={"q": "满意"}).json()
+    assert [s["title"] for s in api["surveys"]] == ["物业满意度测评"]

@@ -22,7 +22,8 @@ async def list_ideas(request: Request):
     q = request.query_params
     page = services.list_ideas(db, consultation, category_id=q.get("category"),
                                state=q.get("state"), place_id=q.get("place"),
-                               sort=q.get("sort", "newest"), page=q.get("page", "1"))
+                               sort=q.get("sort", "newest"), page=q.get("page", "1"),
+                               query=q.get("q"))
     return ok({"total": page.total, "page": page.page, "pages": page.pages, "ideas": [
         {**idea_json(r.idea, r.category_name, r.place_name, r.photo_key),
          "comment_count": r.comment_count} for r in page.rows]})

@@ -8,10 +8,12 @@ from dataclasses import dataclass
 from markupsafe import Markup
 from starlette.requests import Request
 
+from consult import clock
 from consult.cache import Cache
 from consult.consultations import rules, services
 from consult.consultations.routes.common import NAMES, _linker, _path_param, _settings, render
 from consult.i18n import N_
+from consult.parsing import MAX_QUERY
 from consult.web.auth import require_user
 from consult.web.db import get_db
 from consult.web.templating import locale_of, render_fragment, translator_for
@@ -62,7 +64,7 @@ def _list_view(request: Request, consultation, filters: dict, page_number: str) 
     db = get_db(request)
     page = services.list_ideas(db, consultation, category_id=filters["category"] or None,
                                state=filters["state"] or None, place_id=filters["place"] or None,
-                               sort=filters["sort"], page=page_number)
+                               sort=filters["sort"], page=page_number, query=filters["q"] or None)
     menus = services.list_menus(db, consultation, filters["place"] or None)
     t = translator_for(request)
     states = {k: t(v) for k, v in rules.STATE_NAMES.items()}
@@ -89,15 +91,16 @@ async def ideas_page(request: Request):
     rendered body, keyed by the consultation's ``ideas_version`` (raised by every service
     that changes what a list shows: see ``services.ideas_changed``), the filters, the page
     and the language; a repeat costs one small statement instead of five and a render."""
-    consultation = services.list_header(get_db(request), _path_param(request, "cid"))
+    consultation = services.list_header(get_db(request), _path_param(request, "cid"), clock.utcnow())
     q = request.query_params
     filters = {"category": q.get("category", ""), "state": q.get("state", ""),
-               "place": q.get("place", ""), "sort": q.get("sort", "newest")}
+               "place": q.get("place", ""), "sort": q.get("sort", "newest"),
+               "q": q.get("q", "").strip()[:MAX_QUERY]}
     if filters["sort"] not in rules.SORTS:
         filters["sort"] = "newest"
     page_number = q.get("page", "1")
     key = (consultation.id, consultation.ideas_version, locale_of(request), filters["category"],
-           filters["state"], filters["place"], filters["sort"], page_number)
+           filters["state"], filters["place"], filters["sort"], page_number, filters["q"])
     cacheable = all(len(v) <= _CACHEABLE_LENGTH for v in key[3:])
     cache = _list_cache(request)
     view = cache.get(key) if cacheable else None
@@ -108,6 +111,7 @@ async def ideas_page(request: Request):
     return render(request, "consultations/ideas.html", {
         "consultation": consultation, "scope": view.scope, "page": view.page, "filters": filters,
         "categories": view.categories, "places": view.places, "body": view.body,
+        "supports_needed": rules.supports_needed("collect", consultation.collect_settings or {}),
     })
 
 

@@ -29,15 +29,16 @@ def get_consultation(db: Session, consultation_id: int) -> Consultation:
     return consultation
 
 
-def list_header(db: Session, consultation_id: int):
+def list_header(db: Session, consultation_id: int, now: datetime):
     """What the idea list needs of its consultation, as a light row (id, title,
-    scope_place_id, ideas_version): plain values that may outlive the request.
+    scope_place_id, ideas_version, collect_settings: the settings of the collect round
+    open at ``now``, or None): plain values that may outlive the request.
 
     On the busiest page this is often the only statement (the list itself comes from
     the page cache when ``ideas_version`` has not moved), so it is a Core statement
     built once, with no ORM entity to load.
     """
-    row = db.execute(_list_header_select(), {"cid": consultation_id}).first()
+    row = db.execute(_list_header_select(), {"cid": consultation_id, "now": now}).first()
     if row is None:
         raise NotFound()
     return row
@@ -46,7 +47,13 @@ def list_header(db: Session, consultation_id: int):
 @lru_cache(maxsize=1)
 def _list_header_select():
     table = Consultation.__table__
-    return (select(table.c.id, table.c.title, table.c.scope_place_id, table.c.ideas_version)
+    rounds = Round.__table__
+    collect = (select(rounds.c.settings).where(
+        rounds.c.consultation_id == table.c.id, rounds.c.kind == "collect",
+        rounds.c.opens_at <= bindparam("now"), rounds.c.closes_at > bindparam("now"))
+        .order_by(rounds.c.position).limit(1).scalar_subquery())
+    return (select(table.c.id, table.c.title, table.c.scope_place_id, table.c.ideas_version,
+                   collect.label("collect_settings"))
             .where(table.c.id == bindparam("cid")))
 
 

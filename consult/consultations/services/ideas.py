@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 
-from sqlalchemy import and_, bindparam, func, or_
+from sqlalchemy import and_, bindparam, case, func, or_
 from sqlalchemy.orm import Session
 from sqlmodel import select
 
@@ -32,6 +32,7 @@ from consult.consultations.services.common import round_state
 from consult.db.ids import parse_id as _int
 from consult.errors import NotFound
 from consult.i18n import N_
+from consult.parsing import search_pattern
 from consult.permissions import Actor
 
 PER_PAGE = 20
@@ -115,10 +116,15 @@ _LAST_PAGE = 1_000_000
 
 
 def list_ideas(db: Session, consultation: Consultation, *, category_id=None, state=None,
-               place_id=None, sort: str = "newest", page=1, per_page: int = PER_PAGE) -> IdeaPage:
-    """A page of the public idea list with filters: one statement however many ideas
-    (three when the page asked for lies past the end: a count, then the last page)."""
+               place_id=None, sort: str = "newest", page=1, per_page: int = PER_PAGE,
+               query: str | None = None) -> IdeaPage:
+    """A page of the public idea list with filters and an optional text search over title
+    and description (ideas whose title matches first, then the list's order): one statement
+    however many ideas (three when the page asked for lies past the end: a count, then the
+    last page)."""
     params = {"cid": consultation.id, "per_page": per_page}
+    if (pattern := search_pattern(query)) is not None:
+        params["q"] = pattern
     if (category := _int(category_id)) is not None:
         params["category"] = category
     if state in rules.IDEA_STATES and state != "draft":
@@ -126,7 +132,8 @@ def list_ideas(db: Session, consultation: Consultation, *, category_id=None, sta
     if (place := _int(place_id)) is not None:
         params["place"] = place
     page_select, count_select = _list_statements(
-        sort == "supported", "category" in params, "state" in params, "place" in params)
+        sort == "supported", "category" in params, "state" in params, "place" in params,
+        "q" in params)
 
     def rows_of(number: int) -> list:
         return db.execute(page_select, {**params, "skip": (number - 1) * per_page}).all()
@@ -147,10 +154,11 @@ def list_ideas(db: Session, consultation: Consultation, *, category_id=None, sta
 
 
 @lru_cache(maxsize=16)
-def _list_statements(by_support: bool, by_category: bool, by_state: bool, by_place: bool):
+def _list_statements(by_support: bool, by_category: bool, by_state: bool, by_place: bool,
+                     by_query: bool = False):
     """The statements of one kind of list page, built once (building them took longer
-    than running them); values come as parameters: cid, category, state, place,
-    skip and per_page.
+    than running them); values come as parameters: cid, category, state, place, q (a
+    LIKE pattern, see :func:`search_pattern`), skip and per_page.
 
     The page statement picks the page's ids first from the ideas' own columns (an
     index serves each order), then looks up names, first photo and comment count for
@@ -167,6 +175,10 @@ def _list_statements(by_support: bool, by_category: bool, by_state: bool, by_pla
         conditions.append(Idea.place_id.in_(select(Place.id).where(Place.path.startswith(place_path))))
     order = ((Idea.support_count.desc(), Idea.id.desc()) if by_support
              else (Idea.submitted_at.desc(), Idea.id.desc()))
+    if by_query:
+        in_title = Idea.title.ilike(bindparam("q"), escape="\\")
+        conditions.append(or_(in_title, Idea.description.ilike(bindparam("q"), escape="\\")))
+        order = (case((in_title, 0), else_=1), *order)  # ranked: a match in the title first
     ids = (select(Idea.id).where(*conditions).order_by(*order)
            .offset(bindparam("skip")).limit(bindparam("per_page")).correlate(None))
     count = select(func.count()).select_from(Idea).where(*conditions)
@@ -286,6 +298,8 @@ class IdeaDetail:
     merged_into: Idea | None
     merged_from: list[tuple[Idea, str]]
     supported: bool
+    #: the supports the idea needs by the close of its round (0: none, or not now)
+    supports_needed: int = 0
 
 
 def idea_detail(db: Session, idea: Idea, user: User | None, now: datetime) -> IdeaDetail:
@@ -317,6 +331,9 @@ def idea_detail(db: Session, idea: Idea, user: User | None, now: datetime) -> Id
         versions=versions(db, idea.id), comments=ordered,
         merged_into=db.get(Idea, idea.merged_into_id) if idea.merged_into_id else None,
         merged_from=list(merged_from), supported=supported,
+        supports_needed=(rules.supports_needed(current.kind, current.settings)
+                         if current and idea.state in rules.ACTIVE
+                         and round_state(current, now) == "open" else 0),
     )
 
 

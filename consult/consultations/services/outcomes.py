@@ -21,9 +21,10 @@ from consult.consultations.models import (
     IdeaPhoto,
     IdeaRound,
     Round,
+    RoundChange,
     TimelineEntry,
 )
-from consult.consultations.services.common import ideas_changed
+from consult.consultations.services.common import ideas_changed, round_state
 from consult.consultations.services.ideas import _first_photos, _with_names
 from consult.i18n import N_
 from consult.permissions import Actor
@@ -73,7 +74,23 @@ def record_outcome(db: Session, actor: Actor | None, item: Round, selected_ids, 
         db.add(idea)
         db.add(TimelineEntry(idea_id=idea.id, at=now, actor_id=actor.user_id if actor else None,
                              actor_role="system", action=target, round_id=item.id))
+    _end_decision_round(db, actor, item, now)
     db.flush()
+
+
+def _end_decision_round(db: Session, actor: Actor | None, item: Round, now: datetime) -> None:
+    """Once the outcome is confirmed, the decision (公示) round after the vote has done its
+    work: it ends now (a ``RoundChange`` of kind "confirmed" says why)."""
+    following = db.exec(select(Round).where(Round.consultation_id == item.consultation_id,
+                                            Round.position == item.position + 1)).first()
+    if following is None or following.kind != "decide" or round_state(following, now) == "closed":
+        return
+    db.add(RoundChange(round_id=following.id, kind="confirmed", old_closes_at=following.closes_at,
+                       new_closes_at=now, reason="", at=now,
+                       by=actor.user_id if actor else None))
+    following.opens_at = min(following.opens_at, now)
+    following.closes_at = following.closed_early_at = now
+    db.add(following)
 
 
 def record_delivery(db: Session, actor_id: int | None, idea_id: int, action: str, now: datetime,

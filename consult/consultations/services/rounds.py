@@ -250,11 +250,14 @@ def carry_forward(db: Session, actor: Actor | None, item: Round, now: datetime) 
     check_round_action(db, item, "carry_from", now)
     check_round_action(db, following, "carry_into", now)
     states = rules.carry_states(item.kind, following.kind)
-    query = select(Idea).where(Idea.current_round_id == item.id, Idea.state.in_(states))
-    if item.kind == "collect" and (needed := int(item.settings.get("supports_needed") or 0)):
-        query = query.where(Idea.support_count >= needed)
-    ideas = list(db.exec(query.order_by(Idea.id)).all())
+    candidates = db.exec(select(Idea).where(Idea.current_round_id == item.id, Idea.state.in_(states))
+                         .order_by(Idea.id)).all()
+    needed = rules.supports_needed(item.kind, item.settings)
+    ideas = [i for i in candidates if not rules.below_threshold(i.support_count, needed)]
     ideas_changed(db, consultation.id)
+    for idea in candidates:
+        if rules.below_threshold(idea.support_count, needed):
+            _mark_below_threshold(db, idea, item, needed, now)
     for idea in ideas:
         idea.current_round_id = following.id
         db.add(idea)
@@ -264,7 +267,7 @@ def carry_forward(db: Session, actor: Actor | None, item: Round, now: datetime) 
                              details={"round": following.position, "kind": following.kind}))
     if following.kind == "vote" and ideas:
         _tell_voting_opens(db, consultation, following, [i.id for i in ideas],
-                           {i.author_id for i in ideas})
+                           {i.author_id for i in ideas}, now)
     item.carried_at = now
     db.add(item)
     audit.record(db, actor_id=actor.user_id if actor else None, action="carry_forward",
@@ -274,15 +277,50 @@ def carry_forward(db: Session, actor: Actor | None, item: Round, now: datetime) 
     return len(ideas)
 
 
+def _mark_below_threshold(db: Session, idea: Idea, item: Round, needed: int, now: datetime) -> None:
+    """At the close the idea stays behind: its state and timeline say it missed the threshold."""
+    idea.state = "below_threshold"
+    idea.updated_at = now
+    db.add(idea)
+    db.add(TimelineEntry(idea_id=idea.id, at=now, actor_role="system", action="below_threshold",
+                         round_id=item.id, details={"needed": needed, "count": idea.support_count}))
+
+
+@dataclass
+class Carried:
+    round: Round
+    carried: int
+
+
+def carry_due(db: Session, now: datetime) -> list[Carried]:
+    """Carry on the ideas of every working round that has closed (on time or early) and
+    was not carried yet, as a moderator's click would: what ``finalize-due`` runs.
+
+    Running it twice carries nothing twice (``Round.carried_at``); a round whose next
+    round refuses ideas (a vote round with ballots) is left for the committee."""
+    due = db.exec(select(Round).where(Round.carried_at.is_(None), Round.closes_at <= now,
+                                      Round.kind.in_(rules.SELF_CARRYING))
+                  .order_by(Round.consultation_id, Round.position)).all()
+    done = []
+    for item in due:
+        following = db.exec(select(Round).where(Round.consultation_id == item.consultation_id,
+                                                Round.position == item.position + 1)).first()
+        if following is None or not _may_carry(db, item, following, now):
+            continue
+        with db.begin_nested():
+            done.append(Carried(item, carry_forward(db, None, item, now)))
+    return done
+
+
 def _tell_voting_opens(db: Session, consultation: Consultation, vote_round: Round,
-                       idea_ids: list[int], authors: set[int]) -> None:
+                       idea_ids: list[int], authors: set[int], now: datetime) -> None:
     """The authors and the supporters of the ideas on the ballot hear that voting opens:
-    one notification each, however many of those ideas they wrote or supported."""
+    one notification each, however many of those ideas they wrote or supported, and not
+    again when the daily notices tell the round's audience (the same marker)."""
     supporters = set(db.exec(select(Support.user_id).where(Support.idea_id.in_(idea_ids))).all())
-    for user_id in sorted(authors | supporters):
-        notifications.notify(db, user_id=user_id, kind="vote_opened",
-                             params={"title": consultation.title},
-                             link=f"/rounds/{vote_round.id}/vote")
+    notifications.notify_once(db, user_ids=authors | supporters, kind="vote_opened",
+                              subject=f"round:{vote_round.id}", params={"title": consultation.title},
+                              link=f"/rounds/{vote_round.id}/vote", now=now)
 
 
 @dataclass

@@ -14,7 +14,7 @@ from consult.web.auth import current_actor, require
 from consult.web.csrf import read_form
 from consult.web.db import get_db
 from consult.web.forms import FormPage, form_view
-from consult.web.responses import redirect_to
+from consult.web.responses import flash, redirect_to
 from consult.web.templating import render
 
 
@@ -47,7 +47,15 @@ async def register_import(request: Request):
         message=lambda summary: Msg(
             N_("Register imported: %(created)s new, %(updated)s updated, %(removed)s removed homes."),
             {"created": summary.created, "updated": summary.updated, "removed": summary.removed}),
-        done=lambda _: redirect_to(request, "owners_register", estate_id=estate.id))
+        done=lambda summary: _imported(request, estate, summary))
+
+
+def _imported(request: Request, estate, summary):
+    """Back to the register, telling what the import warns about (e.g. owners told apart
+    by name only)."""
+    for warning in summary.warnings:
+        flash(request, warning)
+    return redirect_to(request, "owners_register", estate_id=estate.id)
 
 
 async def register_export(request: Request):

@@ -9,6 +9,7 @@ from consult import clock
 from consult.i18n import N_, Msg
 from consult.owners import rules, services
 from consult.owners.routes.common import _can, _file, _names, _upload
+from consult.parsing import MAX_QUERY
 from consult.web.auth import current_actor, current_user, require, require_user
 from consult.web.csrf import read_form
 from consult.web.db import get_db
@@ -32,7 +33,8 @@ async def estate_page(request: Request):
     db = get_db(request)
     estate = services.get_estate(db, request.path_params["estate_id"])
     return render(request, "owners/estate.html", {
-        "estate": estate, "matters": services.matters_of(db, estate), "now": clock.utcnow(),
+        "estate": estate, "matters": services.matters_of(db, estate, request.query_params.get("q")),
+        "q": request.query_params.get("q", "").strip()[:MAX_QUERY], "now": clock.utcnow(),
         "state_of": services.state_of, "can": _can(request, estate), **_names()})
 
 

@@ -13,7 +13,10 @@ Who counts as one owner (SPC interpretation on building co-ownership, art. 9):
   an owner of it, so the developer wins;
 * the same buyer with several homes counts as one owner, and casts one ballot
   that covers all of those homes;
-* the co-owners of a home are one owner, identified by the *set* of their names,
+* an owner is told apart by their owner identifier (产权证号, last digits of an ID,
+  a committee code) where the register has one, else by name: two 张三 with
+  different identifiers are two owners, one identifier on several homes is one;
+* the co-owners of a home are one owner, identified by the *set* of them,
   so ``("Li", "Wang")`` and ``("Wang", "Li")`` are the same owner wherever they
   appear.  The exact set matters: "Li" alone on one home and "Li" with "Wang" on
   another are two different owners, because neither can bind the other.
@@ -44,6 +47,7 @@ from consult.owners.rules.counting import (
 )
 from consult.owners.rules.homes import (
     DEVELOPER,
+    ID_MARK,
     MAX_AREA,
     Developer,
     Holding,
@@ -54,11 +58,14 @@ from consult.owners.rules.homes import (
     area_to_cents,
     cents_to_area,
     holdings,
+    home_label,
     owner_digest,
     owner_key,
     owner_names,
     owner_of_home,
+    person_token,
     register_totals,
+    same_name_owners,
 )
 from consult.owners.rules.links import (
     LinkMethod,
@@ -92,6 +99,7 @@ __all__ = [
     "Developer",
     "Holding",
     "Home",
+    "ID_MARK",
     "MAX_AREA",
     "OwnerKey",
     "RegisterTotals",
@@ -99,11 +107,14 @@ __all__ = [
     "area_to_cents",
     "cents_to_area",
     "holdings",
+    "home_label",
     "owner_digest",
     "owner_key",
     "owner_names",
     "owner_of_home",
+    "person_token",
     "register_totals",
+    "same_name_owners",
     "Channel",
     "Choice",
     "MAJOR_KINDS",

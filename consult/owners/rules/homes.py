@@ -1,7 +1,11 @@
 """Who counts as one owner, and floor areas counted exactly.
 
-A home's owner is the exact set of its co-owners' names, or the developer for every
-developer-held home together (see :mod:`consult.owners.rules`). Areas are kept as
+A home's owner is the exact set of its co-owners, or the developer for every
+developer-held home together (see :mod:`consult.owners.rules`).  A co-owner is told
+apart by their owner identifier (不动产权证号, the last digits of an ID document, a
+committee-assigned code) when the register gives one, otherwise by name: two 张三
+with different identifiers are two owners, and one identifier on several homes is
+one owner whatever name is typed beside it.  The name is kept for display. Areas are kept as
 integer hundredths of a square metre ("cents") while counting; floats are refused.
 The register's totals are the quorum's denominators.
 """
@@ -25,8 +29,19 @@ class Developer(Enum):
 
 DEVELOPER = Developer.DEVELOPER
 
-#: An owner is either the developer or the exact set of a home's co-owners.
+#: An owner is either the developer or the exact set of a home's co-owners, each
+#: co-owner being their name or, when the register gives one, :data:`ID_MARK` and
+#: their identifier (see :func:`person_token`).
 OwnerKey = frozenset[str] | Developer
+
+#: Starts a co-owner token that is an identifier; no name can contain it (the
+#: register refuses control characters in names), so an identifier never equals a name.
+ID_MARK = "\x1f"
+
+
+def person_token(name: str, identifier: str = "") -> str:
+    """Who one co-owner is for counting: their identifier if they have one, else their name."""
+    return ID_MARK + identifier if identifier else name
 
 
 class TallyError(ValueError):
@@ -72,6 +87,9 @@ class Home:
     area: Decimal
     owners: tuple[str, ...]
     developer_held: bool
+    #: The co-owners' identifiers, one per name in ``owners`` ("" where none is
+    #: known), or empty when the register has none: then names tell owners apart.
+    owner_ids: tuple[str, ...] = ()
     #: The area in exact hundredths of a m², computed once from ``area``.
     area_cents: int = field(init=False, repr=False, compare=False)
     #: Whose vote this home is (see :func:`owner_key`), computed once: every count asks.
@@ -92,9 +110,28 @@ class Home:
                 raise ValueError(f"home {self.home_id}: bad owner name {name!r}")
         if not self.developer_held and not self.owners:
             raise ValueError(f"home {self.home_id}: no owners and not developer-held")
+        if not isinstance(self.owner_ids, tuple):
+            object.__setattr__(self, "owner_ids", tuple(self.owner_ids))
+        if self.owner_ids:
+            if len(self.owner_ids) != len(self.owners):
+                raise ValueError(f"home {self.home_id}: {len(self.owners)} owners but "
+                                 f"{len(self.owner_ids)} identifiers")
+            for ident in self.owner_ids:
+                if not isinstance(ident, str) or ident != ident.strip() or ID_MARK in ident:
+                    raise ValueError(f"home {self.home_id}: bad owner identifier {ident!r}")
+        for name in self.owners:
+            if ID_MARK in name:
+                raise ValueError(f"home {self.home_id}: bad owner name {name!r}")
         object.__setattr__(
-            self, "owner", DEVELOPER if self.developer_held else frozenset(self.owners)
+            self, "owner", DEVELOPER if self.developer_held else frozenset(self.people)
         )
+
+    @property
+    def people(self) -> tuple[str, ...]:
+        """Each co-owner's token (see :func:`person_token`), in the order of ``owners``."""
+        if not self.owner_ids:
+            return self.owners
+        return tuple(person_token(n, i) for n, i in zip(self.owners, self.owner_ids, strict=True))
 
 
 def owner_key(home: Home) -> OwnerKey:
@@ -109,6 +146,8 @@ class Holding:
     key: OwnerKey
     home_ids: tuple[str, ...]
     area_cents: int
+    #: The names on the owner's homes, for display, sorted.
+    names: tuple[str, ...] = ()
 
     @property
     def area(self) -> Decimal:
@@ -120,6 +159,7 @@ def holdings(homes: Iterable[Home]) -> dict[OwnerKey, Holding]:
     seen: set[str] = set()
     home_ids: dict[OwnerKey, list[str]] = {}
     areas: dict[OwnerKey, int] = {}
+    names: dict[OwnerKey, dict[str, None]] = {}
     for home in homes:
         if home.home_id in seen:
             raise TallyError(f"home {home.home_id} appears twice in the register")
@@ -127,7 +167,10 @@ def holdings(homes: Iterable[Home]) -> dict[OwnerKey, Holding]:
         key = owner_key(home)
         home_ids.setdefault(key, []).append(home.home_id)
         areas[key] = areas.get(key, 0) + home.area_cents
-    return {key: Holding(key, tuple(ids), areas[key]) for key, ids in home_ids.items()}
+        if key is not DEVELOPER:
+            names.setdefault(key, {}).update(dict.fromkeys(home.owners))
+    return {key: Holding(key, tuple(ids), areas[key], tuple(sorted(names.get(key, ()))))
+            for key, ids in home_ids.items()}
 
 
 def owner_of_home(homes: Iterable[Home]) -> dict[str, OwnerKey]:
@@ -174,5 +217,28 @@ def owner_digest(key: OwnerKey) -> str:
 
 
 def owner_names(key: OwnerKey) -> tuple[str, ...]:
-    """The owner's names in a stable order; empty for the developer."""
-    return () if key is DEVELOPER else tuple(sorted(key))
+    """The owner's co-owner tokens in a stable order; empty for the developer.
+
+    For an owner told apart by name these are the names; an identified co-owner
+    shows as their identifier (use :func:`home_label` or :attr:`Holding.names` to show names).
+    """
+    return () if key is DEVELOPER else tuple(sorted(t.removeprefix(ID_MARK) for t in key))
+
+
+def home_label(home: Home) -> str:
+    """The names of a home's owner for display, sorted; empty for the developer."""
+    return "" if home.developer_held else "; ".join(sorted(home.owners))
+
+
+def same_name_owners(homes: Iterable[Home]) -> dict[str, int]:
+    """Each name found on more than one home, with the number of homes it is on.
+
+    A register without identifiers counts every such name as one person; the import
+    warns with this list so staff can add identifiers where two people share a name.
+    """
+    count: dict[str, int] = {}
+    for home in homes:
+        if not home.developer_held:
+            for name in dict.fromkeys(home.owners):
+                count[name] = count.get(name, 0) + 1
+    return {name: n for name, n in count.items() if n > 1}

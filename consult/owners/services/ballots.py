@@ -48,8 +48,9 @@ class Voice:
     ballot: OwnerBallot | None
 
 
-def _label(key: rules.OwnerKey) -> str:
-    return "; ".join(rules.owner_names(key))[:255]
+def _label(home: rules.Home) -> str:
+    """The names of the owner voting through ``home``, for staff lists (never an identifier)."""
+    return rules.home_label(home)[:255]
 
 
 def voices(db: Session, user: User | None, matter: OwnerMatter) -> list[Voice]:
@@ -73,7 +74,7 @@ def voices(db: Session, user: User | None, matter: OwnerMatter) -> list[Voice]:
         OwnerBallot.matter_id == matter.id, OwnerBallot.active.is_(True),
         OwnerBallot.owner_key.in_(list(digests)))).all()}
     return [
-        Voice(digest, rules.owner_names(key),
+        Voice(digest, by_owner[key].names,
               tuple(home_by_id[i] for i in by_owner[key].home_ids), by_owner[key].area_cents,
               cast.get(digest))
         for digest, key in digests.items()
@@ -165,7 +166,7 @@ def enter_paper_ballot(db: Session, actor: Actor, matter_id: int, *, serial: str
     if first is None:
         key = rules.owner_key(target)
         ballot = _insert(db, OwnerBallot(
-            matter_id=matter.id, owner_key=rules.owner_digest(key), owner_label=_label(key),
+            matter_id=matter.id, owner_key=rules.owner_digest(key), owner_label=_label(target),
             home_code=target.home_id, choice=choice, channel=rules.Channel.PAPER.value,
             status="awaiting_second" if matter.paper_double_key else "final",
             paper_serial=serial, cast_at=now, cast_by=actor.user_id))
@@ -197,13 +198,14 @@ def resolve_mismatch(db: Session, actor: Actor, ballot_id: int, *, keep: str,
         raise Forbidden(N_("You keyed this paper ballot first, so someone else must settle which keying is right. Ask another staff member."))
     if keep not in ("first", "second"):
         raise FieldErrors({"keep": Msg(N_("Please choose which keying matches the paper."))})
-    key = None
+    key = second = None
     if keep == "second":
-        key = rules.owner_key(_home_field(matter_homes(db, matter), ballot.second_home_code or ""))
+        second = _home_field(matter_homes(db, matter), ballot.second_home_code or "")
+        key = rules.owner_key(second)
     try:
         with db.begin_nested():  # changed inside the savepoint, so a clash undoes them
-            if key is not None:  # the keyings swap places: both stay on the ballot
-                ballot.owner_key, ballot.owner_label = rules.owner_digest(key), _label(key)
+            if key is not None and second is not None:  # the keyings swap: both stay on it
+                ballot.owner_key, ballot.owner_label = rules.owner_digest(key), _label(second)
                 ballot.home_code, ballot.second_home_code = ballot.second_home_code, ballot.home_code
                 ballot.choice, ballot.second_choice = ballot.second_choice, ballot.choice
                 ballot.cast_by, ballot.second_by = ballot.second_by, ballot.cast_by
@@ -256,7 +258,7 @@ def enter_proxy_ballot(db: Session, actor: Actor, settings: Settings, matter_id:
     key = rules.owner_key(target)
     stored, _ = _store_upload(settings, scan)
     return _insert(db, OwnerBallot(
-        matter_id=matter.id, owner_key=rules.owner_digest(key), owner_label=_label(key),
+        matter_id=matter.id, owner_key=rules.owner_digest(key), owner_label=_label(target),
         home_code=target.home_id, choice=choice, channel=rules.Channel.PROXY.value,
         proxy_holder=holder, proxy_scan=stored, cast_at=now, cast_by=actor.user_id))
 

@@ -4,7 +4,7 @@ importing a new one (all or nothing), correcting one home, and exporting it."""
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from sqlalchemy import delete, func, insert, update
@@ -17,7 +17,7 @@ from consult.communities.models import Home, HomeOwner, Place
 from consult.errors import FieldErrors, NotFound
 from consult.i18n import N_, Msg
 from consult.owners import register, rules
-from consult.owners.labels import AREA_MESSAGES, line_error_msg
+from consult.owners.labels import AREA_MESSAGES, line_error_msg, warning_msg
 from consult.owners.models import OwnerMatter, OwnerMatterRegister
 from consult.owners.services.common import (
     MAX_FIELD,
@@ -38,14 +38,17 @@ def estate_homes(db: Session, estate: Place) -> list[rules.Home]:
                Home.developer_held).where(Home.estate_id == estate.id).order_by(Home.id)
     ).all()
     names: dict[int, list[str]] = {}
-    for home_id, name in db.exec(
-        select(HomeOwner.home_id, HomeOwner.name).join(Home, Home.id == HomeOwner.home_id)
+    ids: dict[int, list[str]] = {}
+    for home_id, name, identifier in db.exec(
+        select(HomeOwner.home_id, HomeOwner.name, HomeOwner.identifier)
+        .join(Home, Home.id == HomeOwner.home_id)
         .where(Home.estate_id == estate.id).order_by(HomeOwner.id)
     ).all():
         names.setdefault(home_id, []).append(name)
+        ids.setdefault(home_id, []).append(identifier or "")
     return [
         rules.Home(code, building, room, rules.cents_to_area(area), tuple(names.get(hid, ())),
-                   bool(developer))
+                   bool(developer), tuple(ids[hid]) if any(ids.get(hid, ())) else ())
         for hid, code, building, room, area, developer in homes
     ]
 
@@ -88,14 +91,15 @@ def register_page(db: Session, actor: Actor, estate: Place, page: int = 1) -> Re
     return RegisterPage(totals, problem, rows, owners, page, pages)
 
 
-def parse_register_upload(filename: str, data: bytes) -> list[rules.Home]:
-    """Read an uploaded register (CSV or .xlsx) or raise :class:`RegisterRejected`."""
+def read_register_upload(filename: str, data: bytes) -> register.RegisterRead:
+    """Read an uploaded register (CSV or .xlsx) with its warnings, or raise
+    :class:`RegisterRejected`."""
     try:
         if filename.lower().endswith(".xlsx") or data.startswith(b"PK\x03\x04"):
             workbook = io.BytesIO(data)
             workbook.name = filename  # named in the message if it cannot be read
-            return register.parse_homes_xlsx(workbook)
-        return register.parse_homes_csv(register.decode_text(data))
+            return register.read_homes_xlsx(workbook)
+        return register.read_homes_csv(register.decode_text(data))
     except register.InputError as exc:
         raise RegisterRejected([line_error_msg(e) for e in exc.errors],
                                [e.line for e in exc.errors]) from None
@@ -104,12 +108,19 @@ def parse_register_upload(filename: str, data: bytes) -> list[rules.Home]:
                                     {"name": filename})]) from None
 
 
+def parse_register_upload(filename: str, data: bytes) -> list[rules.Home]:
+    """The homes of an uploaded register (see :func:`read_register_upload`)."""
+    return read_register_upload(filename, data).homes
+
+
 @dataclass(frozen=True)
 class ImportSummary:
     created: int
     updated: int
     removed: int
     totals: rules.RegisterTotals
+    #: What the importer should know although nothing was refused (e.g. no identifiers).
+    warnings: tuple[Msg, ...] = ()
 
 
 def import_register(db: Session, actor: Actor, estate: Place, *, filename: str, data: bytes,
@@ -120,13 +131,15 @@ def import_register(db: Session, actor: Actor, estate: Place, *, filename: str, 
     name on that home, so a corrected register does not undo the linking.
     """
     _check("manage_owner_register", actor, estate)
-    homes = parse_register_upload(filename, data)
+    read = read_register_upload(filename, data)
+    homes = read.homes
     too_long = [
         Msg(N_("Home %(home)s: “%(value)s” is longer than %(max)s characters."),
             {"home": home.home_id[:MAX_FIELD], "value": value[:MAX_NAME], "max": limit})
         for home in homes
         for value, limit in ((home.home_id, MAX_FIELD), (home.building, MAX_FIELD),
-                             (home.room, MAX_FIELD), *((n, MAX_NAME) for n in home.owners))
+                             (home.room, MAX_FIELD), *((n, MAX_NAME) for n in home.owners),
+                             *((i, MAX_NAME) for i in home.owner_ids))
         if len(value) > limit or not value.isprintable()
     ]
     if too_long:
@@ -136,8 +149,9 @@ def import_register(db: Session, actor: Actor, estate: Place, *, filename: str, 
     _refresh_scheduled(db, estate, homes, now)
     audit.record(db, actor_id=actor.user_id, action="import_owner_register", target_type="place",
                  target_id=estate.id, place_id=estate.id, created=summary.created,
-                 updated=summary.updated, removed=summary.removed)
-    return summary
+                 updated=summary.updated, removed=summary.removed,
+                 warnings=[w.code for w in read.warnings])
+    return replace(summary, warnings=tuple(warning_msg(w) for w in read.warnings))
 
 
 def _replace_homes(db: Session, estate: Place, homes: list[rules.Home]) -> ImportSummary:
@@ -145,6 +159,12 @@ def _replace_homes(db: Session, estate: Place, homes: list[rules.Home]) -> Impor
         select(Home.id, Home.code, Home.building_group_id, Home.building)
         .where(Home.estate_id == estate.id)).all()}
     estate_home_ids = select(Home.id).where(Home.estate_id == estate.id).scalar_subquery()
+    # a link follows the owner: their identifier where the new register gives one, else
+    # their name on that home
+    linked_ids = {ident: user_id for ident, user_id in db.exec(
+        select(HomeOwner.identifier, HomeOwner.user_id).join(Home, Home.id == HomeOwner.home_id)
+        .where(Home.estate_id == estate.id, HomeOwner.user_id.is_not(None),
+               HomeOwner.identifier.is_not(None))).all()}
     links = {(code, name): user_id for code, name, user_id in db.exec(
         select(Home.code, HomeOwner.name, HomeOwner.user_id).join(Home, Home.id == HomeOwner.home_id)
         .where(Home.estate_id == estate.id, HomeOwner.user_id.is_not(None))).all()}
@@ -170,8 +190,12 @@ def _replace_homes(db: Session, estate: Place, homes: list[rules.Home]) -> Impor
         for hid, code in db.execute(insert(Home).returning(Home.id, Home.code), inserts).all():
             id_of[code] = hid
     owner_rows = [
-        {"home_id": id_of[home.home_id], "name": name, "user_id": links.get((home.home_id, name))}
-        for home in homes for name in dict.fromkeys(home.owners)
+        {"home_id": id_of[home.home_id], "name": name, "identifier": ident or None,
+         "user_id": linked_ids.get(ident) if ident and ident in linked_ids
+         else links.get((home.home_id, name))}
+        for home in homes
+        for name, ident in dict(zip(home.owners, home.owner_ids or ("",) * len(home.owners),
+                                    strict=True)).items()
     ]
     if owner_rows:
         db.execute(insert(HomeOwner), owner_rows)

@@ -42,18 +42,36 @@ def _owner_record(db: Session, owner_id: int) -> tuple[HomeOwner, Home, Place]:
     return owner, home, estate
 
 
-def _homes_of_name(db: Session, estate_id: int, name: str) -> list[int]:
+def _same_owner(name: str, identifier: str | None):
+    """The owner records that are this owner: by identifier where the register gives one,
+    else by name among the records without one (two 张三 with identifiers are two owners)."""
+    if identifier:
+        return HomeOwner.identifier == identifier
+    return (HomeOwner.name == name) & HomeOwner.identifier.is_(None)
+
+
+def _records(db: Session, estate_id: int, name: str, identifier: str | None):
+    """The ids of this owner's records on the estate's register, as a subquery."""
+    return select(HomeOwner.id).join(Home, Home.id == HomeOwner.home_id).where(
+        Home.estate_id == estate_id, _same_owner(name, identifier)).scalar_subquery()
+
+
+def _homes_of_name(db: Session, estate_id: int, name: str, identifier: str | None) -> list[int]:
     return list(db.exec(select(HomeOwner.home_id).join(Home, Home.id == HomeOwner.home_id).where(
-        Home.estate_id == estate_id, HomeOwner.name == name)).all())
+        Home.estate_id == estate_id, _same_owner(name, identifier))).all())
 
 
-def _refuse_other_owners(db: Session, user: User, estate_id: int, name: str) -> None:
+def _refuse_other_owners(db: Session, user: User, estate_id: int, name: str,
+                         identifier: str | None) -> None:
     """One account votes for one owner (or co-owners of the same homes), never for others."""
-    linked = db.exec(select(Home.estate_id, HomeOwner.name, HomeOwner.home_id)
-                     .join(Home, Home.id == HomeOwner.home_id)
-                     .where(HomeOwner.user_id == user.id)).all()
-    if not rules.account_may_hold(linked, estate_id=estate_id, name=name,
-                                  homes=_homes_of_name(db, estate_id, name)):
+    linked = [(estate, rules.person_token(held, ident or ""), home)
+              for estate, held, ident, home in db.exec(
+                  select(Home.estate_id, HomeOwner.name, HomeOwner.identifier, HomeOwner.home_id)
+                  .join(Home, Home.id == HomeOwner.home_id)
+                  .where(HomeOwner.user_id == user.id)).all()]
+    if not rules.account_may_hold(linked, estate_id=estate_id,
+                                  name=rules.person_token(name, identifier or ""),
+                                  homes=_homes_of_name(db, estate_id, name, identifier)):
         raise Conflict(N_("This account is already linked to another owner. One account may only vote for one owner, or for co-owners of the same homes; remove the other link first."),
                        code="linked_to_other_owner")
 
@@ -64,12 +82,14 @@ def _open_matters(db: Session, estate_id: int, now: datetime) -> list[OwnerMatte
         OwnerMatter.closes_at > now).order_by(OwnerMatter.id)).all())
 
 
-def _refuse_if_voted(db: Session, matters: Sequence[OwnerMatter], name: str) -> None:
+def _refuse_if_voted(db: Session, matters: Sequence[OwnerMatter], name: str,
+                     identifier: str | None) -> None:
     """While a matter is open, an owner who has already voted cannot be linked (their
     ballot would then seem to come from the new account)."""
+    person = rules.person_token(name, identifier or "")
     for matter in matters:
         digests = [rules.owner_digest(key) for key in rules.holdings(matter_homes(db, matter))
-                   if key is not rules.DEVELOPER and name in key]
+                   if key is not rules.DEVELOPER and person in key]
         if digests and db.exec(select(OwnerBallot.id).where(
                 OwnerBallot.matter_id == matter.id, OwnerBallot.active.is_(True),
                 OwnerBallot.owner_key.in_(digests))).first():
@@ -95,13 +115,16 @@ def request_link(db: Session, actor: Actor, owner_id: int, *, phone: str,
     if owner.user_id == user.id:
         raise Conflict(N_("%(name)s is already linked to this account."), code="already_linked",
                        name=owner.name)
-    _refuse_other_owners(db, user, estate.id, owner.name)
-    _refuse_if_voted(db, _open_matters(db, estate.id, now), owner.name)
+    _refuse_other_owners(db, user, estate.id, owner.name, owner.identifier)
+    _refuse_if_voted(db, _open_matters(db, estate.id, now), owner.name, owner.identifier)
+    same = (OwnerLink.identifier == owner.identifier if owner.identifier
+            else (OwnerLink.name == owner.name) & OwnerLink.identifier.is_(None))
     db.execute(update(OwnerLink).where(
-        OwnerLink.estate_id == estate.id, OwnerLink.name == owner.name,
+        OwnerLink.estate_id == estate.id, same,
         OwnerLink.status == "pending").values(status="cancelled", decided_by=actor.user_id,
                                               decided_at=now))
-    link = OwnerLink(estate_id=estate.id, name=owner.name, home_code=home.code, user_id=user.id,
+    link = OwnerLink(estate_id=estate.id, name=owner.name, identifier=owner.identifier,
+                     home_code=home.code, user_id=user.id,
                      code=f"{secrets.randbelow(10 ** 6):06d}", requested_by=actor.user_id,
                      requested_at=now)
     db.add(link)
@@ -162,10 +185,9 @@ def confirm_link(db: Session, actor: Actor, link_id: int, *, method: str, code: 
         raise FieldErrors({"code": Msg(N_("That is not the code shown on the owner's page. Please ask them to read it again; after %(max)s wrong codes the request is cancelled."),
                                        {"max": MAX_CODE_ATTEMPTS})})
     user = db.get(User, link.user_id)
-    _refuse_other_owners(db, user, estate.id, link.name)
-    _refuse_if_voted(db, matters, link.name)
-    rows = select(HomeOwner.id).join(Home, Home.id == HomeOwner.home_id).where(
-        Home.estate_id == estate.id, HomeOwner.name == link.name).scalar_subquery()
+    _refuse_other_owners(db, user, estate.id, link.name, link.identifier)
+    _refuse_if_voted(db, matters, link.name, link.identifier)
+    rows = _records(db, estate.id, link.name, link.identifier)
     if not db.exec(select(func.count()).select_from(HomeOwner).where(HomeOwner.id.in_(rows))).one():
         raise Conflict(N_("%(name)s is no longer on the register; ask the committee to request the link again."),
                        code="owner_gone", name=link.name)
@@ -236,8 +258,7 @@ def unlink_owner(db: Session, actor: Actor, owner_id: int, *, now: datetime | No
     owner, home, estate = _owner_record(db, owner_id)
     _check("manage_owner_register", actor, estate)
     previous = owner.user_id
-    same_name = select(HomeOwner.id).join(Home, Home.id == HomeOwner.home_id).where(
-        Home.estate_id == estate.id, HomeOwner.name == owner.name).scalar_subquery()
+    same_name = _records(db, estate.id, owner.name, owner.identifier)
     db.execute(update(HomeOwner).where(HomeOwner.id.in_(same_name)).values(user_id=None))
     db.expire_all()
     if previous is not None and not db.exec(select(HomeOwner.id).join(Home, Home.id == HomeOwner.home_id)

@@ -33,6 +33,7 @@ from consult.owners.services.common import (
     state_of,
 )
 from consult.owners.services.homes import estate_homes
+from consult.parsing import search_pattern
 from consult.permissions import Actor
 
 
@@ -51,8 +52,12 @@ def parse_when(value: datetime | str | None) -> datetime | None:
         return None
 
 
-def matters_of(db: Session, estate: Place) -> list[OwnerMatter]:
-    return list(db.exec(select(OwnerMatter).where(OwnerMatter.estate_id == estate.id)
+def matters_of(db: Session, estate: Place, query: str | None = None) -> list[OwnerMatter]:
+    """The estate's matters, newest first; with ``query``, only those whose title has it."""
+    conditions = [OwnerMatter.estate_id == estate.id]
+    if (pattern := search_pattern(query)) is not None:
+        conditions.append(OwnerMatter.title.ilike(pattern, escape="\\"))
+    return list(db.exec(select(OwnerMatter).where(*conditions)
                         .order_by(OwnerMatter.opens_at.desc(), OwnerMatter.id.desc())).all())
 
 

@@ -1,7 +1,7 @@
 """Survey services: building (staff), answering (web and paper), and results.
 
 The only code of this domain that touches the session, kept by concept, one module
-each: :mod:`.places` (whom a survey reaches), :mod:`.reading` (a survey, its form,
+each: :mod:`.places` (whom a survey reaches), :mod:`.notices` (telling them), :mod:`.reading` (a survey, its form,
 the lists, its lifecycle), :mod:`.building`, :mod:`.answering` and :mod:`.results`.
 Every public one is named here, so this domain's pages, API and tests, and the
 ratings built on surveys, keep calling ``services.<name>``.
@@ -22,8 +22,10 @@ from consult.surveys.services.building import (
     move_question,
     update_survey,
 )
+from consult.surveys.services.notices import tell_audiences
 from consult.surveys.services.places import (
     acting_path,
+    audience_members,
     audience_size,
     in_scope,
 )
@@ -61,7 +63,9 @@ from consult.surveys.services.results import (
 
 __all__ = [
     "acting_path",
+    "audience_members",
     "audience_size",
+    "tell_audiences",
     "in_scope",
     "SurveyForm",
     "allowed_actions",

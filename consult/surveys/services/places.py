@@ -15,6 +15,7 @@ from sqlmodel import select
 from consult import permissions
 from consult.communities.models import (
     Home,
+    HomeOwner,
     Place,
     RoleAssignment,
 )
@@ -65,6 +66,17 @@ def audience_size(db: Session, survey: Survey, place: Place) -> int:
         .join(Place, Place.id == RoleAssignment.place_id)
         .where(RoleAssignment.role == role, in_scope(place))
     ).one()
+
+
+def audience_members(db: Session, survey: Survey, place: Place) -> set[int]:
+    """The accounts the survey is addressed to: those holding its audience's role in
+    scope, or, for owners, the accounts linked to an owner of a home under the place."""
+    if survey.audience == "owners":
+        return set(db.exec(select(HomeOwner.user_id).join(Home, Home.id == HomeOwner.home_id).where(
+            HomeOwner.user_id.is_not(None), _homes_under(place), Home.developer_held.is_(False))).all())
+    role = rules.AUDIENCE_ROLE[survey.audience]
+    return set(db.exec(select(RoleAssignment.user_id).join(Place, Place.id == RoleAssignment.place_id)
+                       .where(RoleAssignment.role == role, in_scope(place))).all())
 
 
 def _require(actor: Actor, action: str, place: Place) -> None:

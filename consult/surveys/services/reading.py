@@ -22,6 +22,7 @@ from consult.communities.models import (
 )
 from consult.db.ids import parse_id
 from consult.errors import Conflict, NotFound
+from consult.parsing import search_pattern
 from consult.permissions import Actor
 from consult.surveys import rules
 from consult.surveys.models import Option, Question, Response, Survey
@@ -112,10 +113,14 @@ def response_count(db: Session, survey_id: int) -> int:
                    .where(Response.survey_id == survey_id)).one()
 
 
-def list_surveys(db: Session, limit: int = 100) -> list[tuple[Survey, Place]]:
-    """Every survey with its place, newest first (two lists on the page: open and others)."""
-    return list(db.exec(select(Survey, Place).join(Place, Place.id == Survey.place_id)
-                        .order_by(Survey.opens_at.desc(), Survey.id.desc()).limit(limit)).all())
+def list_surveys(db: Session, limit: int = 100, query: str | None = None) -> list[tuple[Survey, Place]]:
+    """Every survey with its place, newest first (two lists on the page: open and others);
+    with ``query``, only those whose title has it."""
+    statement = select(Survey, Place).join(Place, Place.id == Survey.place_id)
+    if (pattern := search_pattern(query)) is not None:
+        statement = statement.where(Survey.title.ilike(pattern, escape="\\"))
+    return list(db.exec(statement.order_by(Survey.opens_at.desc(), Survey.id.desc())
+                        .limit(limit)).all())
 
 
 def answered_ids(db: Session, user_id: int | None, survey_ids: list[int]) -> set[int]:

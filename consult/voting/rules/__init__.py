@@ -24,6 +24,7 @@ modules use: ``rules.count``, ``rules.ROUND_ACTIONS``):
 
 from __future__ import annotations
 
+from consult.parsing import parse_money
 from consult.voting import tally
 from consult.voting.rules.ballots import (
     BallotFormError,
@@ -112,6 +113,7 @@ from consult.voting.rules.texts import (
 from consult.voting.tally import BallotError, Project
 
 __all__ = [
+    "parse_money",
     "BALLOT_KINDS",
     "APPROVAL_KINDS",
     "SELECTION_RULES",

@@ -15,6 +15,7 @@ One module per concept:
 - ``paper_voters``: paper-only residents, and linking them to an account
 - ``counting``: counting in the database (scores by ``GROUP BY``, the ballots streamed once)
 - ``results``: turnout, publishing, the published results (and their turnout, kept)
+- ``reminders``: telling a round's audience it is open and closes soon
 - ``outcome``: objections in the notice period, the outcome confirmed
 - ``exports``: open data: the ``.pb`` and CSV files built once at publication
 - ``exchange``: open data: pabulib imports
@@ -87,6 +88,7 @@ from consult.voting.services.paper_voters import (
     paper_voters,
     register_paper_voter,
 )
+from consult.voting.services.reminders import tell_voters
 from consult.voting.services.results import (
     Recount,
     ResultRow,
@@ -139,5 +141,5 @@ __all__ = [
     "file_objection", "open_objection", "objection_round_id", "edit_objection",
     "answer_objection", "finalize", "DueOutcome", "finalize_due", "VOTE_TYPES",
     "export_election", "export_pb", "export_csv", "ExportFile", "export_file", "PbImportError", "IMPORT_AUTHOR", "Imported",
-    "import_election", "imported_project_ids",
+    "import_election", "imported_project_ids", "tell_voters",
 ]
