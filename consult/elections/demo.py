@@ -152,9 +152,10 @@ def load_residents(db: Session, settings: Settings, places: dict[str, Place],
         birth_date=f"{rng.randint(1935, 2003)}-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}",
         now=called + timedelta(days=1)) for _ in range(48)]
     services.remove_voter(db, staff, voters[-1].id, reason="已迁出本居住地区", now=called + timedelta(days=3))
-    ids = [str(services.add_resident_candidate(db, staff, election.id, name=name, statement=text,
-                                               now=called + timedelta(days=5)).id)
-           for name, text in RESIDENT_CANDIDATES]
+    ids = [str(services.add_resident_candidate(
+        db, staff, election.id, name=name, statement=text,
+        nominators=[v.id for v in voters[3 * n:3 * n + election.nominations_voters]],
+        now=called + timedelta(days=5)).id) for n, (name, text) in enumerate(RESIDENT_CANDIDATES)]
     services.publish_candidates(db, staff, election.id, now=called + timedelta(days=10))
     popularity = [0.85, 0.7, 0.65, 0.6, 0.5, 0.35, 0.3]
     for number, voter in enumerate(voters[:22], start=1):

@@ -145,6 +145,10 @@ class ResidentElection(SQLModel, table=True):
     threshold_denominator: int = Field(default=3)
     #: the final list of candidates is published at least this many days before voting opens
     list_notice_days: int = Field(default=5)
+    #: a candidate is nominated by at least this many voters, or by at least
+    #: ``nominations_households`` household representatives
+    nominations_voters: int = Field(default=10)
+    nominations_households: int = Field(default=5)
     election_day: date
     opens_at: datetime
     closes_at: datetime
@@ -165,6 +169,10 @@ class ResidentVoter(SQLModel, table=True):
     birth_date: date
     #: the voter's account, when they have one (to vote online); None for managed residents
     user_id: int | None = Field(default=None, foreign_key="user.id", index=True)
+    #: the household (e.g. its address 3-201) the voter represents or belongs to, if recorded
+    household: str | None = Field(default=None, max_length=40)
+    #: the residents' group (居民小组) the voter represents (mode ``groups``)
+    residents_group: str | None = Field(default=None, max_length=40)
     added_by: int | None = Field(default=None, foreign_key="user.id")
     added_at: datetime = Field(default_factory=utcnow)
     removed_by: int | None = Field(default=None, foreign_key="user.id")
@@ -179,7 +187,19 @@ class ResidentCandidate(SQLModel, table=True):
     election_id: int = Field(foreign_key="resident_election.id", index=True, ondelete="CASCADE")
     name: str = Field(max_length=80)
     statement: str = Field(default="", sa_column=Column(Text, nullable=False))
+    #: ``voters`` or ``households``: who nominated the candidate (see
+    #: :class:`ResidentNominator`); None only for candidates entered before nominations
+    nominated_by: str | None = Field(default=None, max_length=16)
     created_at: datetime = Field(default_factory=utcnow)
+
+
+class ResidentNominator(SQLModel, table=True):
+    """A registered voter who nominated a candidate; each counted once (the key)."""
+
+    __tablename__ = "resident_nominator"
+
+    candidate_id: int = Field(foreign_key="resident_candidate.id", primary_key=True, ondelete="CASCADE")
+    voter_id: int = Field(foreign_key="resident_voter.id", primary_key=True)
 
 
 class ResidentBallot(SQLModel, table=True):

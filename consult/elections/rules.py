@@ -334,6 +334,8 @@ RESIDENT_ACTIONS: dict[str, frozenset[ElectionState]] = {
     "enter_paper": _OPEN,
     "view_turnout": _ANY,
     "view_result": _CLOSED,
+    "export_register": _ANY,
+    "export_ballots": _CLOSED,
 }
 
 
@@ -358,3 +360,32 @@ def list_problem(candidates: int, seats: int, allow_equal_list: bool) -> str | N
 
 def resident_voter_message(election_id: int, voter_id: int) -> str:
     return f"resident_election:{election_id}:voter:{voter_id}"
+
+
+class NominatedBy(StrEnum):
+    """Who nominates a candidate: registered voters, or household representatives."""
+
+    VOTERS = "voters"
+    HOUSEHOLDS = "households"
+
+
+def nominator_count(by: str, nominators: Iterable[tuple[int, str | None]]) -> int:
+    """How many nominators count: each voter once; by households, each household once
+    (a voter with no household recorded does not represent one)."""
+    if by == NominatedBy.HOUSEHOLDS:
+        return len({household for _, household in nominators if household})
+    return len({voter for voter, _ in nominators})
+
+
+def group_problems(groups: Iterable[str | None]) -> dict[str, int]:
+    """The residents' groups with fewer than two representatives on the register, and how
+    many each has (mode ``groups``: two or three per group)."""
+    counts: dict[str, int] = {}
+    for group in groups:
+        if group:
+            counts[group] = counts.get(group, 0) + 1
+    return {group: n for group, n in sorted(counts.items()) if n < MIN_GROUP_REPRESENTATIVES}
+
+
+MIN_GROUP_REPRESENTATIVES = 2
+MAX_GROUP_REPRESENTATIVES = 3

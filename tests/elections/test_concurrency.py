@@ -43,6 +43,44 @@ def arrange(database):
         return estate_id, election.id, staff, user_of, ids
 
 
+def at_once(database, tasks: list[tuple], submit, threads: int = 16):
+    """Run ``submit(db, task)`` (a ballot id) for every task from ``threads`` threads that
+    start together, each in its own committed session: the acknowledged ballot ids, the
+    refusals by code, and anything else that went wrong."""
+    acknowledged: list[int] = []
+    refused: Counter[str] = Counter()
+    failures: list[str] = []
+    lock = threading.Lock()
+    start = threading.Barrier(threads)
+
+    def one(task) -> None:
+        with database.session(write=True) as db:
+            try:
+                ballot_id = submit(db, task)
+                db.commit()
+            except Conflict as exc:
+                db.rollback()
+                with lock:
+                    refused[exc.code] += 1
+                return
+            except Exception as exc:  # anything else is a lost or broken submission
+                db.rollback()
+                with lock:
+                    failures.append(f"{task}: {type(exc).__name__}: {exc}")
+                return
+            with lock:
+                acknowledged.append(ballot_id)
+
+    def run(share):
+        start.wait()
+        for task in share:
+            one(task)
+
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        list(pool.map(run, [tasks[i::threads] for i in range(threads)]))
+    return acknowledged, refused, failures
+
+
 @pytest.mark.slow
 def test_300_owners_at_once_get_one_ballot_each(database):
     estate_id, election_id, staff, user_of, ids = arrange(database)
@@ -59,47 +97,17 @@ def test_300_owners_at_once_get_one_ballot_each(database):
     tasks.append(("paper", "9-0", []))  # the developer, on paper
     rng.shuffle(tasks)
 
-    acknowledged: list[int] = []
-    refused: Counter[str] = Counter()
-    failures: list[str] = []
-    lock = threading.Lock()
-    start = threading.Barrier(16)
-
-    def submit(task) -> None:
+    def submit(db, task) -> int:
         channel, who, chosen = task
         now = clock.utcnow()
-        with database.session(write=True) as db:
-            try:
-                if channel == "web":
-                    user = db.get(User, user_of[who])
-                    actor = Actor(user_id=user.id, roles=frozenset({("owner", estate_id)}))
-                    ballot = services.cast_web_ballot(db, actor, user, election_id,
-                                                      candidates=chosen, now=now)
-                else:
-                    ballot = services.enter_paper_ballot(db, staff, election_id, serial=f"P-{who}",
-                                                         home=who, candidates=chosen, now=now).ballot
-                db.commit()
-            except Conflict as exc:
-                db.rollback()
-                with lock:
-                    refused[exc.code] += 1
-                return
-            except Exception as exc:  # anything else is a lost or broken submission
-                db.rollback()
-                with lock:
-                    failures.append(f"{task}: {type(exc).__name__}: {exc}")
-                return
-            with lock:
-                acknowledged.append(ballot.id)
+        if channel == "web":
+            user = db.get(User, user_of[who])
+            actor = Actor(user_id=user.id, roles=frozenset({("owner", estate_id)}))
+            return services.cast_web_ballot(db, actor, user, election_id, candidates=chosen, now=now).id
+        return services.enter_paper_ballot(db, staff, election_id, serial=f"P-{who}", home=who,
+                                           candidates=chosen, now=now).ballot.id
 
-    def run(share):
-        start.wait()
-        for task in share:
-            submit(task)
-
-    with ThreadPoolExecutor(max_workers=16) as pool:
-        list(pool.map(run, [tasks[i::16] for i in range(16)]))
-
+    acknowledged, refused, failures = at_once(database, tasks, submit)
     assert not failures, failures[:5]
     expected = OWNERS + 1  # and the developer
     assert len(acknowledged) == expected

@@ -29,7 +29,7 @@ def election(world, db, settings):
     election = services.create_resident_election(
         db, staff, world.tree["area_a"], title="恒丰居民区第十二届居委会换届选举", description="",
         mode="voters", seats=2, election_day=DAY, opens_at=OPENS, closes_at=CLOSES,
-        now=LONG_BEFORE)
+        nominations_voters=3, now=LONG_BEFORE)
     residents = []
     for n in range(5):
         user = factories.user(db, settings, name=f"居民{n}")
@@ -37,11 +37,22 @@ def election(world, db, settings):
         services.add_voter(db, staff, election.id, name=f"居民{n}", birth_date=f"1960-05-0{n + 1}",
                            phone=user.phone, now=LONG_BEFORE)
         residents.append(user)
+    register = [v.id for v in services.voters_of(db, election)]
     ids = [str(services.add_resident_candidate(db, staff, election.id, name=name, statement="",
-                                               now=LONG_BEFORE).id) for name in ("甲", "乙", "丙")]
+                                               nominators=register[:3], now=LONG_BEFORE).id)
+           for name in ("甲", "乙", "丙")]
     services.publish_candidates(db, staff, election.id, now=LONG_BEFORE)
     db.flush()
     return election, residents, ids
+
+
+def _nominate(db, staff, election, names):
+    """Candidates nominated by one registered voter (the election asks for one)."""
+    voter = services.add_voter(db, staff, election.id, name="提名人", birth_date="1950-01-01",
+                               household="1-101", residents_group="第一组", now=LONG_BEFORE)
+    return [str(services.add_resident_candidate(db, staff, election.id, name=name, statement="",
+                                                nominators=[voter.id], now=LONG_BEFORE).id)
+            for name in names]
 
 
 def test_a_voter_must_be_eighteen_on_the_election_day(world, db, election):
@@ -66,10 +77,8 @@ def test_an_equal_list_is_refused_unless_allowed(world, db):
         election = services.create_resident_election(
             db, world.staff, world.tree["area_a"], title="选举", description="", mode="households",
             seats=2, election_day=DAY, opens_at=OPENS, closes_at=CLOSES, allow_equal_list=allow,
-            now=LONG_BEFORE)
-        for name in ("甲", "乙"):
-            services.add_resident_candidate(db, world.staff, election.id, name=name, statement="",
-                                            now=LONG_BEFORE)
+            nominations_voters=1, nominations_households=1, now=LONG_BEFORE)
+        _nominate(db, world.staff, election, ("甲", "乙"))
         if refused:
             with pytest.raises(Conflict) as problem:
                 services.publish_candidates(db, world.staff, election.id, now=LONG_BEFORE)
@@ -81,10 +90,9 @@ def test_an_equal_list_is_refused_unless_allowed(world, db):
 def test_the_list_is_published_days_before_voting(world, db):
     election = services.create_resident_election(
         db, world.staff, world.tree["area_a"], title="选举", description="", mode="voters",
-        seats=1, election_day=DAY, opens_at=OPENS, closes_at=CLOSES, now=LONG_BEFORE)
-    for name in ("甲", "乙"):
-        services.add_resident_candidate(db, world.staff, election.id, name=name, statement="",
-                                        now=LONG_BEFORE)
+        seats=1, election_day=DAY, opens_at=OPENS, closes_at=CLOSES, nominations_voters=1,
+        now=LONG_BEFORE)
+    _nominate(db, world.staff, election, ("甲", "乙"))
     with pytest.raises(Conflict) as late:
         services.publish_candidates(db, world.staff, election.id, now=OPENS - timedelta(days=2))
     assert late.value.code == "too_late"
@@ -153,7 +161,8 @@ def _attempts(db, election, voter, ids, actor, user, now):
         "add_voter": lambda: services.add_voter(db, actor, election.id, name="新",
                                                 birth_date="1970-01-01", now=now),
         "add_candidate": lambda: services.add_resident_candidate(db, actor, election.id, name="丁",
-                                                                 statement="", now=now),
+                                                                 statement="", nominators=[voter.id],
+                                                                 now=now),
         "cast_ballot": lambda: services.cast_resident_ballot(db, actor, user, election.id,
                                                              candidates=ids[:1], now=now),
         "enter_paper": lambda: services.enter_resident_paper(db, actor, election.id, voter=str(voter.id),
@@ -170,7 +179,7 @@ def test_every_role_every_action_every_state(world, db, settings):
     # a list published long before, so that only the state decides
     election = services.create_resident_election(
         db, world.staff, tree["area_a"], title="选举", description="", mode="voters", seats=1,
-        election_day=DAY, opens_at=OPENS, closes_at=CLOSES, now=LONG_BEFORE)
+        election_day=DAY, opens_at=OPENS, closes_at=CLOSES, nominations_voters=1, now=LONG_BEFORE)
     people = {"anonymous": None}
     for role, grants in {"resident_on_register": [("resident", tree["area_a"])],
                          "resident_out": [("resident", tree["area_b"])],
@@ -184,7 +193,8 @@ def test_every_role_every_action_every_state(world, db, settings):
     voter = services.add_voter(db, world.staff, election.id, name="登记选民", birth_date="1950-01-01",
                                phone=people["resident_on_register"].phone, now=LONG_BEFORE)
     ids = [str(services.add_resident_candidate(db, world.staff, election.id, name=n, statement="",
-                                               now=LONG_BEFORE).id) for n in ("甲", "乙")]
+                                               nominators=[voter.id], now=LONG_BEFORE).id)
+           for n in ("甲", "乙")]
     services.publish_candidates(db, world.staff, election.id, now=LONG_BEFORE)
     election.candidates_published_at = None  # reopen the list to try adding, then publish again
     db.flush()

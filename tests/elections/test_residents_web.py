@@ -29,7 +29,7 @@ def test_staff_call_register_and_publish_then_a_resident_votes(client, world, db
         "title": "居委会换届选举", "description": "", "mode": "voters", "seats": "1",
         "election_day": (now + timedelta(days=9)).date().isoformat(),
         "opens_at": local(now + timedelta(days=8)), "closes_at": local(now + timedelta(days=9)),
-        "threshold": "1/3"})
+        "threshold": "1/3", "nominations_voters": "1", "nominations_households": "1"})
     assert response.status_code == 303, response.text
     election = db.exec(select(ResidentElection)).one()
     register = f"/resident-elections/{election.id}/register"
@@ -41,10 +41,16 @@ def test_staff_call_register_and_publish_then_a_resident_votes(client, world, db
                       {"name": "刘秀英", "birth_date": "1956-04-12", "phone": resident.phone})
     assert added.status_code == 303
     page = f"/resident-elections/{election.id}"
-    post_form(client, page, f"/resident-elections/{election.id}/candidates", {"name": "甲", "statement": ""})
+    voter = services.voters_of(db, election)[0]
+    unknown = post_form(client, page, f"/resident-elections/{election.id}/candidates",
+                        {"name": "甲", "statement": "", "by": "voters", "nominators": "99999"})
+    assert unknown.status_code == 422 and "99999" in unknown.text and not services.resident_candidates_of(db, election)
+    post_form(client, page, f"/resident-elections/{election.id}/candidates",
+              {"name": "甲", "statement": "", "by": "voters", "nominators": str(voter.id)})
     equal = post_form(client, page, f"/resident-elections/{election.id}/publish", {})
     assert equal.status_code == 409 and "差额" in equal.text
-    post_form(client, page, f"/resident-elections/{election.id}/candidates", {"name": "乙", "statement": ""})
+    post_form(client, page, f"/resident-elections/{election.id}/candidates",
+              {"name": "乙", "statement": "", "by": "voters", "nominators": str(voter.id)})
     assert post_form(client, page, f"/resident-elections/{election.id}/publish", {}).status_code == 303
     election.opens_at, election.closes_at = now - timedelta(hours=1), now + timedelta(hours=3)
     db.add(election)

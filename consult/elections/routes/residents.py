@@ -8,7 +8,7 @@ from starlette.requests import Request
 
 from consult import clock
 from consult.elections import labels, services
-from consult.elections.routes.common import chosen
+from consult.elections.routes.common import chosen, csv_download
 from consult.i18n import N_
 from consult.web.auth import current_actor, current_user, require, require_user
 from consult.web.csrf import read_form
@@ -17,7 +17,8 @@ from consult.web.forms import FormPage, form_view
 from consult.web.responses import redirect_to
 from consult.web.templating import render
 
-FIELDS = ("title", "description", "mode", "seats", "election_day", "opens_at", "closes_at", "threshold")
+FIELDS = ("title", "description", "mode", "seats", "election_day", "opens_at", "closes_at", "threshold",
+          "nominations_voters", "nominations_households")
 
 
 def _may(request: Request, area) -> dict[str, bool]:
@@ -34,7 +35,8 @@ async def area_page(request: Request):
 
 
 def _new_context(area, form=None, **problem) -> dict:
-    return {"area": area, "form": form or {"mode": "voters", "seats": "5", "threshold": "1/3"},
+    return {"area": area, "form": form or {"mode": "voters", "seats": "5", "threshold": "1/3",
+                                           "nominations_voters": "10", "nominations_households": "5"},
             "errors": {}, "error": None, **labels.names(), **problem}
 
 
@@ -97,11 +99,16 @@ async def vote(request: Request):
 async def candidate_add(request: Request):
     form = await read_form(request)
     election_id = request.path_params["election_id"]
-    return _back(request, election_id, N_("The candidate was added to the ballot paper."),
-                 lambda: services.add_resident_candidate(
-                     get_db(request), current_actor(request), election_id,
-                     name=str(form.get("name", "")), statement=str(form.get("statement", "")),
-                     now=clock.utcnow()))
+    values = {k: str(form.get(k, "")) for k in ("name", "statement", "nominators", "by")}
+    return form_view(
+        request, lambda: services.add_resident_candidate(
+            get_db(request), current_actor(request), election_id, name=values["name"],
+            statement=values["statement"], nominators=values["nominators"], by=values["by"] or "voters",
+            now=clock.utcnow()),
+        again=FormPage("elections/residents_election.html",
+                       lambda **problem: election_context(request, election_id, form=values, **problem)),
+        message=N_("The nomination was recorded and the candidate added to the ballot paper."),
+        done=lambda _: redirect_to(request, "resident_election", election_id=election_id))
 
 
 async def publish(request: Request):
@@ -128,6 +135,7 @@ def register_context(request: Request, election_id: int, **extra) -> dict:
             "state": services.resident_state(election, clock.utcnow()).value,
             "voters": services.voters_of(db, election),
             "removed": services.voters_of(db, election, removed=True),
+            "small_groups": services.small_groups(db, election),
             "can": _may(request, area), "errors": {}, "error": None, "form": {}, **labels.names(), **extra}
 
 
@@ -139,7 +147,7 @@ async def register_page(request: Request):
 async def voter_add(request: Request):
     form = await read_form(request)
     election_id = request.path_params["election_id"]
-    values = {k: str(form.get(k, "")) for k in ("name", "birth_date", "phone")}
+    values = {k: str(form.get(k, "")) for k in ("name", "birth_date", "phone", "household", "residents_group")}
     return form_view(
         request, lambda: services.add_voter(get_db(request), current_actor(request), election_id,
                                             now=clock.utcnow(), **values),
@@ -170,4 +178,16 @@ async def result_page(request: Request):
     return render(request, "elections/residents_result.html", {
         "election": election, "area": area, "outcome": outcome, "names": names,
         "elected_names": [names[c] for c in outcome.elected],
-        "tied_names": [names[c] for c in outcome.tied], **labels.names()})
+        "tied_names": [names[c] for c in outcome.tied], "can": _may(request, area), **labels.names()})
+
+
+async def register_export(request: Request):
+    election, text = services.resident_register_csv(get_db(request), current_actor(request),
+                                                    request.path_params["election_id"], clock.utcnow())
+    return csv_download(text, f"resident-election-{election.id}-voters.csv")
+
+
+async def ballots_export(request: Request):
+    election, text = services.resident_ballots_csv(get_db(request), current_actor(request),
+                                                   request.path_params["election_id"], clock.utcnow())
+    return csv_download(text, f"resident-election-{election.id}-ballots.csv")

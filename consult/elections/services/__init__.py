@@ -45,9 +45,9 @@ from consult.elections.services.elections import (
     refresh_register,
     remove_candidate,
 )
+from consult.elections.services.nominations import add_resident_candidate, nominators_of
 from consult.elections.services.residents import (
     ResidentTurnout,
-    add_resident_candidate,
     add_voter,
     cast_resident_ballot,
     create_resident_election,
@@ -57,11 +57,14 @@ from consult.elections.services.residents import (
     my_registration,
     publish_candidates,
     remove_voter,
+    resident_ballots_csv,
     resident_candidates_of,
     resident_elections_of,
+    resident_register_csv,
     resident_result,
     resident_state,
     resident_turnout,
+    small_groups,
     voter_election,
     voters_of,
 )
@@ -73,7 +76,7 @@ __all__ = [
     "get_election", "get_estate", "may", "outcome", "refresh_register", "register_csv",
     "remove_candidate", "resolve_paper", "ResidentTurnout", "add_resident_candidate", "add_voter",
     "cast_resident_ballot", "create_resident_election", "enter_resident_paper", "get_area",
-    "get_resident_election", "my_registration", "publish_candidates", "remove_voter",
-    "resident_candidates_of", "resident_elections_of", "resident_result", "resident_state",
-    "resident_turnout", "voter_election", "voters_of", "result", "state_of", "uncounted_papers", "voices",
+    "get_resident_election", "my_registration", "nominators_of", "publish_candidates", "remove_voter",
+    "resident_candidates_of", "resident_ballots_csv", "resident_elections_of", "resident_register_csv", "resident_result", "resident_state",
+    "resident_turnout", "small_groups", "voter_election", "voters_of", "result", "state_of", "uncounted_papers", "voices",
 ]

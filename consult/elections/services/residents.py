@@ -5,6 +5,7 @@ ballots online and on paper, turnout, and the result through the recount command
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from fractions import Fraction
@@ -31,7 +32,6 @@ from consult.elections.services.common import (
     MAX_NAME,
     MAX_TITLE,
     REFUSED_IN,
-    candidate_fields,
     check,
     chosen_candidates,
 )
@@ -41,6 +41,8 @@ from consult.parsing import parse_local_datetime
 from consult.permissions import Actor
 
 MAX_REASON = 200
+MAX_NOMINATORS = 999
+MAX_PLACE_LABEL = 40
 
 
 def get_area(db: Session, area_id: int) -> Place:
@@ -61,11 +63,13 @@ def resident_state(election: ResidentElection, now: datetime) -> rules.ElectionS
     return rules.election_state(election.opens_at, election.closes_at, now)
 
 
-def _allow(action: str, election: ResidentElection, now: datetime) -> None:
+def allow_resident(action: str, election: ResidentElection, now: datetime) -> None:
     state = resident_state(election, now)
     if not rules.resident_allows(action, state):
         if action == "view_result":
             raise Conflict(N_("The result is published when voting closes."), code="not_closed")
+        if action == "export_ballots":
+            raise Conflict(N_("The ballots can be exported once voting closes."), code="not_closed")
         message, code = REFUSED_IN[state]
         if state is rules.ElectionState.OPEN:
             message, code = N_("The register and the candidates are fixed once voting opens."), "voting_open"
@@ -90,6 +94,7 @@ def create_resident_election(db: Session, actor: Actor, area: Place, *, title: s
                              description: str, mode: str, seats, election_day, opens_at,
                              closes_at, allow_equal_list: bool = False,
                              further_round: bool = False, threshold: str = "1/3",
+                             nominations_voters=10, nominations_households=5,
                              now: datetime) -> ResidentElection:
     check("manage_resident_election", actor, area)
     errors: dict[str, Msg] = {}
@@ -109,6 +114,12 @@ def create_resident_election(db: Session, actor: Actor, area: Place, *, title: s
         bound = None
     if bound is None or not 0 < bound <= 1:
         errors["threshold"] = Msg(N_("Please give the further round's threshold as a fraction such as 1/3."))
+    needed = {}
+    for field, value in (("nominations_voters", nominations_voters),
+                         ("nominations_households", nominations_households)):
+        needed[field] = value if isinstance(value, int) and not isinstance(value, bool) else parse_count(value)
+        if needed[field] is None or not 1 <= needed[field] <= MAX_NOMINATORS:
+            errors[field] = Msg(N_("Please give a whole number from 1 to %(max)s."), {"max": MAX_NOMINATORS})
     day = _date(election_day)
     if day is None:
         errors["election_day"] = Msg(N_("Please give a date."))
@@ -126,7 +137,8 @@ def create_resident_election(db: Session, actor: Actor, area: Place, *, title: s
         area_id=area.id, title=title, description=description, mode=mode, seats=number,
         allow_equal_list=allow_equal_list, further_round=further_round,
         threshold_numerator=bound.numerator, threshold_denominator=bound.denominator,
-        election_day=day, opens_at=opens, closes_at=closes, created_by=actor.user_id, created_at=now)
+        election_day=day, opens_at=opens, closes_at=closes, created_by=actor.user_id, created_at=now,
+        **needed)
     db.add(election)
     db.flush()
     audit.record(db, actor_id=actor.user_id, action="create_resident_election",
@@ -142,13 +154,53 @@ def voters_of(db: Session, election: ResidentElection, *, removed: bool = False)
     return list(db.exec(query.order_by(ResidentVoter.id)).all())
 
 
+def _mode_errors(db: Session, election: ResidentElection, household: str, group: str) -> dict[str, Msg]:
+    """One representative per household (mode ``households``); at most three per residents'
+    group (mode ``groups``)."""
+    errors: dict[str, Msg] = {}
+    if len(household) > MAX_PLACE_LABEL or not household.isprintable():
+        errors["household"] = Msg(N_("At most %(max)s characters."), {"max": MAX_PLACE_LABEL})
+    if len(group) > MAX_PLACE_LABEL or not group.isprintable():
+        errors["residents_group"] = Msg(N_("At most %(max)s characters."), {"max": MAX_PLACE_LABEL})
+    if errors:
+        return errors
+    active = (ResidentVoter.election_id == election.id, ResidentVoter.removed_at.is_(None))
+    if election.mode == rules.ResidentMode.HOUSEHOLDS:
+        if not household:
+            errors["household"] = Msg(N_("Please give the household (e.g. its address) this representative votes for."))
+        else:
+            other = db.exec(select(ResidentVoter).where(*active, ResidentVoter.household == household)).first()
+            if other is not None:
+                errors["household"] = Msg(N_("Household %(household)s already has its representative on the register: No. %(number)s %(name)s. One representative per household."),
+                                          {"household": household, "number": other.id, "name": other.name})
+    if election.mode == rules.ResidentMode.GROUPS:
+        if not group:
+            errors["residents_group"] = Msg(N_("Please give the residents' group this representative stands for."))
+        else:
+            count = db.exec(select(func.count()).select_from(ResidentVoter).where(
+                *active, ResidentVoter.residents_group == group)).one()
+            if count >= rules.MAX_GROUP_REPRESENTATIVES:
+                errors["residents_group"] = Msg(N_("The residents' group %(group)s already has %(max)s representatives, the most it may have."),
+                                                {"group": group, "max": rules.MAX_GROUP_REPRESENTATIVES})
+    return errors
+
+
+def small_groups(db: Session, election: ResidentElection) -> dict[str, int]:
+    """Residents' groups with fewer than two representatives (mode ``groups`` only)."""
+    if election.mode != rules.ResidentMode.GROUPS:
+        return {}
+    return rules.group_problems(v.residents_group for v in voters_of(db, election))
+
+
 def add_voter(db: Session, actor: Actor, election_id: int, *, name: str, birth_date,
-              phone: str = "", now: datetime) -> ResidentVoter:
+              phone: str = "", household: str = "", residents_group: str = "",
+              now: datetime) -> ResidentVoter:
     """Register a voter (a verified or managed resident), 18 or older on the election day;
-    an account named by its phone number lets them vote online."""
+    an account named by its phone number lets them vote online. By the election's mode,
+    the household or residents' group they represent."""
     election, area = get_resident_election(db, election_id)
     check("manage_resident_election", actor, area)
-    _allow("edit_register", election, now)
+    allow_resident("edit_register", election, now)
     errors: dict[str, Msg] = {}
     name = name.strip()
     if not name or len(name) > MAX_NAME or not name.isprintable():
@@ -158,6 +210,8 @@ def add_voter(db: Session, actor: Actor, election_id: int, *, name: str, birth_d
         errors["birth_date"] = Msg(N_("Please give the date of birth, e.g. 1958-03-21."))
     elif rules.age_on(born, election.election_day) < rules.VOTING_AGE:
         errors["birth_date"] = Msg(N_("Only residents aged 18 or older on the election day may be registered."))
+    household, residents_group = household.strip(), residents_group.strip()
+    errors.update(_mode_errors(db, election, household, residents_group))
     user_id = None
     if phone.strip():
         user_id = db.exec(select(User.id).where(User.phone == phone.strip())).first()
@@ -170,6 +224,7 @@ def add_voter(db: Session, actor: Actor, election_id: int, *, name: str, birth_d
     if errors:
         raise FieldErrors(errors)
     voter = ResidentVoter(election_id=election.id, name=name, birth_date=born, user_id=user_id,
+                          household=household or None, residents_group=residents_group or None,
                           added_by=actor.user_id, added_at=now)
     db.add(voter)
     db.flush()
@@ -192,7 +247,7 @@ def remove_voter(db: Session, actor: Actor, voter_id: int, *, reason: str, now: 
         raise NotFound()
     election, area = get_resident_election(db, voter.election_id)
     check("manage_resident_election", actor, area)
-    _allow("edit_register", election, now)
+    allow_resident("edit_register", election, now)
     reason = reason.strip()
     if not reason or len(reason) > MAX_REASON:
         raise FieldErrors({"reason": Msg(N_("Please give the reason (e.g. moved away, an objection upheld)."))})
@@ -212,20 +267,6 @@ def resident_candidates_of(db: Session, election: ResidentElection) -> list[Resi
                         .order_by(ResidentCandidate.id)).all())
 
 
-def add_resident_candidate(db: Session, actor: Actor, election_id: int, *, name: str,
-                           statement: str, now: datetime) -> ResidentCandidate:
-    election, area = get_resident_election(db, election_id)
-    check("manage_resident_election", actor, area)
-    _allow("edit_candidates", election, now)
-    if election.candidates_published_at is not None:
-        raise Conflict(N_("The final list of candidates has been published."), code="list_published")
-    name, statement = candidate_fields(name, statement)
-    candidate = ResidentCandidate(election_id=election.id, name=name, statement=statement, created_at=now)
-    db.add(candidate)
-    db.flush()
-    return candidate
-
-
 LIST_PROBLEMS = {
     "too_few": N_("The list needs at least as many candidates as seats."),
     "equal_list": N_("For committee members the list needs more candidates than seats (差额). An equal list only where the local rules allow it, marked on the election."),
@@ -236,13 +277,17 @@ def publish_candidates(db: Session, actor: Actor, election_id: int, *, now: date
     """Publish the final list, at least ``list_notice_days`` before voting opens."""
     election, area = get_resident_election(db, election_id)
     check("manage_resident_election", actor, area)
-    _allow("publish_candidates", election, now)
+    allow_resident("publish_candidates", election, now)
     if election.candidates_published_at is not None:
         raise Conflict(N_("The final list of candidates has been published."), code="list_published")
     problem = rules.list_problem(len(resident_candidates_of(db, election)), election.seats,
                                  election.allow_equal_list)
     if problem:
         raise Conflict(LIST_PROBLEMS[problem], code=problem)
+    small = small_groups(db, election)
+    if small:
+        raise Conflict(N_("Each residents' group needs two or three representatives on the register before the final list; too few: %(groups)s."),
+                       code="small_groups", groups="、".join(f"{g} ({n})" for g, n in small.items()))
     if now > election.opens_at - timedelta(days=election.list_notice_days):
         raise Conflict(N_("The final list must be published at least %(days)s days before voting opens."),
                        code="too_late", days=election.list_notice_days)
@@ -276,7 +321,7 @@ def _insert(db: Session, ballot: ResidentBallot) -> ResidentBallot:
 
 
 def _votable(election: ResidentElection, now: datetime, action: str) -> None:
-    _allow(action, election, now)
+    allow_resident(action, election, now)
     if election.candidates_published_at is None:
         raise Conflict(N_("The final list of candidates has not been published."), code="no_list")
 
@@ -351,16 +396,43 @@ def resident_turnout(db: Session, election_id: int) -> tuple[ResidentElection, P
     return election, area, ResidentTurnout(registered, voted)
 
 
+def _ballot_rows(db: Session, election: ResidentElection) -> tuple[list[str], list[files.Row]]:
+    """The register's voter ids and the ballots as ``ballots.csv`` rows (``voter_id,
+    candidates``), in a fresh random order: with the key, each ballot names its voter."""
+    voters = [str(v.id) for v in voters_of(db, election)]
+    key_of = {resident_voter_key(election.id, int(v)): v for v in voters}
+    ballots = list(db.exec(select(ResidentBallot.voter_key, ResidentBallot.candidates).where(
+        ResidentBallot.election_id == election.id)).all())
+    random.SystemRandom().shuffle(ballots)
+    return voters, [(1, list(files.RESIDENT_BALLOT_COLUMNS))] + [
+        (line, [key_of[key], text]) for line, (key, text) in enumerate(ballots, start=2)]
+
+
+def resident_register_csv(db: Session, actor: Actor, election_id: int, now: datetime) -> tuple[ResidentElection, str]:
+    """The register in the recount command's ``voters.csv`` format (``voter_id``)."""
+    election, area = get_resident_election(db, election_id)
+    check("manage_resident_election", actor, area)
+    allow_resident("export_register", election, now)
+    voters = [str(v.id) for v in voters_of(db, election)]
+    return election, files.format_rows([(1, list(files.VOTER_COLUMNS))] + [
+        (line, [v]) for line, v in enumerate(voters, start=2)])
+
+
+def resident_ballots_csv(db: Session, actor: Actor, election_id: int, now: datetime) -> tuple[ResidentElection, str]:
+    """After the close, the ballots in the recount command's ``ballots.csv`` format,
+    shuffled anew each time. Like the result, it is computed with the key and says how each
+    register entry voted (README, Secrecy)."""
+    election, area = get_resident_election(db, election_id)
+    check("manage_resident_election", actor, area)
+    allow_resident("export_ballots", election, now)
+    return election, files.format_rows(_ballot_rows(db, election)[1])
+
+
 def resident_result(db: Session, election_id: int, now: datetime):
     """The count once voting has closed, through the recount command's own path."""
     election, area = get_resident_election(db, election_id)
-    _allow("view_result", election, now)
-    voters = [str(v.id) for v in voters_of(db, election)]
-    key_of = {resident_voter_key(election.id, int(v)): v for v in voters}
-    ballots = db.exec(select(ResidentBallot.voter_key, ResidentBallot.candidates).where(
-        ResidentBallot.election_id == election.id)).all()
-    rows = [(1, list(files.RESIDENT_BALLOT_COLUMNS))] + [
-        (line, [key_of[key], text]) for line, (key, text) in enumerate(ballots, start=2)]
+    allow_resident("view_result", election, now)
+    voters, rows = _ballot_rows(db, election)
     parsed = files.parse_resident_ballots(rows, voters, election.seats)
     outcome = cli.residents_result(
         voters, parsed, election.seats, further_round=election.further_round,
