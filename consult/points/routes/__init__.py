@@ -1,5 +1,5 @@
 """The points club's pages: residents' (``members``) and the committee's (``staff``)."""
 
-from consult.points.routes import members, staff
+from consult.points.routes import members, records, staff
 
-routes = [*members.routes, *staff.routes]
+routes = [*members.routes, *staff.routes, *records.routes]

@@ -27,6 +27,11 @@ def act(request: Request, do: Callable[[], object], *, template: str, context: C
                      message=message, done=lambda _: redirect_to(request, to, **params))
 
 
+def export_format(request: Request) -> str:
+    """``xlsx`` at an export's ``.xlsx`` address, else ``csv``."""
+    return "xlsx" if request.url.path.endswith(".xlsx") else "csv"
+
+
 def labels() -> dict:
     """The names the templates show for kinds and states."""
     return {"kind_names": rules.KIND_NAMES, "activity_states": rules.ACTIVITY_STATE_NAMES,

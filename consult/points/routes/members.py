@@ -3,9 +3,6 @@ the passbook (积分存折, and its printable A5 page), redemption days and pre-
 
 from __future__ import annotations
 
-import csv
-import io
-
 from starlette.requests import Request
 from starlette.responses import FileResponse
 from starlette.routing import Route
@@ -16,13 +13,13 @@ from consult.errors import Forbidden, NotFound
 from consult.i18n import N_, Msg
 from consult.points import rules
 from consult.points.models import Approval, Member
-from consult.points.routes.common import act, activity_state, day_state, labels
+from consult.points.routes.common import act, activity_state, day_state, export_format, labels
 from consult.points.services import activities, attendance, clubs, ledger, redemption
 from consult.points.services.common import get, may_see_member, member_of
 from consult.web.auth import current_actor, require_user
 from consult.web.csrf import read_form
 from consult.web.db import get_db
-from consult.web.downloads import CSV_TYPE, download, excel_csv, qr_svg
+from consult.web.downloads import qr_svg, table_download
 from consult.web.templating import render, translator_for
 
 # -- clubs ---------------------------------------------------------------------------------
@@ -193,26 +190,42 @@ async def passbook_print(request: Request):
     return render(request, "points/passbook_print.html", {**context, "qr": qr_svg(link, scale=4), "link": link, "printing": True})
 
 
-HOURS_HEADER = ("姓名 name", "卡号 card", "活动 activity", "类别 kind", "日期 date", "服务时长(小时) hours",
-                "审核 approved")
+#: The fields a 志愿服务 record holds (志愿服务记录与证明出具办法): who, the organisation that
+#: records it, what, where, when, how long, and who checked it.
+HOURS_HEADER = ("姓名 name", "卡号 card", "记录单位 organisation", "活动 activity", "类别 kind", "地点 venue",
+                "开始 starts", "结束 ends", "服务时长(小时) hours", "审核人 approved by")
 
 
-def hours_csv(rows, t) -> bytes:
-    """Service hours in the shape a 志愿服务 record takes: who, what, when, how long."""
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(HOURS_HEADER)
-    for member, activity, attended in rows:
-        writer.writerow([member.name, member.card_code, activity.title, t(rules.KIND_NAMES[activity.kind]),
-                         f"{clock.to_local(activity.starts_at):%Y-%m-%d}",
-                         f"{attended.minutes // 60}.{attended.minutes % 60 * 100 // 60:02d}", "是"])
-    return excel_csv(out.getvalue())
+def hours_text(minutes: int) -> str:
+    """Service time in hours with two decimals, from whole minutes (never a float)."""
+    return f"{minutes // 60}.{minutes % 60 * 100 // 60:02d}"
+
+
+def hours_table(club_name: str, rows, t) -> list[list]:
+    """Service hours in the shape a 志愿服务 record takes, a header and one row per
+    approved attendance."""
+    return [list(HOURS_HEADER), *[
+        [member.name, member.card_code, club_name, activity.title, t(rules.KIND_NAMES[activity.kind]), activity.venue,
+         f"{clock.to_local(activity.starts_at):%Y-%m-%d %H:%M}", f"{clock.to_local(activity.ends_at):%Y-%m-%d %H:%M}",
+         hours_text(attended.minutes), approver or ""]
+        for member, activity, attended, approver in rows]]
 
 
 async def passbook_hours(request: Request):
-    member, _ = _member_for(request)
-    rows = [(member, a, att) for a, att in ledger.service_hours(get_db(request), member.id)]
-    return download(hours_csv(rows, translator_for(request)), f"service-hours-{member.id}.csv", CSV_TYPE)
+    member, at = _member_for(request)
+    rows = [(member, *row) for row in ledger.service_hours(get_db(request), member.id)]
+    return table_download(hours_table(at.club.name, rows, translator_for(request)), f"service-hours-{member.id}",
+                          export_format(request))
+
+
+async def hours_certificate(request: Request):
+    """The printable 证明 of a member's service hours: for the member and for staff."""
+    member, at = _member_for(request)
+    rows = ledger.service_hours(get_db(request), member.id)
+    return render(request, "points/hours_certificate.html", {
+        "member": member, "at": at, "rows": rows, "by_kind": ledger.hours_by_kind(rows),
+        "total": hours_text(sum(att.minutes for _, att, _ in rows)), "hours_text": hours_text,
+        "today": clock.to_local(clock.utcnow()).date(), "printing": True, **labels()})
 
 
 async def sheet_photo(request: Request):
@@ -292,6 +305,8 @@ routes = [
     Route("/points/members/{member_id:int}", passbook_page, methods=["GET"], name="points_passbook"),
     Route("/points/members/{member_id:int}/print", passbook_print, methods=["GET"], name="points_passbook_print"),
     Route("/points/members/{member_id:int}/hours.csv", passbook_hours, methods=["GET"], name="points_hours"),
+    Route("/points/members/{member_id:int}/hours.xlsx", passbook_hours, methods=["GET"], name="points_hours_xlsx"),
+    Route("/points/members/{member_id:int}/hours", hours_certificate, methods=["GET"], name="points_hours_certificate"),
     Route("/points/sheets/{approval_id:int}", sheet_photo, methods=["GET"], name="points_sheet"),
     Route("/points/days/{day_id:int}", day_page, methods=["GET"], name="points_day"),
     Route("/points/days/{day_id:int}/orders", day_order, methods=["POST"], name="points_order"),

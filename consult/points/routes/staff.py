@@ -5,9 +5,6 @@ CSV exports of each."""
 
 from __future__ import annotations
 
-import csv
-import io
-
 from starlette.requests import Request
 from starlette.routing import Route
 
@@ -16,15 +13,15 @@ from consult.i18n import N_, Msg
 from consult.parsing import local_input, parse_local_datetime
 from consult.points import rules
 from consult.points.models import ACTIVITY_KINDS
-from consult.points.routes.common import act, activity_state, day_state, labels
-from consult.points.routes.members import hours_csv
+from consult.points.routes.common import act, activity_state, day_state, export_format, labels
+from consult.points.routes.members import hours_table
 from consult.points.services import activities, attendance, clubs, ledger, redemption
 from consult.points.services.common import ClubAt, managed_clubs, require
 from consult.web.auth import current_actor
 from consult.web.auth import require as require_page
 from consult.web.csrf import read_form
 from consult.web.db import get_db
-from consult.web.downloads import CSV_TYPE, download, excel_csv
+from consult.web.downloads import table_download
 from consult.web.forms import FormPage, form_view
 from consult.web.responses import redirect_to
 from consult.web.templating import render, translator_for
@@ -154,20 +151,16 @@ async def day_add(request: Request):
         now=clock.utcnow()), N_("The redemption day was added."), "day", values)
 
 
-def _rows_csv(header: tuple, rows) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return excel_csv(out.getvalue())
+def _export(request: Request, header: tuple, rows, stem: str):
+    """The table as CSV or, at the ``.xlsx`` address, as an Excel workbook."""
+    return table_download([header, *rows], stem, export_format(request))
 
 
 async def members_csv(request: Request):
     at = _at(request, "view_points_ledger")
     rows = [(m.name, m.card_code, "是" if m.user_id else "否 (柜台)", f"{clock.to_local(m.joined_at):%Y-%m-%d}", balance)
             for m, balance in clubs.members(get_db(request), at)]
-    return download(_rows_csv(("姓名 name", "卡号 card", "有账号 account", "入会 joined", "积分 balance"), rows),
-                    f"points-members-{at.club.id}.csv", CSV_TYPE)
+    return _export(request, ("姓名 name", "卡号 card", "有账号 account", "入会 joined", "积分 balance"), rows, f"points-members-{at.club.id}")
 
 
 async def ledger_csv(request: Request):
@@ -176,9 +169,8 @@ async def ledger_csv(request: Request):
              by or "", approved or "", reverses or "")
             for eid, tid, kind, when, account, name, card, amount, memo, by, approved, reverses
             in ledger.ledger_rows(get_db(request), at.club.id)]
-    return download(_rows_csv(("entry", "transfer", "kind", "time", "account", "姓名 name", "卡号 card", "amount",
-                               "memo", "made by", "approved by", "reverses"), rows),
-                    f"points-ledger-{at.club.id}.csv", CSV_TYPE)
+    return _export(request, ("entry", "transfer", "kind", "time", "account", "姓名 name", "卡号 card", "amount",
+                               "memo", "made by", "approved by", "reverses"), rows, f"points-ledger-{at.club.id}")
 
 
 async def activities_csv(request: Request):
@@ -187,27 +179,26 @@ async def activities_csv(request: Request):
     rows = activities.all_activities(db, at.club.id)
     counts = activities.counts(db, [a.id for a in rows])
     t = translator_for(request)
-    return download(_rows_csv(("活动 activity", "类别 kind", "开始 starts", "结束 ends", "地点 venue", "名额 capacity",
+    return _export(request, ("活动 activity", "类别 kind", "开始 starts", "结束 ends", "地点 venue", "名额 capacity",
                                "报名 confirmed", "候补 waiting", "状态 state"),
                               [(a.title, t(rules.KIND_NAMES[a.kind]), f"{clock.to_local(a.starts_at):%Y-%m-%d %H:%M}",
                                 f"{clock.to_local(a.ends_at):%Y-%m-%d %H:%M}", a.venue, a.capacity or "",
                                 counts[a.id][0], counts[a.id][1], t(rules.ACTIVITY_STATE_NAMES[activity_state(a)]))
-                               for a in rows]),
-                    f"points-activities-{at.club.id}.csv", CSV_TYPE)
+                               for a in rows], f"points-activities-{at.club.id}")
 
 
 async def stock_csv(request: Request):
     at = _at(request, "view_points_ledger")
     rows = [(p.name, p.price, p.stock) for p in redemption.prizes(get_db(request), at.club.id)]
-    return download(_rows_csv(("奖品 prize", "积分 price", "库存 stock"), rows), f"points-stock-{at.club.id}.csv",
-                    CSV_TYPE)
+    return _export(request, ("奖品 prize", "积分 price", "库存 stock"), rows, f"points-stock-{at.club.id}")
 
 
 async def club_hours_csv(request: Request):
     at = _at(request, "view_points_ledger")
     db = get_db(request)
-    rows = [(m, a, att) for m, _ in clubs.members(db, at) for a, att in ledger.service_hours(db, m.id)]
-    return download(hours_csv(rows, translator_for(request)), f"service-hours-club-{at.club.id}.csv", CSV_TYPE)
+    rows = [(m, *row) for m, _ in clubs.members(db, at) for row in ledger.service_hours(db, m.id)]
+    return table_download(hours_table(at.club.name, rows, translator_for(request)), f"service-hours-club-{at.club.id}",
+                          export_format(request))
 
 
 # -- members and corrections ---------------------------------------------------------------
@@ -402,8 +393,8 @@ async def orders_csv(request: Request):
     rows = [(m.name, m.card_code, p.name, o.quantity, o.points, o.status, o.collected_via or "",
              f"{clock.to_local(o.collected_at):%Y-%m-%d %H:%M}" if o.collected_at else "")
             for o, m, p in redemption.orders(get_db(request), day.id)]
-    return download(_rows_csv(("姓名 name", "卡号 card", "奖品 prize", "数量 quantity", "积分 points", "status",
-                               "领取 via", "领取时间 collected"), rows), f"points-orders-{day.id}.csv", CSV_TYPE)
+    return _export(request, ("姓名 name", "卡号 card", "奖品 prize", "数量 quantity", "积分 points", "status",
+                               "领取 via", "领取时间 collected"), rows, f"points-orders-{day.id}")
 
 
 async def order_collect(request: Request):
@@ -469,3 +460,7 @@ routes = [
           name="staff_points_collect"),
     Route("/staff/points/days/{day_id:int}/release", day_release, methods=["POST"], name="staff_points_release"),
 ]
+
+#: every export also as an Excel workbook, at the same address ending in .xlsx
+routes += [Route(r.path.removesuffix(".csv") + ".xlsx", r.endpoint, methods=["GET"],
+                 name=r.name.removesuffix("_csv") + "_xlsx") for r in routes if r.path.endswith(".csv")]

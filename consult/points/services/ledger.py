@@ -178,11 +178,27 @@ def passbook(db: Session, member_id: int, *, before: int | None = None,
             for eid, amount, transfer, activity, approval, name, minutes in db.exec(query).all()]
 
 
-def service_hours(db: Session, member_id: int) -> list[tuple[Activity, Attendance]]:
-    """Approved attendance with its service time (志愿服务 record), oldest first."""
-    return list(db.exec(select(Activity, Attendance).join(Attendance, Attendance.activity_id == Activity.id)
-                        .where(Attendance.member_id == member_id, Attendance.status == "approved")
-                        .order_by(Activity.starts_at)).all())
+def service_hours(db: Session, member_id: int) -> list[tuple[Activity, Attendance, str]]:
+    """Approved attendance with its service time and who approved it (志愿服务 record),
+    oldest first."""
+    approver = aliased(User)
+    return [tuple(row) for row in db.exec(
+        select(Activity, Attendance, approver.display_name)
+        .join(Attendance, Attendance.activity_id == Activity.id)
+        .outerjoin(Approval, Approval.id == Attendance.approval_id)
+        .outerjoin(approver, approver.id == Approval.approved_by)
+        .where(Attendance.member_id == member_id, Attendance.status == "approved")
+        .order_by(Activity.starts_at, Activity.id)).all()]
+
+
+def hours_by_kind(rows) -> list[tuple[str, int, int]]:
+    """(kind, activities, minutes) per kind of activity, in the club's kind order."""
+    totals: dict[str, list[int]] = {}
+    for activity, attended, _ in rows:
+        total = totals.setdefault(activity.kind, [0, 0])
+        total[0] += 1
+        total[1] += attended.minutes
+    return [(kind, *totals[kind]) for kind in sorted(totals, key=list(rules.KIND_NAMES).index)]
 
 
 # -- corrections ---------------------------------------------------------------------------
