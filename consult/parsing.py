@@ -93,11 +93,19 @@ def local_input(value: datetime | None) -> str:
 MAX_QUERY = 100
 
 
+def search_text(query: object, limit: int = MAX_QUERY) -> str:
+    """What a search box's text searches for: runs of spaces as one, at most ``limit``
+    characters. Control characters (a NUL above all: PostgreSQL refuses it in text) are
+    nobody's search; they read as spaces, so a query finds the same on both databases."""
+    printable = "".join(ch if ch.isprintable() else " " for ch in str(query or ""))
+    return " ".join(printable.split())[:limit]
+
+
 def search_pattern(query: object) -> str | None:
     """A LIKE pattern (escape character ``\\``) finding ``query`` anywhere, its wildcards
     taken literally, or None for no search.  Substring matching works for Chinese, which
     has no spaces between words: 充电 finds 电动车充电棚, at any length."""
-    text = " ".join(str(query or "").split())[:MAX_QUERY]
+    text = search_text(query)
     if not text:
         return None
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

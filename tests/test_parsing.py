@@ -51,3 +51,15 @@ def test_money_and_text_are_the_same_functions_in_every_domain():
     assert parsing.parse_money("3,500.50") == (350050, None)
     assert parsing.parse_money("0.001")[1].text == "Amounts can have at most two decimals (fen)."
     assert parsing.clean_text("  a\r\nb  ") == "a\nb"
+
+
+@pytest.mark.parametrize(("query", "pattern"), [
+    ("充电", "%充电%"),
+    ("  电动车   充电 ", "%电动车 充电%"),
+    ("50%_off\\", "%50\\%\\_off\\\\%"),
+    ("a\x00b", "%a b%"),          # PostgreSQL refuses NUL in text: it reads as a space
+    ("\x00\t\x1b", None),          # nothing printable is no search at all
+    ("", None), (None, None),
+])
+def test_a_search_is_a_literal_substring_of_printable_text(query, pattern):
+    assert parsing.search_pattern(query) == pattern

@@ -112,8 +112,9 @@ def find_people(db: Session, actor: Actor, query: str, limit: int = 20) -> list[
     from consult.accounts import rules
     from consult.communities.models import Place, RoleAssignment
     from consult.communities.services import staff_places
+    from consult.parsing import search_text
 
-    query = " ".join(str(query or "").split())[:40]
+    query = search_text(query, limit=40)
     places = staff_places(actor, db)
     if not query or not places:
         return []

@@ -3,7 +3,9 @@
 A real server (four workers) on SQLite and PostgreSQL. In each of 32 open vote rounds,
 twelve residents send their ballots over the JSON API at the moment a moderator closes
 the round early (API) and publishes its result (the page's form), from another thread.
-Some ballots arrive before the close, some after. For every round: the published count
+The ballots leave over a
+third of a second and the close goes out once the first is acknowledged, so on a fast
+or a loaded machine alike some arrive before the close and some after. For every round: the published count
 equals the ballots stored, which equals the ballots acknowledged (200), and every other
 ballot was refused as late (409 ``round_not_open``); the published result is what a
 recount of the stored ballots gives. This fails when a ballot judges the round open on a
@@ -81,7 +83,6 @@ def _arrange(database: Database, settings) -> tuple[list[tuple[int, list[int]]],
 
 def test_a_ballot_either_counts_in_the_published_result_or_is_refused_as_late(
         database_url, settings, tmp_path):
-    started = time.monotonic()
     upgrade(database_url)
     engine = make_engine(database_url)
     database = Database(engine)
@@ -99,23 +100,31 @@ def test_a_ballot_either_counts_in_the_published_result_or_is_refused_as_late(
         with ThreadPoolExecutor(max_workers=VOTERS + 1) as pool:
             for round_id, idea_ids in rounds:
                 barrier = threading.Barrier(VOTERS + 1)
-                delay = rng.uniform(0, 0.03)
+                first_acknowledged = threading.Event()
 
-                def ballot(token: str, choice: int, round_id=round_id, barrier=barrier):
+                def ballot(token: str, choice: int, wait: float, round_id=round_id,
+                           barrier=barrier, first=first_acknowledged):
                     barrier.wait()
-                    return request(server.base, "PUT", f"/api/v1/rounds/{round_id}/ballot",
-                                   {"choices": [choice]}, token)
+                    time.sleep(wait)
+                    answer = request(server.base, "PUT", f"/api/v1/rounds/{round_id}/ballot",
+                                     {"choices": [choice]}, token)
+                    if answer[0] == 200:
+                        first.set()
+                    return answer
 
-                def close_and_publish(round_id=round_id, barrier=barrier, delay=delay):
+                def close_and_publish(round_id=round_id, barrier=barrier,
+                                      first=first_acknowledged):
                     barrier.wait()
-                    time.sleep(delay)  # a few ballots get in first, most are in flight
+                    first.wait(timeout=30)  # one ballot is in, the rest are in flight or to come
                     closed = request(server.base, "POST", f"/api/v1/rounds/{round_id}/close",
                                      {"reason": "提前结束投票", "open_next": False}, moderator_token)
                     published = staff.open("POST", f"/rounds/{round_id}/publish",
                                            {"csrf_token": csrf})[0]
                     return closed, published
 
-                sent = [pool.submit(ballot, token, rng.choice(idea_ids)) for token in tokens]
+                sent = [pool.submit(ballot, token, rng.choice(idea_ids),
+                                    0 if n == 0 else rng.uniform(0, 0.35))
+                        for n, token in enumerate(tokens)]
                 staff_done = pool.submit(close_and_publish)
                 (close_status, close_body), publish_status = staff_done.result()
                 assert close_status == 200, close_body
@@ -139,4 +148,3 @@ def test_a_ballot_either_counts_in_the_published_result_or_is_refused_as_late(
             accepted_and_refused += bool(acknowledged) and bool(refused)
     assert accepted_and_refused >= 3  # the close did land while ballots were in flight
     engine.dispose()
-    assert time.monotonic() - started < 120
