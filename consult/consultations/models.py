@@ -91,7 +91,7 @@ class RoundChange(SQLModel, table=True):
 
     id: int | None = Field(default=None, primary_key=True)
     round_id: int = Field(foreign_key="consultation_round.id", index=True, ondelete="CASCADE")
-    kind: str = Field(max_length=16)  # close_early | extend | confirmed (ends a decide round)
+    kind: str = Field(max_length=16)  # close_early | extend | moved (with an extended earlier round) | confirmed (ends a decide round)
     old_closes_at: datetime
     new_closes_at: datetime
     reason: str = Field(max_length=500)

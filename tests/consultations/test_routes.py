@@ -11,11 +11,13 @@ from openpyxl import load_workbook
 from sqlalchemy import func
 from sqlmodel import select
 
+from consult import clock
 from consult.consultations import services
 from consult.consultations.models import Idea, IdeaPhoto, Support
 from tests import factories
 from tests.conftest import csrf_from, post_form
 from tests.consultations.conftest import jpeg, new_idea
+from tests.consultations.test_api import _auth
 
 
 def _sign_in(client, world, key):
@@ -431,3 +433,24 @@ def test_every_page_has_no_inline_script_or_style(client, db, world):
 def test_an_idea_list_address_with_a_number_too_large_for_the_database_is_not_found(client):
     for path in ("/consultations/99999999999999999999999/ideas", "/consultations/0/ideas"):
         assert client.get(path).status_code == 404
+
+
+def test_manage_extend_moves_the_later_rounds_page_and_api(client, db, world):
+    _sign_in(client, world, "moderator_a")
+    page = f"/consultations/{world.consultation.id}/manage"
+    assert "后续各轮同样顺延" in client.get(page).text
+    review_opens, collect_closes = world.review.opens_at, world.collect.closes_at
+    local = clock.to_local(collect_closes + timedelta(days=2)).strftime("%Y-%m-%dT%H:%M")
+    response = post_form(client, page, f"/rounds/{world.collect.id}/extend",
+                         {"closes_at": local, "reason": "春节顺延", "move_later": "1"})
+    assert response.status_code == 303
+    db.refresh(world.collect)
+    db.refresh(world.review)
+    moved = world.collect.closes_at - collect_closes
+    assert moved > timedelta(days=1) and world.review.opens_at - review_opens == moved
+    api = client.post(f"/api/v1/rounds/{world.collect.id}/extend", headers=_auth(db, world, "moderator_a"),
+                      json={"closes_at": (world.collect.closes_at + timedelta(days=1)).isoformat(),
+                            "reason": "再顺延", "move_later": True})
+    assert api.status_code == 200
+    db.refresh(world.review)
+    assert world.review.opens_at - review_opens == moved + timedelta(days=1)

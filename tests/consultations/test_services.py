@@ -601,3 +601,30 @@ def test_authors_and_supporters_of_ideas_on_the_ballot_hear_once_that_voting_ope
     assert len(opened("resident_a")) == 1 and len(opened("resident_a2")) == 1
     assert opened("resident_a2")[0].link == f"/rounds/{world.vote.id}/vote"
     assert opened("neighbour") == [] and opened("resident_b") == []
+
+
+def test_extending_a_round_can_move_the_later_rounds_by_the_same_amount(db, world):
+    moderator = world.actor("moderator_a")
+    review, vote = (world.review.opens_at, world.review.closes_at), (world.vote.opens_at, world.vote.closes_at)
+    services.extend_round(db, moderator, world.collect, closes_at=world.now + 9 * DAY,
+                          reason="春节顺延", now=world.now, move_later=True)
+    assert world.collect.closes_at == world.now + 9 * DAY
+    assert (world.review.opens_at, world.review.closes_at) == (review[0] + 2 * DAY, review[1] + 2 * DAY)
+    assert (world.vote.opens_at, world.vote.closes_at) == (vote[0] + 2 * DAY, vote[1] + 2 * DAY)
+    moved = db.exec(select(RoundChange).where(RoundChange.kind == "moved")
+                    .order_by(RoundChange.id)).all()
+    assert [(c.round_id, c.reason, c.new_closes_at - c.old_closes_at) for c in moved] == [
+        (world.review.id, "春节顺延", 2 * DAY), (world.vote.id, "春节顺延", 2 * DAY)]
+    assert _count(db, AuditEntry, AuditEntry.action == "move_round") == 2
+
+
+def test_later_rounds_are_not_moved_once_one_has_opened(db, world):
+    moderator = world.actor("moderator_a")
+    later = world.now + 8 * DAY  # the collect round has closed, the review round is open
+    before = [(r.opens_at, r.closes_at) for r in (world.collect, world.review, world.vote)]
+    with pytest.raises(Conflict) as refused:
+        services.extend_round(db, moderator, world.collect, closes_at=later + DAY,
+                              reason="补充征集", now=later, move_later=True)
+    assert refused.value.code == "later_round_open"
+    assert [(r.opens_at, r.closes_at) for r in (world.collect, world.review, world.vote)] == before
+    assert _count(db, RoundChange) == 0

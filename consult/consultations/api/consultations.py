@@ -108,7 +108,8 @@ async def round_action(request: Request):
                                        open_next=data.get("open_next", True) is not False)
     elif action == "extend":
         services.extend_round(db, actor, item, reason=_str(data, "reason"), now=now,
-                              closes_at=parse_local_datetime(_str(data, "closes_at")))
+                              closes_at=parse_local_datetime(_str(data, "closes_at")),
+                              move_later=data.get("move_later", False) is True)
     else:
         carried = services.carry_forward(db, actor, item, now)
     return ok({**round_json(item, now), "carried": carried})

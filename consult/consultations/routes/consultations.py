@@ -132,7 +132,7 @@ async def consultation_update(request: Request):
 def _round_form(form) -> dict:
     return {k: str(form.get(k, "")) for k in ("kind", "title", "opens_at", "closes_at",
                                                "ideas_per_resident", "supports_needed",
-                                               "reason", "open_next")}
+                                               "reason", "open_next", "move_later")}
 
 
 async def _round_action(request: Request, action: str):
@@ -174,7 +174,8 @@ async def _round_action(request: Request, action: str):
                        {"n": carried})
         elif action == "extend":
             services.extend_round(db, actor, item, reason=values["reason"], now=now,
-                                  closes_at=parse_local_datetime(values["closes_at"]))
+                                  closes_at=parse_local_datetime(values["closes_at"]),
+                                  move_later=values["move_later"] == "1")
             return Msg(N_("The round was extended."))
         carried = services.carry_forward(db, actor, item, now)
         return Msg(N_("%(n)s ideas were carried into the next round."), {"n": carried})

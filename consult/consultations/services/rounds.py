@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from importlib import import_module
 
 from sqlalchemy import func
@@ -189,9 +189,13 @@ def _may_carry(db: Session, item: Round, following: Round, now: datetime) -> boo
 
 
 def extend_round(db: Session, actor: Actor, item: Round, *, closes_at: datetime | None,
-                 reason: str, now: datetime) -> Round:
+                 reason: str, now: datetime, move_later: bool = False) -> Round:
     """Give an open round more time, or reopen a closed one; a vote round only until its
-    results are published (``ROUND_GUARDS``)."""
+    results are published (``ROUND_GUARDS``).
+
+    With ``move_later`` every later round opens and closes later by the same amount, with
+    the same reason, in the same transaction; refused (``later_round_open``) if one of them
+    has opened already, or if its kind's lifecycle forbids rescheduling it."""
     consultation = get_consultation(db, item.consultation_id)
     scope = _manage(db, actor, consultation)
     check_round_action(db, item, "extend", now)
@@ -206,9 +210,29 @@ def extend_round(db: Session, actor: Actor, item: Round, *, closes_at: datetime 
     if item.carried_at is not None:
         raise Conflict(N_("This round's ideas have already been carried into the next round."))
     rounds = rounds_of(db, consultation.id)
-    times = [(r.opens_at, closes_at if r.id == item.id else r.closes_at) for r in rounds]
+    later = [r for r in rounds if r.position > item.position] if move_later else []
+    shift = closes_at - item.closes_at
+    for following in later:
+        if round_state(following, now) != "upcoming":
+            raise Conflict(N_("A later round has already opened, so the later rounds cannot be moved. Extend this round without moving them, or change the rounds one by one."),
+                           code="later_round_open")
+        check_round_action(db, following, "reschedule", now)
+    moved = {r.id: shift for r in later}
+    times = [(r.opens_at + moved.get(r.id, timedelta(0)),
+              closes_at if r.id == item.id else r.closes_at + moved.get(r.id, timedelta(0)))
+             for r in rounds]
     if problem := rules.schedule_problem(times):
         raise FieldErrors({"closes_at": problem})
+    for following in later:
+        db.add(RoundChange(round_id=following.id, kind="moved", old_closes_at=following.closes_at,
+                           new_closes_at=following.closes_at + shift, reason=reason, at=now,
+                           by=actor.user_id))
+        following.opens_at += shift
+        following.closes_at += shift
+        db.add(following)
+        audit.record(db, actor_id=actor.user_id, action="move_round", target_type="round",
+                     target_id=following.id, place_id=scope.id, reason=reason,
+                     after_round=item.id)
     db.add(RoundChange(round_id=item.id, kind="extend", old_closes_at=item.closes_at,
                        new_closes_at=closes_at, reason=reason, at=now, by=actor.user_id))
     item.closes_at = closes_at
