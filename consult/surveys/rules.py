@@ -116,6 +116,11 @@ _REFUSED_ACTION = {
     ("enter_paper", "upcoming"): N_("Paper forms can be entered only while the survey is open."),
     ("enter_paper", "closed"): N_("Paper forms can be entered only while the survey is open."),
 }
+#: a survey opens only with questions: before its first one it cannot be answered, opened
+#: early, or left without questions while open
+NO_QUESTIONS = Msg(N_("This survey has no questions yet, so it cannot be answered. Staff add its questions first."))
+OPEN_NEEDS_QUESTIONS = Msg(N_("Add at least one question before the survey opens: a survey with no questions cannot open."))
+LAST_QUESTION = Msg(N_("An open survey keeps at least one question. Add another question before removing this one."))
 #: the API's ``error.code`` of a refusal, by state
 REFUSAL_CODES = {"upcoming": "not_open", "open": "survey_open", "closed": "survey_closed"}
 #: a closing time of an open survey this far in the past is a typing error, not "now"

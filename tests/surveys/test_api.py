@@ -91,3 +91,16 @@ def test_survey_api_is_in_the_openapi_document(client):
                  "/api/v1/surveys/{survey_id}/results", "/api/v1/surveys/{survey_id}/paper"):
         assert path in paths, path
     assert "requestBody" in paths["/api/v1/surveys/{survey_id}/responses"]["post"]
+
+
+def test_a_survey_without_questions_cannot_be_answered_page_or_api(client, db, settings, staff, tree):
+    now = clock.utcnow()
+    empty = survey(db, staff[1], tree["estate_a"], opens=now - timedelta(days=1),
+                   closes=now + timedelta(days=3), drafts=())
+    user, _ = person(db, settings, "resident", tree["area_a"])
+    answered = client.post(f"/api/v1/surveys/{empty.survey.id}/responses", json={"answers": {}},
+                           headers=bearer(db, user))
+    assert answered.status_code == 409 and answered.json()["error"]["code"] == "no_questions"
+    factories.sign_in(client, user.login)
+    page = client.get(f"/surveys/{empty.survey.id}")
+    assert page.status_code == 200 and "还没有题目" in page.text

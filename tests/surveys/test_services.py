@@ -14,7 +14,7 @@ from consult.surveys import secrecy, services
 from consult.surveys.models import Answer, Answered, Response
 from consult.surveys.rules import QuestionDraft
 from tests import factories
-from tests.surveys.builders import CLOSES, NOW, OPENS, good_answers, home, person, survey
+from tests.surveys.builders import ALL_KINDS, CLOSES, NOW, OPENS, good_answers, home, person, survey
 
 
 @pytest.fixture
@@ -324,3 +324,38 @@ def test_cached_results_follow_new_answers(db, settings, staff, tree):
     services.enter_paper(db, staff, form, good_answers(form, level=1), serial="1", now=NOW)
     again = services.results(db, form, NOW)
     assert again.responses == 2 and again.questions[0].rate == Fraction(1, 2)
+
+
+def test_a_survey_without_questions_does_not_open(db, settings, staff, tree):
+    form = survey(db, staff, tree["estate_a"], drafts=())
+    _, resident = person(db, settings, "resident", tree["area_a"])
+    verdict = services.eligibility(db, resident, form, NOW)
+    assert not verdict.may_answer and verdict.no_questions
+    with pytest.raises(Conflict) as caught:
+        services.submit(db, resident, form, {}, now=NOW)
+    assert caught.value.code == "no_questions"
+    with pytest.raises(Conflict) as caught:
+        services.enter_paper(db, staff, form, {}, serial="P-1", now=NOW)
+    assert caught.value.code == "no_questions"
+    assert _count(db, Response, survey_id=form.survey.id) == 0
+
+
+def test_opening_a_survey_now_needs_a_question(db, staff, tree):
+    later = NOW + timedelta(days=1)
+    s = services.create_survey(db, staff, place_id=tree["estate_a"].id, title="停车", description="",
+                               audience="residents", anonymous=False, opens_at=later, closes_at=CLOSES)
+    change = dict(title="停车", description="", audience="residents", anonymous=False, closes_at=CLOSES)
+    with pytest.raises(FieldErrors) as caught:
+        services.update_survey(db, staff, s, opens_at=NOW, now=NOW, **change)
+    assert "opens_at" in caught.value.errors and s.opens_at == later
+    services.add_question(db, staff, s, QuestionDraft(kind="stars", text="停车秩序"), now=NOW)
+    services.update_survey(db, staff, s, opens_at=NOW, now=NOW, **change)
+    assert s.opens_at == NOW
+
+
+def test_the_last_question_of_an_open_survey_stays(db, staff, tree):
+    form = survey(db, staff, tree["estate_a"], drafts=ALL_KINDS[:2])
+    services.delete_question(db, staff, form.survey, form.questions[0].id, now=NOW)
+    with pytest.raises(Conflict) as caught:
+        services.delete_question(db, staff, form.survey, form.questions[1].id, now=NOW)
+    assert caught.value.code == "last_question"

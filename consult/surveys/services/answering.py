@@ -43,6 +43,8 @@ class Eligibility:
     may_answer: bool = False
     reason: Msg | None = None
     already: bool = False
+    #: open by its dates but without questions: it has nothing to answer, so it is not open
+    no_questions: bool = False
     homes: list[Home] = field(default_factory=list)  # owners' surveys: homes still to answer for
 
 
@@ -71,6 +73,9 @@ def eligibility(db: Session, actor: Actor, form: SurveyForm, now: datetime) -> E
         return result
     if not rules.survey_action_allowed("answer", result.state):
         result.reason = Msg(N_("This survey closed on %(date)s."), {"date": _local(survey.closes_at)})
+        return result
+    if not form.questions:
+        result.no_questions, result.reason = True, rules.NO_QUESTIONS
         return result
     if not actor.authenticated:
         result.reason = Msg(N_("Please sign in to answer."))
@@ -142,6 +147,8 @@ def submit(db: Session, actor: Actor, form: SurveyForm, raw: dict[str, list[str]
     survey = form.survey
     verdict = eligibility(db, actor, form, now)
     if not verdict.may_answer:
+        if verdict.no_questions:
+            raise Conflict(verdict.reason, code="no_questions")
         if not actor.authenticated:
             raise NotSignedIn()
         if verdict.already or verdict.state != "open":
@@ -191,6 +198,8 @@ def enter_paper(db: Session, actor: Actor, form: SurveyForm, raw: dict[str, list
     survey, place = form.survey, form.place
     _require(actor, "enter_paper_survey", place)
     require_survey_action(survey, "enter_paper", now)
+    if not form.questions:
+        raise Conflict(rules.NO_QUESTIONS, code="no_questions")
     errors: dict[str, Msg] = {}
     if problem := rules.serial_problem(serial):
         errors["serial"] = problem

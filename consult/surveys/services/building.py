@@ -91,6 +91,9 @@ def update_survey(db: Session, actor: Actor, survey: Survey, *, title: str, desc
         closes_at, problem = rules.closing_time(state, closes_at, now)
         if problem:
             raise FieldErrors({"closes_at": problem})
+    if ("reschedule" in actions and opens_at <= now < closes_at
+            and not _question_count(db, survey.id)):
+        raise FieldErrors({"opens_at": rules.OPEN_NEEDS_QUESTIONS})
     results_changed(db, survey.id)
     survey.title, survey.description = new["title"], new["description"]
     survey.audience, survey.anonymous = audience, anonymous
@@ -168,5 +171,13 @@ def move_question(db: Session, actor: Actor, survey: Survey, question_id: int, u
 def delete_question(db: Session, actor: Actor, survey: Survey, question_id: int, *,
                     now: datetime | None = None) -> None:
     _editable(db, actor, survey, now)
-    db.delete(_question(db, survey, question_id))
+    question = _question(db, survey, question_id)
+    if survey_state(survey, now or clock.utcnow()) == "open" and _question_count(db, survey.id) == 1:
+        raise Conflict(rules.LAST_QUESTION, code="last_question")
+    db.delete(question)
     db.flush()
+
+
+def _question_count(db: Session, survey_id: int) -> int:
+    return db.exec(select(func.count()).select_from(Question)
+                   .where(Question.survey_id == survey_id)).one()
