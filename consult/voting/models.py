@@ -64,7 +64,10 @@ class VoteSettings(SQLModel, table=True):
     points_per_rank: list = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     #: a rule of ``consult.voting.tally.RULES``
     rule: str = Field(default="greedy", max_length=40)
-    min_score: int | None = None
+    #: only ideas scoring at least this can be selected, whatever the rule (an idea's
+    #: score is its votes, or points); 1 for new rounds, so nobody's-choice is never funded;
+    #: None (rounds saved before, imports whose file has no threshold): no minimum
+    min_score: int | None = 1
     k: int | None = None
     #: the budget of this vote, when not the consultation's
     budget_fen: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))

@@ -13,7 +13,7 @@ from consult.consultations.models import Idea
 from consult.errors import Conflict, FieldErrors, Forbidden, NotFound
 from consult.notifications.models import Notification
 from consult.voting import pabulib, rules, services, tally
-from consult.voting.models import Ballot, VoteResult
+from consult.voting.models import Ballot, VoteResult, VoteSettings
 from consult.voting.rules import RawBallot
 from consult.voting.services import ballots
 from tests.voting.conftest import DAY, add_vote_round, close_round, ids, set_settings
@@ -283,3 +283,15 @@ def test_sub_district_round_counts_like_an_area_round(db, world):
                   RawBallot(choices=[str(wide.ideas[3].id)]), world.now)
     counted = services.count_round(db, vr)
     assert counted.result.scores[str(wide.ideas[3].id)] == 1
+
+
+def test_new_rounds_select_only_ideas_with_at_least_one_vote(db, world):
+    assert VoteSettings(round_id=world.round.id).min_score == 1
+    assert db.get(VoteSettings, world.round.id).min_score == 1
+    set_settings(db, world.round.id, budget_fen=100_000_000)  # money for every idea
+    _vote(db, world, "voter", 0, 1)
+    close_round(db, world.round)
+    result = _publish(db, world)
+    assert sorted(result.selected) == sorted([world.ideas[0].id, world.ideas[1].id])
+    seen = services.results(db, world.load(), world.now)
+    assert any("at least 1" in m.text % m.params for m in seen.method if m.params)

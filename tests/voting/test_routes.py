@@ -384,3 +384,13 @@ def test_ballot_page_queries_do_not_grow_with_ideas(client, db, world, engine):
             assert client.get(f"/rounds/{item.round.id}/vote").status_code == 200
         counts.append(len(statements))
     assert counts[0] == counts[1] and counts[0] <= 14
+
+
+def test_the_settings_form_explains_the_minimum_votes(client, db, world):
+    world.round.opens_at = world.now + DAY
+    db.add(world.round)
+    db.flush()
+    _sign_in(client, world, "moderator")
+    shown = client.get(f"/rounds/{world.round.id}/vote/manage")
+    assert shown.context["form"]["min_score"] == "1"
+    assert "得票（得分）不少于" in shown.text and "没有人投票的建议不会入选" in shown.text

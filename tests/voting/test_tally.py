@@ -365,3 +365,16 @@ def test_every_message_template_is_filled_by_its_params() -> None:
     assert all("{" in template for template in BALLOT_MESSAGES.values())
     error = BallotError("over_budget", budget=10, total=12)
     assert str(error) == "Your choices cost 12, more than the budget of 10."
+
+
+def test_a_minimum_score_applies_to_every_rule() -> None:
+    projects = [Project("A", 10), Project("B", 10), Project("C", 10)]
+    scores, approvals = {"A": 2, "B": 1, "C": 0}, [["A", "B"], ["A"]]
+    assert select("greedy", projects, scores, 30).selected == ["A", "B", "C"]  # none: as before
+    for rule in ("greedy", "greedy-no-skip", "greedy-threshold", "top-k"):
+        assert select(rule, projects, scores, 30, min_score=1, k=3).selected == ["A", "B"], rule
+    assert select("equalshares/add1", projects, scores, 30, approvals=approvals,
+                  min_score=2).selected == ["A"]
+    assert select("equalshares/add1-comparison", projects, scores, 30, approvals=approvals,
+                  min_score=2).selected == ["A"]
+    assert select("top-k", projects, scores, 30, min_score=1, k=3).scores == scores

@@ -71,12 +71,13 @@ async def settings_save(request: Request):
     values = {k: str(form.get(k, "")) for k in (
         "ballot_kind", "min_choices", "max_choices", "max_points", "max_points_per_idea",
         "ranking_length", "points_per_rank", "rule", "min_score", "k", "budget", "eligibility",
-        "double_key", "notice_days")}
+        "double_key", "notice_days") if k in form or k != "min_score"}  # left out: the default
     return form_view(
         request, lambda: services.save_settings(get_db(request), require(request, "use_account"),
                                                 vr, values, clock.utcnow()),
         again=again("voting/manage.html",
-                    lambda **problem: _manage_context(request, vr, form=values, **problem)),
+                    lambda **problem: _manage_context(
+                        request, vr, form={"min_score": _text(vr.settings.min_score), **values}, **problem)),
         message=N_("The vote settings were saved."),
         done=lambda _: redirect_to(request, "vote_manage", rid=vr.id))
 

@@ -144,6 +144,9 @@ def method_description(parameters: Mapping[str, object]) -> list[Msg]:
     }
     if rule in rule_lines:
         lines.append(Msg(rule_lines[rule], {"budget": budget, "min": p.get("min_score"), "k": p.get("k")}))
+    if rule != "greedy-threshold" and p.get("min_score"):
+        lines.append(Msg(N_("Only ideas with a score of at least %(min)s could be selected (for approval and choose-one ballots, the score is the number of votes)."),
+                         {"min": p["min_score"]}))
     if p.get("money_unit_fen") == 1 and rule.startswith("equalshares"):
         lines.append(Msg(N_("Amounts were counted in fen, because some costs are not whole yuan.")))
     return lines

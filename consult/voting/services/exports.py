@@ -105,7 +105,7 @@ def head(vr: VoteRound, result: VoteResult, ideas: list[IdeaOnBallot]
         meta["max_sum_points"] = str(p.get("max_points"))
         if p.get("max_points_per_idea"):
             meta["max_points"] = str(p["max_points_per_idea"])
-    if p.get("min_score") is not None and result.rule == "greedy-threshold":
+    if p.get("min_score") is not None and (result.rule == "greedy-threshold" or p["min_score"] > 0):
         meta["min_project_score_threshold"] = str(p["min_score"])
     if p.get("k") is not None and result.rule == "top-k":
         meta["k"] = str(p["k"])

@@ -40,9 +40,11 @@ Selection rules (``select``), ``RULES``:
   tie resolved towards the primary rule.
 - ``top-k``: the ``k`` highest scores, whatever they cost.
 
-Greedy rules consider every project, including those with score 0 (a project
-nobody voted for is funded if money is left), as pabutools' greedy does;
-use ``greedy-threshold`` with ``min_score=1`` to exclude them.
+Without ``min_score`` the greedy rules consider every project, including those with
+score 0 (a project nobody voted for is funded if money is left), as pabutools' greedy
+does. ``min_score`` (pabulib's META ``min_project_score_threshold``) leaves out, for
+every rule, the projects scoring less before the rule runs; ``greedy-threshold`` is
+``greedy`` with it required. The platform's vote rounds default to ``min_score=1``.
 
 Tie-breaking, the same for every rule and shown with results: between projects
 that are equal for the rule (equal score; for equal shares, equal price per

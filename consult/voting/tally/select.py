@@ -33,9 +33,20 @@ def select(
 
     ``approvals`` (one collection of project ids per ballot, or ``Approvals``) is
     needed by the equal-shares rules, ``min_score`` by ``greedy-threshold``, ``k`` by ``top-k``.
+    With ``min_score`` (any rule) only projects scoring at least that much can be selected:
+    the others are left out before the rule runs, and keep their scores in the result.
     """
     if not _is_money(budget):
         raise ValueError(f"the budget must be a whole number >= 0: {budget!r}")
+    everyone = projects
+    if min_score is not None:
+        projects = [p for p in everyone if scores[p.id] >= min_score]
+        if approvals is not None and rule.startswith("equalshares") and len(projects) < len(everyone):
+            if not isinstance(approvals, Approvals):
+                approvals = Approvals.of(everyone, approvals)
+            kept = {p.id for p in projects}
+            approvals = Approvals(approvals.voters, [s for p, s in zip(everyone, approvals.supporters, strict=True)
+                                                     if p.id in kept])
     if rule == "greedy":
         chosen = greedy(projects, scores, budget)
     elif rule == "greedy-no-skip":
@@ -58,4 +69,4 @@ def select(
         chosen = top_k(projects, scores, k)
     else:
         raise ValueError(f"unknown rule {rule!r}; expected one of {', '.join(RULES)}")
-    return Result(rule=rule, selected=chosen, scores={p.id: scores[p.id] for p in projects})
+    return Result(rule=rule, selected=chosen, scores={p.id: scores[p.id] for p in everyone})
