@@ -64,7 +64,7 @@ def test_forum_ratings_and_campaign_ranking(client, db, admin, forum_world):
 
 def test_objection_and_history(client, db, settings, admin, tree, forum_world):
     w = forum_world
-    services.publish(db, admin[1], w["campaign"], clock.utcnow())
+    services.publish(db, admin[1], w["campaign"], clock.utcnow(), confirm_missing=True)  # some inputs have no data
     resident, _ = person(db, settings, "resident", tree["area_a"])
     url = f"/api/v1/campaigns/{w['campaign'].id}/objections"
     assert client.post(url, json={"subject_id": w["subject"].id, "text": "请复核"},

@@ -135,7 +135,7 @@ def test_publishing_shows_the_star_level_on_the_campaign_page(client, db, settin
 
 
 def test_objections_are_filed_and_answered_publicly(client, db, settings, admin, tree, campaign, ready):
-    services.publish(db, admin[1], campaign, clock.utcnow())
+    services.publish(db, admin[1], campaign, clock.utcnow(), confirm_missing=True)  # some inputs have no data
     resident, _ = person(db, settings, "resident", tree["area_a"])
     factories.sign_in(client, resident.login)
     url = f"/ratings/campaigns/{campaign.id}"
@@ -208,3 +208,13 @@ def test_representatives_read_the_forum_page(client, db, ready):
     factories.sign_in(client, ready["reps"][0].login)
     page = client.get(f"/ratings/forums/{ready['forum'].id}")
     assert page.status_code == 200 and "代表乙" in page.text
+
+
+def test_publishing_with_missing_data_asks_for_confirmation_on_the_page(client, db, settings, admin, campaign, ready):
+    factories.sign_in(client, admin[0].login)
+    url = f"/staff/ratings/{campaign.id}"
+    page = client.get(url)
+    assert "无数据" in page.text and "在缺少数据的情况下发布" in page.text
+    refused = post_form(client, url, f"{url}/publish", {})
+    assert refused.status_code == 409 and "缺少数据" in refused.text and ready["subject"].name in refused.text
+    assert post_form(client, url, f"{url}/publish", {"confirm_missing": "1"}).status_code == 303

@@ -165,7 +165,7 @@ def test_staff_scores_need_evidence_and_range(db, admin, campaign, scored):
 
 
 def test_publishing_freezes_results_and_opens_the_notice(db, settings, admin, tree, campaign, scored):
-    board = services.publish(db, admin, campaign, NOW)
+    board = services.publish(db, admin, campaign, NOW, confirm_missing=True)
     assert services.state_of(campaign, NOW) == "notice"
     assert services.state_of(campaign, NOW + timedelta(days=7)) == "final"
     frozen = services.board(db, campaign)
@@ -183,13 +183,13 @@ def test_publishing_freezes_results_and_opens_the_notice(db, settings, admin, tr
 
 
 def test_subject_history_across_years(db, admin, tree, campaign, scored):
-    services.publish(db, admin, campaign, NOW)
+    services.publish(db, admin, campaign, NOW, confirm_missing=True)
     later = services.create_campaign(db, admin, place_id=tree["root"].id, title="2027 星级业委会", year="2027")
     services.set_criteria(db, admin, later, [Row(None, CriterionDraft("台账检查", 100, "staff"))])
     again = services.add_subject(db, admin, later, kind="owners_committee", place_id=tree["estate_a"].id)
     services.save_staff_scores(db, admin, later, services.criteria_of(db, later)[0],
                                {again.id: ("96", "优秀")}, now=NOW)
-    services.publish(db, admin, later, NOW)
+    services.publish(db, admin, later, NOW, confirm_missing=True)
     rows = services.history(db, again)
     assert [(r.campaign.year, r.subject.result_stars) for r in rows] == [(2027, 5), (2026, 2)]
 
@@ -199,7 +199,7 @@ def test_objections_during_the_notice_period(db, settings, admin, tree, campaign
     _, resident = person(db, settings, "resident", tree["area_a"])
     with pytest.raises(Conflict):  # not yet published
         services.file_objection(db, resident, campaign, subject_id=a.id, text="分数偏高", now=NOW)
-    services.publish(db, admin, campaign, NOW)
+    services.publish(db, admin, campaign, NOW, confirm_missing=True)
     objection = services.file_objection(db, resident, campaign, subject_id=a.id, text="分数偏高", now=NOW)
     with pytest.raises(Conflict):
         services.file_objection(db, resident, campaign, subject_id=a.id, text="再说一次", now=NOW)
@@ -309,8 +309,22 @@ def test_ids_past_a_database_integer_are_unknown_ids(db, settings, admin, tree, 
     with pytest.raises(FieldErrors) as subject:
         services.add_subject(db, admin, campaign, kind="owners_committee", place_id=huge)
     assert "place_id" in subject.value.errors
-    services.publish(db, admin, campaign, NOW)
+    services.publish(db, admin, campaign, NOW, confirm_missing=True)
     _, resident = person(db, settings, "resident", tree["area_a"])
     with pytest.raises(FieldErrors) as objection:
         services.file_objection(db, resident, campaign, subject_id=huge, text="分数偏高", now=NOW)
     assert "subject_id" in objection.value.errors
+
+
+def test_publishing_with_missing_inputs_asks_which_and_needs_confirmation(db, admin, campaign, scored):
+    ledger, forum_c, satisfaction = scored["criteria"]
+    board = services.compute(db, campaign)
+    second = board.rows[1]
+    assert second.scores[forum_c.id] is None and second.missing == [forum_c.id, satisfaction.id]
+    with pytest.raises(Conflict) as refused:
+        services.publish(db, admin, campaign, NOW)
+    assert refused.value.code == "missing_inputs" and campaign.published_at is None
+    assert scored["b"].name in refused.value.msg.params["missing"]
+    assert forum_c.name in refused.value.msg.params["missing"]
+    services.publish(db, admin, campaign, NOW, confirm_missing=True)
+    assert campaign.published_at == NOW

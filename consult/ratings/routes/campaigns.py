@@ -203,10 +203,11 @@ async def subject_remove(request: Request):
 
 
 async def publish(request: Request):
-    await read_form(request)
+    data = await read_form(request)
+    confirm = str(data.get("confirm_missing", "")) == "1"
 
     def action(db, actor, campaign):
-        services.publish(db, actor, campaign, clock.utcnow())
+        services.publish(db, actor, campaign, clock.utcnow(), confirm_missing=confirm)
 
     return _manage_action(request, action, N_("Published. The notice period has started."))
 

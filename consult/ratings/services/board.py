@@ -17,7 +17,7 @@ from sqlmodel import select
 
 from consult.audit import services as audit
 from consult.errors import Conflict
-from consult.i18n import N_
+from consult.i18n import N_, Msg
 from consult.permissions import Actor
 from consult.ratings import rules
 from consult.ratings.models import (
@@ -44,6 +44,11 @@ class SubjectScore:
     stars: int
     complete: bool
     rank: int = 0
+
+    @property
+    def missing(self) -> list[int]:
+        """The criteria with no data for this subject (they add nothing to the total)."""
+        return [c for c, v in self.scores.items() if v is None]
 
 
 @dataclass
@@ -162,14 +167,23 @@ def board(db: Session, campaign: Campaign) -> Scoreboard:
     return published_board(db, campaign) if campaign.published_at else compute(db, campaign)
 
 
-def publish(db: Session, actor: Actor, campaign: Campaign, now: datetime) -> Scoreboard:
-    """Freeze every subject's result and open the notice period for objections."""
+def publish(db: Session, actor: Actor, campaign: Campaign, now: datetime, *,
+            confirm_missing: bool = False) -> Scoreboard:
+    """Freeze every subject's result and open the notice period for objections. A criterion
+    without data adds nothing to a subject's total: publishing then needs ``confirm_missing``,
+    and is refused (``missing_inputs``) with the list of what is missing."""
     place = _editable(db, actor, campaign, "publish", now)
     scoreboard = compute(db, campaign)
     if not scoreboard.criteria:
         raise Conflict(N_("Please set the criteria before publishing."))
     if not scoreboard.rows:
         raise Conflict(N_("Please add the subjects to rate before publishing."))
+    names = {c.id: c.name for c in scoreboard.criteria}
+    missing = [f"{row.subject.name}（{'、'.join(names[c] for c in row.missing)}）"
+               for row in scoreboard.rows if row.missing]
+    if missing and not confirm_missing:
+        raise Conflict(Msg(N_("Some scores have no data: %(missing)s. They are shown as missing and add nothing to the total. Tick “Publish with missing data” to publish anyway."),
+                           {"missing": "；".join(missing)}), code="missing_inputs")
     for row in scoreboard.rows:
         row.subject.result_total = rules.fraction_text(row.total)
         row.subject.result_stars = row.stars
