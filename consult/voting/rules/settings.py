@@ -63,7 +63,8 @@ def parse_settings(form: Mapping[str, object], consultation_budget_fen: int | No
     if rule not in SELECTION_RULES:
         errors["rule"] = Msg(N_("Please choose a selection rule."))
     values.rule = rule
-    if "min_score" in form:  # blank: no minimum; left out (an API call): the default, 1
+    # blank: no minimum; left out (an API call): the default, 1 (greedy-threshold names its own)
+    if "min_score" in form or rule == "greedy-threshold":
         values.min_score = whole("min_score", 0, 10**9)
     values.k = whole("k", 1)
     values.notice_days = whole("notice_days", 0, MAX_NOTICE_DAYS)
