@@ -118,6 +118,8 @@ EXPECTED = {
     "rate_project": {"resident_in"},
     "enter_paper_rating": STAFF_IN,
     "record_safety_check": STAFF_IN,
+    "recheck_repair": STAFF_IN,
+    "confirm_receipt": STAFF_IN,
     "issue_desk_reset": STAFF_IN,
     "assist_at_desk": STAFF_IN,
     "create_managed_resident": STAFF_IN,

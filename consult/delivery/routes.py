@@ -81,7 +81,7 @@ def project_context(request: Request, project_id, **extra) -> dict:
     pledges = money.pledges(db, project.id)
     signed = works.signoffs(db, project.id)
     context = {
-        "project": project, "place": loaded.place, "today": today,
+        "project": project, "place": loaded.place, "today": today, "me": actor.user_id,
         "accounts": money.accounts(db, project.id),
         "pledges": pledges, "pledge_totals": money.pledge_totals(pledges),
         "public_name": money.public_name,
