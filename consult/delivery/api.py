@@ -232,6 +232,13 @@ async def pledge_step(request: Request):
     return ok(pledge_json(item))
 
 
+async def confirm_receipt(request: Request):
+    await json_body(request)
+    entry = money.confirm_receipt(get_db(request), current_actor(request), request.path_params["entry_id"],
+                                  clock.utcnow())
+    return ok({"id": entry.id, "confirmed_how": entry.confirmed_how, "quantity": entry.quantity})
+
+
 async def milestone(request: Request):
     data = await json_body(request)
     item = works.add_milestone(get_db(request), current_actor(request), request.path_params["project_id"],
@@ -359,6 +366,10 @@ routes = [
               body=obj({"quantity": STRING, "show_name": BOOLEAN,
                         "receipt": {"type": "string", "enum": list(money.RECEIPTS)},
                         "receipt_file": STRING, "note": STRING}), response=PLEDGE_STEP),
+    api_route("/receipts/{entry_id:int}/confirm", confirm_receipt, method="POST", name="api_receipt_confirm",
+              tag="delivery", summary="Confirm a pledge's receipt: the pledger, or a second staff member "
+                                      "(never who recorded it)",
+              body=obj({}), response=obj({"id": INTEGER, "confirmed_how": STRING, "quantity": INTEGER})),
     api_route(P + "/milestones", milestone, method="POST", name="api_project_milestone", tag="delivery",
               status=201, summary="Add a milestone (photos as base64, up to 6)",
               body=obj({"title": STRING, "date": STRING, "body": STRING,

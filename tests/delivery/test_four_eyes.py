@@ -95,3 +95,95 @@ def test_a_check_photo_that_is_not_an_image_stores_nothing(db, w, settings):
                               media_dir=settings.media_dir, now=NOW)
     assert "photos_signage" in refused.value.errors
     assert db.exec(select(SafetyCheck).where(SafetyCheck.project_id == p.id)).all() == []
+
+
+# -- a pledge's receipt confirmed ------------------------------------------------------
+
+
+def _received(db, w, p, *, own=True, quantity="30"):
+    from consult.delivery.services import money
+
+    if own:
+        item = money.pledge(db, w.actor("resident_in"), w.user("resident_in"), p.id, pledger_kind="household",
+                            pledger_name="", kind="money", unit="", quantity="100", show_name=False, now=NOW)
+        receipt = "account"
+    else:
+        item = money.pledge(db, w.actor("moderator_in"), w.user("moderator_in"), p.id, pledger_kind="unit",
+                            pledger_name="某物业公司", kind="money", unit="", quantity="100", show_name=True,
+                            now=NOW, on_behalf=True)
+        receipt = "paper"
+    money.receive_pledge(db, w.actor("moderator_in"), item.id, quantity=quantity, receipt=receipt,
+                         receipt_key="k" * 32 if receipt == "paper" else None, note="", now=NOW)
+    return item, money.receipts(db, p.id)[item.id][-1]
+
+
+def test_the_pledger_confirms_their_receipt_in_their_account(db, w):
+    from consult.delivery.services import money
+    from consult.errors import Conflict
+
+    p = project(db, w, state="in_progress")
+    item, entry = _received(db, w, p)
+    assert entry.confirmed_by is None
+    with pytest.raises(Forbidden):  # another resident is neither the pledger nor staff
+        money.confirm_receipt(db, w.actor("resident_in2"), entry.id, NOW)
+    with pytest.raises(Forbidden) as own:  # who recorded it
+        money.confirm_receipt(db, w.actor("moderator_in"), entry.id, NOW)
+    assert own.value.code == "own_request"
+    db.refresh(entry)
+    assert entry.confirmed_by is None
+    done = money.confirm_receipt(db, w.actor("resident_in"), entry.id, NOW + DAY)
+    assert (done.confirmed_by, done.confirmed_how) == (w.user("resident_in").id, "pledger")
+    with pytest.raises(Conflict) as twice:
+        money.confirm_receipt(db, w.actor("moderator_in2"), entry.id, NOW + DAY)
+    assert twice.value.code == "receipt_confirmed"
+    db.refresh(entry)
+    assert entry.confirmed_by == w.user("resident_in").id
+
+
+def test_a_paper_receipt_is_confirmed_by_a_second_staff_member(db, w):
+    from consult.delivery.services import money
+
+    p = project(db, w, state="in_progress")
+    _item, entry = _received(db, w, p, own=False)
+    with pytest.raises(Forbidden):
+        money.confirm_receipt(db, w.actor("moderator_in"), entry.id, NOW)
+    with pytest.raises(Forbidden):
+        money.confirm_receipt(db, w.actor("moderator_out"), entry.id, NOW)  # another area's staff
+    done = money.confirm_receipt(db, w.actor("moderator_in2"), entry.id, NOW)
+    assert (done.confirmed_by, done.confirmed_how) == (w.user("moderator_in2").id, "staff")
+
+
+def test_receipts_confirmed_on_the_pages(client, db, w):
+    from consult import clock
+    from consult.delivery.models import PledgeEntry
+    from tests import factories
+    from tests.conftest import post_form
+
+    now = clock.utcnow()
+    p = project(db, w, state="in_progress", now=now)
+    _item, entry = _received(db, w, p)
+    factories.sign_in(client, w.user("moderator_in").login)
+    manage = client.get(f"/projects/{p.id}/manage")
+    assert "等待确认" in manage.text and "您记录了这笔收到的捐赠，因此由捐赠人或另一位工作人员确认。" in manage.text
+    own = post_form(client, f"/projects/{p.id}/manage", f"/receipts/{entry.id}/confirm", {})
+    assert own.status_code == 403
+    factories.sign_in(client, w.user("resident_in").login)
+    page = f"/projects/{p.id}"
+    assert "我确认已收到" in client.get(page).text
+    done = post_form(client, page, f"/receipts/{entry.id}/confirm", {})
+    assert done.status_code == 303 and done.headers["location"].endswith(page)
+    db.refresh(entry)
+    assert db.get(PledgeEntry, entry.id).confirmed_how == "pledger"
+    assert "已由捐赠人确认" in client.get(page).text
+    assert client.post("/receipts/999999/confirm", data={"csrf_token": "x"}).status_code in (403, 404)
+
+
+def test_receipts_confirmed_over_the_api(client, db, w):
+    p = project(db, w, state="in_progress")
+    _item, entry = _received(db, w, p, own=False)
+    url = f"/api/v1/receipts/{entry.id}/confirm"
+    own = client.post(url, headers=bearer(db, w.user("moderator_in")), json={})
+    assert own.status_code == 403 and own.json()["error"]["code"] == "own_request"
+    done = client.post(url, headers=bearer(db, w.user("moderator_in2")), json={})
+    assert done.status_code == 200 and done.json()["confirmed_how"] == "staff"
+    assert client.post(url, headers=bearer(db, w.user("admin")), json={}).status_code == 409
