@@ -221,7 +221,7 @@ DESK_ACTIONS = frozenset({
     "view_public", "use_account", "request_verification", "submit_idea", "support_idea",
     "comment", "report_comment", "vote", "vote_for_home", "file_objection",
     "rate_contest_entry", "answer_survey", "answer_owner_survey", "view_owner_turnout",
-    "view_owner_election_gauge",
+    "view_owner_election_gauge", "rate_project",
 })
 
 #: What a family member may do for the person (issue 17, 亲情账号): browse, submit and

@@ -115,7 +115,7 @@ EXPECTED = {
     "pledge_to_project": {"resident_in"},
     "receive_pledge": STAFF_IN,
     "sign_acceptance": {"resident_in", "owners_rep_in"} | STAFF_IN,
-    "rate_project": {"resident_in"},
+    "rate_project": {"resident_in", "resident_in_desk"},  # at the desk too, never by family
     "enter_paper_rating": STAFF_IN,
     "record_safety_check": STAFF_IN,
     "recheck_repair": STAFF_IN,

@@ -3,10 +3,10 @@
 package registers the projects a confirmed vote outcome makes (``voting.OUTCOME_HOOKS``)."""
 
 from consult import voting
-from consult.delivery.services import money, projects, register, works
+from consult.delivery.services import invitations, money, projects, register, works
 from consult.delivery.services.common import Loaded, load
 
 if projects.from_outcome not in voting.OUTCOME_HOOKS:
     voting.OUTCOME_HOOKS.append(projects.from_outcome)
 
-__all__ = ["Loaded", "load", "money", "projects", "register", "works"]
+__all__ = ["Loaded", "invitations", "load", "money", "projects", "register", "works"]
