@@ -209,6 +209,15 @@ async def notice_page(request: Request):
     return _render(request, "delivery/notice.html", {**context, "qr": qr_svg(url, 4), "page_url": url})
 
 
+async def progress_page(request: Request):
+    """The printable A4 notice of a project's progress (进展公示): state, responsible
+    parties, milestones with their photos, acceptance, and a QR code to the project page.
+    A print stylesheet makes the A4 page (no PDF library is a dependency)."""
+    context = project_context(request, request.path_params["project_id"])
+    url = str(request.url_for("project", project_id=context["project"].id))
+    return _render(request, "delivery/progress.html", {**context, "qr": qr_svg(url, 4), "page_url": url})
+
+
 # -- staff ----------------------------------------------------------------------------
 
 
@@ -457,6 +466,7 @@ routes = [
     Route("/projects", overview_page, methods=["GET"], name="projects"),
     Route("/projects/{project_id:int}", project_page, methods=["GET"], name="project"),
     Route("/projects/{project_id:int}/notice", notice_page, methods=["GET"], name="project_notice"),
+    Route("/projects/{project_id:int}/progress", progress_page, methods=["GET"], name="project_progress"),
     Route("/projects/{project_id:int}/rate", rate, methods=["POST"], name="project_rate"),
     Route("/projects/{project_id:int}/pledges", pledge, methods=["POST"], name="project_pledge"),
     Route("/pledges/{pledge_id:int}/change", pledge_change, methods=["POST"], name="pledge_change"),
