@@ -161,15 +161,21 @@ def cmd_finalize_due(args) -> int:
 
 def cmd_checks_due(args) -> int:
     """For a daily timer: the register's safety checks due within 30 days or overdue and
-    its open repairs, printed one a line, and a notification per area to its moderators."""
-    from consult import clock
+    its open repairs, printed one a line, and a notification per area to its moderators;
+    then residents are asked to rate the projects completed 30 or 180 days ago (once each)."""
+    from consult import clock, messaging
     from consult.db import Database, make_engine
-    from consult.delivery import checks_due
+    from consult.delivery import checks_due, invite_raters
 
-    database = Database(make_engine(_settings().database_url))
+    settings = _settings()
+    messaging.configure(settings)
+    database = Database(make_engine(settings.database_url))
     with database.session(write=True) as db:
         found, sent = checks_due(db, clock.utcnow(), soon_days=args.days)
+        invited = invite_raters(db, clock.utcnow(), settings.base_url)
         db.commit()
+    for i in invited:
+        print(f"project {i.project_id}: residents asked to rate it at {i.wave} days: {i.told} told, {i.texted} texted")
     for d in found:
         state = "overdue" if d.overdue else "due"
         print(f"project {d.project_id} ({d.title}, {d.place_name}): {d.what} {state} {d.due_on.isoformat()}, "

@@ -198,6 +198,8 @@ RULES: dict[str, Callable[[Actor, PlacePath], bool]] = {
     "rate_project": _resident,
     "enter_paper_rating": _staff,
     "record_safety_check": _staff,
+    "recheck_repair": _staff,       # a decision: not by who recorded the failure
+    "confirm_receipt": _staff,      # a decision: not by who recorded the receipt
     # people without e-mail (issue 17): getting back in, being helped, family proxies.
     # The path is the person's: a place where they hold a role or asked to be verified.
     "issue_desk_reset": _staff,           # print a one-time reset slip after an ID check
@@ -219,7 +221,7 @@ DESK_ACTIONS = frozenset({
     "view_public", "use_account", "request_verification", "submit_idea", "support_idea",
     "comment", "report_comment", "vote", "vote_for_home", "file_objection",
     "rate_contest_entry", "answer_survey", "answer_owner_survey", "view_owner_turnout",
-    "view_owner_election_gauge",
+    "view_owner_election_gauge", "rate_project",
 })
 
 #: What a family member may do for the person (issue 17, 亲情账号): browse, submit and
@@ -266,6 +268,8 @@ DECISIONS = frozenset({
     "confirm_points_correction",  # requester: who proposed it (and the member it is about)
     "receive_pledge",       # requester: the pledger (their own pledge's receipt)
     "sign_acceptance",      # requester: who proposed the idea the project delivers
+    "recheck_repair",       # requester: who recorded the failed item (the repair's opener)
+    "confirm_receipt",      # requester: who recorded the pledge's receipt
     "issue_desk_reset",     # requester: the person whose password is reset
     "assist_at_desk",       # requester: the person acted for
     "confirm_family_link_at_desk",  # requester: the family member (and the person)

@@ -115,9 +115,11 @@ EXPECTED = {
     "pledge_to_project": {"resident_in"},
     "receive_pledge": STAFF_IN,
     "sign_acceptance": {"resident_in", "owners_rep_in"} | STAFF_IN,
-    "rate_project": {"resident_in"},
+    "rate_project": {"resident_in", "resident_in_desk"},  # at the desk too, never by family
     "enter_paper_rating": STAFF_IN,
     "record_safety_check": STAFF_IN,
+    "recheck_repair": STAFF_IN,
+    "confirm_receipt": STAFF_IN,
     "issue_desk_reset": STAFF_IN,
     "assist_at_desk": STAFF_IN,
     "create_managed_resident": STAFF_IN,

@@ -24,6 +24,9 @@ _SURFACE = {
     "record_outcome": "consult.consultations.services.outcomes:record_outcome",
     # a selected idea's project started or was accepted (delivery): the idea follows
     "record_delivery": "consult.consultations.services.outcomes:record_delivery",
+    # what a domain building on consultations shows on an idea's page (delivery: its project)
+    "IDEA_PANELS": "consult.consultations.services.panels:IDEA_PANELS",
+    "IdeaPanel": "consult.consultations.services.panels:IdeaPanel",
     # a consultation whose vote was held elsewhere (voting's open-data import)
     "HeldVote": "consult.consultations.services.consultations:HeldVote",
     "create_held_vote": "consult.consultations.services.consultations:create_held_vote",

@@ -14,6 +14,7 @@ _SURFACE = {
     "Project": "consult.delivery.models:Project",
     "projects_from_outcome": "consult.delivery.services.projects:from_outcome",
     "checks_due": "consult.delivery.services.register:checks_due",
+    "invite_raters": "consult.delivery.services.invitations:invite_raters",
     "load_demo": "consult.delivery.demo:load",
 }
 

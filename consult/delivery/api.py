@@ -72,6 +72,13 @@ def _photo(data: dict, key: str) -> bytes | None:
         raise FieldErrors({key: Msg(N_("Please send the photo as base64 text."))}) from None
 
 
+def _photos(data: dict, key: str, field: str | None = None) -> list[bytes]:
+    """A list of base64 photos (``key``); one that is not base64 is refused (on ``field``)."""
+    given, field = data.get(key), field or key
+    decoded = [_photo({field: p}, field) for p in given] if isinstance(given, list) else []
+    return [p for p in decoded if p]
+
+
 def _media(request: Request):
     return request.app.state.settings.media_dir
 
@@ -225,14 +232,19 @@ async def pledge_step(request: Request):
     return ok(pledge_json(item))
 
 
+async def confirm_receipt(request: Request):
+    await json_body(request)
+    entry = money.confirm_receipt(get_db(request), current_actor(request), request.path_params["entry_id"],
+                                  clock.utcnow())
+    return ok({"id": entry.id, "confirmed_how": entry.confirmed_how, "quantity": entry.quantity})
+
+
 async def milestone(request: Request):
     data = await json_body(request)
-    photos = data.get("photos") if isinstance(data.get("photos"), list) else []
-    decoded = [_photo({"photos": p}, "photos") for p in photos]
     item = works.add_milestone(get_db(request), current_actor(request), request.path_params["project_id"],
                                title=_s(data, "title"), happened_on=rules.parse_date(data.get("date")),
                                body=_s(data, "body"), phase=_s(data, "phase", "during"),
-                               photos=[p for p in decoded if p], media_dir=_media(request), now=clock.utcnow())
+                               photos=_photos(data, "photos"), media_dir=_media(request), now=clock.utcnow())
     return ok({"id": item.id}, status=201)
 
 
@@ -268,6 +280,7 @@ async def record_check(request: Request):
     for key, value in given.items():
         value = value if isinstance(value, dict) else {}
         items[str(key)] = register.ItemInput(result=_s(value, "result"), note=_s(value, "note"),
+                                             photos=_photos(value, "photos", f"photos_{key}"),
                                              repair_party=_s(value, "repair_party"),
                                              repair_unit=_s(value, "repair_unit"),
                                              repair_due=rules.parse_date(value.get("repair_due")))
@@ -280,7 +293,8 @@ async def record_check(request: Request):
 async def recheck(request: Request):
     data = await json_body(request)
     repair = register.recheck_repair(get_db(request), current_actor(request), request.path_params["repair_id"],
-                                     result=_s(data, "result"), note=_s(data, "note"), photos=[],
+                                     result=_s(data, "result"), note=_s(data, "note"),
+                                     photos=_photos(data, "photos"),
                                      media_dir=_media(request), now=clock.utcnow())
     return ok({"id": repair.id, "state": repair.state})
 
@@ -297,6 +311,8 @@ async def due(request: Request):
 
 ITEMS = {"type": "object", "description": "checklist item key → its result",
          "additionalProperties": obj({"result": {"type": "string", "enum": list(rules.RESULTS)}, "note": STRING,
+                                      "photos": {"type": "array", "items": STRING,
+                                                 "description": "up to 3 photos as base64"},
                                       "repair_party": STRING, "repair_unit": STRING, "repair_due": STRING})}
 FIELDS = {k: STRING for k in ("title", "description", "category", "kind", "location", "budget", "delivery_party",
                               "delivery_unit", "upkeep_party", "upkeep_unit", "contact_name", "contact_phone")}
@@ -350,6 +366,10 @@ routes = [
               body=obj({"quantity": STRING, "show_name": BOOLEAN,
                         "receipt": {"type": "string", "enum": list(money.RECEIPTS)},
                         "receipt_file": STRING, "note": STRING}), response=PLEDGE_STEP),
+    api_route("/receipts/{entry_id:int}/confirm", confirm_receipt, method="POST", name="api_receipt_confirm",
+              tag="delivery", summary="Confirm a pledge's receipt: the pledger, or a second staff member "
+                                      "(never who recorded it)",
+              body=obj({}), response=obj({"id": INTEGER, "confirmed_how": STRING, "quantity": INTEGER})),
     api_route(P + "/milestones", milestone, method="POST", name="api_project_milestone", tag="delivery",
               status=201, summary="Add a milestone (photos as base64, up to 6)",
               body=obj({"title": STRING, "date": STRING, "body": STRING,
@@ -371,8 +391,10 @@ routes = [
               body=obj({"checked_on": STRING, "items": ITEMS}, ["checked_on", "items"]),
               response=obj({"id": INTEGER, "failed": INTEGER})),
     api_route("/repairs/{repair_id:int}/recheck", recheck, method="POST", name="api_repair_recheck",
-              tag="delivery", summary="Re-check a repaired item: pass closes the repair",
-              body=obj({"result": {"type": "string", "enum": ["pass", "fail"]}, "note": STRING}, ["result"]),
+              tag="delivery", summary="Re-check a repaired item (another staff member than who recorded the failure): "
+                                      "pass closes the repair",
+              body=obj({"result": {"type": "string", "enum": ["pass", "fail"]}, "note": STRING,
+                        "photos": {"type": "array", "items": STRING}}, ["result"]),
               response=obj({"id": INTEGER, "state": STRING})),
     api_route("/register/due", due, name="api_register_due", tag="delivery",
               summary="Safety checks due within 30 days or overdue, and open repairs, in my areas",

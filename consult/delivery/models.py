@@ -141,6 +141,11 @@ class PledgeEntry(SQLModel, table=True):
     note: str = Field(default="", max_length=200)
     actor_id: int | None = Field(default=None, foreign_key="user.id")
     at: datetime = Field(default_factory=utcnow)
+    #: a receipt confirmed (four eyes): by the pledger in their account, or by a second
+    #: staff member, never by who recorded it (``confirmed_how``: pledger | staff)
+    confirmed_by: int | None = Field(default=None, foreign_key="user.id")
+    confirmed_how: str = Field(default="", max_length=8)
+    confirmed_at: datetime | None = None
 
 
 class Milestone(SQLModel, table=True):
@@ -208,6 +213,21 @@ class ProjectRating(SQLModel, table=True):
     comment: str = Field(default="", max_length=300)
     entered_by: int | None = Field(default=None, foreign_key="user.id")
     at: datetime = Field(default_factory=utcnow)
+
+
+class RatingInvitation(SQLModel, table=True):
+    """The invitation to rate a project at 30 or 180 days, sent once per project and wave
+    (by ``checks-due``): how many residents were told in the app and by text message."""
+
+    __tablename__ = "delivery_rating_invitation"
+    __table_args__ = (UniqueConstraint("project_id", "wave", name="uq_delivery_invitation"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="delivery_project.id", index=True, ondelete="CASCADE")
+    wave: int  # 30 | 180
+    told: int = 0
+    texted: int = 0
+    sent_at: datetime = Field(default_factory=utcnow)
 
 
 class SafetyCheck(SQLModel, table=True):

@@ -81,9 +81,10 @@ def project_context(request: Request, project_id, **extra) -> dict:
     pledges = money.pledges(db, project.id)
     signed = works.signoffs(db, project.id)
     context = {
-        "project": project, "place": loaded.place, "today": today,
+        "project": project, "place": loaded.place, "today": today, "me": actor.user_id,
         "accounts": money.accounts(db, project.id),
         "pledges": pledges, "pledge_totals": money.pledge_totals(pledges),
+        "receipts": money.receipts(db, project.id) if pledges else {},
         "public_name": money.public_name,
         "mine": [p for p in pledges if p.user_id is not None and p.user_id == actor.user_id],
         "milestones": works.milestones(db, project.id), "signoffs": signed,
@@ -172,6 +173,22 @@ async def pledge_change(request: Request):
                      message=message, done=lambda item: _to_project(request, item.project_id))
 
 
+async def receipt_confirm(request: Request):
+    """The pledger (on the project page) or a second staff member (on the manage page)
+    confirms a receipt."""
+    await read_form(request)
+    db = get_db(request)
+    actor = current_actor(request)
+    entry_id = request.path_params["entry_id"]
+    request.path_params["project_id"] = project_id = money.receipt_project_id(db, entry_id)
+    staff = permissions.allowed("confirm_receipt", actor, load(db, project_id).path)
+    return form_view(request, lambda: money.confirm_receipt(db, actor, entry_id, clock.utcnow()),
+                     again=(_manage_again(request, f"receipt{entry_id}") if staff
+                            else _again(request, "delivery/project.html", f"receipt{entry_id}")),
+                     message=N_("The receipt is confirmed."),
+                     done=lambda entry: _to_project(request, project_id, "project_manage" if staff else "project"))
+
+
 async def sign(request: Request):
     form = await read_form(request, max_files=1)
     db = get_db(request)
@@ -190,6 +207,15 @@ async def notice_page(request: Request):
     context = project_context(request, request.path_params["project_id"])
     url = str(request.url_for("project", project_id=context["project"].id))
     return _render(request, "delivery/notice.html", {**context, "qr": qr_svg(url, 4), "page_url": url})
+
+
+async def progress_page(request: Request):
+    """The printable A4 notice of a project's progress (进展公示): state, responsible
+    parties, milestones with their photos, acceptance, and a QR code to the project page.
+    A print stylesheet makes the A4 page (no PDF library is a dependency)."""
+    context = project_context(request, request.path_params["project_id"])
+    url = str(request.url_for("project", project_id=context["project"].id))
+    return _render(request, "delivery/progress.html", {**context, "qr": qr_svg(url, 4), "page_url": url})
 
 
 # -- staff ----------------------------------------------------------------------------
@@ -440,10 +466,12 @@ routes = [
     Route("/projects", overview_page, methods=["GET"], name="projects"),
     Route("/projects/{project_id:int}", project_page, methods=["GET"], name="project"),
     Route("/projects/{project_id:int}/notice", notice_page, methods=["GET"], name="project_notice"),
+    Route("/projects/{project_id:int}/progress", progress_page, methods=["GET"], name="project_progress"),
     Route("/projects/{project_id:int}/rate", rate, methods=["POST"], name="project_rate"),
     Route("/projects/{project_id:int}/pledges", pledge, methods=["POST"], name="project_pledge"),
     Route("/pledges/{pledge_id:int}/change", pledge_change, methods=["POST"], name="pledge_change"),
     Route("/projects/{project_id:int}/sign", sign, methods=["POST"], name="project_sign"),
+    Route("/receipts/{entry_id:int}/confirm", receipt_confirm, methods=["POST"], name="receipt_confirm"),
     Route("/projects/{project_id:int}/manage", manage_page, methods=["GET"], name="project_manage"),
     Route("/projects/{project_id:int}/edit", edit, methods=["POST"], name="project_edit"),
     Route("/projects/{project_id:int}/move/{action}", move, methods=["POST"], name="project_move"),

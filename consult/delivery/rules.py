@@ -291,6 +291,19 @@ def rating_wave(accepted_on: date | None, today: date) -> int | None:
     return None
 
 
+#: residents are invited to rate during the first days of each wave, not years later
+INVITE_DAYS = 30
+
+
+def invitation_wave(accepted_on: date | None, today: date) -> int | None:
+    """The wave (30 or 180 days) whose invitation goes out today: within ``INVITE_DAYS``
+    of the wave's opening, so a project accepted long ago is not asked again."""
+    wave = rating_wave(accepted_on, today)
+    if wave is None or (today - accepted_on).days >= wave + INVITE_DAYS:
+        return None
+    return wave
+
+
 def rating_problems(stars: object, comment: str) -> dict[str, Msg]:
     errors: dict[str, Msg] = {}
     text = clean_text(stars)

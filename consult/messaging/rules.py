@@ -77,6 +77,9 @@ TEMPLATES: dict[str, Template] = {t.name: t for t in (
     Template("vote_opened", "notice",
              "投票已开始：{title}，截止{closes}。请登录社区征询参与，或到居委会填写纸质选票。",
              ("title", "closes"), label=N_("Vote opened")),
+    Template("project_rating", "notice",
+             "{title}已完工，请为它打分（1至5星）：{link} 也可到居委会填写评价卡。",
+             ("title", "link"), label=N_("Rate a completed project")),
 )}
 
 

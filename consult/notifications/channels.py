@@ -31,7 +31,7 @@ _PREFIXES = (
     ("verification_waiting", "work"),
     ("verification_", "account"), ("password_reset", "account"), ("family_", "account"),
     ("idea_", "ideas"), ("objection_", "ideas"),
-    ("vote_", "votes"), ("owner_", "votes"),
+    ("vote_", "votes"), ("owner_", "votes"), ("project_rating", "votes"),
     ("survey_", "surveys"),
 )
 
@@ -41,7 +41,7 @@ _PREFIXES = (
 DEFAULTS = {"account": "both", "ideas": "app", "votes": "both", "surveys": "app", "work": "sms"}
 
 #: kinds whose text message goes at once, from their own domain (not in the digest)
-SENT_AT_ONCE = ("password_reset",)
+SENT_AT_ONCE = ("password_reset", "project_rating")
 
 #: what a digest names of each topic, in the message's own language (Chinese)
 SHORT = {"account": "账户", "ideas": "想法", "votes": "投票", "surveys": "问卷", "work": "待办"}

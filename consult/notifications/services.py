@@ -44,6 +44,7 @@ TEMPLATES: dict[str, str] = {
     "points_activity_cancelled": N_("The activity “%(title)s” was cancelled."),
     "points_place_freed": N_("A place became free: you are now signed up for “%(title)s”."),
     "points_awarded": N_("Your attendance at “%(title)s” was approved: %(points)s points."),
+    "project_rating_open": N_("“%(title)s” was completed: please rate it, 1 to 5 stars."),
     "pledge_received": N_("Your pledge to “%(title)s” has been received. Thank you!"),
     "safety_checks_due": N_("Safety checks in your area: %(due)s due soon, %(overdue)s overdue (checks and repairs)."),
 }
@@ -52,15 +53,29 @@ TEMPLATES: dict[str, str] = {
 def notify(db: Session, *, user_id: int, kind: str, params: dict, link: str | None = None) -> None:
     """Tell a person: in the app and/or, gathered into the day's digest, by text message,
     as they chose for the kind's topic (``channels``)."""
-    topic = channels.topic_of(kind)
-    row = db.execute(_HOW_TOLD, {"uid": user_id, "topic": topic}).first()
-    phone, chosen = (row[0], row[1]) if row else (None, None)
-    channel = channels.channel_for(topic, chosen)
+    topic, phone, channel = _how_told(db, user_id, kind)
     can_text = bool(phone) and channel != "app" and not _opted_out(db, phone)
     if channels.wants_app(channel, can_text=can_text):
         db.add(Notification(user_id=user_id, kind=kind, params=params, link=link))
     if channels.wants_sms(channel, kind, can_text=can_text):
         db.add(DigestItem(user_id=user_id, kind=kind, topic=topic))
+
+
+def text_to(db: Session, user_id: int, kind: str) -> str | None:
+    """The number to text about ``kind`` when it goes at once from its own domain
+    (``channels.SENT_AT_ONCE``), as the person chose for its topic; None if not by text."""
+    _topic, phone, channel = _how_told(db, user_id, kind)
+    if not phone or channel == "app" or _opted_out(db, phone):
+        return None
+    return phone
+
+
+def _how_told(db: Session, user_id: int, kind: str) -> tuple[str, str | None, str]:
+    """The kind's topic, the person's number and the channel they chose for the topic."""
+    topic = channels.topic_of(kind)
+    row = db.execute(_HOW_TOLD, {"uid": user_id, "topic": topic}).first()
+    phone, chosen = (row[0], row[1]) if row else (None, None)
+    return topic, phone, channels.channel_for(topic, chosen)
 
 
 def notify_once(db: Session, *, user_ids, kind: str, subject: str, params: dict,

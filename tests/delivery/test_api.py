@@ -104,7 +104,8 @@ def test_acceptance_ratings_and_checks(client, db, w, now):
     due = client.get("/api/v1/register/due", headers=staff).json()["due"]
     assert [(d["project_id"], d["what"]) for d in due] == [(p.id, "repair")]
     repair = db.exec(select(Repair).where(Repair.project_id == p.id)).one()
-    closed = client.post(f"/api/v1/repairs/{repair.id}/recheck", headers=staff, json={"result": "pass"})
+    closed = client.post(f"/api/v1/repairs/{repair.id}/recheck", headers=bearer(db, w.user("moderator_in2")),
+                         json={"result": "pass"})
     assert closed.json()["state"] == "closed"
     retired = client.post(f"/api/v1/projects/{p.id}/move", headers=staff, json={"action": "retire", "note": "拆除"})
     assert retired.json()["state"] == "retired"

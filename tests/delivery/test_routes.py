@@ -181,6 +181,10 @@ def test_a_failed_check_with_its_repair_on_a_phone(client, db, w, now):
     manage = client.get(f"/projects/{p.id}/manage")
     assert "待整改" in manage.text
     assert "整改" in client.get("/staff/register").text
+    assert "您记录了这项不合格，因此由另一位工作人员复查整改。" in manage.text
+    own = post_form(client, f"/projects/{p.id}/check", f"/repairs/{repair.id}/recheck", {"result": "pass"})
+    assert own.status_code == 403 and db.get(Repair, repair.id).state == "open"
+    sign_in(client, w, "moderator_in2")
     closed = post_form(client, f"/projects/{p.id}/manage", f"/repairs/{repair.id}/recheck", {"result": "pass"})
     assert closed.status_code == 303
     db.refresh(repair)

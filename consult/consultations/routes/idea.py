@@ -68,7 +68,8 @@ def _idea_context(request: Request, idea: Idea) -> dict:
                          and i.author_id != actor.user_id]
     return {"detail": detail, "can": can, "review_actions": review_actions,
             "support_closed": support_closed, "standing": standing,
-            "merge_targets": merge_targets, "errors": {}, "error": None, "form": {}}
+            "merge_targets": merge_targets, "errors": {}, "error": None, "form": {},
+            "panels": services.idea_panels(db, idea.id, now.date())}
 
 
 async def idea_page(request: Request):

@@ -72,6 +72,7 @@ from consult.consultations.services.outcomes import (
     record_outcome,
     stats,
 )
+from consult.consultations.services.panels import IDEA_PANELS, IdeaPanel, idea_panels
 from consult.consultations.services.review import (
     OWN_IDEA,
     OWN_MERGE_TARGET,
@@ -108,14 +109,14 @@ from consult.consultations.services.supports_comments import (
 
 __all__ = [
     "CommentView", "ConsultationSummary", "DIFF_FIELDS", "DIFF_LABELS", "EXPORT_COLUMNS",
-    "GUARDED_KINDS", "HeldVote", "IdeaDetail", "IdeaPage", "IdeaRow", "ListMenus",
+    "GUARDED_KINDS", "HeldVote", "IDEA_PANELS", "IdeaPanel", "IdeaDetail", "IdeaPage", "IdeaRow", "ListMenus",
     "OWN_COMMENT", "OWN_IDEA", "OWN_MERGE_TARGET", "PER_PAGE", "PHOTO_MESSAGES",
     "PipelineStep", "ROUND_GUARDS", "RoundIdea", "Stats", "add_comment", "add_round",
     "bulk_review", "Carried", "carry_due", "carry_forward", "categories_of",
     "check_round_action", "close_round",
     "consultations_overview", "create_consultation", "create_draft", "create_held_vote",
     "diff_versions", "export_rows", "extend_round", "get_consultation", "get_idea",
-    "get_round", "hide_comment", "idea_detail", "idea_place_choices", "ideas_changed",
+    "get_round", "hide_comment", "idea_detail", "idea_panels", "idea_place_choices", "ideas_changed",
     "ideas_in_round", "list_header", "list_ideas", "list_menus", "manageable_scopes",
     "may_review_in", "my_ideas", "open_round", "photo_message", "photos_of", "pipeline",
     "places_in_scope", "record_outcome", "report_comment", "reported_comments", "review_idea",

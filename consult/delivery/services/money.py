@@ -278,6 +278,54 @@ def receive_pledge(db: Session, actor: Actor, pledge_id, *, quantity: str, recei
     return item
 
 
+def _load_receipt(db: Session, entry_id) -> tuple[PledgeEntry, Pledge, Loaded]:
+    entry = find(db, PledgeEntry, entry_id)
+    if entry is None or entry.action != "receive":
+        raise NotFound()
+    item, loaded = _load_pledge(db, entry.pledge_id)
+    return entry, item, loaded
+
+
+def confirm_receipt(db: Session, actor: Actor, entry_id, now: datetime) -> PledgeEntry:
+    """Four eyes on what arrived: the pledger confirms the receipt in their account, or a
+    second staff member (never who recorded it) confirms it against the signed paper."""
+    entry, item, loaded = _load_receipt(db, entry_id)
+    if not actor.authenticated:
+        raise NotSignedIn()
+    if item.user_id is not None and item.user_id == actor.user_id:
+        how = "pledger"
+    else:
+        require(actor, loaded, "confirm_receipt")
+        if not permissions.may_decide("confirm_receipt", actor, loaded.path, entry.actor_id):
+            raise Forbidden(N_("You recorded this receipt, so the pledger or another staff member confirms it."),
+                            code="own_request")
+        how = "staff"
+    done = db.execute(update(PledgeEntry).where(PledgeEntry.id == entry.id, PledgeEntry.confirmed_by.is_(None))
+                      .values(confirmed_by=actor.user_id, confirmed_how=how, confirmed_at=now)).rowcount
+    if not done:
+        raise Conflict(N_("This receipt has already been confirmed."), code="receipt_confirmed")
+    event(db, loaded.project, actor.user_id, "pledge", now, step="receipt_confirmed", pledge=item.id,
+          receipt=entry.id, how=how, quantity=entry.quantity, unit=item.unit)
+    db.flush()
+    db.refresh(entry)
+    return entry
+
+
+def receipts(db: Session, project_id: int) -> dict[int, list[PledgeEntry]]:
+    """Each pledge's receipts (what arrived, in order), confirmed or waiting."""
+    rows = db.exec(select(PledgeEntry).join(Pledge, Pledge.id == PledgeEntry.pledge_id)
+                   .where(Pledge.project_id == project_id, PledgeEntry.action == "receive")
+                   .order_by(PledgeEntry.id)).all()
+    found: dict[int, list[PledgeEntry]] = {}
+    for entry in rows:
+        found.setdefault(entry.pledge_id, []).append(entry)
+    return found
+
+
+def receipt_project_id(db: Session, entry_id) -> int:
+    return _load_receipt(db, entry_id)[2].project.id
+
+
 def use_pledge(db: Session, actor: Actor, pledge_id, *, action: str, quantity: str, note: str,
                now: datetime) -> Pledge:
     """``use`` some of what was received, or ``return`` it (a loan given back)."""

@@ -13,6 +13,7 @@ from sqlalchemy import func, insert
 from sqlalchemy.orm import Session
 from sqlmodel import select
 
+from consult import permissions
 from consult.accounts.models import User
 from consult.communities.models import Place, RoleAssignment
 from consult.db.ids import find
@@ -20,7 +21,7 @@ from consult.delivery import rules
 from consult.delivery.models import CheckItem, DeliveryPhoto, Project, Repair, SafetyCheck
 from consult.delivery.services.common import event, load, require
 from consult.delivery.services.works import processed_photos, store_photos
-from consult.errors import Conflict, FieldErrors, NotFound
+from consult.errors import Conflict, FieldErrors, Forbidden, NotFound
 from consult.i18n import N_, Msg
 from consult.notifications.models import Notification
 from consult.parsing import clean_text
@@ -99,7 +100,10 @@ def recheck_repair(db: Session, actor: Actor, repair_id, *, result: str, note: s
     if repair is None:
         raise NotFound()
     loaded = load(db, repair.project_id)
-    require(actor, loaded, "record_safety_check", "check")
+    require(actor, loaded, "recheck_repair", "check")
+    if not permissions.may_decide("recheck_repair", actor, loaded.path, repair.opened_by):
+        raise Forbidden(N_("You recorded this failure, so another staff member re-checks its repair."),
+                        code="own_request")
     if repair.state != "open":
         raise Conflict(N_("This repair has already been closed."))
     if result not in ("pass", "fail"):

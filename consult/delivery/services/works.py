@@ -89,6 +89,21 @@ def milestones(db: Session, project_id: int) -> list[tuple[Milestone, list[str]]
     return [(m, photos.get(m.id, [])) for m in items]
 
 
+def idea_panel(db: Session, idea_id: int, today: date):
+    """The idea's page shows the project carrying it out: its state and milestones
+    (registered in ``consultations.IDEA_PANELS``)."""
+    from consult.consultations import IdeaPanel
+    from consult.delivery.models import Project
+
+    project = db.exec(select(Project).where(Project.idea_id == idea_id)).first()
+    if project is None:
+        return None
+    return IdeaPanel("delivery/_idea_panel.html", {
+        "project": project, "state_name": rules.STATE_NAMES[project.state], "phases": rules.PHASES,
+        "milestones": milestones(db, project.id),
+        "ratings": rating_summary(db, project, today) if project.accepted_on else None})
+
+
 # -- acceptance ------------------------------------------------------------------------
 
 
