@@ -7,7 +7,9 @@ import re
 
 from sqlmodel import select
 
-from consult.voting.models import VoteResult
+from consult import clock
+from consult.voting import services
+from consult.voting.models import Ballot, VoteResult
 from tests import factories
 from tests.conftest import post_form
 from tests.voting.conftest import close_round
@@ -44,3 +46,79 @@ def test_publishing_asks_for_confirmation_and_says_what_becomes_public(client, d
     assert "请勾选" in unconfirmed.text
     done = post_form(client, manage, f"/rounds/{world.round.id}/publish", {"confirm": "1"})
     assert done.status_code == 303 and db.exec(select(VoteResult)).first() is not None
+
+
+# -- item 14: paper entry ---------------------------------------------------------------
+
+
+def _paper_voters(db, world):
+    vr = world.load()
+    staff = world.actor("moderator")
+    wang = services.register_paper_voter(db, staff, vr, area_id=world.tree["area_a"].id,
+                                         building_group_id="", name="王大爷", id_last4="1234",
+                                         now=clock.utcnow())
+    zhao = services.register_paper_voter(db, staff, vr, area_id=world.tree["area_a"].id,
+                                         building_group_id="", name="赵阿姨", id_last4="5678",
+                                         now=clock.utcnow())
+    db.flush()
+    return wang, zhao
+
+
+def _row_of(html: str, name: str) -> str:
+    match = re.search(r"<tr>(?:(?!</tr>).)*" + name + r"(?:(?!</tr>).)*</tr>", html, re.S)
+    assert match, name
+    return match.group(0)
+
+
+def test_the_voter_list_is_searchable_and_says_who_voted_and_how(client, db, world):
+    wang, zhao = _paper_voters(db, world)
+    services.link_paper_voter(db, world.actor("moderator"), world.load(), paper_voter_id=str(wang.id),
+                              phone=world.people["voter"].login, now=clock.utcnow())
+    db.flush()
+    factories.sign_in(client, world.people["voter"].login)
+    voted = post_form(client, f"/rounds/{world.round.id}/vote", f"/rounds/{world.round.id}/vote/confirm",
+                      {"idea": [str(world.ideas[0].id)]})
+    assert voted.status_code == 303
+    factories.sign_in(client, world.people["moderator"].login)
+    page = client.get(f"/rounds/{world.round.id}/paper").text
+    assert "已投票（网上）" in _row_of(page, "王大爷") and "未投票" in _row_of(page, "赵阿姨")
+    assert world.ideas[0].title not in _row_of(page, "王大爷")  # never what they chose
+    found = client.get(f"/rounds/{world.round.id}/paper", params={"q": "5678"}).text
+    listed = found[found.index('id="list-h"'):found.index('id="reg-h"')]
+    assert "赵阿姨" in listed and "王大爷" not in listed
+    assert 'name="q"' in found and 'method="get"' in found
+
+
+def test_paper_entry_by_ballot_numbers_with_the_titles_to_confirm(client, db, world):
+    _wang, zhao = _paper_voters(db, world)
+    factories.sign_in(client, world.people["moderator"].login)
+    paper = f"/rounds/{world.round.id}/paper"
+    page = client.get(paper).text
+    assert 'name="numbers"' in page and 'name="idea"' not in page  # one field, not 80 boxes
+    typed = {"serial": "A001", "paper_voter_id": str(zhao.id), "numbers": "1，3"}
+    check = post_form(client, paper, paper, typed)
+    assert check.status_code == 200 and db.exec(select(Ballot)).first() is None
+    confirm = check.text[check.text.index('id="confirm-h"'):]
+    assert confirm.index("楼道灯更换") < confirm.index("绿角改造") and "加装扶手" not in confirm[:confirm.index("</ol>")]
+    assert 'name="confirmed" value="1"' in confirm
+    saved = post_form(client, paper, paper, {**typed, "confirmed": "1"})
+    assert saved.status_code == 303
+    ballot = db.exec(select(Ballot)).one()
+    assert ballot.channel == "paper" and ballot.serial == "A001"
+    listed = client.get(paper).text
+    assert "已投票（纸质）" in _row_of(listed, "赵阿姨")
+    receipt = client.get(f"/rounds/{world.round.id}/paper/receipt")
+    assert receipt.status_code == 200 and "print-page" in _BODY.search(receipt.text).group(1)
+    assert "A001" in receipt.text and "/receipts" in receipt.text
+    assert re.search(r"[A-Z2-9]{4}(?:-[A-Z2-9]{4}){3}", receipt.text)
+    again = client.get(f"/rounds/{world.round.id}/paper/receipt")  # shown once: the code is not kept
+    assert again.status_code == 404
+
+
+def test_a_number_not_on_the_ballot_is_a_clear_message(client, db, world):
+    _wang, zhao = _paper_voters(db, world)
+    factories.sign_in(client, world.people["moderator"].login)
+    paper = f"/rounds/{world.round.id}/paper"
+    bad = post_form(client, paper, paper, {"serial": "A002", "paper_voter_id": str(zhao.id),
+                                           "numbers": "2 99"})
+    assert bad.status_code == 422 and "99" in bad.text and "选票上没有" in bad.text

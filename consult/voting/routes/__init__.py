@@ -42,6 +42,7 @@ routes = [
     Route("/rounds/{rid:int}/paper", paper.paper_enter, methods=["POST"], name="paper_enter"),
     Route("/rounds/{rid:int}/paper/voters", paper.paper_voter_add, methods=["POST"], name="paper_voter_add"),
     Route("/rounds/{rid:int}/paper/voters/link", paper.paper_voter_link, methods=["POST"], name="paper_voter_link"),
+    Route("/rounds/{rid:int}/paper/receipt", paper.paper_receipt, methods=["GET"], name="paper_receipt"),
     Route("/rounds/{rid:int}/paper/resolve", paper.paper_resolve, methods=["POST"], name="paper_resolve"),
     Route("/rounds/{rid:int}/results", results.results_page, methods=["GET"], name="vote_results"),
     Route("/rounds/{rid:int}/results.pb", results.export_pb, methods=["GET"], name="vote_export_pb"),
