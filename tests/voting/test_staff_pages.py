@@ -122,3 +122,63 @@ def test_a_number_not_on_the_ballot_is_a_clear_message(client, db, world):
     bad = post_form(client, paper, paper, {"serial": "A002", "paper_voter_id": str(zhao.id),
                                            "numbers": "2 99"})
     assert bad.status_code == 422 and "99" in bad.text and "选票上没有" in bad.text
+
+
+# -- item 15: what residents read, and the exports ---------------------------------------
+
+
+def _published(client, db, world):
+    factories.sign_in(client, world.people["voter"].login)
+    assert post_form(client, f"/rounds/{world.round.id}/vote", f"/rounds/{world.round.id}/vote/confirm",
+                     {"idea": [str(world.ideas[3].id)]}).status_code == 303
+    close_round(db, world.round)
+    services.publish(db, world.actor("moderator"), world.load(), clock.utcnow())
+    db.flush()
+
+
+def test_the_results_page_folds_the_technical_text_into_how_to_check(client, db, world):
+    _published(client, db, world)
+    page = client.get(f"/rounds/{world.round.id}/results").text
+    folded = re.search(r"<details[^>]*>\s*<summary>如何核验</summary>(.*?)</details>", page, re.S)
+    assert folded, "no folded 如何核验"
+    outside = page.replace(folded.group(0), "")
+    for technical in ("SHA-256", "pabulib", "python -m consult"):
+        assert technical in folded.group(1) and technical not in outside
+
+
+def test_a_printable_results_notice_with_qr(client, db, world):
+    _published(client, db, world)
+    notice = client.get(f"/rounds/{world.round.id}/results/notice")
+    assert notice.status_code == 200 and "print-page" in _BODY.search(notice.text).group(1)
+    text = notice.text
+    assert "结果公示" in text and "增设座椅" in text and "¥1,500.00" in text
+    assert "共计入 1 张有效选票，可投票人数 3，投票率 33.3%。" in text  # turnout
+    assert "公示期至" in text and "异议" in text and re.search(r'<svg[^>]* class="qr"', text)
+    result = db.exec(select(VoteResult)).one()
+    assert f"{result.notice_until.year}" in text
+    assert "贪心" not in text  # not the rules
+
+
+def test_exports_of_scores_turnout_and_voters(client, db, world):
+    from io import BytesIO
+    from urllib.parse import unquote
+
+    from openpyxl import load_workbook
+
+    _paper_voters(db, world)
+    _published(client, db, world)
+    ranking = client.get(f"/rounds/{world.round.id}/results.xlsx")
+    assert ranking.status_code == 200
+    assert "得分" in unquote(ranking.headers["content-disposition"])
+    sheet = load_workbook(BytesIO(ranking.content)).active
+    rows = list(sheet.values)
+    assert sheet.title == "得分排名" and rows[0][:3] == ("排名", "项目", "得分")
+    assert rows[1][1] == "增设座椅" and rows[1][2] == 1
+    assert client.get(f"/rounds/{world.round.id}/results.xlsx?format=csv").text.startswith("\ufeff排名")
+    assert client.get(f"/rounds/{world.round.id}/turnout.xlsx").status_code == 403  # a resident
+    factories.sign_in(client, world.people["moderator"].login)
+    turnout = load_workbook(BytesIO(client.get(f"/rounds/{world.round.id}/turnout.xlsx").content)).active
+    assert turnout.title == "投票率" and list(turnout.values)[1][:2] == ("恒丰", 1)
+    voters = client.get(f"/rounds/{world.round.id}/paper/voters.xlsx")
+    listed = list(load_workbook(BytesIO(voters.content)).active.values)
+    assert listed[0][0] == "居民姓名" and {r[0] for r in listed[1:]} == {"王大爷", "赵阿姨"}

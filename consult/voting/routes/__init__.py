@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from consult.voting.routes import ballot, committee, paper, results
+from consult.voting.routes import ballot, committee, exports, paper, results
 
 routes = [
     Route("/votes", ballot.votes_page, methods=["GET"], name="votes"),
@@ -46,6 +46,10 @@ routes = [
     Route("/rounds/{rid:int}/paper/resolve", paper.paper_resolve, methods=["POST"], name="paper_resolve"),
     Route("/rounds/{rid:int}/results", results.results_page, methods=["GET"], name="vote_results"),
     Route("/rounds/{rid:int}/results.pb", results.export_pb, methods=["GET"], name="vote_export_pb"),
+    Route("/rounds/{rid:int}/results.xlsx", exports.export_ranking, methods=["GET"], name="vote_export_ranking"),
+    Route("/rounds/{rid:int}/turnout.xlsx", exports.export_turnout, methods=["GET"], name="vote_export_turnout"),
+    Route("/rounds/{rid:int}/paper/voters.xlsx", exports.export_voters, methods=["GET"], name="paper_voters_export"),
+    Route("/rounds/{rid:int}/results/notice", results.results_notice, methods=["GET"], name="vote_results_notice"),
     Route("/rounds/{rid:int}/results.csv", results.export_csv, methods=["GET"], name="vote_export_csv"),
     Route("/rounds/{rid:int}/objections", results.objection_file, methods=["POST"], name="objection_file"),
     Route("/objections/{oid:int}/answer", results.objection_answer, methods=["POST"], name="objection_answer"),
