@@ -7,7 +7,6 @@ from starlette.responses import RedirectResponse
 from starlette.routing import Route
 
 from consult import clock, permissions
-from consult.audit import log as audit_log
 from consult.communities import services
 from consult.communities.rules import CHILD_HEADINGS
 from consult.i18n import N_
@@ -129,13 +128,6 @@ async def verification_decide(request: Request):
         done=lambda _: redirect_to(request, "verifications"))
 
 
-async def audit_page(request: Request):
-    actor = require(request, "view_staff_area")
-    db = get_db(request)
-    places = services.staff_places(actor, db)
-    return render(request, "audit/log.html", {"entries": audit_log.entries_within(db, places)})
-
-
 routes = [
     Route("/", home, methods=["GET"], name="home"),
     Route("/places/{place_id:int}", place_page, methods=["GET"], name="place"),
@@ -144,5 +136,4 @@ routes = [
     Route("/staff/verifications", verifications_page, methods=["GET"], name="verifications"),
     Route("/staff/verifications/{request_id:int}", verification_decide, methods=["POST"],
           name="verification_decide"),
-    Route("/staff/audit", audit_page, methods=["GET"], name="audit_log"),
 ]

@@ -17,6 +17,7 @@ from openpyxl.styles import Font
 from consult import clock
 from consult.consultations import rules
 from consult.consultations.services import EXPORT_COLUMNS
+from consult.i18n import N_
 from consult.web.downloads import excel_csv, safe_cell
 
 
@@ -41,7 +42,7 @@ def headers(t: Callable) -> list[str]:
 def to_xlsx(rows: list[dict], t: Callable, *, title: str) -> bytes:
     book = Workbook()
     sheet = book.active
-    sheet.title = "ideas"
+    sheet.title = t(N_("Ideas"))[:31]
     sheet.append(headers(t))
     for cell in sheet[1]:
         cell.font = Font(bold=True)

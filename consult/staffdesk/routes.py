@@ -6,10 +6,11 @@ from starlette.requests import Request
 from starlette.routing import Route
 
 from consult import clock
-from consult.staffdesk import services
+from consult.communities import services as communities
+from consult.staffdesk import audit_log, services
 from consult.web.auth import require
 from consult.web.db import get_db
-from consult.web.templating import render
+from consult.web.templating import render, translator_for
 
 
 async def desk_page(request: Request):
@@ -18,6 +19,16 @@ async def desk_page(request: Request):
                   {"tasks": services.tasks(get_db(request), actor, clock.utcnow())})
 
 
+async def audit_page(request: Request):
+    """The audit log of the places the person serves, as sentences with links."""
+    actor = require(request, "view_staff_area")
+    db = get_db(request)
+    places = communities.staff_places(actor, db)
+    return render(request, "audit/log.html",
+                  {"lines": audit_log.log_lines(db, places, translator_for(request))})
+
+
 routes = [
     Route("/staff", desk_page, methods=["GET"], name="staff_desk"),
+    Route("/staff/audit", audit_page, methods=["GET"], name="audit_log"),
 ]

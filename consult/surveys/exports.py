@@ -47,7 +47,7 @@ def summary_rows(result: Results, t: Translator) -> list[list]:
         for row in q.rows:
             rows.append([number, text, _label(row.label, t), row.count, rules.percent(row.share)])
         if q.mean is not None:
-            rows.append([number, text, t(N_("Mean")), q.answered, rules.two_decimals(q.mean)])
+            rows.append([number, text, t(N_("Average") if q.question.kind == "number" else N_("Mean")), q.answered, rules.two_decimals(q.mean)])
         if q.rate is not None:
             rows.append([number, text, t(N_("Satisfaction rate")), q.answered, rules.percent(q.rate)])
         if q.question.kind == "text":

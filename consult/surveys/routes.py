@@ -158,14 +158,16 @@ async def results_xlsx(request: Request):
     _require_export(request, form)
     body = exports.xlsx(result, services.raw_responses(get_db(request), form), form,
                         translator_for(request))
-    return download(body, f"survey-{form.survey.id}.xlsx", XLSX_TYPE)
+    name = translator_for(request)(N_("Survey results"))
+    return download(body, f"{form.survey.title}-{name}.xlsx", XLSX_TYPE)
 
 
 async def results_csv(request: Request):
     form, result, _ = _results(request)
     _require_export(request, form)
     body = exports.csv_bytes(result, translator_for(request))
-    return download(body, f"survey-{form.survey.id}.csv", CSV_TYPE)
+    name = translator_for(request)(N_("Survey results"))
+    return download(body, f"{form.survey.title}-{name}.csv", CSV_TYPE)
 
 
 # -- staff: building --------------------------------------------------------------------

@@ -99,11 +99,12 @@ def xlsx_bytes(rows, title: str = "Sheet") -> bytes:
     return buffer.getvalue()
 
 
-def table_download(rows, stem: str, fmt: str) -> Response:
+def table_download(rows, stem: str, fmt: str, sheet: str | None = None) -> Response:
     """A table (header row first) as ``stem.csv`` (Excel's CSV, :func:`excel_csv`) or,
-    when ``fmt`` is ``"xlsx"``, as ``stem.xlsx``."""
+    when ``fmt`` is ``"xlsx"``, as ``stem.xlsx`` with one sheet named ``sheet`` (default
+    the stem)."""
     if fmt == "xlsx":
-        return download(xlsx_bytes(rows, stem), f"{stem}.xlsx", XLSX_TYPE)
+        return download(xlsx_bytes(rows, sheet or stem), f"{stem}.xlsx", XLSX_TYPE)
     out = io.StringIO()
     csv.writer(out).writerows(rows)
     return download(excel_csv(out.getvalue()), f"{stem}.csv", CSV_TYPE)

@@ -69,6 +69,25 @@ def _pages(database: Database) -> dict[str, str]:
     return pages
 
 
+def _staff_pages(database: Database) -> dict[str, str]:
+    """The staff pages of issue 16 items 12-16: the review queue, paper entry, turnout, the
+    audit log, and for a vote with a published result its printable notice."""
+    from consult.voting.models import VoteResult
+
+    with database.session() as db:
+        vote = db.exec(select(Round).where(Round.kind == "vote").order_by(Round.id)).first()
+        published = db.exec(select(VoteResult).order_by(VoteResult.round_id)).first()
+    pages = {"audit-log": "/staff/audit"}
+    if vote is not None:
+        pages |= {"review-queue": f"/consultations/{vote.consultation_id}/review",
+                  "paper-entry": f"/rounds/{vote.id}/paper", "turnout": f"/rounds/{vote.id}/turnout",
+                  "vote-manage": f"/rounds/{vote.id}/vote/manage"}
+    if published is not None:
+        pages |= {"results": f"/rounds/{published.round_id}/results",
+                  "results-notice": f"/rounds/{published.round_id}/results/notice"}
+    return pages
+
+
 def main(argv: list[str]) -> int:
     from playwright.sync_api import sync_playwright
 
@@ -79,7 +98,7 @@ def main(argv: list[str]) -> int:
         proc, base, database = _serve(Path(tmp))
         try:
             pages = _pages(database)
-            pages_of = {"moderator": {**pages, "staff-desk": "/staff"}}
+            pages_of = {"moderator": {**pages, "staff-desk": "/staff", **_staff_pages(database)}}
             with sync_playwright() as playwright:
                 browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
                 for who, login in people.items():

@@ -146,6 +146,7 @@ def test_vote_change_check_close_publish(make_page, live_server, base_url, js):
     submit(moderator, f"form[action='/rounds/{rid}/close'] button")
     moderator.goto(f"{base_url}/rounds/{rid}/vote/manage")
     check(moderator, js)
+    moderator.check("#f-confirm")  # publishing asks for confirmation (issue 16 item 13)
     submit(moderator, f"form[action='/rounds/{rid}/publish'] button")
     assert path_of(moderator) == f"/rounds/{rid}/results"
     chart = moderator.locator("svg.vote-chart")

@@ -259,7 +259,7 @@ def test_results_show_an_answer_from_another_worker_at_once(client, db, settings
         page = client.get(url)
         sat = next(r for r in page.context["result"].questions if r.question.kind == "satisfaction")
         assert page.context["percent"](sat.rate) == expected
-        assert f"满意率: <strong>{expected}</strong>" in page.text
+        assert f"满意率：<strong>{expected}</strong>" in page.text
     assert _figures(page)[:2] == (2, 0)
 
 

@@ -119,7 +119,7 @@ def test_a_ballot_either_counts_in_the_published_result_or_is_refused_as_late(
                     closed = request(server.base, "POST", f"/api/v1/rounds/{round_id}/close",
                                      {"reason": "提前结束投票", "open_next": False}, moderator_token)
                     published = staff.open("POST", f"/rounds/{round_id}/publish",
-                                           {"csrf_token": csrf})[0]
+                                           {"csrf_token": csrf, "confirm": "1"})[0]
                     return closed, published
 
                 sent = [pool.submit(ballot, token, rng.choice(idea_ids),

@@ -359,7 +359,7 @@ def test_round_pages_refuse_after_publication(client, db, world, action):
                           "idea": [world.ideas[0].id]}, paper),
         "paper_voter": (f"{paper}/voters", {"area_id": str(world.tree["area_a"].id), "name": "孙阿婆",
                                             "id_last4": "1111"}, paper),
-        "publish": (f"/rounds/{rid}/publish", {}, manage),
+        "publish": (f"/rounds/{rid}/publish", {"confirm": "1"}, manage),
         "finalize": (f"/rounds/{rid}/finalize", {}, f"/rounds/{rid}/results"),
         "resolve": (f"{paper}/resolve", {"serial": "P-1", "keep": "1"}, paper),
     }[action]

@@ -291,10 +291,10 @@ def test_publish_results_page_and_exports(client, db, world):
     assert client.get(f"/rounds/{world.round.id}/results").status_code == 404
     _sign_in(client, world, "moderator")
     page = f"/rounds/{world.round.id}/vote/manage"
-    early = post_form(client, page, f"/rounds/{world.round.id}/publish", {})
+    early = post_form(client, page, f"/rounds/{world.round.id}/publish", {"confirm": "1"})
     assert early.status_code == 409 and _count(db, VoteResult) == 0
     close_round(db, world.round)
-    published = post_form(client, page, f"/rounds/{world.round.id}/publish", {})
+    published = post_form(client, page, f"/rounds/{world.round.id}/publish", {"confirm": "1"})
     assert published.status_code == 303
     results = client.get(published.headers["location"])
     assert results.status_code == 200
@@ -317,7 +317,7 @@ def test_objection_answer_and_finalize(client, db, world):
     assert _vote(client, world, 0).status_code == 303
     close_round(db, world.round)
     _sign_in(client, world, "moderator")
-    post_form(client, f"/rounds/{world.round.id}/vote/manage", f"/rounds/{world.round.id}/publish", {})
+    post_form(client, f"/rounds/{world.round.id}/vote/manage", f"/rounds/{world.round.id}/publish", {"confirm": "1"})
     result = db.exec(select(VoteResult)).one()
     result.notice_until = result.published_at.replace(year=result.published_at.year + 1)
     db.add(result)

@@ -86,7 +86,7 @@ def test_an_objection_tells_the_round_s_moderators(client, db, world):
                 data={"csrf_token": token, "idea": [world.ideas[0].id]})
     close_round(db, world.round)
     factories.sign_in(client, world.people["moderator"].login)
-    post_form(client, f"/rounds/{world.round.id}/vote/manage", f"/rounds/{world.round.id}/publish", {})
+    post_form(client, f"/rounds/{world.round.id}/vote/manage", f"/rounds/{world.round.id}/publish", {"confirm": "1"})
     result = db.exec(select(VoteResult)).one()
     result.notice_until = result.published_at.replace(year=result.published_at.year + 1)
     db.add(result)

@@ -93,14 +93,16 @@ async def export_xlsx(request: Request):
     consultation, _ = _export_guard(request)
     rows = services.export_rows(get_db(request), consultation)
     data = exports.to_xlsx(rows, translator_for(request), title=consultation.title)
-    return download(data, f"ideas-{consultation.id}.xlsx", XLSX_TYPE)
+    name = translator_for(request)(N_("Ideas"))
+    return download(data, f"{consultation.title}-{name}.xlsx", XLSX_TYPE)
 
 
 async def export_csv(request: Request):
     consultation, _ = _export_guard(request)
     rows = services.export_rows(get_db(request), consultation)
     data = exports.to_csv(rows, translator_for(request))
-    return download(data, f"ideas-{consultation.id}.csv", CSV_TYPE)
+    name = translator_for(request)(N_("Ideas"))
+    return download(data, f"{consultation.title}-{name}.csv", CSV_TYPE)
 
 
 async def consultation_notice(request: Request):

@@ -60,15 +60,14 @@ def _idea_context(request: Request, idea: Idea) -> dict:
     support_closed = rules.support_problem(idea.state, kind, state)
     standing = (resident_standing(db, actor, user, path, now)
                 if support_closed is None and not can["support"] and not is_author else None)
-    merge_targets = []
+    merge_targets, merge_q = [], request.query_params.get("merge_q", "")
     if "merge" in review_actions:
-        similar = services.similar_ideas(db, idea.consultation_id, idea.title, exclude=idea.id,
-                                         limit=10)
-        merge_targets = [i for i in similar if i.state in rules.ACTIVE
-                         and i.author_id != actor.user_id]
+        merge_targets = [i for i in services.merge_candidates(db, idea, merge_q)
+                         if i.author_id != actor.user_id]
     return {"detail": detail, "can": can, "review_actions": review_actions,
             "support_closed": support_closed, "standing": standing,
-            "merge_targets": merge_targets, "errors": {}, "error": None, "form": {},
+            "merge_targets": merge_targets, "merge_q": merge_q,
+            "errors": {}, "error": None, "form": {},
             "panels": services.idea_panels(db, idea.id, now.date())}
 
 
@@ -191,8 +190,23 @@ async def idea_review(request: Request):
         request, lambda: services.review_idea(db, actor, idea, action, note=values["note"],
                                               target_id=values["target_id"], now=clock.utcnow()),
         again=_idea_again(request, idea.id, form=values, key=f"review-{action}"),
-        message=N_("Done. The decision is on the idea's public timeline."),
+        message=lambda decided: _decided(db, decided, action),
         done=lambda _: redirect_to(request, "idea", iid=idea.id))
+
+
+_DECIDED = {
+    "shortlist": N_("“%(title)s” is shortlisted. The decision is on its public timeline."),
+    "request_revision": N_("The author of “%(title)s” was asked for a revision and is told so."),
+    "merge": N_("“%(title)s” was merged into “%(target)s”; its supports now count there."),
+    "reject": N_("“%(title)s” is not taken up. The reason is on its public timeline."),
+    "restore": N_("“%(title)s” is back in the running."),
+}
+
+
+def _decided(db, idea: Idea, action: str) -> Msg:
+    """The flash after a review decision: what happened to which idea (and into which)."""
+    target = services.get_idea(db, idea.merged_into_id) if idea.merged_into_id else None
+    return Msg(_DECIDED[action], {"title": idea.title, "target": target.title if target else ""})
 
 
 async def idea_diff(request: Request):

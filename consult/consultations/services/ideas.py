@@ -274,6 +274,22 @@ def similar_ideas(db: Session, consultation_id: int, title: str, *,
     return [found[i] for i in ids]
 
 
+def merge_candidates(db: Session, idea: Idea, query: object = None, *,
+                     limit: int = 20) -> list[Idea]:
+    """The ideas ``idea`` may be merged into, for the moderator to choose from: those whose
+    title or description contains ``query``, else those with a similar title. Only ideas of
+    the same consultation still in the running, never the idea itself."""
+    pattern = search_pattern(query)
+    if pattern is None:
+        return [i for i in similar_ideas(db, idea.consultation_id, idea.title, exclude=idea.id,
+                                         limit=limit) if i.state in rules.ACTIVE]
+    return list(db.exec(select(Idea).where(
+        Idea.consultation_id == idea.consultation_id, Idea.id != idea.id,
+        Idea.state.in_(rules.ACTIVE),
+        or_(Idea.title.ilike(pattern, escape="\\"), Idea.description.ilike(pattern, escape="\\")))
+        .order_by(Idea.id).limit(limit)).all())
+
+
 @dataclass
 class CommentView:
     comment: Comment

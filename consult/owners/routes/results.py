@@ -10,14 +10,16 @@ from consult.owners import services
 from consult.owners.routes.common import _can, _csv, _names
 from consult.web.auth import current_actor
 from consult.web.db import get_db
+from consult.web.downloads import qr_svg
 from consult.web.templating import render
 
 
 async def result_page(request: Request):
     db = get_db(request)
     matter, estate, outcome = services.result(db, request.path_params["matter_id"], clock.utcnow())
+    url = str(request.url_for("owners_result", matter_id=matter.id))
     return render(request, "owners/result.html", {
-        "matter": matter, "estate": estate, "outcome": outcome,
+        "matter": matter, "estate": estate, "outcome": outcome, "qr": qr_svg(url, 4), "page_url": url,
         "voided": services.voided_reasons(db, matter),
         "can": _can(request, estate), **_names()})
 

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from starlette.routing import Route
 
-from consult.voting.routes import ballot, committee, paper, results
+from consult.voting.routes import ballot, committee, exports, paper, results
 
 routes = [
     Route("/votes", ballot.votes_page, methods=["GET"], name="votes"),
@@ -42,9 +42,14 @@ routes = [
     Route("/rounds/{rid:int}/paper", paper.paper_enter, methods=["POST"], name="paper_enter"),
     Route("/rounds/{rid:int}/paper/voters", paper.paper_voter_add, methods=["POST"], name="paper_voter_add"),
     Route("/rounds/{rid:int}/paper/voters/link", paper.paper_voter_link, methods=["POST"], name="paper_voter_link"),
+    Route("/rounds/{rid:int}/paper/receipt", paper.paper_receipt, methods=["GET"], name="paper_receipt"),
     Route("/rounds/{rid:int}/paper/resolve", paper.paper_resolve, methods=["POST"], name="paper_resolve"),
     Route("/rounds/{rid:int}/results", results.results_page, methods=["GET"], name="vote_results"),
     Route("/rounds/{rid:int}/results.pb", results.export_pb, methods=["GET"], name="vote_export_pb"),
+    Route("/rounds/{rid:int}/results.xlsx", exports.export_ranking, methods=["GET"], name="vote_export_ranking"),
+    Route("/rounds/{rid:int}/turnout.xlsx", exports.export_turnout, methods=["GET"], name="vote_export_turnout"),
+    Route("/rounds/{rid:int}/paper/voters.xlsx", exports.export_voters, methods=["GET"], name="paper_voters_export"),
+    Route("/rounds/{rid:int}/results/notice", results.results_notice, methods=["GET"], name="vote_results_notice"),
     Route("/rounds/{rid:int}/results.csv", results.export_csv, methods=["GET"], name="vote_export_csv"),
     Route("/rounds/{rid:int}/objections", results.objection_file, methods=["POST"], name="objection_file"),
     Route("/objections/{oid:int}/answer", results.objection_answer, methods=["POST"], name="objection_answer"),

@@ -6,8 +6,8 @@ from __future__ import annotations
 from starlette.requests import Request
 
 from consult import clock
-from consult.errors import Forbidden, UserError
-from consult.i18n import N_
+from consult.errors import FieldErrors, Forbidden, UserError
+from consult.i18n import N_, Msg
 from consult.voting import rules, services
 from consult.voting.routes.common import _round, _staff, _staff_actor, again, render
 from consult.web.auth import refusal, require
@@ -82,13 +82,25 @@ async def settings_save(request: Request):
         done=lambda _: redirect_to(request, "vote_manage", rid=vr.id))
 
 
+def _publish_confirmed(form) -> None:
+    """Publishing cannot be undone: the committee ticks that they read what becomes public."""
+    if form.get("confirm") != "1":
+        raise FieldErrors({"confirm": Msg(N_(
+            "Please tick the box to confirm that the results may be made public."))})
+
+
 async def publish(request: Request):
-    await read_form(request)
+    form = await read_form(request)
     services.lock_round(get_db(request), request.path_params["rid"])  # then the clock
     vr = _round(request)
+    actor = require(request, "use_account")
+
+    def act():
+        _publish_confirmed(form)
+        return services.publish(get_db(request), actor, vr, clock.utcnow())
+
     return form_view(
-        request, lambda: services.publish(get_db(request), require(request, "use_account"), vr,
-                                          clock.utcnow()),
+        request, act,
         again=again("voting/manage.html", lambda **problem: _manage_context(request, vr, **problem)),
         message=N_("The results are published. The notice period has started."),
         done=lambda _: redirect_to(request, "vote_results", rid=vr.id))

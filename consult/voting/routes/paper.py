@@ -4,11 +4,13 @@ deciding disputes.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from starlette.requests import Request
 from starlette.responses import Response
 
 from consult import clock
-from consult.errors import FieldErrors, Forbidden
+from consult.errors import FieldErrors, Forbidden, NotFound
 from consult.i18n import N_, Msg
 from consult.voting import rules, services
 from consult.voting.routes.common import _round, _staff_actor, again, read_ballot, render
@@ -35,7 +37,14 @@ def _paper_context(request: Request, vr: services.VoteRound, **extra) -> dict:
         "chosen": set(), "points": {}, "ranks": {},
         "can_resolve": services.staff_within(db, actor, vr, "publish_results"), "me": actor.user_id,
         "published": services.published_result(db, vr.id) is not None,
+        "q": request.query_params.get("q", "")[:100],
+        "listed": services.voter_list(db, actor, vr, request.query_params.get("q", "")),
+        "numbered": list(enumerate(ideas, start=1)), "confirm": None,
+        "receipt_waiting": _waiting_receipt(request, vr) is not None,
     }
+    chosen_voter = request.query_params.get("voter", "")
+    if chosen_voter:  # "enter this person's ballot" from the voter list
+        context["form"] = {"home_id" if vr.settings.eligibility == "owners" else "paper_voter_id": chosen_voter}
     context.update(extra)
     return context
 
@@ -45,7 +54,48 @@ async def paper_page(request: Request):
     return render(request, "voting/paper.html", _paper_context(request, vr))
 
 
-PAPER_FIELDS = ("serial", "phone", "paper_voter_id", "home_id")
+PAPER_FIELDS = ("serial", "phone", "paper_voter_id", "home_id", "numbers")
+
+
+def _numbered_ballot(vr: services.VoteRound, ideas, form) -> rules.RawBallot:
+    """The ballot typed as the numbers on the paper (the page's one field), or, from the
+    API-like form of the online ballot, its boxes."""
+    if "numbers" not in form:
+        return read_ballot(vr, form)
+    try:
+        return rules.read_numbers(vr.settings.ballot_kind, str(form.get("numbers", "")),
+                                  [i.id for i in ideas])
+    except rules.BallotFormError as exc:
+        raise FieldErrors({"numbers": exc.msg}) from None
+
+
+def _confirmation(vr, ideas, raw: rules.RawBallot) -> list[tuple[int, str, str]]:
+    """(number, title, points or rank) of each idea on the keyed ballot, for the staff
+    member to compare with the paper before saving."""
+    number_of = {str(i.id): (n, i.title) for n, i in enumerate(ideas, start=1)}
+    if vr.settings.ballot_kind == "cumulative":
+        return [(*number_of[i], p) for i, p in raw.points]
+    if vr.settings.ballot_kind == "ordinal":
+        return [(*number_of[i], str(rank)) for rank, i in enumerate(raw.ranking, start=1)]
+    return [(*number_of[i], "") for i in raw.choices]
+
+
+def _waiting_receipt(request: Request, vr, pop: bool = False):
+    stored = (request.session.pop if pop else request.session.get)("paper_receipt", None)
+    return stored if isinstance(stored, list) and len(stored) == 3 and stored[0] == vr.id else None
+
+
+async def paper_receipt(request: Request):
+    """The printable receipt of the paper ballot just entered: shown once, as on line (the
+    code is not kept, only its hash)."""
+    vr = _round(request)
+    _staff_actor(request, vr, "enter_paper_ballot")
+    stored = _waiting_receipt(request, vr, pop=True)
+    if stored is None:
+        raise NotFound()
+    return render(request, "voting/paper_receipt.html", {
+        "vr": vr, "serial": stored[1], "code": rules.format_receipt(stored[2]),
+        "check_url": str(request.url_for("receipt_check_page"))})
 
 
 async def paper_enter(request: Request):
@@ -56,20 +106,42 @@ async def paper_enter(request: Request):
     db = get_db(request)
     raw = rules.RawBallot()  # shown again as keyed, once it could be read
 
+    ideas = services.ideas_on_ballot(db, vr)
+
     def enter():
         nonlocal raw
-        raw = read_ballot(vr, form)
+        raw = _numbered_ballot(vr, ideas, form)
         voter = services.paper_voter_of(db, actor, vr, phone=values["phone"],
                                         paper_voter_id=values["paper_voter_id"],
                                         home_id=values["home_id"])
+        if "numbers" in form and form.get("confirmed") != "1":
+            services.check(db, vr, raw, ideas)  # a ballot the rules refuse is said now
+            return _Confirm(_confirmation(vr, ideas, raw), voter.label)
         return services.enter_paper(db, actor, vr, serial=values["serial"], voter=voter, raw=raw,
                                     now=clock.utcnow())
 
-    return form_view(
-        request, enter,
-        again=again("voting/paper.html",
-                    lambda **problem: _paper_context(request, vr, form=values, **problem, **_kept(raw))),
-        message=_entered, done=lambda _: redirect_to(request, "paper_ballots", rid=vr.id))
+    page = again("voting/paper.html",
+                 lambda **problem: _paper_context(request, vr, form=values, **problem, **_kept(raw)))
+
+    def done(result) -> Response:
+        if isinstance(result, _Confirm):
+            db.rollback()
+            return render(request, "voting/paper.html", _paper_context(
+                request, vr, form=values, confirm=result))
+        if result.receipt:
+            request.session["paper_receipt"] = [vr.id, result.ballot.serial, result.receipt]
+        flash(request, _entered(result))
+        return redirect_to(request, "paper_ballots", rid=vr.id)
+
+    return form_view(request, enter, again=page, message=None, done=done)
+
+
+@dataclass
+class _Confirm:
+    """A ballot keyed by numbers, shown with its titles before it is saved."""
+
+    lines: list[tuple[int, str, str]]
+    voter: str
 
 
 _ENTERED = {

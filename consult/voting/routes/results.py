@@ -14,7 +14,7 @@ from consult.voting.routes.common import _round, _staff, again, render
 from consult.web.auth import current_actor, require, require_user
 from consult.web.csrf import read_form
 from consult.web.db import get_db
-from consult.web.downloads import CSV_TYPE, PB_TYPE, download_file
+from consult.web.downloads import CSV_TYPE, PB_TYPE, download_file, qr_svg
 from consult.web.forms import form_view
 from consult.web.responses import redirect_to
 from consult.web.templating import translator_for
@@ -54,6 +54,19 @@ def _results_context(request: Request, vr: services.VoteRound, **extra) -> dict:
 async def results_page(request: Request):
     vr = _round(request)
     return render(request, "voting/results.html", _results_context(request, vr))
+
+
+async def results_notice(request: Request):
+    """The one-page A4 结果公示 to post up: what was selected, with cost and score, the
+    totals and the turnout, until when and how to object, a QR code to the results."""
+    vr = _round(request)
+    db = get_db(request)
+    url = str(request.url_for("vote_results", rid=vr.id))
+    turnout = services.turnout(db, None, vr, check=False)
+    return render(request, "voting/results_notice.html", {
+        "vr": vr, "results": services.results(db, vr, clock.utcnow()), "turnout": turnout,
+        "share": rules.turnout_share(turnout.total, turnout.eligible_total),
+        "qr": qr_svg(url, 4), "page_url": url})
 
 
 async def export_pb(request: Request):

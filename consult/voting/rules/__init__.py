@@ -35,6 +35,7 @@ from consult.voting.rules.ballots import (
     ranking_from_ranks,
     read_form_ballot,
     read_json_ballot,
+    read_numbers,
     running_total,
     serial_problem,
 )
@@ -143,6 +144,7 @@ __all__ = [
     "Choice",
     "BallotFormError",
     "read_form_ballot",
+    "read_numbers",
     "ranking_from_ranks",
     "read_json_ballot",
     "check_ballot",

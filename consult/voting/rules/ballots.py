@@ -3,6 +3,7 @@ a paper ballot's serial."""
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -58,6 +59,33 @@ def read_form_ballot(kind: str, items: Iterable[tuple[str, object]]) -> RawBallo
             ranks.append((name.removeprefix("rank-"), value.strip()))
     if kind == "ordinal":
         raw.ranking = ranking_from_ranks(ranks)
+    return raw
+
+
+_NUMBER_GAPS = re.compile(r"[\s,;、]+")
+
+
+def read_numbers(kind: str, text: str, idea_ids: Sequence[int]) -> RawBallot:
+    """A paper ballot keyed as the numbers printed beside its ideas (1 for the first idea on
+    the ballot): ``3 17 42`` for the ideas ticked, ``3:2 17:1`` (number:points) on a
+    cumulative ballot, best first on a ranked one. Full-width digits and punctuation are
+    taken as typed on a Chinese keyboard."""
+    raw = RawBallot()
+    for token in _NUMBER_GAPS.split(unicodedata.normalize("NFKC", text or "").strip()):
+        if not token:
+            continue
+        number, _, points = token.partition(":") if kind == "cumulative" else (token, "", "")
+        position = parse_count(number)
+        if not position or position > len(idea_ids):
+            raise BallotFormError(Msg(N_("Number %(n)s is not on the ballot: it has ideas 1 to %(last)s."),
+                                      {"n": number[:12], "last": len(idea_ids)}))
+        idea = str(idea_ids[position - 1])
+        if kind == "cumulative":
+            raw.points.append((idea, points or "1"))
+        elif kind == "ordinal":
+            raw.ranking.append(idea)
+        else:
+            raw.choices.append(idea)
     return raw
 
 

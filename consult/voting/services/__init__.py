@@ -82,11 +82,13 @@ from consult.voting.services.paper import (
 )
 from consult.voting.services.paper_voters import (
     Linked,
+    ListedVoter,
     link_paper_voter,
     paper_voter_of,
     paper_voter_visible,
     paper_voters,
     register_paper_voter,
+    voter_list,
 )
 from consult.voting.services.reminders import tell_voters
 from consult.voting.services.results import (
@@ -135,7 +137,7 @@ __all__ = [
     "open_problem", "Checked", "check", "own_web_ballot", "other_channel_message", "Cast",
     "cast", "ReceiptCheck", "check_receipt", "staff_within", "PaperResult", "enter_paper",
     "Dispute", "disputes", "resolve_dispute", "PaperRow", "paper_rows", "homes_in_scope",
-    "areas_in_scope", "paper_voters", "paper_voter_visible", "register_paper_voter", "Linked",
+    "areas_in_scope", "paper_voters", "voter_list", "ListedVoter", "paper_voter_visible", "register_paper_voter", "Linked",
     "link_paper_voter", "paper_voter_of", "TurnoutRow", "Turnout", "turnout", "counted_ballots",
     "ballot_lines", "count_round", "publish", "Recount", "recount", "ResultRow", "Results", "results",
     "file_objection", "open_objection", "objection_round_id", "edit_objection",

@@ -27,10 +27,11 @@ from consult.consultations import Round, clean_text
 from consult.db.ids import find, parse_id
 from consult.errors import FieldErrors
 from consult.i18n import N_, Msg
+from consult.parsing import search_text
 from consult.permissions import Actor
 from consult.voting import rules, secrecy
 from consult.voting.models import Ballot, BallotChoice, PaperEntry, PaperVoter
-from consult.voting.services.paper import _may_enter_paper
+from consult.voting.services.paper import _may_enter_paper, homes_in_scope
 from consult.voting.services.rounds import (
     VoteRound,
     _scope_path,
@@ -54,6 +55,39 @@ def paper_voters(db: Session, actor: Actor, vr: VoteRound) -> list[tuple[PaperVo
         return list(rows)
     groups = _groups_by_id(db, {pv.building_group_id for pv, _ in rows})
     return [(pv, area) for pv, area in rows if paper_voter_visible(actor, pv, area, groups)]
+
+
+@dataclass
+class ListedVoter:
+    """A line of the paper-entry page's voter list: a paper-only resident (with their area)
+    or, in an owners' round, a home (with its estate), and the channel they voted on —
+    ``web``, ``paper`` or None — never what they chose."""
+
+    person: PaperVoter | None
+    home: Home | None
+    place: Place
+    channel: str | None
+
+
+def voter_list(db: Session, actor: Actor, vr: VoteRound, query: object = "",
+               limit: int = 200) -> list[ListedVoter]:
+    """Who may be entered on paper by this actor, found by ``query`` (name, the identity
+    card's last four, a home's code, the area or estate), each marked voted or not."""
+    needle = (search_text(query) or "").casefold()
+    if vr.settings.eligibility == "owners":
+        rows = [(None, home, estate, secrecy.home_key(vr.id, home.id))
+                for home, estate in homes_in_scope(db, vr, actor)
+                if needle in f"{estate.name} {home.code}".casefold()]
+    else:
+        rows = [(pv, None, area, secrecy.user_key(vr.id, pv.user_id) if pv.user_id
+                 else secrecy.paper_key(vr.id, pv.id))
+                for pv, area in paper_voters(db, actor, vr)
+                if needle in f"{pv.name} {pv.id_last4} {area.name}".casefold()]
+    rows = rows[:limit]
+    keys = [key for *_, key in rows]
+    channels = dict(db.exec(select(Ballot.voter_key, Ballot.channel).where(
+        Ballot.round_id == vr.id, Ballot.voter_key.in_(keys))).all()) if keys else {}
+    return [ListedVoter(pv, home, place, channels.get(key)) for pv, home, place, key in rows]
 
 
 def _groups_by_id(db: Session, ids: set[int | None]) -> dict[int, Place]:
