@@ -8,7 +8,8 @@ finalize-due carry on the ideas of rounds that have closed, confirm vote outcome
              notice period (公示期) has ended, mix the answers of anonymous surveys that
              have closed, and tell each person once of a vote open to them, closing soon,
              or a survey addressed to them, and remind members of an activity they
-             signed up for the day before (run it hourly)
+             signed up for the day before, and credit the points clubs' participation
+             points (run it hourly)
 send-due     send the text messages deferred past quiet hours (run it after 08:00)
 points-check check the points ledger: every transfer sums to zero, every member's
              cached balance equals the sum of their entries (exit 1 if not)
@@ -131,6 +132,7 @@ def cmd_finalize_due(args) -> int:
     from consult.db import Database, make_engine
     from consult.delivery import projects_from_outcome  # noqa: F401  loading it: an outcome makes projects
     from consult.i18n import translator
+    from consult.participation import credit_due
     from consult.points import remind_due
     from consult.surveys.secrecy import mix_due
     from consult.surveys.services import tell_audiences
@@ -146,6 +148,7 @@ def cmd_finalize_due(args) -> int:
         told = tell_voters(db, now)
         told["survey_addressed"] = tell_audiences(db, now)
         told["points_activity_reminder"] = remind_due(db, now)
+        credited = credit_due(db, now)
         db.commit()
     for step in carried:
         print(f"round {step.round.id} ({step.round.kind}): closed, {step.carried} ideas carried into the next round")
@@ -161,6 +164,7 @@ def cmd_finalize_due(args) -> int:
     print(f"told {told['vote_opened']} of a vote open to them, {told['vote_closing_soon']} of one closing soon, "
           f"{told['survey_addressed']} of a questionnaire addressed to them, "
           f"{told['points_activity_reminder']} of an activity they signed up for")
+    print(f"{credited} participation points entries posted")
     return 0
 
 

@@ -15,6 +15,8 @@ _SURFACE = {
     "load_demo": "consult.points.demo:load",
     "check_ledger": "consult.points.services.ledger:check",
     "remind_due": "consult.points.services.reminders:remind_due",
+    "participating_users": "consult.points.services.participation:participating_users",
+    "credit_participation": "consult.points.services.participation:credit",
     "member_balance": "consult.points.services.ledger:member_balance",
     "PointsClub": "consult.points.models:PointsClub",
     "Member": "consult.points.models:Member",
