@@ -78,20 +78,12 @@ def _candidates(db: Session, election: OwnerElection, chosen: Iterable[str]) -> 
 
 
 def _insert(db: Session, ballot: ElectionBallot) -> ElectionBallot:
-    """Insert, letting the UNIQUE constraints decide; a clash becomes a clear refusal."""
-    try:
-        with db.begin_nested():
-            db.add(ballot)
-            db.flush()
-    except IntegrityError:
-        if ballot.paper_serial and db.exec(select(ElectionBallot.id).where(
-                ElectionBallot.election_id == ballot.election_id, ElectionBallot.active.is_(True),
-                ElectionBallot.paper_serial == ballot.paper_serial)).first():
-            raise Conflict(N_("Paper ballot %(serial)s has just been entered by someone else. Please enter it again to double-key it."),
-                           code="serial_taken", serial=ballot.paper_serial) from None
-        raise Conflict(N_("This owner has already voted in this election."),
-                       code="already_voted") from None
-    return ballot
+    """Insert through the owners' one ballot insert: the UNIQUE constraints decide."""
+    return owners.insert_ballot(db, ballot, already=N_("This owner has already voted in this election."),
+                                serial_clash=select(ElectionBallot.id).where(
+                                    ElectionBallot.election_id == ballot.election_id,
+                                    ElectionBallot.active.is_(True),
+                                    ElectionBallot.paper_serial == ballot.paper_serial))
 
 
 def cast_web_ballot(db: Session, actor: Actor, user: User, election_id: int, *, owner: str = "",

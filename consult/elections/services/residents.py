@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlmodel import select
 
-from consult import secrecy
+from consult import owners, secrecy
 from consult.accounts.models import User
 from consult.audit import services as audit
 from consult.communities.models import Place
@@ -330,13 +330,7 @@ def _ballot_candidates(db: Session, election: ResidentElection, chosen) -> str:
 
 
 def _insert(db: Session, ballot: ResidentBallot) -> ResidentBallot:
-    try:
-        with db.begin_nested():
-            db.add(ballot)
-            db.flush()
-    except IntegrityError:
-        raise Conflict(N_("This voter has already voted in this election."), code="already_voted") from None
-    return ballot
+    return owners.insert_ballot(db, ballot, already=N_("This voter has already voted in this election."))
 
 
 def _votable(election: ResidentElection, now: datetime, action: str) -> None:
