@@ -7,7 +7,9 @@ createuser   create an account, optionally with a role at a place
 finalize-due carry on the ideas of rounds that have closed, confirm vote outcomes whose
              notice period (公示期) has ended, mix the answers of anonymous surveys that
              have closed, and tell each person once of a vote open to them, closing soon,
-             or a survey addressed to them (run it hourly)
+             or a survey addressed to them, and remind members of an activity they
+             signed up for the day before, and credit the points clubs' participation
+             points (run it hourly)
 send-due     send the text messages deferred past quiet hours (run it after 08:00)
 points-check check the points ledger: every transfer sums to zero, every member's
              cached balance equals the sum of their entries (exit 1 if not)
@@ -123,12 +125,15 @@ def cmd_finalize_due(args) -> int:
     after the notice period the selected ideas become projects,
     unless an objection still waits for its answer (then the round is listed and waits);
     anonymous surveys that have closed get their rows mixed (``surveys.secrecy``); and
-    each person is told once of a vote open to them, closing soon, or a survey addressed to them."""
+    each person is told once of a vote open to them, closing soon, or a survey addressed to them,
+    and the day before an activity of the points club, of the activity they signed up for."""
     from consult import clock
     from consult.consultations import carry_due
     from consult.db import Database, make_engine
     from consult.delivery import projects_from_outcome  # noqa: F401  loading it: an outcome makes projects
     from consult.i18n import translator
+    from consult.participation import credit_due
+    from consult.points import remind_due
     from consult.surveys.secrecy import mix_due
     from consult.surveys.services import tell_audiences
     from consult.voting import finalize_due, tell_voters
@@ -142,6 +147,8 @@ def cmd_finalize_due(args) -> int:
         mixed = mix_due(db, now)
         told = tell_voters(db, now)
         told["survey_addressed"] = tell_audiences(db, now)
+        told["points_activity_reminder"] = remind_due(db, now)
+        credited = credit_due(db, now)
         db.commit()
     for step in carried:
         print(f"round {step.round.id} ({step.round.kind}): closed, {step.carried} ideas carried into the next round")
@@ -155,7 +162,9 @@ def cmd_finalize_due(args) -> int:
     if not outcomes:
         print("no outcome is due")
     print(f"told {told['vote_opened']} of a vote open to them, {told['vote_closing_soon']} of one closing soon, "
-          f"{told['survey_addressed']} of a questionnaire addressed to them")
+          f"{told['survey_addressed']} of a questionnaire addressed to them, "
+          f"{told['points_activity_reminder']} of an activity they signed up for")
+    print(f"{credited} participation points entries posted")
     return 0
 
 

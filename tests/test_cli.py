@@ -148,3 +148,27 @@ def test_finalize_due_tells_each_person_once_of_votes_and_surveys_open_to_them(c
         assert kinds.count("survey_addressed") == addressed
         assert kinds.count("vote_opened") >= opened  # and those told when ideas were carried
     database.engine.dispose()
+
+
+def test_finalize_due_reminds_club_members_and_credits_participation_once(cli_env):
+    import re
+
+    from sqlalchemy import update
+
+    from consult.points.models import Participation, PointsClub
+
+    url, env = cli_env
+    assert run(env, "migrate").returncode == 0 and run(env, "demo").returncode == 0
+    first = run(env, "finalize-due")
+    assert first.returncode == 0 and "of an activity they signed up for" in first.stdout
+    assert "0 participation points entries posted" in first.stdout  # the demo's club has it off
+    database = Database(make_engine(url))
+    with database.session(write=True) as db:
+        db.execute(update(PointsClub).values(participation_on=True, per_idea=5, per_survey=2, per_forum=3))
+        db.commit()
+    on = run(env, "finalize-due")
+    posted = int(re.search(r"(\d+) participation points entries posted", on.stdout).group(1))
+    with database.session() as db:
+        assert len(db.exec(select(Participation)).all()) >= posted
+    assert "0 participation points entries posted" in run(env, "finalize-due").stdout  # once
+    database.engine.dispose()

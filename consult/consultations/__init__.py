@@ -36,6 +36,8 @@ _SURFACE = {
     "round_state": "consult.consultations.rules:round_state",
     # ideas of rounds that closed go on by themselves (``finalize-due``)
     "carry_due": "consult.consultations.services.rounds:carry_due",
+    # ideas of these authors that were shortlisted (the points club credits them, issue 19)
+    "shortlisted_by": "consult.consultations.services.ideas:shortlisted_by",
     "load_demo": "consult.consultations.demo:load",
 }
 

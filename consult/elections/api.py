@@ -258,6 +258,22 @@ async def resident_ballot_cast(request: Request):
               status=201)
 
 
+async def resident_candidate_add(request: Request):
+    data = await json_body(request)
+    nominators = data.get("nominators", [])
+    if not isinstance(nominators, list) or not all(
+            isinstance(v, (int, str)) and not isinstance(v, bool) for v in nominators):
+        raise FieldErrors({"nominators": Msg(N_("Please give the nominators as a list of register numbers."))})
+    db = get_db(request)
+    candidate = services.add_resident_candidate(
+        db, current_actor(request), request.path_params["election_id"], name=str(data.get("name", "")),
+        statement=str(data.get("statement", "")), nominators=[str(v) for v in nominators],
+        by=str(data.get("by", "voters")), now=clock.utcnow())
+    return ok({"id": candidate.id, "name": candidate.name, "statement": candidate.statement,
+               "nominated_by": candidate.nominated_by,
+               "nominators": [v.id for v in services.nominators_of(db, candidate)]}, status=201)
+
+
 async def resident_result_get(request: Request):
     db = get_db(request)
     election, _, outcome = services.resident_result(db, request.path_params["election_id"], clock.utcnow())
@@ -274,6 +290,15 @@ routes += [
               summary="Cast my secret ballot (final once cast): at most `seats` candidate ids",
               body=obj({"candidates": IDS}, ["candidates"]),
               response=obj({"id": INTEGER, "election_id": INTEGER, "channel": STRING}), status=201),
+    api_route("/resident-elections/{election_id:int}/candidates", resident_candidate_add, method="POST",
+              name="api_resident_candidate_add", tag="elections",
+              summary="Record a nomination (staff, before the final list is published): the register numbers of its nominators, at least the election's threshold of voters (`by` voters) or household representatives (`by` households)",
+              body=obj({"name": STRING, "statement": STRING,
+                        "by": {"type": "string", "enum": [b.value for b in rules.NominatedBy]},
+                        "nominators": {"type": "array", "items": {"type": ["integer", "string"]}}},
+                       ["name", "nominators"]),
+              response=obj({"id": INTEGER, "name": STRING, "statement": STRING, "nominated_by": STRING,
+                            "nominators": {"type": "array", "items": INTEGER}}), status=201),
     api_route("/resident-elections/{election_id:int}/result", resident_result_get,
               name="api_resident_result", tag="elections", auth=False,
               summary="The result once voting has closed: the same figures as `python -m consult elect`",

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Column, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Column, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from consult.clock import utcnow
@@ -159,9 +159,27 @@ class ResidentElection(SQLModel, table=True):
 
 class ResidentVoter(SQLModel, table=True):
     """One entry of the voter register (选民登记), published for objections before the
-    election; a removal keeps the row with who removed it and why."""
+    election; a removal keeps the row with who removed it and why.
+
+    The mode's limits stand in the database too, not only in the service: a household's
+    representative (mode ``households``) holds ``household_seat`` 1 and a residents'
+    group's representative (mode ``groups``) one of ``group_seat`` 1-3; a partial unique
+    index over the register's active rows lets one person hold each seat, so two staff
+    adding at once cannot put two representatives on one household or four on a group."""
 
     __tablename__ = "resident_voter"
+    __table_args__ = (
+        CheckConstraint("household_seat IS NULL OR (household_seat = 1 AND household IS NOT NULL)",
+                        name="ck_resident_voter_household_seat"),
+        CheckConstraint("group_seat IS NULL OR (group_seat BETWEEN 1 AND 3 AND residents_group IS NOT NULL)",
+                        name="ck_resident_voter_group_seat"),
+        Index("uix_resident_voter_household_seat", "election_id", "household", "household_seat", unique=True,
+              sqlite_where=text("removed_at IS NULL AND household_seat IS NOT NULL"),
+              postgresql_where=text("removed_at IS NULL AND household_seat IS NOT NULL")),
+        Index("uix_resident_voter_group_seat", "election_id", "residents_group", "group_seat", unique=True,
+              sqlite_where=text("removed_at IS NULL AND group_seat IS NOT NULL"),
+              postgresql_where=text("removed_at IS NULL AND group_seat IS NOT NULL")),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     election_id: int = Field(foreign_key="resident_election.id", index=True, ondelete="CASCADE")
@@ -173,6 +191,10 @@ class ResidentVoter(SQLModel, table=True):
     household: str | None = Field(default=None, max_length=40)
     #: the residents' group (居民小组) the voter represents (mode ``groups``)
     residents_group: str | None = Field(default=None, max_length=40)
+    #: 1 for a household's representative (mode ``households``), else None
+    household_seat: int | None = None
+    #: 1, 2 or 3 for a residents' group's representative (mode ``groups``), else None
+    group_seat: int | None = None
     added_by: int | None = Field(default=None, foreign_key="user.id")
     added_at: datetime = Field(default_factory=utcnow)
     removed_by: int | None = Field(default=None, foreign_key="user.id")

@@ -43,6 +43,7 @@ TEMPLATES: dict[str, str] = {
     "owner_unlinked": N_("Your account is no longer linked to the owner %(name)s in %(estate)s."),
     "points_activity_cancelled": N_("The activity “%(title)s” was cancelled."),
     "points_place_freed": N_("A place became free: you are now signed up for “%(title)s”."),
+    "points_activity_reminder": N_("Reminder: “%(title)s” starts at %(starts)s, at %(venue)s. You are signed up."),
     "points_awarded": N_("Your attendance at “%(title)s” was approved: %(points)s points."),
     "project_rating_open": N_("“%(title)s” was completed: please rate it, 1 to 5 stars."),
     "pledge_received": N_("Your pledge to “%(title)s” has been received. Thank you!"),

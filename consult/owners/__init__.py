@@ -26,6 +26,11 @@ _SURFACE = {
     "decode_text": "consult.owners.register:decode_text",
     "csv_rows": "consult.owners.register:_csv_rows",
     "estate_homes": "consult.owners.services:estate_homes",
+    # signed forms kept on file (an election's written proxies): the same storage as matters'
+    "store_upload": "consult.owners.services.matters:_store_upload",
+    "stored_file": "consult.owners.services.matters:stored_file",
+    # one ballot insert for every ballot table: the UNIQUE constraints decide, clearly refused
+    "insert_ballot": "consult.owners.services.ballots:insert_ballot",
 }
 
 __all__ = sorted(_SURFACE)

@@ -5,7 +5,8 @@ stock of goods, and each member's passbook (积分存折).
 This is the domain's public surface (see :mod:`consult.surface`): other code uses only
 what is named here, resolved on first use. ``load_demo`` loads 东王小区's club;
 ``check_ledger`` compares every member's cached balance with the sum of their entries
-and checks that every transfer sums to zero (``python -m consult points-check``).
+and checks that every transfer sums to zero (``python -m consult points-check``); ``remind_due`` tells signed-up members, once, the
+day before an activity (``python -m consult finalize-due``).
 """
 
 from consult.surface import surface
@@ -13,6 +14,9 @@ from consult.surface import surface
 _SURFACE = {
     "load_demo": "consult.points.demo:load",
     "check_ledger": "consult.points.services.ledger:check",
+    "remind_due": "consult.points.services.reminders:remind_due",
+    "participating_users": "consult.points.services.participation:participating_users",
+    "credit_participation": "consult.points.services.participation:credit",
     "member_balance": "consult.points.services.ledger:member_balance",
     "PointsClub": "consult.points.models:PointsClub",
     "Member": "consult.points.models:Member",

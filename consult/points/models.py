@@ -33,7 +33,9 @@ from consult.clock import utcnow
 
 ACTIVITY_KINDS = ("team", "themed", "special", "outing")
 ACCOUNT_KINDS = ("member", "issued", "redeemed")
-TRANSFER_KINDS = ("award", "redeem", "release", "refund", "correction")
+TRANSFER_KINDS = ("award", "redeem", "release", "refund", "correction", "platform")
+#: what a member may earn points for on the platform (never a vote: see ``Participation``)
+PARTICIPATION_KINDS = ("idea", "survey", "forum")
 SIGNUP_CHANNELS = ("web", "desk", "phone")
 ATTENDANCE_SOURCES = ("sheet", "card", "self")
 
@@ -42,6 +44,12 @@ class PointsClub(SQLModel, table=True):
     """A residential area's (or an estate's) members' club: one per place."""
 
     __tablename__ = "points_club"
+    __table_args__ = (
+        CheckConstraint("per_idea >= 0 AND per_survey >= 0 AND per_forum >= 0 AND "
+                        "(participation_day_cap IS NULL OR participation_day_cap >= 0) AND "
+                        "(participation_year_cap IS NULL OR participation_year_cap >= 0)",
+                        name="ck_points_club_participation"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     place_id: int = Field(foreign_key="place.id", unique=True)
@@ -49,6 +57,16 @@ class PointsClub(SQLModel, table=True):
     rules_text: str = Field(default="", sa_column=Column(Text, nullable=False, default=""))
     created_at: datetime = Field(default_factory=utcnow)
     created_by: int | None = Field(default=None, foreign_key="user.id")
+    #: points for taking part in the platform (issue 19 item 7), only when the club turns
+    #: it on: an idea shortlisted, a (named) survey answered, a forum attended; never a vote
+    participation_on: bool = Field(default=False)
+    per_idea: int = Field(default=0)
+    per_survey: int = Field(default=0)
+    per_forum: int = Field(default=0)
+    #: at most this many participation points a member earns in a day / a year (Beijing
+    #: calendar); None: no cap
+    participation_day_cap: int | None = None
+    participation_year_cap: int | None = None
 
 
 class EarningRule(SQLModel, table=True):
@@ -309,3 +327,27 @@ class Order(SQLModel, table=True):
     #: who handed it over (staff), and who took it: self | proxy | staff
     collected_by: int | None = Field(default=None, foreign_key="user.id")
     collected_via: str | None = Field(default=None, max_length=8)
+
+
+class Participation(SQLModel, table=True):
+    """One act of taking part on the platform, credited once to a member: an idea of theirs
+    shortlisted (``ref`` ``idea:<id>``), a named survey they answered, once it has closed
+    (``survey:<id>``), a forum they attended, once held (``forum:<id>``). Votes are never
+    credited, so no entry can tell when or how anyone voted. ``points`` is what was
+    posted (0 when a cap was reached: the act is then never looked at again);
+    ``credited_at`` is when the periodic job saw it, not when the person acted."""
+
+    __tablename__ = "points_participation"
+    __table_args__ = (
+        UniqueConstraint("member_id", "kind", "ref"),
+        CheckConstraint("points >= 0", name="ck_points_participation_points"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    club_id: int = Field(foreign_key="points_club.id", index=True)
+    member_id: int = Field(foreign_key="points_member.id", index=True)
+    kind: str = Field(max_length=8)
+    ref: str = Field(max_length=40)
+    points: int = 0
+    credited_at: datetime = Field(default_factory=utcnow)
+    transfer_id: int | None = Field(default=None, foreign_key="points_transfer.id")

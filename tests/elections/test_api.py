@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from sqlmodel import select
+
 from consult import clock
 from tests import factories
 from tests.elections.test_routes import close, open_now
@@ -61,3 +63,33 @@ def test_bad_bodies_get_a_clear_message_and_change_nothing(client, world, db):
                       json={"title": "x", "seats": "many", "opens_at": "", "closes_at": ""})
     assert bad.status_code == 422 and "seats" in bad.json()["error"]["fields"]
     assert client.get(f"/api/v1/elections/{election.id}").json()["gauge"]["owners_voted"] == 0
+
+
+def test_nominations_over_the_api(client, world, db):
+    """Staff record a residents' committee nomination with the register numbers of its
+    nominators; below the threshold, or by someone not on the register, nothing is stored."""
+    from consult.elections import services
+    from consult.elections.models import ResidentCandidate
+    from tests.elections.test_nominations import _election, _voter
+
+    opens = clock.utcnow() + timedelta(days=10)  # the API acts at the real clock: before voting
+    election = _election(db, world, voters=2, opens=opens, closes=opens + timedelta(days=7))
+    a, b = (_voter(db, world, election, n) for n in ("赵", "钱"))
+    db.commit()
+    url = f"/api/v1/resident-elections/{election.id}/candidates"
+    assert client.post(url, json={"name": "甲", "nominators": [a, b]}).status_code == 401
+    staff = token(client, world.moderator)
+    short = client.post(url, headers=staff, json={"name": "甲", "nominators": [a, a]})
+    assert short.status_code == 422 and "nominators" in short.json()["error"]["fields"]
+    for bad in ({"name": "甲", "nominators": "1,2"}, {"name": "甲", "nominators": [True]},
+                {"name": "甲", "nominators": [a, b], "by": "friends"}, {"nominators": [a, b]}):
+        response = client.post(url, headers=staff, json=bad)
+        assert response.status_code == 422, bad
+        assert response.json()["error"]["message"]
+    assert not db.exec(select(ResidentCandidate)).all()
+    done = client.post(url, headers=staff, json={"name": "甲", "statement": "热心公益", "nominators": [a, str(b)]})
+    assert done.status_code == 201, done.text
+    assert done.json()["nominated_by"] == "voters" and done.json()["nominators"] == [a, b]
+    listed = client.get(f"/api/v1/resident-elections/{election.id}").json()["candidates"]
+    assert [c["name"] for c in listed] == ["甲"]
+    assert services.nominators_of(db, db.get(ResidentCandidate, done.json()["id"]))

@@ -141,3 +141,58 @@ def test_group_problems_rule():
     assert rules.group_problems(["a", "a", "b", None]) == {"b": 1}
     assert rules.nominator_count("households", [(1, "x"), (2, "x"), (3, None)]) == 1
     assert rules.nominator_count("voters", [(1, "x"), (1, "x"), (3, None)]) == 2
+
+
+def _raw_voter(db, election, name, **fields):
+    """A register row written past the service, as a second request racing the first would."""
+    from consult.elections.models import ResidentVoter
+
+    with db.begin_nested():
+        db.add(ResidentVoter(election_id=election.id, name=name, birth_date=date(1960, 1, 1), **fields))
+        db.flush()
+
+
+def test_the_database_holds_one_representative_per_household(world, db):
+    from sqlalchemy.exc import IntegrityError
+
+    election = _election(db, world, mode="households", voters=1, households=1)
+    first = services.add_voter(db, world.staff, election.id, name="赵", birth_date="1960-01-01",
+                               household="3-201", now=LONG_BEFORE)
+    assert first.household_seat == 1
+    with pytest.raises(IntegrityError):
+        _raw_voter(db, election, "钱", household="3-201", household_seat=1)
+    with pytest.raises(IntegrityError):  # a seat needs its household
+        _raw_voter(db, election, "孙", household_seat=1)
+    with pytest.raises(IntegrityError):  # a household has one seat
+        _raw_voter(db, election, "李", household="3-202", household_seat=2)
+    services.remove_voter(db, world.staff, first.id, reason="改由家人代表", now=LONG_BEFORE)
+    _raw_voter(db, election, "钱", household="3-201", household_seat=1)  # the seat is free again
+
+
+def test_the_database_holds_at_most_three_representatives_per_group(world, db):
+    from sqlalchemy.exc import IntegrityError
+
+    election = _election(db, world, mode="groups", voters=1, seats=1)
+    seats = [services.add_voter(db, world.staff, election.id, name=n, birth_date="1960-01-01",
+                                residents_group="第一组", now=LONG_BEFORE) for n in ("赵", "钱", "孙")]
+    assert [v.group_seat for v in seats] == [1, 2, 3]
+    for seat in (1, 2, 3, 4):  # a held seat twice, or a fourth seat
+        with pytest.raises(IntegrityError):
+            _raw_voter(db, election, "李", residents_group="第一组", group_seat=seat)
+    services.remove_voter(db, world.staff, seats[1].id, reason="已迁出", now=LONG_BEFORE)
+    again = services.add_voter(db, world.staff, election.id, name="李", birth_date="1960-01-01",
+                               residents_group="第一组", now=LONG_BEFORE)
+    assert again.group_seat == 2  # the freed seat
+
+
+def test_a_racing_second_representative_gets_the_message_not_a_500(world, db, monkeypatch):
+    """The service's check saw a free household (the other request had not committed yet):
+    the unique index refuses the row and the person reads why."""
+    from consult.elections.services import residents
+
+    election = _election(db, world, mode="households", voters=1, households=1)
+    _raw_voter(db, election, "赵", household="3-201", household_seat=1)
+    monkeypatch.setattr(residents, "_mode_errors", lambda *a, **k: {})
+    with pytest.raises(FieldErrors) as refused:
+        _voter(db, world, election, "钱", household="3-201")
+    assert "household" in refused.value.errors

@@ -107,7 +107,8 @@ def attempts(world, db, setup, user, actor, now):
         "enter_paper_ballot": lambda: services.enter_paper_ballot(
             db, actor, election.id, serial="S1", home="1-105", candidates=ids[:1], now=now),
         "enter_proxy_ballot": lambda: services.enter_proxy_ballot(
-            db, actor, election.id, home="1-106", holder="赵", candidates=[], now=now),
+            db, actor, election.id, home="1-106", holder="赵", candidates=[], now=now,
+            settings=world.settings, scan=b"%PDF-1.4 proxy"),
         "resolve_paper": lambda: services.resolve_paper(
             db, actor, election.id, serial="M1", home="1-107", candidates=ids[1:2], now=now),
         "view_gauge": lambda: services.gauge(db, actor, election.id, now),

@@ -120,7 +120,7 @@ def test_the_result_page_and_exports(client, world, db):
     world.vote(world.li, election, [a], now=now)
     world.vote(world.wang, election, [a, b], now=now)
     services.enter_proxy_ballot(db, world.staff, election.id, home="1-107", holder="钱小明",
-                                candidates=[b], now=now)
+                                candidates=[b], now=now, settings=world.settings, scan=b"%PDF-1.4 proxy")
     assert client.get(f"/elections/{election.id}/result").status_code == 409
     close(db, election)
     page = client.get(f"/elections/{election.id}/result")

@@ -56,7 +56,7 @@ def test_one_ballot_per_owner_across_channels(world, db):
                                     candidates=[b], now=NOW)
     with pytest.raises(Conflict):
         services.enter_proxy_ballot(db, world.staff, election.id, home="1-103", holder="代理人",
-                                    candidates=[b], now=NOW)
+                                    candidates=[b], now=NOW, settings=world.settings, scan=b"%PDF-1.4 proxy")
 
 
 @pytest.mark.parametrize("chosen, field", [(["x"], "candidates"), (["1", "2", "3"], "candidates")])
@@ -130,7 +130,7 @@ def test_the_gauge_against_the_two_thirds_lines(world, db):
     assert (gauge.area_voted_cents, gauge.owners_voted) == (30000, 2)
     assert (gauge.area_missing_cents, gauge.owners_missing, gauge.quorum_met) == (10000, 1, False)
     services.enter_proxy_ballot(db, world.staff, election.id, home="1-107", holder="钱小明",
-                                candidates=[a], now=NOW)
+                                candidates=[a], now=NOW, settings=world.settings, scan=b"%PDF-1.4 proxy")
     gauge = services.gauge(db, world.staff, election.id, NOW)[2]
     assert gauge.quorum_met and gauge.area_voted_cents == 40000
 

@@ -42,6 +42,7 @@ class World:
 
     def __init__(self, db, settings):
         self.db = db
+        self.settings = settings
         self.tree = factories.place_tree(db)
         self.estate = self.tree["estate_a"]
         self.other_estate = self.tree["estate_b"]

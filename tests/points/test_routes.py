@@ -194,3 +194,22 @@ def test_staff_pages_render(db, settings, client):
         assert client.get(path).status_code == 200, path
     factories.sign_in(client, w.residents[0][0].login)
     assert client.get(f"/staff/points/clubs/{w.at.club.id}").status_code == 403
+
+
+def test_staff_turn_participation_points_on_and_bad_numbers_are_refused(db, settings, client):
+    w = _setup(db, settings)
+    factories.sign_in(client, w.staff[0].login)
+    url = f"/staff/points/clubs/{w.at.club.id}"
+    page = client.get(url)
+    assert "Points for taking part on the platform" in page.text or "参与平台" in page.text
+    bad = post_form(client, url, f"{url}/participation",
+                    {"on": "1", "per_idea": "-3", "per_survey": "1.5", "per_forum": "２", "year_cap": "x"})
+    assert bad.status_code == 422 and bad.text.count('aria-invalid="true"') == 4
+    db.refresh(w.at.club)
+    assert w.at.club.participation_on is False
+    done = post_form(client, url, f"{url}/participation",
+                     {"on": "1", "per_idea": "5", "per_survey": "2", "per_forum": "3", "day_cap": "", "year_cap": "50"})
+    assert done.status_code == 303
+    db.refresh(w.at.club)
+    assert (w.at.club.participation_on, w.at.club.per_idea, w.at.club.participation_year_cap) == (True, 5, 50)
+    assert w.at.club.participation_day_cap is None

@@ -237,3 +237,36 @@ def test_cached_balances_match_the_entries(db, settings):
     cached = {a.member_id: a.balance for a in db.exec(select(PointsAccount)
                                                        .where(PointsAccount.kind == "member")).all()}
     assert cached == ledger.balances_of(db, list(cached)) and set(cached.values()) == {5}
+
+
+def test_a_redemption_that_lost_the_race_stores_nothing_and_says_why(db, settings, monkeypatch):
+    """Two redemptions at once, in process: the second read the balance and the stock
+    before the first moved them (the check is bypassed as if it had), so the conditional
+    UPDATEs refuse it; no order, no stock move and no entry stay, and the message is in
+    Chinese and English."""
+    from consult.i18n import translator
+    from consult.points import rules as points_rules
+    from consult.points.models import StockMove
+
+    w = world(db, settings)
+    (_, rich, member), (_, poor, _), _ = w.residents
+    award(db, settings, w, member)  # 5 points
+    prize = redemption.add_prize(db, w.staff[1], w.at, name="毛巾", price="5", stock="1", now=NOW)
+    dear = redemption.add_prize(db, w.staff[1], w.at, name="电饭煲", price="50", stock="5", now=NOW)
+    d = day(db, w)
+    redemption.preorder(db, rich, w.at, d, prize_id=prize.id, now=NOW)  # the first: the last towel
+    def counts():
+        return tuple(db.exec(select(func.count()).select_from(t)).one() for t in (Order, StockMove, Entry))
+
+    before = counts()
+    monkeypatch.setattr(points_rules, "order_problem", lambda **_: None)
+    with pytest.raises(Conflict) as stock:
+        redemption.preorder(db, poor, w.at, d, prize_id=prize.id, now=NOW)
+    with pytest.raises(Conflict) as points:
+        redemption.preorder(db, poor, w.at, d, prize_id=dear.id, now=NOW)
+    assert (stock.value.code, points.value.code) == ("out_of_stock", "insufficient_points")
+    assert counts() == before
+    assert db.get(Prize, prize.id).stock == 0 and db.get(Prize, dear.id).stock == 5
+    zh, en = translator("zh_Hans"), translator("en")
+    for refused in (stock.value, points.value):
+        assert zh(refused.msg) != en(refused.msg) and zh(refused.msg).strip()

@@ -390,3 +390,18 @@ def diff_versions(db: Session, idea: Idea, old: int, new: int) -> list[FieldDiff
     if old not in found or new not in found:
         raise NotFound()
     return diff_fields(_version_fields(found[old]), _version_fields(found[new]), DIFF_FIELDS)
+
+
+#: an idea in one of these states was shortlisted on its way (a vote is among shortlisted ideas)
+WAS_SHORTLISTED = ("shortlisted", "selected", "not_selected", "in_progress", "completed")
+
+
+def shortlisted_by(db: Session, user_ids: set[int]) -> list[tuple[int, str, str, str]]:
+    """Ideas of ``user_ids`` that were shortlisted, as participation facts
+    ``(author id, "idea", "idea:<id>", the idea's place path)`` (the points club credits
+    them). Nothing here reads a vote: selected and not selected count alike."""
+    if not user_ids:
+        return []
+    rows = db.exec(select(Idea.author_id, Idea.id, Place.path).join(Place, Place.id == Idea.place_id)
+                   .where(Idea.author_id.in_(user_ids), Idea.state.in_(WAS_SHORTLISTED))).all()
+    return [(author_id, "idea", f"idea:{idea_id}", path) for author_id, idea_id, path in rows]

@@ -7,7 +7,13 @@ from __future__ import annotations
 from starlette.routing import Route
 
 from consult.elections.routes import residents
-from consult.elections.routes.ballots import ballots_page, paper_enter, paper_resolve, proxy_enter
+from consult.elections.routes.ballots import (
+    ballots_page,
+    paper_enter,
+    paper_resolve,
+    proxy_enter,
+    proxy_scan,
+)
 from consult.elections.routes.elections import (
     candidate_add,
     candidate_remove,
@@ -42,6 +48,7 @@ routes = [
     Route("/elections/{election_id:int}/paper/resolve", paper_resolve, methods=["POST"],
           name="election_paper_resolve"),
     Route("/elections/{election_id:int}/proxy", proxy_enter, methods=["POST"], name="election_proxy"),
+    Route("/elections/proxies/{proxy_id:int}/scan", proxy_scan, methods=["GET"], name="election_proxy_scan"),
     Route("/elections/{election_id:int}/door-to-door", door_to_door, methods=["GET"],
           name="election_door_to_door"),
     Route("/elections/{election_id:int}/result", result_page, methods=["GET"], name="election_result"),

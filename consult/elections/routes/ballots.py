@@ -3,7 +3,9 @@ third person; what a ballot says is never shown."""
 
 from __future__ import annotations
 
+from starlette.datastructures import UploadFile
 from starlette.requests import Request
+from starlette.responses import FileResponse
 
 from consult import clock
 from consult.elections import labels, services
@@ -31,6 +33,7 @@ def ballots_context(request: Request, election_id: int, **extra) -> dict:
             "state": services.state_of(election, clock.utcnow()).value,
             "candidates": services.candidates_of(db, election),
             "papers": services.uncounted_papers(db, actor, election_id),
+            "proxies": services.proxies_of(db, actor, election_id),
             "can": can(request, estate), "errors": {}, "error": None, "form": {},
             "which": "", **labels.names(), **extra}
 
@@ -74,13 +77,25 @@ async def paper_resolve(request: Request):
 
 
 async def proxy_enter(request: Request):
-    form = await read_form(request)
+    form = await read_form(request, max_files=1)
     election_id = request.path_params["election_id"]
     values = {k: str(form.get(k, "")) for k in ("home", "holder")}
+    upload = form.get("file")
+    scan = await upload.read() if isinstance(upload, UploadFile) else b""
     return form_view(
         request, lambda: services.enter_proxy_ballot(
             get_db(request), current_actor(request), election_id, candidates=chosen(form),
-            now=clock.utcnow(), **values),
+            now=clock.utcnow(), settings=request.app.state.settings, scan=scan, **values),
         again=_again(request, election_id, "proxy", values),
         message=Msg(N_("Proxy ballot for home %(home)s entered."), {"home": values["home"].strip()}),
         done=lambda _: redirect_to(request, "election_ballots", election_id=election_id))
+
+
+async def proxy_scan(request: Request):
+    """A written proxy's signed form, for staff (personal data: never cached, never public)."""
+    proxy, path = services.proxy_scan(get_db(request), current_actor(request), request.app.state.settings,
+                                      request.path_params["proxy_id"])
+    kind = "application/pdf" if path.suffix == ".pdf" else "image/jpeg"
+    return FileResponse(path, media_type=kind, headers={
+        "Content-Disposition": f'attachment; filename="proxy-{proxy.id}{path.suffix}"',
+        "Cache-Control": "private, no-store"})

@@ -13,6 +13,8 @@ from consult.elections.services.ballots import (
     cast_web_ballot,
     enter_paper_ballot,
     enter_proxy_ballot,
+    proxies_of,
+    proxy_scan,
     resolve_paper,
     uncounted_papers,
     voices,
@@ -72,7 +74,7 @@ from consult.elections.services.residents import (
 __all__ = [
     "COUNTED", "DoorStop", "Gauge", "PaperEntry", "Voice", "add_candidate", "ballots_csv", "candidate_election",
     "candidates_of", "cast_web_ballot", "create_election", "door_to_door", "election_homes",
-    "election_register", "elections_of", "enter_paper_ballot", "enter_proxy_ballot", "gauge",
+    "election_register", "elections_of", "enter_paper_ballot", "enter_proxy_ballot", "proxies_of", "proxy_scan", "gauge",
     "get_election", "get_estate", "may", "outcome", "refresh_register", "register_csv",
     "remove_candidate", "resolve_paper", "ResidentTurnout", "add_resident_candidate", "add_voter",
     "cast_resident_ballot", "create_resident_election", "enter_resident_paper", "get_area",

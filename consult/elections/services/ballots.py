@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -16,6 +17,8 @@ from consult import owners
 from consult.accounts.models import User
 from consult.audit import services as audit
 from consult.communities.models import Home, HomeOwner
+from consult.config import Settings
+from consult.db.ids import parse_id
 from consult.elections.models import ElectionBallot, ElectionCandidate, ElectionProxy, OwnerElection
 from consult.elections.rules import ballot_day
 from consult.elections.services.common import (
@@ -75,20 +78,12 @@ def _candidates(db: Session, election: OwnerElection, chosen: Iterable[str]) -> 
 
 
 def _insert(db: Session, ballot: ElectionBallot) -> ElectionBallot:
-    """Insert, letting the UNIQUE constraints decide; a clash becomes a clear refusal."""
-    try:
-        with db.begin_nested():
-            db.add(ballot)
-            db.flush()
-    except IntegrityError:
-        if ballot.paper_serial and db.exec(select(ElectionBallot.id).where(
-                ElectionBallot.election_id == ballot.election_id, ElectionBallot.active.is_(True),
-                ElectionBallot.paper_serial == ballot.paper_serial)).first():
-            raise Conflict(N_("Paper ballot %(serial)s has just been entered by someone else. Please enter it again to double-key it."),
-                           code="serial_taken", serial=ballot.paper_serial) from None
-        raise Conflict(N_("This owner has already voted in this election."),
-                       code="already_voted") from None
-    return ballot
+    """Insert through the owners' one ballot insert: the UNIQUE constraints decide."""
+    return owners.insert_ballot(db, ballot, already=N_("This owner has already voted in this election."),
+                                serial_clash=select(ElectionBallot.id).where(
+                                    ElectionBallot.election_id == ballot.election_id,
+                                    ElectionBallot.active.is_(True),
+                                    ElectionBallot.paper_serial == ballot.paper_serial))
 
 
 def cast_web_ballot(db: Session, actor: Actor, user: User, election_id: int, *, owner: str = "",
@@ -218,22 +213,47 @@ def resolve_paper(db: Session, actor: Actor, election_id: int, *, serial: str, h
 
 
 def enter_proxy_ballot(db: Session, actor: Actor, election_id: int, *, home: str, holder: str,
-                       candidates: Iterable[str], now: datetime) -> ElectionBallot:
-    """A ballot handed in with a written proxy (委托书): the form is kept on file and recorded
-    apart from the ballot."""
+                       candidates: Iterable[str], now: datetime, settings: Settings,
+                       scan: bytes) -> ElectionBallot:
+    """A ballot handed in with a written proxy (委托书): the signed form (a PDF or a photo)
+    is kept on file through the owners' storage and recorded apart from the ballot."""
     election, estate = get_election(db, election_id)
     check("enter_owner_election_paper", actor, estate)
     must_allow("enter_proxy", election, now)
+    errors: dict[str, Msg] = {}
     holder = holder.strip()
     if not holder or len(holder) > MAX_NAME or not holder.isprintable():
-        raise FieldErrors({"holder": Msg(N_("Please give the name of the person holding the proxy."))})
+        errors["holder"] = Msg(N_("Please give the name of the person holding the proxy."))
+    if not scan:
+        errors["file"] = Msg(N_("Please attach the scan or photo of the signed proxy form."))
+    if errors:
+        raise FieldErrors(errors)
     stored = _candidates(db, election, candidates)
     register = election_register(db, election)
     target = _home(register, home)
+    scan_name, _ = owners.store_upload(settings, scan)
     ballot = _insert(db, ElectionBallot(
         election_id=election.id, voter_key=register.key_of[register.owner_of[target.home_id]],
         candidates=stored, channel="proxy", keyed_by=actor.user_id, cast_day=ballot_day(now)))
-    db.add(ElectionProxy(election_id=election.id, home_code=target.home_id, holder=holder,
+    db.add(ElectionProxy(election_id=election.id, home_code=target.home_id, holder=holder, scan=scan_name,
                          entered_by=actor.user_id, entered_day=ballot_day(now)))
     db.flush()
     return ballot
+
+
+def proxies_of(db: Session, actor: Actor, election_id: int) -> list[ElectionProxy]:
+    """The written proxies handed in (staff): home, holder and form, never the ballot."""
+    election, estate = get_election(db, election_id)
+    check("enter_owner_election_paper", actor, estate)
+    return list(db.exec(select(ElectionProxy).where(ElectionProxy.election_id == election.id)
+                        .order_by(ElectionProxy.home_code, ElectionProxy.id)).all())
+
+
+def proxy_scan(db: Session, actor: Actor, settings: Settings, proxy_id) -> tuple[ElectionProxy, Path]:
+    """A written proxy's signed form: personal data, for staff only."""
+    proxy = db.get(ElectionProxy, parse_id(proxy_id)) if parse_id(proxy_id) is not None else None
+    if proxy is None or not proxy.scan:
+        raise NotFound()
+    _, estate = get_election(db, proxy.election_id)
+    check("enter_owner_election_paper", actor, estate)
+    return proxy, owners.stored_file(settings, proxy.scan)

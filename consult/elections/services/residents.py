@@ -15,7 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlmodel import select
 
-from consult import secrecy
+from consult import owners, secrecy
 from consult.accounts.models import User
 from consult.audit import services as audit
 from consult.communities.models import Place
@@ -185,6 +185,15 @@ def _mode_errors(db: Session, election: ResidentElection, household: str, group:
     return errors
 
 
+def _free_group_seat(db: Session, election: ResidentElection, group: str) -> int:
+    """The lowest of the group's seats 1-3 no active representative holds (the check
+    before already refused a full group)."""
+    held = set(db.exec(select(ResidentVoter.group_seat).where(
+        ResidentVoter.election_id == election.id, ResidentVoter.removed_at.is_(None),
+        ResidentVoter.residents_group == group)).all())
+    return min(set(range(1, rules.MAX_GROUP_REPRESENTATIVES + 1)) - held, default=rules.MAX_GROUP_REPRESENTATIVES + 1)
+
+
 def small_groups(db: Session, election: ResidentElection) -> dict[str, int]:
     """Residents' groups with fewer than two representatives (mode ``groups`` only)."""
     if election.mode != rules.ResidentMode.GROUPS:
@@ -226,8 +235,18 @@ def add_voter(db: Session, actor: Actor, election_id: int, *, name: str, birth_d
     voter = ResidentVoter(election_id=election.id, name=name, birth_date=born, user_id=user_id,
                           household=household or None, residents_group=residents_group or None,
                           added_by=actor.user_id, added_at=now)
-    db.add(voter)
-    db.flush()
+    if election.mode == rules.ResidentMode.HOUSEHOLDS:
+        voter.household_seat = 1
+    if election.mode == rules.ResidentMode.GROUPS:
+        voter.group_seat = _free_group_seat(db, election, residents_group)
+    try:
+        with db.begin_nested():  # the seat's unique index decides a race between two staff
+            db.add(voter)
+            db.flush()
+    except IntegrityError:
+        raise FieldErrors(_mode_errors(db, election, household, residents_group) or {
+            "household" if election.mode == rules.ResidentMode.HOUSEHOLDS else "residents_group":
+            Msg(N_("Someone else added a representative for it just now; please check the register."))}) from None
     audit.record(db, actor_id=actor.user_id, action="add_resident_voter",
                  target_type="resident_election", target_id=election.id, place_id=area.id,
                  voter=voter.id, name=name)
@@ -311,13 +330,7 @@ def _ballot_candidates(db: Session, election: ResidentElection, chosen) -> str:
 
 
 def _insert(db: Session, ballot: ResidentBallot) -> ResidentBallot:
-    try:
-        with db.begin_nested():
-            db.add(ballot)
-            db.flush()
-    except IntegrityError:
-        raise Conflict(N_("This voter has already voted in this election."), code="already_voted") from None
-    return ballot
+    return owners.insert_ballot(db, ballot, already=N_("This voter has already voted in this election."))
 
 
 def _votable(election: ResidentElection, now: datetime, action: str) -> None:

@@ -97,21 +97,30 @@ def _choice(value: str) -> str:
     return value
 
 
-def _insert(db: Session, ballot: OwnerBallot) -> OwnerBallot:
-    """Insert, letting the UNIQUE constraints decide; a clash becomes a clear refusal."""
+SERIAL_TAKEN = N_("Paper ballot %(serial)s has just been entered by someone else. Please enter it again to double-key it.")
+
+
+def insert_ballot(db: Session, ballot, *, already: str, serial_clash=None):
+    """Insert a ballot (an owners' matter's, an election's), letting the UNIQUE constraints
+    decide; a clash becomes a clear refusal: the paper serial someone else has just entered
+    (``serial_clash``: the query for an active ballot with the same serial, for channels
+    with serials), else ``already`` (the owner or voter has voted)."""
     try:
         with db.begin_nested():
             db.add(ballot)
             db.flush()
     except IntegrityError:
-        if ballot.paper_serial and db.exec(select(OwnerBallot.id).where(
-                OwnerBallot.matter_id == ballot.matter_id, OwnerBallot.active.is_(True),
-                OwnerBallot.paper_serial == ballot.paper_serial)).first():
-            raise Conflict(N_("Paper ballot %(serial)s has just been entered by someone else. Please enter it again to double-key it."),
-                           code="serial_taken", serial=ballot.paper_serial) from None
-        raise Conflict(N_("This owner has already voted on this matter."),
-                       code="already_voted") from None
+        if serial_clash is not None and ballot.paper_serial and db.exec(serial_clash).first():
+            raise Conflict(SERIAL_TAKEN, code="serial_taken", serial=ballot.paper_serial) from None
+        raise Conflict(already, code="already_voted") from None
     return ballot
+
+
+def _insert(db: Session, ballot: OwnerBallot) -> OwnerBallot:
+    return insert_ballot(db, ballot, already=N_("This owner has already voted on this matter."),
+                         serial_clash=select(OwnerBallot.id).where(
+                             OwnerBallot.matter_id == ballot.matter_id, OwnerBallot.active.is_(True),
+                             OwnerBallot.paper_serial == ballot.paper_serial))
 
 
 def cast_web_ballot(db: Session, actor: Actor, user: User, matter_id: int, *, owner: str,

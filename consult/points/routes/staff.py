@@ -15,7 +15,7 @@ from consult.points import rules
 from consult.points.models import ACTIVITY_KINDS
 from consult.points.routes.common import act, activity_state, day_state, export_format, labels
 from consult.points.routes.members import hours_table
-from consult.points.services import activities, attendance, clubs, ledger, redemption
+from consult.points.services import activities, attendance, clubs, ledger, participation, redemption
 from consult.points.services.common import ClubAt, managed_clubs, require
 from consult.web.auth import current_actor
 from consult.web.auth import require as require_page
@@ -95,6 +95,16 @@ async def club_update(request: Request):
     return _club_post(request, lambda: clubs.update_club(
         get_db(request), current_actor(request), at, name=values.get("name", ""),
         rules_text=values.get("rules_text", ""), earning=earning), N_("Saved."), "settings", values)
+
+
+async def participation_update(request: Request):
+    form = await read_form(request)
+    at = _at(request)
+    values = {k: str(form.get(k, ""))[:20] for k in ("on", "per_idea", "per_survey", "per_forum", "day_cap", "year_cap")}
+    return _club_post(request, lambda: participation.set_participation(
+        get_db(request), current_actor(request), at, on=values["on"] == "1", per_idea=values["per_idea"],
+        per_survey=values["per_survey"], per_forum=values["per_forum"], day_cap=values["day_cap"],
+        year_cap=values["year_cap"]), N_("Saved."), "participation", values)
 
 
 async def member_add(request: Request):
@@ -420,6 +430,8 @@ routes = [
     Route("/staff/points", staff_create, methods=["POST"], name="staff_points_create"),
     Route("/staff/points/clubs/{club_id:int}", staff_club, methods=["GET"], name="staff_points_club"),
     Route("/staff/points/clubs/{club_id:int}", club_update, methods=["POST"], name="staff_points_club_update"),
+    Route("/staff/points/clubs/{club_id:int}/participation", participation_update, methods=["POST"],
+          name="staff_points_participation"),
     Route("/staff/points/clubs/{club_id:int}/members", member_add, methods=["POST"], name="staff_points_member_add"),
     Route("/staff/points/clubs/{club_id:int}/activities", activity_add, methods=["POST"],
           name="staff_points_activity_add"),

@@ -163,3 +163,15 @@ def save_grid(db: Session, actor: Actor, forum: Forum, raw: dict[str, str], *,
                  target_id=forum.id, place_id=subject.place_id or campaign.place_id, count=len(rows))
     db.flush()
     return len(rows)
+
+
+def attended_by(db: Session, user_ids: set[int], now: datetime) -> list[tuple[int, str, str, str]]:
+    """Who of ``user_ids`` attended a forum already held, as participation facts
+    ``(user_id, "forum", "forum:<id>", campaign place path)`` (the points club credits them)."""
+    if not user_ids:
+        return []
+    rows = db.exec(select(ForumAttendee.user_id, Forum.id, Place.path)
+                   .join(Forum, Forum.id == ForumAttendee.forum_id)
+                   .join(Campaign, Campaign.id == Forum.campaign_id).join(Place, Place.id == Campaign.place_id)
+                   .where(ForumAttendee.user_id.in_(user_ids), Forum.held_at <= now)).all()
+    return [(user_id, "forum", f"forum:{forum_id}", path) for user_id, forum_id, path in rows]

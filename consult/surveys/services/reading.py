@@ -145,3 +145,16 @@ def staff_surveys(db: Session, actor: Actor) -> list[tuple[Survey, Place, int]]:
         .outerjoin(counts, counts.c.survey_id == Survey.id)
         .where(inside).order_by(Survey.opens_at.desc(), Survey.id.desc())
     ).all())
+
+
+def named_answers_by(db: Session, user_ids: set[int], now: datetime) -> list[tuple[int, str, str, str]]:
+    """Who of ``user_ids`` answered a named survey that has closed, as participation facts
+    ``(user_id, "survey", "survey:<id>", place path)`` (the points club credits them). An
+    anonymous survey's answerers are never listed: who answered it stays as secret as a ballot."""
+    if not user_ids:
+        return []
+    rows = db.exec(select(Response.user_id, Survey.id, Place.path).distinct()
+                   .join(Survey, Survey.id == Response.survey_id).join(Place, Place.id == Survey.place_id)
+                   .where(Response.user_id.in_(user_ids), Survey.anonymous.is_(False),
+                          Survey.closes_at <= now)).all()
+    return [(user_id, "survey", f"survey:{survey_id}", path) for user_id, survey_id, path in rows]
