@@ -115,7 +115,7 @@ routes = [
               body=obj({**IDEA_BODY["properties"], "remove_photos": ID_LIST}), response=_IDEA_OUT),
     api_route("/ideas/{iid:int}/photos", upload_photos, method="POST", name="api_idea_photos",
               tag=TAG, summary="Add photos (multipart/form-data field \"photos\", up to 3, each ≤ 8 MB)",
-              body=obj({"photos": {"type": "array", "items": _FILE}}), response=_IDEA_OUT, status=201),
+              multipart=obj({"photos": {"type": "array", "items": _FILE}}), response=_IDEA_OUT, status=201),
     api_route("/ideas/{iid:int}/submit", idea_action, method="POST", name="api_idea_submit",
               tag=TAG, summary="Submit a draft while a collection round is open", response=_IDEA_OUT),
     api_route("/ideas/{iid:int}/withdraw", idea_action, method="POST", name="api_idea_withdraw",
