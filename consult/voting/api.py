@@ -15,7 +15,7 @@ from starlette.requests import Request
 from consult import clock
 from consult.errors import FieldErrors, Forbidden, NotSignedIn, UserError
 from consult.i18n import Msg
-from consult.voting import rules, services
+from consult.voting import api_staff, rules, services
 from consult.web.api import BOOLEAN, INTEGER, STRING, Body, api_route, json_body, obj, ok
 from consult.web.auth import current_actor, require_user
 from consult.web.db import get_db
@@ -230,4 +230,4 @@ routes = [
               status=201),
     api_route("/rounds/{rid:int}/turnout", turnout, name="api_vote_turnout", tag="voting",
               summary="Ballots by residential area and building group (staff)", response=TURNOUT),
-]
+] + api_staff.routes
