@@ -146,8 +146,80 @@ async def objection_answer(request: Request):
     return ok(_objection_json(answered))
 
 
+PAPER_VOTER = obj({"id": INTEGER, "area_id": INTEGER, "area": STRING,
+                   "building_group_id": {"type": ["integer", "null"]}, "name": STRING,
+                   "id_last4": STRING, "note": STRING, "user_id": {"type": ["integer", "null"]}},
+                  ["id", "area_id", "name", "id_last4"])
+
+
+class PaperVoterBody(Body):
+    area_id: int
+    building_group_id: int | None = None
+    name: str
+    id_last4: str
+    note: str = ""
+
+
+class LinkBody(Body):
+    """The paper-only resident and the phone number of the account they opened."""
+
+    paper_voter_id: int
+    phone: str
+
+
+def _paper_voter_json(person, area=None) -> dict:
+    return {"id": person.id, "area_id": person.area_id, "area": area.name if area else "",
+            "building_group_id": person.building_group_id, "name": person.name,
+            "id_last4": person.id_last4, "note": person.note, "user_id": person.user_id}
+
+
+def _paper_staff(request: Request, vr: services.VoteRound):
+    actor = require(request, "use_account")
+    if not services.staff_within(get_db(request), actor, vr, "enter_paper_ballot"):  # as the page
+        raise Forbidden()
+    return actor
+
+
+async def paper_voters_list(request: Request):
+    vr = _round(request)
+    rows = services.paper_voters(get_db(request), _paper_staff(request, vr), vr)
+    return ok({"paper_voters": [_paper_voter_json(person, area) for person, area in rows]})
+
+
+async def paper_voter_add(request: Request):
+    data = await json_body(request)
+    vr = _round(request)
+    person = services.register_paper_voter(
+        get_db(request), _paper_staff(request, vr), vr, area_id=str(data["area_id"]),
+        building_group_id=str(data.get("building_group_id") or ""), name=data["name"],
+        id_last4=data["id_last4"], note=data.get("note", ""), now=clock.utcnow())
+    return ok(_paper_voter_json(person), status=201)
+
+
+async def paper_voter_link(request: Request):
+    data = await json_body(request)
+    vr = _round(request)
+    done = services.link_paper_voter(get_db(request), _paper_staff(request, vr), vr,
+                                     paper_voter_id=str(data["paper_voter_id"]), phone=data["phone"],
+                                     now=clock.utcnow())
+    return ok({"paper_voter": _paper_voter_json(done.person), "user_id": done.user.id,
+               "removed": done.removed, "published_both": done.published_both})
+
+
 TAG = "voting"
 routes = [
+    api_route("/rounds/{rid:int}/paper-voters", paper_voters_list, name="api_paper_voters", tag=TAG,
+              summary="The paper-only residents of the round's scope that I enter ballots for (staff)",
+              response=obj({"paper_voters": {"type": "array", "items": PAPER_VOTER}}, ["paper_voters"])),
+    api_route("/rounds/{rid:int}/paper-voters", paper_voter_add, method="POST", name="api_paper_voter_add",
+              tag=TAG, summary="Register a resident without an account who votes on paper (staff)",
+              body=PaperVoterBody, response=PAPER_VOTER, status=201),
+    api_route("/rounds/{rid:int}/paper-voters/link", paper_voter_link, method="POST",
+              name="api_paper_voter_link", tag=TAG,
+              summary="A paper-only resident opened an account: from now on they vote as it (staff)",
+              body=LinkBody, response=obj({"paper_voter": PAPER_VOTER, "user_id": INTEGER,
+                                           "removed": INTEGER, "published_both": INTEGER},
+                                          ["paper_voter", "user_id", "removed", "published_both"])),
     api_route("/rounds/{rid:int}/settings", settings_get, name="api_vote_settings_get", tag=TAG,
               summary="A vote round's settings (staff)", response=SETTINGS),
     api_route("/rounds/{rid:int}/settings", settings_put, method="PUT", name="api_vote_settings_put",

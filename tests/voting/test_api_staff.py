@@ -91,3 +91,32 @@ def test_publish_objection_answer_finalize(client, db, world):
     assert client.post(f"/api/v1/rounds/{rid}/finalize", headers=staff).status_code == 409
     assert db.exec(select(func.count()).select_from(Objection)).one() == 1
     assert db.exec(select(func.count()).select_from(Ballot)).one() == 1
+
+
+def test_paper_voters_registered_listed_and_linked(client, db, world):
+    rid = world.round.id
+    staff, resident = api_headers(client, world, "moderator"), api_headers(client, world, "voter")
+    body = {"area_id": world.tree["area_a"].id, "name": "赵阿姨", "id_last4": "1234"}
+    assert client.post(f"/api/v1/rounds/{rid}/paper-voters", json=body, headers=resident).status_code == 403
+    bad = client.post(f"/api/v1/rounds/{rid}/paper-voters", json={**body, "id_last4": 1234}, headers=staff)
+    assert bad.status_code == 422 and set(bad.json()["error"]["fields"]) == {"id_last4"}
+    elsewhere = client.post(f"/api/v1/rounds/{rid}/paper-voters",
+                            json={**body, "area_id": world.tree["estate_a"].id}, headers=staff)
+    assert elsewhere.status_code == 422 and "area_id" in elsewhere.json()["error"]["fields"]
+    added = client.post(f"/api/v1/rounds/{rid}/paper-voters", json=body, headers=staff)
+    assert added.status_code == 201, added.text
+    pid = added.json()["id"]
+    listed = client.get(f"/api/v1/rounds/{rid}/paper-voters", headers=staff).json()["paper_voters"]
+    assert [(p["id"], p["area"]) for p in listed] == [(pid, world.tree["area_a"].name)]
+    assert client.get(f"/api/v1/rounds/{rid}/paper-voters", headers=resident).status_code == 403
+    link = {"paper_voter_id": pid, "phone": world.people["voter3"].login}
+    assert client.post(f"/api/v1/rounds/{rid}/paper-voters/link", json=link, headers=resident).status_code == 403
+    assert client.post(f"/api/v1/rounds/{rid}/paper-voters/link", json={"paper_voter_id": pid},
+                       headers=staff).status_code == 422
+    linked = client.post(f"/api/v1/rounds/{rid}/paper-voters/link", json=link, headers=staff)
+    assert linked.status_code == 200, linked.text
+    assert linked.json()["user_id"] == world.people["voter3"].id
+    close_round(db, world.round)
+    services.publish(db, world.actor("moderator"), world.load(), clock.utcnow())
+    late = client.post(f"/api/v1/rounds/{rid}/paper-voters", json={**body, "name": "钱老伯"}, headers=staff)
+    assert late.status_code == 409  # results published: no more paper-only voters for it
