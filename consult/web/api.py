@@ -56,11 +56,18 @@ class ApiSpec:
 def api_route(path: str, endpoint: Callable[[Request], Awaitable[Response]], *, method: str = "GET",
               name: str, summary: str, tag: str, auth: bool = True,
               body: type[Body] | dict | None = None, response: dict | None = None,
-              params: dict | None = None, status: int = 200, multipart: dict | None = None) -> Route:
+              params: dict | None = None, status: int = 200, multipart: dict | None = None,
+              form: type[Body] | None = None, files: dict[str, str] | None = None) -> Route:
     """An API route with its description. ``body`` is the pydantic model of its JSON body
     (a schema dict is turned into one by :func:`body_model`); the body is validated
     against it before the route runs, and the OpenAPI document shows its JSON schema, so
-    the two cannot disagree. A POST, PUT or PATCH without a body takes :class:`NoBody`."""
+    the two cannot disagree. A POST, PUT or PATCH without a body takes :class:`NoBody`.
+
+    A multipart body (a file with a few text fields) is ``form``, the model of its text
+    fields, and ``files`` (name → description): read and validated the same way
+    (:func:`read_form_body`), the files in ``request.state.api_files``."""
+    if form is not None:
+        multipart = form_schema(form, files or {})
     if isinstance(body, dict):
         body = body_model(name, body)
     if body is None and multipart is None and method in ("POST", "PUT", "PATCH"):
@@ -68,6 +75,11 @@ def api_route(path: str, endpoint: Callable[[Request], Awaitable[Response]], *, 
     model = body
 
     async def validated(request: Request) -> Response:
+        if form is not None:
+            if auth and not current_actor(request).authenticated:
+                raise NotSignedIn()
+            request.state.api_body, request.state.api_files = await read_form_body(
+                request, form, files or {})
         if model is not None:
             if auth and not current_actor(request).authenticated:
                 raise NotSignedIn()  # who asks comes before what they sent
@@ -151,6 +163,45 @@ def body_errors(exc: ValidationError) -> FieldErrors:
         where = ".".join(str(part) for part in error["loc"]) or "body"
         errors.setdefault(where, _message(error))
     return FieldErrors(errors)
+
+
+def form_schema(model: type[Body], files: dict[str, str]) -> dict:
+    schema = model.model_json_schema()
+    schema.pop("title", None)
+    schema["properties"] = {**schema.get("properties", {}), **{
+        name: {"type": "string", "format": "binary", "description": text}
+        for name, text in files.items()}}
+    return schema
+
+
+async def read_form_body(request: Request, model: type[Body], files: dict[str, str]
+                         ) -> tuple[dict, dict[str, tuple[str, bytes]]]:
+    """A multipart body: its text fields validated by ``model`` (unknown ones refused, a
+    field sent twice refused), its files (name → (filename, content)), one of each at most."""
+    from starlette.datastructures import UploadFile
+
+    form = await request.form(max_files=len(files), max_fields=len(model.model_fields) + 2)
+    text: dict[str, str] = {}
+    found: dict[str, tuple[str, bytes]] = {}
+    errors: dict[str, Msg] = {}
+    for name, value in form.multi_items():
+        if name in files:
+            if isinstance(value, UploadFile):
+                found[name] = (value.filename or "", await value.read())
+        elif isinstance(value, str):
+            if name in text:
+                errors[name] = Msg(N_("This field is given more than once."))
+            text[name] = value
+    if "\x00" in "".join(text.values()):
+        raise UserError(N_("Text in the request holds a NUL character, which cannot be stored."),
+                        code="invalid_json")
+    try:
+        parsed = model.model_validate(text)
+    except ValidationError as exc:
+        errors.update(body_errors(exc).errors)
+    if errors:
+        raise FieldErrors(errors)
+    return parsed.model_dump(by_alias=True, exclude_unset=True), found
 
 
 async def read_body(request: Request, model: type[Body]) -> dict:
