@@ -45,7 +45,9 @@ def document(routes: list[Route]) -> dict:
                 "responses": {
                     str(spec.status): {
                         "description": "OK",
-                        "content": {"application/json": {"schema": spec.response or {"type": "object"}}},
+                        "content": {spec.media_type: {"schema": {"type": "string", "format": "binary"}}}
+                        if spec.media_type else
+                        {"application/json": {"schema": spec.response or {"type": "object"}}},
                     },
                     "default": {
                         "description": "Error",

@@ -51,13 +51,16 @@ class ApiSpec:
     status: int = 200
     #: the body is multipart (files), described by this schema and read by the route
     multipart: dict | None = None
+    #: a download answers this media type (its content a file), not JSON
+    media_type: str | None = None
 
 
 def api_route(path: str, endpoint: Callable[[Request], Awaitable[Response]], *, method: str = "GET",
               name: str, summary: str, tag: str, auth: bool = True,
               body: type[Body] | dict | None = None, response: dict | None = None,
               params: dict | None = None, status: int = 200, multipart: dict | None = None,
-              form: type[Body] | None = None, files: dict[str, str] | None = None) -> Route:
+              form: type[Body] | None = None, files: dict[str, str] | None = None,
+              media_type: str | None = None) -> Route:
     """An API route with its description. ``body`` is the pydantic model of its JSON body
     (a schema dict is turned into one by :func:`body_model`); the body is validated
     against it before the route runs, and the OpenAPI document shows its JSON schema, so
@@ -90,7 +93,8 @@ def api_route(path: str, endpoint: Callable[[Request], Awaitable[Response]], *, 
     validated.__doc__ = endpoint.__doc__
     route = Route(path, validated, methods=[method], name=name)
     route.api_spec = ApiSpec(summary=summary, tag=tag, auth=auth, body=body, response=response,
-                             params=params or {}, status=status, multipart=multipart)
+                             params=params or {}, status=status, multipart=multipart,
+                             media_type=media_type)
     return route
 
 

@@ -51,6 +51,7 @@ from consult.consultations.api.ideas import (
     upload_photos,
 )
 from consult.web.api import BOOLEAN, INTEGER, STRING, api_route, obj
+from consult.web.downloads import CSV_TYPE, XLSX_TYPE
 
 _IDEA_OUT = obj({**IDEA["properties"], "author": STRING,
                  "photos": {"type": "array", "items": obj({"url": STRING, "thumbnail_url": STRING,
@@ -170,7 +171,7 @@ routes = [
               response=obj({"total": INTEGER, "by_state": {"type": "array"},
                             "by_category": {"type": "array"}, "by_area": {"type": "array"}})),
     api_route("/consultations/{cid:int}/export.csv", export, name="api_export_csv", tag=TAG,
-              summary="Every idea with every field, as CSV (UTF-8 with BOM)", response=_FILE),
+              summary="Every idea with every field, as CSV (UTF-8 with BOM)", media_type=CSV_TYPE),
     api_route("/consultations/{cid:int}/export.xlsx", export, name="api_export_xlsx", tag=TAG,
-              summary="Every idea with every field, as an Excel workbook", response=_FILE),
+              summary="Every idea with every field, as an Excel workbook", media_type=XLSX_TYPE),
 ]
