@@ -16,7 +16,7 @@ from consult.web.db import get_db, keep_writes
 from consult.web.security import request_client
 
 TOKEN = obj({"id": INTEGER, "label": STRING, "created_at": STRING, "expires_at": STRING,
-             "last_used_at": STRING})
+             "last_used_at": {"type": ["string", "null"]}})
 ME = obj({"id": INTEGER, "login": STRING, "display_name": STRING, "elder_mode": BOOLEAN,
           "roles": {"type": "array", "items": obj({"role": STRING, "place_id": INTEGER,
                                                    "place_name": STRING})}})

@@ -12,8 +12,16 @@ from consult.web.api import ERROR, PREFIX, ApiSpec, ok
 _PARAM = re.compile(r"{([^}:]+)(?::([^}]+))?}")
 
 
+def body_schema(model, components: dict) -> dict:
+    """The JSON schema of a body model, its nested models moved to the components."""
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    components.update(schema.pop("$defs", {}))
+    return schema
+
+
 def document(routes: list[Route]) -> dict:
     paths: dict[str, dict] = {}
+    components: dict[str, dict] = {}
     for route in routes:
         spec: ApiSpec | None = getattr(route, "api_spec", None)
         if spec is None:
@@ -37,7 +45,9 @@ def document(routes: list[Route]) -> dict:
                 "responses": {
                     str(spec.status): {
                         "description": "OK",
-                        "content": {"application/json": {"schema": spec.response or {"type": "object"}}},
+                        "content": {spec.media_type: {"schema": {"type": "string", "format": "binary"}}}
+                        if spec.media_type else
+                        {"application/json": {"schema": spec.response or {"type": "object"}}},
                     },
                     "default": {
                         "description": "Error",
@@ -45,10 +55,16 @@ def document(routes: list[Route]) -> dict:
                     },
                 },
             }
-            if spec.body is not None:
+            if spec.multipart is not None:
                 operation["requestBody"] = {
                     "required": True,
-                    "content": {"application/json": {"schema": spec.body}},
+                    "content": {"multipart/form-data": {"schema": spec.multipart}},
+                }
+            elif spec.body is not None:
+                operation["requestBody"] = {
+                    "required": spec.body.model_fields != {} and any(
+                        f.is_required() for f in spec.body.model_fields.values()),
+                    "content": {"application/json": {"schema": body_schema(spec.body, components)}},
                 }
             if spec.auth:
                 operation["security"] = [{"bearer": []}]
@@ -56,7 +72,8 @@ def document(routes: list[Route]) -> dict:
     return {
         "openapi": "3.1.0",
         "info": {"title": "社区征询 consult API", "version": "1"},
-        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+                       "schemas": components},
         "paths": paths,
     }
 

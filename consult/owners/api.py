@@ -6,12 +6,14 @@ Areas are strings with exactly two decimals and ratios are exact fractions
 
 from __future__ import annotations
 
+from typing import Literal
+
 from starlette.requests import Request
 
 from consult import clock
 from consult.db.ids import parse_count
 from consult.i18n import N_, Msg
-from consult.web.api import BOOLEAN, INTEGER, STRING, api_route, json_body, obj, ok
+from consult.web.api import BOOLEAN, INTEGER, STRING, Body, api_route, json_body, obj, ok
 from consult.web.auth import current_actor, current_user, require_user
 from consult.web.db import get_db
 from consult.web.errors import api_error
@@ -186,6 +188,25 @@ async def paper_enter(request: Request):
               status=201)
 
 
+class ProxyBody(Body):
+    """The text fields of a proxy ballot (委托书); the signed form itself is the file ``file``."""
+
+    home_id: str
+    choice: Literal["agree", "disagree", "abstain"]
+    holder: str
+
+
+async def proxy_enter(request: Request):
+    data = request.state.api_body
+    filename, scan = request.state.api_files.get("file", ("", b""))
+    require_user(request)
+    ballot = services.enter_proxy_ballot(get_db(request), current_actor(request), request.app.state.settings,
+                                         request.path_params["matter_id"], home=data["home_id"],
+                                         choice=data["choice"], holder=data["holder"],
+                                         filename=filename, scan=scan, now=clock.utcnow())
+    return ok(ballot_json(ballot, with_choice=False), status=201)
+
+
 async def ballot_void(request: Request):
     data = await json_body(request)
     require_user(request)
@@ -302,6 +323,12 @@ routes = [
                        ["serial", "home_id", "choice"]),
               response=obj({"outcome": {"type": "string", "enum": ["entered", "confirmed", "mismatch"]},
                             "ballot": BALLOT}), status=201),
+    api_route("/owners/matters/{matter_id:int}/proxy-ballots", proxy_enter, method="POST",
+              name="api_owners_proxy_enter", tag="owners",
+              summary="Staff: enter a ballot by written proxy (multipart/form-data: the holder, the "
+                      "choice and the signed 委托书 as file)",
+              form=ProxyBody, files={"file": "the scan or photo of the signed proxy form (委托书)"},
+              response=BALLOT, status=201),
     api_route("/owners/ballots/{ballot_id:int}/void", ballot_void, method="POST",
               name="api_owners_ballot_void", tag="owners",
               summary="Staff: void a ballot before the close, with a reason; the owner may vote again",

@@ -10,7 +10,7 @@ from starlette.requests import Request
 from consult import clock, permissions
 from consult.errors import FieldErrors
 from consult.i18n import N_, Msg
-from consult.ratings import rules, services
+from consult.ratings import api_staff, rules, services
 from consult.surveys import rules as survey_rules
 from consult.surveys.api import FIGURE, NULLABLE_INT
 from consult.web.api import INTEGER, STRING, api_route, json_body, obj, ok
@@ -166,4 +166,4 @@ routes = [
               body=obj({"ratings": {"type": "array", "items": obj({
                   "user_id": INTEGER, "criterion_id": INTEGER, "score": NULLABLE_INT})}}, ["ratings"]),
               response=obj({"saved": INTEGER})),
-]
+] + api_staff.routes

@@ -15,8 +15,8 @@ from starlette.requests import Request
 from consult import clock
 from consult.errors import FieldErrors, Forbidden, NotSignedIn, UserError
 from consult.i18n import Msg
-from consult.voting import rules, services
-from consult.web.api import BOOLEAN, INTEGER, STRING, api_route, json_body, obj, ok
+from consult.voting import api_staff, rules, services
+from consult.web.api import BOOLEAN, INTEGER, STRING, Body, api_route, json_body, obj, ok
 from consult.web.auth import current_actor, require_user
 from consult.web.db import get_db
 from consult.web.downloads import CSV_TYPE, PB_TYPE, download_file
@@ -38,9 +38,23 @@ BALLOT_VIEW = obj({
         "choices": {"type": "array", "items": CHOICE}})]},
     "can_vote": BOOLEAN, "message": {"type": ["string", "null"]},
 })
-BALLOT_BODY = obj({"choices": {"type": "array", "items": INTEGER},
-                   "points": {"type": "object", "additionalProperties": INTEGER},
-                   "ranking": {"type": "array", "items": INTEGER}, "home_id": INTEGER})
+
+
+class BallotBody(Body):
+    """One of ``choices``, ``points`` or ``ranking``, as the round's ballot kind takes."""
+
+    choices: list[int] | None = None
+    points: dict[str, int] | None = None
+    ranking: list[int] | None = None
+    home_id: int | None = None
+
+
+class PaperBody(BallotBody):
+    serial: str
+    phone: str | None = None
+    paper_voter_id: int | None = None
+
+
 CAST = obj({"receipt": STRING, "receipt_prefix": STRING, "changed": BOOLEAN, "repeated": BOOLEAN,
             "choices": {"type": "array", "items": CHOICE}}, ["receipt", "changed", "repeated"])
 RECEIPT = obj({"counted": BOOLEAN, "found": BOOLEAN, "status": {"type": ["string", "null"]},
@@ -51,10 +65,6 @@ RESULTS = obj({"round_id": INTEGER, "rule": STRING, "parameters": {"type": "obje
                "ballot_digest": STRING, "tie_breaking": STRING, "published_at": STRING,
                "notice_until": STRING, "finalized_at": {"type": ["string", "null"]},
                "ideas": {"type": "array", "items": IDEA}})
-PAPER_BODY = obj({"serial": STRING, "phone": STRING, "paper_voter_id": INTEGER, "home_id": INTEGER,
-                  "choices": {"type": "array", "items": INTEGER},
-                  "points": {"type": "object", "additionalProperties": INTEGER},
-                  "ranking": {"type": "array", "items": INTEGER}}, ["serial"])
 PAPER = obj({"serial": STRING, "status": STRING, "receipt": {"type": ["string", "null"]}})
 TURNOUT = obj({"counted": INTEGER, "by_channel": {"type": "object"}, "by_status": {"type": "object"},
                "areas": {"type": "array", "items": obj({"place_id": INTEGER, "name": STRING,
@@ -94,6 +104,9 @@ def _settings_json(vr: services.VoteRound) -> dict:
 
 
 def _raw(vr: services.VoteRound, data: dict) -> rules.RawBallot:
+    wrong = rules.json_ballot_shape(vr.settings.ballot_kind, data)
+    if wrong:
+        raise FieldErrors(wrong)
     try:
         return rules.read_json_ballot(vr.settings.ballot_kind, data)
     except rules.BallotFormError as exc:
@@ -202,19 +215,19 @@ routes = [
     api_route("/rounds/{rid:int}/ballot", ballot_put, method="PUT", name="api_ballot_put",
               tag="voting", summary="Cast or change my ballot; answers with its receipt code (the same one "
                       "when the ballot was sent again unchanged: repeated)",
-              body=BALLOT_BODY, response=CAST),
+              body=BallotBody, response=CAST),
     api_route("/receipts/check", receipt_check, method="POST", name="api_receipt_check",
               tag="voting", auth=False, summary="Is the ballot with this receipt code counted?",
               body=obj({"code": STRING}, ["code"]), response=RECEIPT),
     api_route("/rounds/{rid:int}/results", results, name="api_vote_results", tag="voting", auth=False,
               summary="The published result of a vote round", response=RESULTS),
     api_route("/rounds/{rid:int}/results.pb", export_pb, name="api_vote_export_pb", tag="voting",
-              auth=False, summary="The anonymous ballots in the pabulib .pb format (text)"),
+              auth=False, summary="The anonymous ballots in the pabulib .pb format (text)", media_type=PB_TYPE),
     api_route("/rounds/{rid:int}/results.csv", export_csv, name="api_vote_export_csv", tag="voting",
-              auth=False, summary="The anonymous ballots as CSV (text)"),
+              auth=False, summary="The anonymous ballots as CSV (text)", media_type=CSV_TYPE),
     api_route("/rounds/{rid:int}/paper-ballots", paper_enter, method="POST", name="api_paper_enter",
-              tag="voting", summary="Enter a paper ballot (staff)", body=PAPER_BODY, response=PAPER,
+              tag="voting", summary="Enter a paper ballot (staff)", body=PaperBody, response=PAPER,
               status=201),
     api_route("/rounds/{rid:int}/turnout", turnout, name="api_vote_turnout", tag="voting",
               summary="Ballots by residential area and building group (staff)", response=TURNOUT),
-]
+] + api_staff.routes

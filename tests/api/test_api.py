@@ -136,3 +136,7 @@ def test_openapi_describes_every_route(client, app):
         for method in route.methods - {"HEAD"}:
             operation = document["paths"][path][method.lower()]
             assert operation["summary"] and operation["responses"], (path, method)
+            if method in ("POST", "PUT", "PATCH"):
+                content = operation["requestBody"]["content"]
+                schema = next(iter(content.values()))["schema"]
+                assert schema["type"] == "object" and "properties" in schema, (path, method)

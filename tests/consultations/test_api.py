@@ -158,3 +158,19 @@ def test_similar_and_my_ideas(client, db, world):
     assert [i["title"] for i in found] == ["楼道灯更换"]
     mine = client.get("/api/v1/me/ideas", headers=_auth(db, world, "resident_a")).json()["ideas"]
     assert [i["title"] for i in mine] == ["楼道灯更换"]
+
+
+def test_unknown_idea_field_is_refused_not_dropped(client, db, world):
+    resident = _auth(db, world, "resident_a")
+    body = {"title": "绿角改造", "description": "把楼下空地改成绿角",
+            "category_id": world.categories[1].id, "place_id": world.tree["group_a"].id,
+            "estimated_cost_fen": 800050}
+    response = client.post(f"/api/v1/consultations/{world.consultation.id}/ideas", json=body,
+                           headers=resident)
+    assert response.status_code == 422
+    assert set(response.json()["error"]["fields"]) == {"estimated_cost_fen"}
+    typed = client.post(f"/api/v1/consultations/{world.consultation.id}/ideas",
+                        json={**body, "estimated_cost_fen": None, "category_id": "1"}, headers=resident)
+    assert {"category_id", "estimated_cost_fen"} == set(typed.json()["error"]["fields"])
+    mine = client.get("/api/v1/me/ideas", headers=resident).json()
+    assert all(i["title"] != "绿角改造" for i in mine.get("ideas", []))

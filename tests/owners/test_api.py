@@ -104,3 +104,32 @@ def test_paper_void_turnout_and_result(client, world, db):
     assert result["quorum_met"] and not result["passed"]  # 2/3 of voters < 3/4
     _, _, outcome = services.result(db, matter.id, clock.utcnow())
     assert result["area_voted"] == str(outcome.area_voted)
+
+
+def test_proxy_ballot_multipart_with_the_signed_form(client, world):
+    matter = open_matter(world)
+    url = f"/api/v1/owners/matters/{matter.id}/proxy-ballots"
+    staff = token(client, world.moderator)
+    fields = {"home_id": "1-107", "choice": "disagree", "holder": "钱"}
+    scan = {"file": ("weituoshu.pdf", b"%PDF-1.4 proxy", "application/pdf")}
+    assert client.post(url, data=fields, files=scan, headers=token(client, world.li)).status_code == 403
+    unsigned = client.post(url, data=fields, headers=staff)
+    assert unsigned.status_code == 422 and set(unsigned.json()["error"]["fields"]) == {"file"}
+    unknown = client.post(url, data={**fields, "owner_id": "5"}, files=scan, headers=staff)
+    assert unknown.status_code == 422 and set(unknown.json()["error"]["fields"]) == {"owner_id"}
+    wrong = client.post(url, data={**fields, "choice": "maybe"}, files=scan, headers=staff)
+    assert wrong.status_code == 422 and set(wrong.json()["error"]["fields"]) == {"choice"}
+    done = client.post(url, data=fields, files=scan, headers=staff)
+    assert done.status_code == 201, done.text
+    assert done.json()["channel"] == "proxy" and done.json()["choice"] is None
+    again = client.post(url, data=fields, files=scan, headers=staff)
+    assert again.status_code in (409, 422)  # that home has voted
+    closed = world.matter(opens=clock.utcnow() - timedelta(days=3), closes=clock.utcnow() - timedelta(days=1),
+                          now=clock.utcnow() - timedelta(days=4))
+    late = client.post(f"/api/v1/owners/matters/{closed.id}/proxy-ballots", data=fields, files=scan,
+                       headers=staff)
+    assert late.status_code == 409
+    document = client.get("/api/v1/openapi.json").json()
+    body = document["paths"]["/api/v1/owners/matters/{matter_id}/proxy-ballots"]["post"]["requestBody"]
+    schema = body["content"]["multipart/form-data"]["schema"]
+    assert set(schema["properties"]) == {"home_id", "choice", "holder", "file"}

@@ -77,7 +77,7 @@ def test_redeem_over_the_api(client, db, settings):
                              closes_at=now + timedelta(days=1, hours=2), now=now)
     headers = bearer(db, user)
     for body, status in (({"prize_id": prize.id, "quantity": 1.5}, 422), ({"prize_id": prize.id, "quantity": -1}, 422),
-                         ({"prize_id": prize.id, "quantity": 2}, 409), ({"prize_id": "x"}, 404)):
+                         ({"prize_id": prize.id, "quantity": 2}, 409), ({"prize_id": "x"}, 422)):
         response = client.post(f"/api/v1/points/days/{day.id}/orders", json=body, headers=headers)
         assert response.status_code == status, (body, response.text)
         assert response.json()["error"]["message"]

@@ -89,3 +89,35 @@ def test_contest_votes_over_the_api(client, db, settings, admin, tree):
     paths = client.get("/api/v1/openapi.json").json()["paths"]
     assert "put" in paths["/api/v1/forums/{forum_id}/ratings"]
     assert "post" in paths["/api/v1/contests/{contest_id}/entries/{entry_id}/ratings"]
+
+
+def test_staff_create_campaign_contest_and_forum(client, db, settings, admin, tree):
+    user, _ = admin
+    staff = bearer(db, user)
+    resident = bearer(db, person(db, settings, "resident", tree["area_a"])[0])
+    body = {"place_id": tree["root"].id, "title": "星级物业", "year": 2026}
+    assert client.post("/api/v1/campaigns", json=body, headers=resident).status_code == 403
+    assert client.post("/api/v1/campaigns", json={**body, "year": "2026"}, headers=staff).status_code == 422
+    untitled = client.post("/api/v1/campaigns", json={**body, "title": ""}, headers=staff)
+    assert untitled.status_code == 422 and "title" in untitled.json()["error"]["fields"]
+    created = client.post("/api/v1/campaigns", json=body, headers=staff)
+    assert created.status_code == 201, created.text
+    campaign = services.get_campaign(db, created.json()["id"])
+    contest = {"place_id": tree["root"].id, "title": "最美楼道", "opens_at": "2026-05-01T09:00",
+               "closes_at": "2026-05-10T18:00"}
+    assert client.post("/api/v1/contests", json=contest, headers=resident).status_code == 403
+    backwards = client.post("/api/v1/contests", json={**contest, "closes_at": "2026-04-01T09:00"}, headers=staff)
+    assert backwards.status_code == 422
+    assert client.post("/api/v1/contests", json={**contest, "photos": []}, headers=staff).status_code == 422
+    made = client.post("/api/v1/contests", json=contest, headers=staff)
+    assert made.status_code == 201, made.text
+    subject = services.add_subject(db, admin[1], campaign, kind="owners_committee", place_id=tree["estate_a"].id)
+    db.flush()
+    url = f"/api/v1/campaigns/{campaign.id}/forums"
+    forum = {"subject_id": subject.id, "held_at": "2026-06-01T14:00", "location": "会议室"}
+    assert client.post(url, json=forum, headers=resident).status_code == 403
+    assert client.post(url, json={**forum, "subject_id": 999999}, headers=staff).status_code == 422
+    assert client.post(url, json={**forum, "location": 1}, headers=staff).status_code == 422
+    held = client.post(url, json=forum, headers=staff)
+    assert held.status_code == 201, held.text
+    assert held.json()["subject_id"] == subject.id

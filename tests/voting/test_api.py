@@ -53,7 +53,7 @@ def test_bad_ballots_and_refusals(client, db, world):
     assert over.status_code == 422 and over.json()["error"]["code"] == "invalid_ballot"
     assert "预算" in over.json()["error"]["message"]
     english = client.put(url, json={"choices": "1"}, headers={**headers, "accept-language": "en"})
-    assert english.status_code == 422 and "list of idea numbers" in english.json()["error"]["message"]
+    assert english.status_code == 422 and english.json()["error"]["fields"] == {"choices": "Must be a list."}
     assert client.put(url, content=b"{", headers=headers).status_code == 400
     assert client.put(url, json={"choices": [1]}).status_code == 401
     outsider = client.put(url, json={"choices": [world.ideas[0].id]}, headers=_headers(client, world, "outsider"))
@@ -121,3 +121,22 @@ def test_openapi_lists_the_voting_routes(client):
     paths = client.get("/api/v1/openapi.json").json()["paths"]
     assert {"get", "put"} <= set(paths["/api/v1/rounds/{rid}/ballot"])
     assert "post" in paths["/api/v1/receipts/check"] and "post" in paths["/api/v1/rounds/{rid}/paper-ballots"]
+
+
+def test_ballot_of_the_wrong_shape_for_the_round_is_refused(client, db, world):
+    headers = _headers(client, world, "voter")
+    url = f"/api/v1/rounds/{world.round.id}/ballot"
+    a = world.ideas[0].id
+    ranked = client.put(url, json={"ranking": [a]}, headers=headers)  # an approval round
+    assert ranked.status_code == 422 and set(ranked.json()["error"]["fields"]) == {"ranking"}
+    points = client.put(url, json={"choices": [a], "points": {str(a): 1}}, headers=headers)
+    assert points.status_code == 422 and set(points.json()["error"]["fields"]) == {"points"}
+    nothing = client.put(url, json={}, headers=headers)
+    assert nothing.status_code == 422 and set(nothing.json()["error"]["fields"]) == {"choices"}
+    unknown = client.put(url, json={"choices": [a], "pick": [a]}, headers=headers)
+    assert unknown.status_code == 422 and set(unknown.json()["error"]["fields"]) == {"pick"}
+    assert _ballots(db) == 0
+    set_settings(db, world.round.id, ballot_kind="ordinal", ranking_length=2)
+    chosen = client.put(url, json={"choices": [a]}, headers={**headers, "accept-language": "en"})
+    assert chosen.status_code == 422 and "ranking" in chosen.json()["error"]["fields"]["choices"]
+    assert _ballots(db) == 0

@@ -74,7 +74,8 @@ def _path(prefix: str, route: Route, number: int) -> str:
 
 def _bodies(route: Route):
     spec = route.api_spec
-    fields = list(((spec.body or {}).get("properties") or {}).keys()) or ["id"]
+    schema = spec.body.model_json_schema() if spec.body is not None else {}
+    fields = list((schema.get("properties") or {}).keys()) or ["id"]
     yield "[" * 5000 + "]" * 5000
     for field in fields:
         for value in BAD_VALUES:

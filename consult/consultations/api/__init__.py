@@ -51,6 +51,7 @@ from consult.consultations.api.ideas import (
     upload_photos,
 )
 from consult.web.api import BOOLEAN, INTEGER, STRING, api_route, obj
+from consult.web.downloads import CSV_TYPE, XLSX_TYPE
 
 _IDEA_OUT = obj({**IDEA["properties"], "author": STRING,
                  "photos": {"type": "array", "items": obj({"url": STRING, "thumbnail_url": STRING,
@@ -116,7 +117,7 @@ routes = [
               body=obj({**IDEA_BODY["properties"], "remove_photos": ID_LIST}), response=_IDEA_OUT),
     api_route("/ideas/{iid:int}/photos", upload_photos, method="POST", name="api_idea_photos",
               tag=TAG, summary="Add photos (multipart/form-data field \"photos\", up to 3, each ≤ 8 MB)",
-              body=obj({"photos": {"type": "array", "items": _FILE}}), response=_IDEA_OUT, status=201),
+              multipart=obj({"photos": {"type": "array", "items": _FILE}}), response=_IDEA_OUT, status=201),
     api_route("/ideas/{iid:int}/submit", idea_action, method="POST", name="api_idea_submit",
               tag=TAG, summary="Submit a draft while a collection round is open", response=_IDEA_OUT),
     api_route("/ideas/{iid:int}/withdraw", idea_action, method="POST", name="api_idea_withdraw",
@@ -171,7 +172,7 @@ routes = [
               response=obj({"total": INTEGER, "by_state": {"type": "array"},
                             "by_category": {"type": "array"}, "by_area": {"type": "array"}})),
     api_route("/consultations/{cid:int}/export.csv", export, name="api_export_csv", tag=TAG,
-              summary="Every idea with every field, as CSV (UTF-8 with BOM)", response=_FILE),
+              summary="Every idea with every field, as CSV (UTF-8 with BOM)", media_type=CSV_TYPE),
     api_route("/consultations/{cid:int}/export.xlsx", export, name="api_export_xlsx", tag=TAG,
-              summary="Every idea with every field, as an Excel workbook", response=_FILE),
+              summary="Every idea with every field, as an Excel workbook", media_type=XLSX_TYPE),
 ]

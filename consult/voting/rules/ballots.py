@@ -109,8 +109,30 @@ def ranking_from_ranks(ranks: Sequence[tuple[str, str]]) -> list[str]:
     return [by_rank[r] for r in expected]
 
 
+#: the one field of a JSON ballot that each kind of ballot takes
+JSON_BALLOT_FIELDS = ("choices", "points", "ranking")
+
+
+def json_ballot_field(kind: str) -> str:
+    return {"cumulative": "points", "ordinal": "ranking"}.get(kind, "choices")
+
+
+def json_ballot_shape(kind: str, data: Mapping[str, object]) -> dict[str, Msg]:
+    """What is wrong with the shape of a JSON ballot for a round of ``kind``, by field:
+    the field of another kind of ballot (``ranking`` on an approval round), or none at all."""
+    expected = json_ballot_field(kind)
+    wrong = {key: Msg(N_("This round's ballots are given as “%(expected)s”, not “%(field)s”."),
+                      {"expected": expected, "field": key})
+             for key in JSON_BALLOT_FIELDS if key in data and key != expected}
+    if expected not in data and not wrong:
+        wrong[expected] = Msg(N_("This round's ballots are given as “%(expected)s”."),
+                              {"expected": expected})
+    return wrong
+
+
 def read_json_ballot(kind: str, data: Mapping[str, object]) -> RawBallot:
-    """The API's ballot body: ``choices`` (list), ``points`` (object) or ``ranking`` (list)."""
+    """The API's ballot body: ``choices`` (list), ``points`` (object) or ``ranking`` (list);
+    check its shape first with :func:`json_ballot_shape`."""
     raw = RawBallot()
 
     def ids(key: str) -> list[str]:
