@@ -39,6 +39,7 @@ from consult.voting.services.ballots import (
     check_receipt,
     open_problem,
     other_channel_message,
+    own_receipt,
     own_web_ballot,
     raw_of,
 )
@@ -133,7 +134,7 @@ __all__ = [
     "has_ballots", "save_settings", "Voter", "resident_place", "voter_homes",
     "not_eligible_message", "voter_for", "BallotRefused", "MyBallot", "ballot_of", "raw_of",
     "open_problem", "Checked", "check", "own_web_ballot", "other_channel_message", "Cast",
-    "cast", "ReceiptCheck", "check_receipt", "staff_within", "PaperResult", "enter_paper",
+    "cast", "ReceiptCheck", "check_receipt", "own_receipt", "staff_within", "PaperResult", "enter_paper",
     "Dispute", "disputes", "resolve_dispute", "PaperRow", "paper_rows", "homes_in_scope",
     "areas_in_scope", "paper_voters", "paper_voter_visible", "register_paper_voter", "Linked",
     "link_paper_voter", "paper_voter_of", "TurnoutRow", "Turnout", "turnout", "counted_ballots",
