@@ -11,6 +11,7 @@ from starlette.requests import Request
 
 from consult import clock
 from consult.communities.standing import resident_standing
+from consult.db.ids import parse_id
 from consult.errors import FieldErrors, Forbidden, NotFound, NotSignedIn, UserError
 from consult.i18n import N_, Msg
 from consult.voting import rules, services
@@ -64,8 +65,11 @@ def _ballot_context(request: Request, vr: services.VoteRound, *, raw: rules.RawB
     kind = vr.settings.ballot_kind
     shown = raw if raw is not None else services.raw_of(kind, None if locked else mine)
     costs = {str(i.id): i.cost_fen for i in ideas}
+    groups = services.ballot_groups(db, ideas, voter.area_id if voter else None)
     return {
-        "vr": vr, "ideas": ideas, "kind": kind,
+        "vr": vr, "ideas": ideas, "kind": kind, "groups": groups if len(groups) > 1 else [],
+        # a folded group holding a choice opens again (the ballot grouped by area)
+        "chosen_ids": {parse_id(p) for p in [*shown.choices, *(p for p, v in shown.points if v), *shown.ranking]},
         "chosen": set(shown.choices), "points": dict(shown.points),
         "ranks": {pid: n for n, pid in enumerate(shown.ranking, start=1)},
         "running": rules.running_total(kind, shown, costs, vr.budget_fen),

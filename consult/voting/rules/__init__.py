@@ -20,6 +20,7 @@ modules use: ``rules.count``, ``rules.ROUND_ACTIONS``):
 - ``receipts``: receipts, voter keys, the day stored with a ballot
 - ``results``: the notice period, objections, the bars of the results page, turnout shares
 - ``lifecycle``: a round's states and what may be done in each
+- ``groups``: a long ballot grouped by residential area
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ from consult.voting.rules.counting import (
     method_description,
     money_unit,
 )
+from consult.voting.rules.groups import BallotGroup, ballot_groups
 from consult.voting.rules.lifecycle import (
     COUNT_FIELDS,
     REFUSAL_CODES,
@@ -164,6 +166,8 @@ __all__ = [
     "receipt_letters",
     "receipt_code",
     "receipt_digits",
+    "BallotGroup",
+    "ballot_groups",
     "normalize_receipt",
     "format_receipt",
     "receipt_hash",

@@ -106,6 +106,7 @@ from consult.voting.services.rounds import (
     IdeaOnBallot,
     RoundSummary,
     VoteRound,
+    ballot_groups,
     ballot_ideas,
     has_ballots,
     ideas_on_ballot,
@@ -129,7 +130,7 @@ from consult.voting.services.voters import (
 
 __all__ = [
     "VoteRound", "load_round", "load_ballot_round", "lock_round",
-    "RoundSummary", "vote_rounds", "IdeaOnBallot", "ideas_on_ballot", "ballot_ideas",
+    "RoundSummary", "vote_rounds", "IdeaOnBallot", "ideas_on_ballot", "ballot_groups", "ballot_ideas",
     "projects_of", "published_result", "round_lifecycle", "require_round_action", "UNCOUNTED",
     "has_ballots", "save_settings", "Voter", "resident_place", "voter_homes",
     "not_eligible_message", "voter_for", "BallotRefused", "MyBallot", "ballot_of", "raw_of",
