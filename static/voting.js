@@ -19,8 +19,7 @@
   }
 
   function put(name, text) {
-    var out = box.querySelector('[data-out="' + name + '"]');
-    if (out) { out.textContent = text; }
+    box.querySelectorAll('[data-out="' + name + '"]').forEach(function (out) { out.textContent = text; });
   }
 
   function update() {
@@ -56,4 +55,17 @@
   var button = form.querySelector("[data-total-button]");
   if (button) { button.hidden = true; }
   update();
+})();
+
+// A jump link to a folded group of the ballot opens it (without this file the link
+// scrolls to the group's summary, which opens it on a tap).
+(function () {
+  "use strict";
+  function openTarget() {
+    var id = window.location.hash.slice(1);
+    var target = id ? document.getElementById(id) : null;
+    if (target && target.tagName === "DETAILS") { target.open = true; }
+  }
+  window.addEventListener("hashchange", openTarget);
+  openTarget();
 })();

@@ -17,6 +17,8 @@ from consult.web.forms import FormPage, form_view
 from consult.web.responses import redirect_to, safe_next
 from consult.web.templating import render, render_fragment, translator_for
 
+YEAR = 365 * 24 * 3600
+
 
 async def home(request: Request):
     """The same for everyone: the overview and its rendered body are kept for
@@ -35,13 +37,22 @@ async def home(request: Request):
     # this shared part knows no domain).
     actor = current_actor(request)
     staff_tasks = request.app.state.staff_tasks if actor.holds_anywhere(permissions.STAFF) else None
-    return render(request, "communities/home.html", {
+    user = current_user(request)
+    # elder mode is offered once, to someone who has never chosen (issue 16 item 4)
+    offer = ("elder" not in request.cookies and "elder_offered" not in request.cookies
+             and not (user and user.elder_mode))
+    response = render(request, "communities/home.html", {
+        "elder_offer": offer,
         "root": data.root,
         "areas": data.areas,
         "counts": data.counts,
         "body": body,
         "staff_tasks": staff_tasks(get_db(request), actor, clock.utcnow()) if staff_tasks else None,
     })
+    if offer:
+        response.set_cookie("elder_offered", "1", max_age=YEAR, samesite="lax",
+                            secure=request.app.state.settings.https, httponly=True)
+    return response
 
 
 async def place_page(request: Request):

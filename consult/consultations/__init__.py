@@ -18,6 +18,9 @@ _SURFACE = {
     "TimelineEntry": "consult.consultations.models:TimelineEntry",
     # where the domain that runs a kind of round registers its guard ("vote": voting)
     "ROUND_GUARDS": "consult.consultations.services.rounds:ROUND_GUARDS",
+    # where voting registers what a published vote said of an idea (the idea page shows it)
+    "IDEA_OUTCOMES": "consult.consultations.services.voted:IDEA_OUTCOMES",
+    "VoteOutcome": "consult.consultations.services.voted:VoteOutcome",
     # what a vote round needs of its ideas, and the outcome it records on them
     "RoundIdea": "consult.consultations.services.outcomes:RoundIdea",
     "ideas_in_round": "consult.consultations.services.outcomes:ideas_in_round",

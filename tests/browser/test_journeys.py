@@ -154,17 +154,8 @@ def test_from_a_notice_qr_to_a_counted_support(make_page, live_server, base_url,
 
 
 #: How many line boxes each group of a receipt code occupies (1: the group is whole).
-GROUP_LINES = """el => {
-  const node = el.firstChild, text = node.textContent, out = [];
-  let start = 0;
-  for (const group of text.split('-')) {
-    const range = document.createRange();
-    range.setStart(node, start); range.setEnd(node, start + group.length);
-    out.push(new Set([...range.getClientRects()].map(r => Math.round(r.top))).size);
-    start += group.length + 1;
-  }
-  return out;
-}"""
+GROUP_LINES = """el => [...el.querySelectorAll('.code-group')].map(
+  group => new Set([...group.getClientRects()].map(r => Math.round(r.top))).size)"""
 
 
 def arrange_vote(live_server, suffix: str, elder: bool) -> tuple[int, list[int], str]:

@@ -80,7 +80,7 @@ async def idea_create(request: Request):
         request, lambda: services.create_draft(
             db, current_actor(request), user, consultation, **values,
             photos=photos, media_dir=_settings(request).media_dir, now=clock.utcnow()),
-        again=_idea_form_again(request, None, values, consultation),
+        again=_idea_form_again(request, None, {**values, "photos_sent": len(photos)}, consultation),
         done=lambda idea: redirect_to(request, "idea_confirm", iid=idea.id))
 
 
@@ -112,7 +112,7 @@ async def idea_update(request: Request):
 
     # a draft goes on to the check before it goes public; a public idea says its new version
     return form_view(
-        request, act, again=_idea_form_again(request, idea, values),
+        request, act, again=_idea_form_again(request, idea, {**values, "photos_sent": len(photos)}),
         message=lambda saved: None if saved.state == "draft" else Msg(
             N_("Your changes were saved as version %(n)s."), {"n": saved.version}),
         done=lambda saved: redirect_to(request, "idea_confirm" if saved.state == "draft" else "idea",

@@ -29,6 +29,7 @@ from consult.consultations.models import (
     TimelineEntry,
 )
 from consult.consultations.services.common import round_state
+from consult.consultations.services.voted import VoteOutcome, vote_outcome
 from consult.db.ids import parse_id as _int
 from consult.errors import NotFound
 from consult.i18n import N_
@@ -316,6 +317,8 @@ class IdeaDetail:
     supported: bool
     #: the supports the idea needs by the close of its round (0: none, or not now)
     supports_needed: int = 0
+    #: what a published vote said of it (selected or not, its score, the notice period)
+    outcome: VoteOutcome | None = None
 
 
 def idea_detail(db: Session, idea: Idea, user: User | None, now: datetime) -> IdeaDetail:
@@ -350,6 +353,7 @@ def idea_detail(db: Session, idea: Idea, user: User | None, now: datetime) -> Id
         supports_needed=(rules.supports_needed(current.kind, current.settings)
                          if current and idea.state in rules.ACTIVE
                          and round_state(current, now) == "open" else 0),
+        outcome=vote_outcome(db, idea.id, now),
     )
 
 

@@ -42,6 +42,7 @@ class RoundIdea:
     place_name: str
     support_count: int
     state: str
+    area_id: int | None = None  # the residential area it is in (a long ballot groups by it)
 
     @property
     def thumbnail_url(self) -> str | None:
@@ -55,7 +56,7 @@ def ideas_in_round(db: Session, item: Round) -> list[RoundIdea]:
     photos = _first_photos(db, [i.id for i, _, _ in results])
     return [RoundIdea(id=i.id, title=i.title, estimated_cost_fen=i.estimated_cost_fen,
                       photo_key=photos.get(i.id), category_name=c, place_name=p,
-                      support_count=i.support_count, state=i.state)
+                      support_count=i.support_count, state=i.state, area_id=i.area_id)
             for i, c, p in results]
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import insert
+from sqlalchemy import insert, or_
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlmodel import select
@@ -65,6 +65,29 @@ def _owner_homes(db: Session, actor: Actor, place: Place) -> list[tuple[Home, Pl
     ).all())
 
 
+_ELSEWHERE = N_("This survey is for the owners and residents of %(place)s: your home is registered "
+                "in another estate.")
+
+
+def _lives_elsewhere(db: Session, actor: Actor, place: Place) -> bool:
+    """Whether an estate's survey should refuse the actor: what we know of their home (a
+    linked home, the building group of an approved verification) is all outside ``place``.
+
+    An area's or a sub-district's survey reaches every resident; a resident whose home
+    is unknown (verified without a building group) is not refused.
+    """
+    if place.kind not in ("estate", "building_group"):
+        return False
+    homes = db.exec(select(Place.path).join(Home, or_(Home.estate_id == Place.id, Home.building_group_id == Place.id))
+                    .join(HomeOwner, HomeOwner.home_id == Home.id)
+                    .where(HomeOwner.user_id == actor.user_id)).all()
+    groups = db.exec(select(Place.path).join(VerificationRequest, VerificationRequest.building_group_id == Place.id)
+                     .where(VerificationRequest.user_id == actor.user_id,
+                            VerificationRequest.status == "approved")).all()
+    known = [*homes, *groups]
+    return bool(known) and not any(path.startswith(place.path) for path in known)
+
+
 def eligibility(db: Session, actor: Actor, form: SurveyForm, now: datetime) -> Eligibility:
     survey, place = form.survey, form.place
     result = Eligibility(state=rules.state(survey.opens_at, survey.closes_at, now))
@@ -99,6 +122,9 @@ def eligibility(db: Session, actor: Actor, form: SurveyForm, now: datetime) -> E
     path = acting_path(db, actor, rules.AUDIENCE_ROLE[survey.audience], place)
     if not permissions.allowed(action, actor, path):
         result.reason = refusal
+        return result
+    if survey.audience == "residents" and _lives_elsewhere(db, actor, place):
+        result.reason = Msg(_ELSEWHERE, {"place": place.name})
         return result
     if has_answered(db, survey.id, "user", actor.user_id):
         result.already = True

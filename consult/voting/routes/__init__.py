@@ -32,6 +32,7 @@ routes = [
     Route("/rounds/{rid:int}/vote", ballot.ballot_review, methods=["POST"], name="vote_review"),
     Route("/rounds/{rid:int}/vote/confirm", ballot.ballot_cast, methods=["POST"], name="vote_cast"),
     Route("/rounds/{rid:int}/receipt", ballot.receipt_page, methods=["GET"], name="vote_receipt"),
+    Route("/rounds/{rid:int}/receipt.png", ballot.receipt_picture, methods=["GET"], name="vote_receipt_png"),
     Route("/receipts", ballot.receipt_check_page, methods=["GET"], name="receipt_check_page"),
     Route("/receipts", ballot.receipt_check, methods=["POST"], name="receipt_check"),
     Route("/rounds/{rid:int}/vote/manage", committee.manage_page, methods=["GET"], name="vote_manage"),

@@ -11,13 +11,16 @@ from starlette.requests import Request
 
 from consult import clock
 from consult.communities.standing import resident_standing
-from consult.errors import FieldErrors, Forbidden, NotSignedIn, UserError
+from consult.db.ids import parse_id
+from consult.errors import FieldErrors, Forbidden, NotFound, NotSignedIn, UserError
 from consult.i18n import N_, Msg
 from consult.voting import rules, services
+from consult.voting.receipt_picture import receipt_png
 from consult.voting.routes.common import _read_ballot, _round, _staff, again, read_ballot, render
 from consult.web.auth import current_actor, current_user, require_user
 from consult.web.csrf import read_form
 from consult.web.db import get_db
+from consult.web.downloads import download
 from consult.web.forms import form_view
 from consult.web.responses import redirect_to
 
@@ -62,8 +65,11 @@ def _ballot_context(request: Request, vr: services.VoteRound, *, raw: rules.RawB
     kind = vr.settings.ballot_kind
     shown = raw if raw is not None else services.raw_of(kind, None if locked else mine)
     costs = {str(i.id): i.cost_fen for i in ideas}
+    groups = services.ballot_groups(db, ideas, voter.area_id if voter else None)
     return {
-        "vr": vr, "ideas": ideas, "kind": kind,
+        "vr": vr, "ideas": ideas, "kind": kind, "groups": groups if len(groups) > 1 else [],
+        # a folded group holding a choice opens again (the ballot grouped by area)
+        "chosen_ids": {parse_id(p) for p in [*shown.choices, *(p for p, v in shown.points if v), *shown.ranking]},
         "chosen": set(shown.choices), "points": dict(shown.points),
         "ranks": {pid: n for n, pid in enumerate(shown.ranking, start=1)},
         "running": rules.running_total(kind, shown, costs, vr.budget_fen),
@@ -163,16 +169,32 @@ async def receipt_page(request: Request):
     user = require_user(request)
     voter = services.voter_for(db, current_actor(request), user, vr, request.query_params.get("home"))
     mine = services.ballot_of(db, vr.id, voter.key)
-    code = None
+    code = services.own_receipt(vr.id, mine)
     stored = request.session.pop("receipt", None)
-    if isinstance(stored, list) and len(stored) == 2 and stored[0] == vr.id and mine is not None:
-        code = rules.format_receipt(stored[1])
+    if code is None and isinstance(stored, list) and len(stored) == 2 and stored[0] == vr.id and mine is not None:
+        code = rules.normalize_receipt(stored[1])  # a paper voter's code, shown this once
     ideas = services.ideas_on_ballot(db, vr) if mine else []
     return render(request, "voting/receipt.html", {
-        "vr": vr, "mine": mine, "code": code, "voter": voter,
+        "vr": vr, "mine": mine, "voter": voter, "code": rules.format_receipt(code) if code else None,
+        "groups": [code[i:i + 4] for i in range(0, len(code), 4)] if code else [],
+        "digits": rules.receipt_digits(code) if code else "",
         "lines": _choice_lines(vr, ideas, mine.choices) if mine else [],
         "can_change": vr.state == "open" and mine is not None and mine.ballot.channel == "web",
     })
+
+
+async def receipt_picture(request: Request):
+    """The voter's own receipt as a PNG picture, to save on the phone (issue 16 item 5)."""
+    vr = _round(request)
+    db = get_db(request)
+    user = require_user(request)
+    voter = services.voter_for(db, current_actor(request), user, vr, request.query_params.get("home"))
+    code = services.own_receipt(vr.id, services.ballot_of(db, vr.id, voter.key))
+    if code is None:
+        raise NotFound()
+    picture = receipt_png(rules.format_receipt(code), rules.receipt_digits(code), vr.id,
+                          str(request.app.url_path_for("receipt_check_page")))
+    return download(picture, f"receipt-{vr.id}.png", "image/png")
 
 
 async def receipt_check_page(request: Request):

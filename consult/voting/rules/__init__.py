@@ -20,6 +20,7 @@ modules use: ``rules.count``, ``rules.ROUND_ACTIONS``):
 - ``receipts``: receipts, voter keys, the day stored with a ballot
 - ``results``: the notice period, objections, the bars of the results page, turnout shares
 - ``lifecycle``: a round's states and what may be done in each
+- ``groups``: a long ballot grouped by residential area
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ from consult.voting.rules.counting import (
     method_description,
     money_unit,
 )
+from consult.voting.rules.groups import BallotGroup, ballot_groups
 from consult.voting.rules.lifecycle import (
     COUNT_FIELDS,
     REFUSAL_CODES,
@@ -71,6 +73,7 @@ from consult.voting.rules.receipts import (
     format_receipt,
     normalize_receipt,
     receipt_code,
+    receipt_digits,
     receipt_hash,
     receipt_letters,
     voter_key,
@@ -168,6 +171,9 @@ __all__ = [
     "RECEIPT_BYTES",
     "receipt_letters",
     "receipt_code",
+    "receipt_digits",
+    "BallotGroup",
+    "ballot_groups",
     "normalize_receipt",
     "format_receipt",
     "receipt_hash",

@@ -43,10 +43,40 @@ def receipt_code(ballot_key: bytes, round_id: int, ballot_id: int, choices: Iter
     return receipt_letters(hmac.new(ballot_key, message, hashlib.sha256).digest())
 
 
+#: the digits-only form of a receipt: its 80 bits as a 25-digit number, read aloud in fives
+RECEIPT_DIGITS = 25
+_DIGITS = "0123456789"
+
+
+def receipt_digits(code: str) -> str:
+    """``01234 56789 01234 56789 01234``: the same receipt in digits only, for reading it
+    out over the phone or writing it where letters are hard to tell apart."""
+    value = 0
+    for ch in normalize_receipt(code):
+        value = value * 32 + RECEIPT_ALPHABET.index(ch)
+    digits = f"{value:0{RECEIPT_DIGITS}d}"
+    return " ".join(digits[i:i + 5] for i in range(0, RECEIPT_DIGITS, 5))
+
+
+def _from_digits(digits: str) -> str | None:
+    value = int(digits)
+    if value >= 32 ** RECEIPT_LENGTH:
+        return None
+    letters = []
+    for _ in range(RECEIPT_LENGTH):
+        value, rest = divmod(value, 32)
+        letters.append(RECEIPT_ALPHABET[rest])
+    return "".join(reversed(letters))
+
+
 def normalize_receipt(text: str) -> str:
-    """What the voter typed → the code as issued: upper case, without spaces or dashes."""
+    """What the voter typed → the code as issued: upper case, without spaces or dashes;
+    the digits-only form (``receipt_digits``) back as its letters."""
     text = unicodedata.normalize("NFKC", text or "").upper()
-    return "".join(ch for ch in text if ch.isalnum())[:64]
+    kept = "".join(ch for ch in text if ch.isalnum())[:64]
+    if len(kept) == RECEIPT_DIGITS and all(ch in _DIGITS for ch in kept):
+        return _from_digits(kept) or kept
+    return kept
 
 
 def format_receipt(code: str) -> str:

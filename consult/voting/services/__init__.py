@@ -39,6 +39,7 @@ from consult.voting.services.ballots import (
     check_receipt,
     open_problem,
     other_channel_message,
+    own_receipt,
     own_web_ballot,
     raw_of,
 )
@@ -107,6 +108,7 @@ from consult.voting.services.rounds import (
     IdeaOnBallot,
     RoundSummary,
     VoteRound,
+    ballot_groups,
     ballot_ideas,
     has_ballots,
     ideas_on_ballot,
@@ -130,12 +132,12 @@ from consult.voting.services.voters import (
 
 __all__ = [
     "VoteRound", "load_round", "load_ballot_round", "lock_round",
-    "RoundSummary", "vote_rounds", "IdeaOnBallot", "ideas_on_ballot", "ballot_ideas",
+    "RoundSummary", "vote_rounds", "IdeaOnBallot", "ideas_on_ballot", "ballot_groups", "ballot_ideas",
     "projects_of", "published_result", "round_lifecycle", "require_round_action", "UNCOUNTED",
     "has_ballots", "save_settings", "Voter", "resident_place", "voter_homes",
     "not_eligible_message", "voter_for", "BallotRefused", "MyBallot", "ballot_of", "raw_of",
     "open_problem", "Checked", "check", "own_web_ballot", "other_channel_message", "Cast",
-    "cast", "ReceiptCheck", "check_receipt", "staff_within", "PaperResult", "enter_paper",
+    "cast", "ReceiptCheck", "check_receipt", "own_receipt", "staff_within", "PaperResult", "enter_paper",
     "Dispute", "disputes", "resolve_dispute", "PaperRow", "paper_rows", "homes_in_scope",
     "areas_in_scope", "paper_voters", "voter_list", "ListedVoter", "paper_voter_visible", "register_paper_voter", "Linked",
     "link_paper_voter", "paper_voter_of", "TurnoutRow", "Turnout", "turnout", "counted_ballots",

@@ -260,6 +260,16 @@ class ReceiptCheck:
     at: datetime | None = None
 
 
+def own_receipt(round_id: int, mine: MyBallot | None) -> str | None:
+    """The whole receipt code of the voter's own web ballot, for her signed-in receipt
+    page: derived again from the ballot and its choices (``rules.receipt_code``), since
+    only its hash is kept; None for a paper ballot, whose random code was shown once."""
+    if mine is None or mine.ballot.channel != "web":
+        return None
+    code = secrecy.receipt(round_id, mine.ballot.id, mine.choices)
+    return code if mine.ballot.receipt_hash == rules.receipt_hash(code) else None
+
+
 def check_receipt(db: Session, code: str) -> ReceiptCheck:
     """Is the ballot with this receipt code in the count? Never says what it chose, nor whose."""
     normalized = rules.normalize_receipt(code)

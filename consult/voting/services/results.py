@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlmodel import select
 
-from consult import permissions
+from consult import consultations, permissions
 from consult.audit import services as audit
 from consult.communities.models import Home, Place, RoleAssignment
 from consult.consultations import Idea, IdeaRound
@@ -273,3 +273,19 @@ def results(db: Session, vr: VoteRound, now: datetime) -> Results:
     return Results(vr, result, rows, rules.method_description(result.parameters),
                    sum(by_id[i].cost_fen or 0 for i in result.selected if i in by_id), objections,
                    rules.notice_open(result.notice_until, result.finalized_at, now))
+
+
+def idea_outcome(db: Session, idea_id: int, now: datetime) -> consultations.VoteOutcome | None:
+    """What the latest published vote carrying the idea said of it (for the idea page)."""
+    result = db.exec(select(VoteResult).join(IdeaRound, IdeaRound.round_id == VoteResult.round_id)
+                     .where(IdeaRound.idea_id == idea_id)
+                     .order_by(VoteResult.published_at.desc(), VoteResult.id.desc())).first()
+    if result is None or str(idea_id) not in result.scores:
+        return None
+    running = rules.notice_open(result.notice_until, result.finalized_at, now)
+    return consultations.VoteOutcome(
+        round_id=result.round_id, selected=idea_id in {int(i) for i in result.selected},
+        score=int(result.scores[str(idea_id)]), notice_until=result.notice_until if running else None)
+
+
+consultations.IDEA_OUTCOMES.append(idea_outcome)

@@ -168,12 +168,22 @@ class IdeaOnBallot:
     thumbnail_url: str | None
     category_name: str
     place_name: str
+    area_id: int | None = None
 
 
 def ideas_on_ballot(db: Session, vr: VoteRound) -> list[IdeaOnBallot]:
     return [IdeaOnBallot(i.id, i.title, i.estimated_cost_fen, i.thumbnail_url, i.category_name,
-                         i.place_name)
+                         i.place_name, i.area_id)
             for i in consultations.ideas_in_round(db, vr.round)]
+
+
+def ballot_groups(db: Session, ideas: list[IdeaOnBallot], own_area: int | None) -> list[rules.BallotGroup]:
+    """The ballot's ideas by residential area, the voter's own first (``rules.ballot_groups``);
+    the ideas of no area are in a group without a name (``""``)."""
+    ids = {i.area_id for i in ideas if i.area_id is not None}
+    names = dict(db.exec(select(Place.id, Place.name).where(Place.id.in_(ids))).all()) if ids else {}
+    return rules.ballot_groups(ideas, area_of=lambda i: i.area_id, names=names, own_area=own_area,
+                               other_name="")
 
 
 _BALLOT_IDEAS = (core_select(_IDEA.c.id, _IDEA.c.title, _IDEA.c.estimated_cost_fen)
