@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from alembic import command
 from sqlmodel import Session, select
 
+from consult.accounts.models import User
 from consult.clock import to_local
 from consult.communities import services as places
 from consult.db.engine import make_engine
@@ -99,7 +100,11 @@ def test_old_ballots_are_re_keyed_and_back(url, settings):
         assert home_ballot.cast_by == secrecy.user_key(rid, owner_id)
         assert services.own_web_ballot(home_ballot, owner_id) and not services.own_web_ballot(home_ballot, voter_id)
         paper = ballots["paper"]
-        assert paper.voter_key == secrecy.paper_key(rid, person_id) and points[paper.id] == 3
+        # voting_0004 keyed it by the paper voter; voting_0009 made the paper voter a managed
+        # resident, and the ballot follows the record's key
+        record = db.get(User, db.get(PaperVoter, person_id).user_id)
+        assert record.managed_at is not None and record.password_hash is None
+        assert paper.voter_key == secrecy.user_key(rid, record.id) and points[paper.id] == 3
         assert db.exec(select(PaperEntry.voter_key)).one() == paper.voter_key
         assert ballots["import"].voter_key == "import:7" and points[ballots["import"].id] == 4
         assert len(stored) == 4

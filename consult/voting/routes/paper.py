@@ -37,6 +37,7 @@ def _paper_context(request: Request, vr: services.VoteRound, **extra) -> dict:
         "published": services.published_result(db, vr.id) is not None,
     }
     context.update(extra)
+    context["unlinked"] = services.not_linked(db, context["voters"])
     return context
 
 

@@ -2,6 +2,16 @@
 finding who a paper ballot is for, and linking a paper-only resident to the account
 they open later (their paper ballots then move to the account's key).
 
+A paper-only resident *is* a managed resident (issue 17: one concept): registering one
+makes the account record staff make for a person without a login
+(``consult.accounts.acting.new_managed_resident``: no phone, no password, the resident
+role at the area), and the ``paper_voter`` row is the voting register's entry for that
+person (area, building group, the identity card's last four to tell namesakes apart).
+Their ballots, on paper or cast for them at the desk, are keyed by that account
+(``secrecy.user_key``), so one constraint keeps them to one ballot per round whichever
+way they vote. Given a number later, the same record becomes their login (the desk);
+found to have registered separately, they are linked once (``link_paper_voter``).
+
 Staff see the paper-only residents of the places where they enter paper ballots: a
 sub-district's staff all of them, an area's committee its own residents.
 """
@@ -17,6 +27,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import select
 
 from consult import permissions
+from consult.accounts import acting
 from consult.accounts import rules as account_rules
 from consult.accounts import services as accounts
 from consult.accounts.models import User
@@ -54,6 +65,15 @@ def paper_voters(db: Session, actor: Actor, vr: VoteRound) -> list[tuple[PaperVo
         return list(rows)
     groups = _groups_by_id(db, {pv.building_group_id for pv, _ in rows})
     return [(pv, area) for pv, area in rows if paper_voter_visible(actor, pv, area, groups)]
+
+
+def not_linked(db: Session, voters: list[tuple[PaperVoter, Place]]) -> list[tuple[PaperVoter, Place]]:
+    """Those still only their managed record (no login): the ones staff may link to an
+    account the person opened on their own."""
+    ids = {pv.user_id for pv, _ in voters if pv.user_id is not None}
+    signs_in = set(db.exec(select(User.id).where(User.id.in_(ids), User.password_hash.is_not(None)
+                                                 | User.managed_at.is_(None))).all()) if ids else set()
+    return [(pv, area) for pv, area in voters if pv.user_id not in signs_in]
 
 
 def _groups_by_id(db: Session, ids: set[int | None]) -> dict[int, Place]:
@@ -104,6 +124,11 @@ def register_paper_voter(db: Session, actor: Actor, vr: VoteRound, *, area_id, b
         with db.begin_nested():
             db.add(voter)
             db.flush()
+            person = acting.new_managed_resident(db, staff_id=actor.user_id, name=name, area=area,
+                                                 now=now, note=note)
+            voter.user_id = person.id
+            db.add(voter)
+            db.flush()
     except IntegrityError:
         raise FieldErrors({"name": Msg(N_("%(name)s (…%(last4)s) is already registered in this area."),
                                        {"name": name, "last4": id_last4})}) from None
@@ -139,7 +164,8 @@ def link_paper_voter(db: Session, actor: Actor, vr: VoteRound, *, paper_voter_id
     person, area = row
     if not permissions.allowed("enter_paper_ballot", actor, area.ids_from_root):
         raise FieldErrors({"link_voter": Msg(N_("You can only register residents of the areas you serve."))})
-    if person.user_id is not None:
+    managed = db.get(User, person.user_id) if person.user_id is not None else None
+    if person.user_id is not None and not acting.is_managed_only(managed):
         raise FieldErrors({"link_voter": Msg(N_("%(name)s is already linked to an account."),
                                              {"name": person.name})})
     user = accounts.find_by_login(db, clean_text(phone))
@@ -154,7 +180,8 @@ def link_paper_voter(db: Session, actor: Actor, vr: VoteRound, *, paper_voter_id
                                              {"name": taken})})
     # The person's paper keys, one per vote round: a key names its round (``secrecy``).
     rounds = db.exec(select(Round.id).where(Round.kind == "vote")).all()
-    paper_keys = {secrecy.paper_key(round_id, person.id): round_id for round_id in rounds}
+    paper_keys = {(secrecy.user_key(round_id, managed.id) if managed is not None
+                   else secrecy.paper_key(round_id, person.id)): round_id for round_id in rounds}
     removed = published_both = 0
     for paper in db.exec(select(Ballot).where(Ballot.voter_key.in_(paper_keys))
                          .order_by(Ballot.round_id).with_for_update()).all():
@@ -181,6 +208,8 @@ def link_paper_voter(db: Session, actor: Actor, vr: VoteRound, *, paper_voter_id
                    .values(voter_key=new_key))
     person.user_id = user.id
     db.add(person)
+    if managed is not None:  # once: the managed record has no role left to vote or be helped as
+        acting.merge_managed_into(db, person=managed, account=user, actor_id=actor.user_id, now=now)
     audit.record(db, actor_id=actor.user_id, action="link_paper_voter", target_type="paper_voter",
                  target_id=person.id, place_id=area.id, user_id=user.id, removed=removed,
                  published_both=published_both)
@@ -250,7 +279,7 @@ def paper_voter_of(db: Session, actor: Actor, vr: VoteRound, *, phone: str = "",
     if row is None or not row[1].path.startswith(vr.scope.path):
         raise FieldErrors({"voter": Msg(N_("Please choose a registered paper-only resident."))})
     pv, _area = row
-    if pv.user_id is not None:  # linked to the account they opened: one voter, one key
+    if pv.user_id is not None:  # their managed record, or the account they opened: one key
         return Voter(secrecy.user_key(vr.id, pv.user_id), pv.user_id, pv.area_id, pv.building_group_id,
                      pv.name)
     return Voter(secrecy.paper_key(vr.id, pv.id), None, pv.area_id, pv.building_group_id, pv.name)
