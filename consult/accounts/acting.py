@@ -280,7 +280,16 @@ def end_for_link(db: Session, *, person_id: int, proxy_id: int, now: datetime) -
         .values(ended_at=now, ended_how="link"))
 
 
+#: forms a family member sends for the person that are not logged on their record: a
+#: ballot a family member casts is flagged (``consult.voting``'s ``Ballot.assisted``), and a
+#: row saying "family voted for X in round R" beside it would tell whose flagged ballot it
+#: is. The person's own page finds such a ballot with their ballot key instead.
+UNLOGGED_FOR_FAMILY = frozenset({"ballot_review", "ballot_cast"})
+
+
 def log_action(db: Session, row: ActingSession, *, action: str, path: str, now: datetime) -> None:
+    if row.kind == "family" and action in UNLOGGED_FOR_FAMILY:
+        return
     db.add(ActingLog(session_id=row.id, person_id=row.person_id, helper_id=row.helper_id,
                      kind=row.kind, action=action[:64], path=path[:200], at=now))
 

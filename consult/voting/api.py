@@ -56,7 +56,7 @@ PAPER_BODY = obj({"serial": STRING, "phone": STRING, "paper_voter_id": INTEGER, 
                   "points": {"type": "object", "additionalProperties": INTEGER},
                   "ranking": {"type": "array", "items": INTEGER}}, ["serial"])
 PAPER = obj({"serial": STRING, "status": STRING, "receipt": {"type": ["string", "null"]}})
-TURNOUT = obj({"counted": INTEGER, "by_channel": {"type": "object"}, "by_status": {"type": "object"},
+TURNOUT = obj({"counted": INTEGER, "assisted": INTEGER, "by_channel": {"type": "object"}, "by_status": {"type": "object"},
                "areas": {"type": "array", "items": obj({"place_id": INTEGER, "name": STRING,
                                                         "ballots": INTEGER, "eligible": NULLABLE_INT})},
                "building_groups": {"type": "array", "items": obj({"place_id": INTEGER, "name": STRING,
@@ -189,7 +189,7 @@ async def turnout(request: Request):
     vr = _round(request)
     actor = _staff_actor(request, vr, "view_turnout")
     seen = services.turnout(get_db(request), actor, vr)
-    return ok({"counted": seen.total, "by_channel": seen.by_channel, "by_status": seen.by_status,
+    return ok({"counted": seen.total, "assisted": seen.assisted, "by_channel": seen.by_channel, "by_status": seen.by_status,
                "areas": [{"place_id": r.place.id, "name": r.place.name, "ballots": r.voted,
                           "eligible": r.eligible} for r in seen.areas],
                "building_groups": [{"place_id": r.place.id, "name": r.place.name, "ballots": r.voted}

@@ -74,6 +74,9 @@ class VoteSettings(SQLModel, table=True):
     double_key: bool = Field(default=False)
     #: length of the notice period (公示期) after publication, in days
     notice_days: int = Field(default=7)
+    #: a linked family member (亲情账号) may cast the ballot of a resident they act for;
+    #: such a ballot is flagged ``Ballot.assisted`` (residents' rounds only; issue 17)
+    assisted_voting: bool = Field(default=False)
     #: what an import brought along: the file's META and its project ids by idea id
     source: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     updated_at: datetime = Field(default_factory=utcnow)
@@ -138,6 +141,11 @@ class Ballot(SQLModel, table=True):
     created_at: datetime = Field(default_factory=today)
     updated_at: datetime = Field(default_factory=today)
     entered_by: int | None = Field(default=None, foreign_key="user.id")
+    #: cast (last) by a family member acting for the voter (``VoteSettings.assisted_voting``):
+    #: counted in turnout as 代办. It names nobody: the person's record does not log the
+    #: ballot (``consult.accounts.acting.UNLOGGED_FOR_FAMILY``), their own page finds it by
+    #: their key
+    assisted: bool = Field(default=False)
 
 
 class BallotChoice(SQLModel, table=True):
