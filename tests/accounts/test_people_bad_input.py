@@ -80,3 +80,22 @@ def test_a_managed_resident_given_a_number_already_used_changes_nothing(client, 
     assert (again.login, again.phone, again.password_hash) == (login_before, None, None)
     assert db.exec(select(PasswordReset)).all() == []
     assert db.exec(select(AuditEntry).where(AuditEntry.action == "managed_resident_login")).all() == []
+
+
+def test_the_persons_page_says_what_a_family_member_did_never_the_answers(client, db, fam):  # noqa: F811
+    """Issue 17 item 4: every proxy action is marked 由家属代办 on the person's own page,
+    in words (an idea supported, a survey answered), never what was answered."""
+    link = _active_link(client, db, fam)
+    _as(client, fam["son"])
+    post_form(client, "/account/family", f"/account/family/{link.id}/act", {})
+    row = db.exec(select(ActingSession)).one()
+    from consult.accounts import acting
+
+    for action, path in (("idea_support", "/ideas/3/support"), ("survey_answer", "/surveys/9")):
+        acting.log_action(db, row, action=action, path=path, now=clock.utcnow())
+    db.flush()
+    _as(client, fam["mother"])
+    page = client.get("/account/helped").text
+    assert page.count("由家属代办") >= 2
+    assert "支持了一条建议" in page and "回答了一份问卷或表格" in page
+    assert "/surveys/9" not in page
