@@ -15,7 +15,7 @@ The key is not in the database: like voting_0004 the migration reads it as the a
 The downgrade re-keys those ballots back to their paper keys and clears the link and the
 role of records that still have no login (the records themselves stay, without a role).
 
-Revision ID: voting_0009_paper_voters_are_residents
+Revision ID: voting_0009_paper_residents
 Revises: voting_0007_city_scale
 Create Date: 2026-12-03 13:00:00.000000
 """
@@ -26,7 +26,7 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = 'voting_0009_paper_voters_are_residents'
+revision = 'voting_0009_paper_residents'
 down_revision = 'voting_0007_city_scale'
 branch_labels = None
 depends_on = 'accounts_0003_acting'

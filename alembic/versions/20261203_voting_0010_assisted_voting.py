@@ -1,7 +1,7 @@
 """assisted voting: vote_settings.assisted_voting (off), ballot.assisted (issue 17 item 4)
 
 Revision ID: voting_0010_assisted_voting
-Revises: voting_0009_paper_voters_are_residents
+Revises: voting_0009_paper_residents
 Create Date: 2026-12-03 13:10:00.000000
 """
 from alembic import op
@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 
 revision = 'voting_0010_assisted_voting'
-down_revision = 'voting_0009_paper_voters_are_residents'
+down_revision = 'voting_0009_paper_residents'
 branch_labels = None
 depends_on = None
 

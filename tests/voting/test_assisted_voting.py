@@ -96,3 +96,40 @@ def test_frozen_once_voting_opens(db, world):
     set_settings(db, world.round.id, assisted_voting=True)
     with pytest.raises(Conflict):  # closed: nobody casts, helped or not
         _cast(db, world, _family(world))
+
+
+# -- over HTTP: a family member acting for the resident (亲情账号) ---------------------------
+
+
+def _acting_family(client, db, world):
+    from consult.accounts.models import FamilyLink
+    from tests import factories
+    from tests.conftest import post_form
+
+    link = FamilyLink(person_id=world.people["voter"].id, proxy_id=world.people["voter2"].id,
+                      status="active", asked_by="proxy", confirmed_at=world.now, confirmed_via="self")
+    db.add(link)
+    db.flush()
+    factories.sign_in(client, world.people["voter2"].login)
+    assert post_form(client, "/account/family", f"/account/family/{link.id}/act", {}).status_code == 303
+
+
+@pytest.mark.parametrize("assisted_voting", [False, True])
+def test_a_family_member_votes_over_http_only_when_the_round_allows(client, db, world, assisted_voting):
+    from tests.voting.test_routes import _ballot_url, _vote
+
+    set_settings(db, world.round.id, assisted_voting=assisted_voting)
+    _acting_family(client, db, world)
+    page = client.get(_ballot_url(world))
+    assert page.status_code == 200
+    response = _vote(client, world, 0)
+    ballots = db.exec(select(Ballot)).all()
+    if not assisted_voting:
+        assert response.status_code in (403, 409, 422) and ballots == []
+        assert "不允许家属代为投票" in page.text
+        return
+    assert response.status_code == 303, response.text
+    assert [b.assisted for b in ballots] == [True]
+    assert db.exec(select(ActingLog).where(ActingLog.action.in_(acting.UNLOGGED_FOR_FAMILY))).all() == []
+    mine = client.get(_ballot_url(world))
+    assert "这张选票由家属代办" in mine.text

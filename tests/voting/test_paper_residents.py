@@ -18,7 +18,7 @@ from consult.accounts.models import ActingSession, User
 from consult.communities import services as places
 from consult.errors import Conflict, FieldErrors
 from consult.voting import secrecy, services
-from consult.voting.models import Ballot
+from consult.voting.models import Ballot, PaperVoter
 from consult.voting.rules import RawBallot
 from tests.voting.conftest import ids
 from tests.voting.test_services import _link, _paper, _paper_only
@@ -68,3 +68,42 @@ def test_linking_moves_the_history_once_and_the_record_cannot_vote_again(db, wor
     with pytest.raises(FieldErrors) as caught:  # linked once
         _link(db, world, person, who="voter2")
     assert "link_voter" in caught.value.errors
+
+
+def test_staff_choose_a_resident_added_at_the_desk_instead_of_adding_them_twice(db, world):
+    record = acting.create_managed_resident(db, world.actor("moderator"), name="孙阿婆",
+                                            area_id=world.tree["area_a"].id, now=world.now)
+    vr = world.load()
+    assert [u.id for u in services.desk_residents(db, world.actor("moderator"), vr)] == [record.id]
+    users_before = len(db.exec(select(User)).all())
+    person = services.register_paper_voter(
+        db, world.actor("moderator"), vr, area_id=world.tree["area_a"].id, building_group_id="",
+        name="", id_last4="4321", resident_id=str(record.id), now=world.now)
+    assert person.user_id == record.id and person.name == "孙阿婆"
+    assert len(db.exec(select(User)).all()) == users_before  # no second record
+    assert services.desk_residents(db, world.actor("moderator"), vr) == []
+    done = _paper(db, world, paper_voter_id=str(person.id))
+    assert done.ballot.voter_key == secrecy.user_key(world.round.id, record.id)
+
+
+@pytest.mark.parametrize("case", ["registered already", "has a login", "other area", "not a number"])
+def test_choosing_a_desk_resident_bad_input_changes_nothing(db, world, case):
+    record = acting.create_managed_resident(db, world.actor("admin"), name="孙阿婆",
+                                            area_id=world.tree["area_b" if case == "other area" else "area_a"].id,
+                                            now=world.now)
+    if case == "registered already":
+        services.register_paper_voter(db, world.actor("moderator"), world.load(),
+                                      area_id=world.tree["area_a"].id, building_group_id="", name="",
+                                      id_last4="1111", resident_id=str(record.id), now=world.now)
+    chosen = str(record.id)
+    if case == "has a login":
+        chosen = str(world.people["voter"].id)
+    if case == "not a number":
+        chosen = "²"
+    before = db.exec(select(PaperVoter.id)).all()
+    with pytest.raises(FieldErrors) as caught:
+        services.register_paper_voter(db, world.actor("moderator"), world.load(),
+                                      area_id=world.tree["area_a"].id, building_group_id="", name="",
+                                      id_last4="2222", resident_id=chosen, now=world.now)
+    assert list(caught.value.errors) == ["area_id" if case == "other area" else "resident_id"]
+    assert db.exec(select(PaperVoter.id)).all() == before

@@ -82,6 +82,7 @@ from consult.voting.services.paper import (
 )
 from consult.voting.services.paper_voters import (
     Linked,
+    desk_residents,
     link_paper_voter,
     not_linked,
     paper_voter_of,
@@ -137,7 +138,7 @@ __all__ = [
     "cast", "ReceiptCheck", "check_receipt", "staff_within", "PaperResult", "enter_paper",
     "Dispute", "disputes", "resolve_dispute", "PaperRow", "paper_rows", "homes_in_scope",
     "areas_in_scope", "paper_voters", "paper_voter_visible", "register_paper_voter", "Linked",
-    "link_paper_voter", "not_linked", "paper_voter_of", "TurnoutRow", "Turnout", "turnout", "counted_ballots",
+    "link_paper_voter", "not_linked", "desk_residents", "paper_voter_of", "TurnoutRow", "Turnout", "turnout", "counted_ballots",
     "ballot_lines", "count_round", "publish", "Recount", "recount", "ResultRow", "Results", "results",
     "file_objection", "open_objection", "objection_round_id", "edit_objection",
     "answer_objection", "finalize", "DueOutcome", "finalize_due", "VOTE_TYPES",

@@ -76,6 +76,23 @@ def not_linked(db: Session, voters: list[tuple[PaperVoter, Place]]) -> list[tupl
     return [(pv, area) for pv, area in voters if pv.user_id not in signs_in]
 
 
+def desk_residents(db: Session, actor: Actor, vr: VoteRound) -> list[User]:
+    """Managed residents of the round's scope, added at the desk, not yet registered for
+    paper ballots: staff choose one instead of adding the same person twice."""
+    from consult.communities.models import RoleAssignment
+
+    _may_enter_paper(actor, vr, db)
+    registered = select(PaperVoter.user_id).where(PaperVoter.user_id.is_not(None))
+    rows = db.exec(select(User, Place).join(RoleAssignment, RoleAssignment.user_id == User.id)
+                   .join(Place, Place.id == RoleAssignment.place_id)
+                   .where(RoleAssignment.role == "resident", Place.path.startswith(vr.scope.path),
+                          User.managed_at.is_not(None), User.password_hash.is_(None),
+                          User.id.not_in(registered))
+                   .order_by(User.display_name, User.id)).all()
+    return [user for user, area in rows
+            if permissions.allowed("enter_paper_ballot", actor, area.ids_from_root)]
+
+
 def _groups_by_id(db: Session, ids: set[int | None]) -> dict[int, Place]:
     ids.discard(None)
     return {p.id: p for p in db.exec(select(Place).where(Place.id.in_(ids))).all()} if ids else {}
@@ -92,11 +109,21 @@ def paper_voter_visible(actor: Actor, person: PaperVoter, area: Place,
 
 
 def register_paper_voter(db: Session, actor: Actor, vr: VoteRound, *, area_id, building_group_id,
-                         name: str, id_last4: str, note: str = "", now: datetime) -> PaperVoter:
-    """Register a resident without an account who votes on paper."""
+                         name: str, id_last4: str, note: str = "", now: datetime,
+                         resident_id="") -> PaperVoter:
+    """Register a resident without an account who votes on paper: a new managed resident,
+    or (``resident_id``) one staff already added at the desk, whose name it takes."""
     _may_enter_paper(actor, vr, db)
     require_round_action(db, vr, "register_paper_voter")
     errors: dict[str, Msg] = {}
+    chosen = None
+    if clean_text(resident_id):
+        number = parse_id(resident_id)
+        chosen = db.get(User, number) if number is not None else None
+        if not acting.is_managed_only(chosen) or db.exec(
+                select(PaperVoter.id).where(PaperVoter.user_id == chosen.id)).first() is not None:
+            raise FieldErrors({"resident_id": Msg(N_("Please choose a resident added at the desk who is not registered for paper ballots yet."))})
+        name = chosen.display_name
     area = _place_of_kind(db, area_id, "area")
     if area is None or not area.path.startswith(vr.scope.path) and not vr.scope.path.startswith(area.path):
         errors["area_id"] = Msg(N_("Please choose the resident's residential area."))
@@ -116,6 +143,9 @@ def register_paper_voter(db: Session, actor: Actor, vr: VoteRound, *, area_id, b
         errors["id_last4"] = Msg(N_("Please enter the last four characters of the identity card."))
     if len(note) > 100:
         errors["note"] = Msg(N_("This can have at most %(max)s characters."), {"max": 100})
+    if chosen is not None and area is not None and area.id not in {
+            place for role, place in communities.actor_for(db, chosen).roles if role == "resident"}:
+        errors["area_id"] = Msg(N_("This resident lives in another residential area."))
     if errors:
         raise FieldErrors(errors)
     voter = PaperVoter(area_id=area.id, building_group_id=group.id if group else None, name=name,
@@ -124,8 +154,8 @@ def register_paper_voter(db: Session, actor: Actor, vr: VoteRound, *, area_id, b
         with db.begin_nested():
             db.add(voter)
             db.flush()
-            person = acting.new_managed_resident(db, staff_id=actor.user_id, name=name, area=area,
-                                                 now=now, note=note)
+            person = chosen or acting.new_managed_resident(db, staff_id=actor.user_id, name=name,
+                                                           area=area, now=now, note=note)
             voter.user_id = person.id
             db.add(voter)
             db.flush()
