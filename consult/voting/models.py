@@ -9,7 +9,9 @@ key, which is not in the database (``consult.voting.secrecy``), of
   web or on a paper ballot that staff enter for them (a paper-only resident linked to
   the account they opened later votes under the account's key);
 - ``round:<round>:home:<home id>``: one ballot per home (owner eligibility);
-- ``round:<round>:paper:<paper voter id>``: a resident without an account, registered by staff;
+- ``round:<round>:paper:<paper voter id>``: a resident without an account, registered by staff
+  before voting_0009 (since then a paper-only voter is a managed resident, an account
+  record without a login, and votes under ``user``; the migration re-keyed these);
 
 or ``import:<voter id>`` for a ballot read from a pabulib file (no person behind it).
 
@@ -84,7 +86,9 @@ class VoteSettings(SQLModel, table=True):
 
 
 class PaperVoter(SQLModel, table=True):
-    """A resident who votes only on paper and has no account, registered by staff."""
+    """A resident who votes only on paper, registered by staff: the voting register's entry
+    for a managed resident (``user_id``: their record without a login, or the account
+    they opened and were linked to later)."""
 
     __tablename__ = "paper_voter"
     __table_args__ = (
@@ -101,8 +105,9 @@ class PaperVoter(SQLModel, table=True):
     note: str = Field(default="", max_length=100)
     created_at: datetime = Field(default_factory=utcnow)
     created_by: int | None = Field(default=None, foreign_key="user.id")
-    #: the account the resident opened later, linked by staff: from then on they vote as
-    #: that account, on paper or online (``services.link_paper_voter``)
+    #: the person: their managed resident record (no login), or the account they opened
+    #: themselves and staff linked once (``services.link_paper_voter``); they vote as it,
+    #: on paper or online. None only for rows from before voting_0009
     user_id: int | None = Field(default=None, foreign_key="user.id")
 
 
