@@ -24,7 +24,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table('ballot', schema=None) as batch_op:
-        batch_op.drop_column('assisted')
-    with op.batch_alter_table('vote_settings', schema=None) as batch_op:
-        batch_op.drop_column('assisted_voting')
+    # ALTER TABLE … DROP COLUMN on both (SQLite 3.35+), not a batch rebuild: see upgrade()
+    op.execute(sa.text("ALTER TABLE ballot DROP COLUMN assisted"))
+    op.execute(sa.text("ALTER TABLE vote_settings DROP COLUMN assisted_voting"))
