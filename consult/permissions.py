@@ -131,6 +131,9 @@ RULES: dict[str, Callable[[Actor, PlacePath], bool]] = {
     "export_ideas": _staff,
     # voting
     "vote": _resident,
+    # a family member (亲情账号) casts the resident's ballot: only in a residents' vote
+    # round whose settings allow assisted voting (``may_cast_vote``)
+    "vote_assisted": _resident,
     "vote_for_home": _owner,
     "enter_paper_ballot": _staff,
     "publish_results": _staff,
@@ -225,12 +228,35 @@ DESK_ACTIONS = frozenset({
 })
 
 #: What a family member may do for the person (issue 17, 亲情账号): browse, submit and
-#: support ideas, answer surveys and forms. Never a vote in a residents' round and never
-#: an owners' ballot (the round setting "assisted voting allowed" is not built yet).
+#: support ideas, answer surveys and forms. A residents' vote round only when it allows
+#: assisted voting (``vote_assisted``, asked through ``may_cast_vote``); never an owners'
+#: ballot or an election (those use the written proxy 委托书).
 FAMILY_ACTIONS = frozenset({
     "view_public", "use_account", "submit_idea", "support_idea", "answer_survey",
-    "answer_owner_survey", "view_owner_election_gauge",
+    "answer_owner_survey", "view_owner_election_gauge", "vote_assisted",
 })
+
+
+def vote_action(actor: Actor, *, eligibility: str, assisted_voting: bool) -> str:
+    """The action that casting a ballot in a vote round asks: ``vote_for_home`` in an
+    owners' round, ``vote_assisted`` for a family member acting for the person in a round
+    that allows it, else ``vote`` (which no family member may do)."""
+    if eligibility == "owners":
+        return "vote_for_home"
+    if actor.helper == "family" and assisted_voting:
+        return "vote_assisted"
+    return "vote"
+
+
+def may_cast_vote(actor: Actor, path: PlacePath, *, state: str, eligibility: str,
+                  assisted_voting: bool) -> bool:
+    """May the actor cast (or change) a ballot in a vote round in ``state``? Only while it
+    is open; a family member only for a resident, and only when the round allows assisted
+    voting; nobody helping casts an owners' ballot but staff at the desk."""
+    if state != "open":
+        return False
+    return allowed(vote_action(actor, eligibility=eligibility, assisted_voting=assisted_voting),
+                   actor, path)
 
 
 def allowed(action: str, actor: Actor, path: PlacePath = ()) -> bool:

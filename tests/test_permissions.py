@@ -70,6 +70,8 @@ EXPECTED = {
     "hide_comment": STAFF_IN,
     "export_ideas": STAFF_IN,
     "vote": {"resident_in", "resident_in_desk"},  # never a family member
+    # only asked for a family member in a round that allows it (``may_cast_vote`` below)
+    "vote_assisted": {"resident_in", "resident_in_family"},
     "vote_for_home": {"owner_in", "owner_in_desk"},
     "enter_paper_ballot": STAFF_IN,
     "publish_results": STAFF_IN,
@@ -277,3 +279,43 @@ def test_the_lifecycle_dimension_is_tested_for_delivery():
 
     assert set(LIFECYCLE) == set(rules.PROJECT_ACTIONS)
     assert all(states <= set(rules.STATES) for states in LIFECYCLE.values())
+
+
+# -- casting a vote-round ballot: every actor × round state × eligibility × assisted voting --
+
+VOTE_STATES = ("upcoming", "open", "closed", "published", "finalized")
+
+
+def _may_vote_expected(who: str, state: str, eligibility: str, assisted_voting: bool) -> bool:
+    if state != "open":
+        return False
+    if eligibility == "owners":  # never a family member: the written proxy 委托书
+        return who in {"owner_in", "owner_in_desk"}
+    if who == "resident_in_family":
+        return assisted_voting
+    return who in {"resident_in", "resident_in_desk"}
+
+
+@pytest.mark.parametrize("who", ACTORS)
+@pytest.mark.parametrize("state", VOTE_STATES)
+@pytest.mark.parametrize("eligibility", ["residents", "owners"])
+@pytest.mark.parametrize("assisted_voting", [False, True])
+def test_who_may_cast_a_vote_round_ballot(who, state, eligibility, assisted_voting):
+    from consult.permissions import may_cast_vote
+
+    assert may_cast_vote(ACTORS[who], IN, state=state, eligibility=eligibility,
+                         assisted_voting=assisted_voting) \
+        == _may_vote_expected(who, state, eligibility, assisted_voting)
+
+
+def test_the_vote_states_are_the_rounds():
+    from consult.voting import rules
+
+    assert set(VOTE_STATES) == set(rules.ROUND_STATES)
+
+
+@pytest.mark.parametrize("action", ["cast_owner_ballot", "cast_owner_election_ballot",
+                                    "cast_resident_ballot", "vote_for_home", "vote"])
+def test_a_family_member_never_casts_an_owners_or_election_ballot(action):
+    assert not allowed(action, ACTORS["resident_in_family"], IN)
+    assert not allowed(action, ACTORS["owner_in_family"], IN)

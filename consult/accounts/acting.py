@@ -55,7 +55,6 @@ def create_managed_resident(db: Session, actor: Actor, *, name: str, area_id, no
                             note: str = "") -> User:
     """A record for a person without a login, as a resident of ``area_id`` (audited)."""
     from consult.accounts import rules
-    from consult.communities import services as communities
     from consult.communities.models import Place
     from consult.db.ids import parse_id
 
@@ -70,15 +69,56 @@ def create_managed_resident(db: Session, actor: Actor, *, name: str, area_id, no
         raise FieldErrors(errors)
     if not permissions.allowed("create_managed_resident", actor, area.ids_from_root):
         raise Forbidden(N_("Only staff of this residential area can add its residents."))
+    return new_managed_resident(db, staff_id=actor.user_id, name=name, area=area, now=now,
+                                note=note)
+
+
+def new_managed_resident(db: Session, *, staff_id: int, name: str, area, now: datetime,
+                         note: str = "") -> User:
+    """The record itself, for a caller that checked who may add it: no login, no password,
+    the resident role at ``area`` granted by ``staff_id`` (audited). The desk's form and
+    voting's paper-only voters (``consult.voting.services.register_paper_voter``) both
+    make their people here: one concept, one kind of record."""
+    from consult.accounts import rules
+    from consult.communities import services as communities
+
     user = User(login=f"managed-{secrets.token_hex(8)}", display_name=rules.clean_person_name(name),
-                managed_by=actor.user_id, managed_at=now)
+                managed_by=staff_id, managed_at=now)
     db.add(user)
     db.flush()
-    staff = db.get(User, actor.user_id)
-    communities.grant_role(db, user=user, role="resident", place=area, by=staff)
-    audit.record(db, actor_id=actor.user_id, action="create_managed_resident", target_type="user",
+    communities.grant_role(db, user=user, role="resident", place=area, by=db.get(User, staff_id))
+    audit.record(db, actor_id=staff_id, action="create_managed_resident", target_type="user",
                  target_id=user.id, place_id=area.id, note=clean_reason(note) or None)
     return user
+
+
+def is_managed_only(person: User | None) -> bool:
+    """A managed resident who has no login of their own (yet)."""
+    return person is not None and person.managed_at is not None and not person.can_sign_in
+
+
+def merge_managed_into(db: Session, *, person: User, account: User, actor_id: int,
+                       now: datetime) -> None:
+    """A managed resident turned out to have registered on their own (another number, a
+    separate account): ``account`` is the person from now on, once. What was done for them
+    (the help sessions and their log) moves to the account; the managed record keeps no
+    role, so nobody can act for it or vote as it again. The caller moves its ballots
+    (voting keeps them under the voter's key, ``consult.voting``)."""
+    from consult.communities.models import RoleAssignment
+
+    if not is_managed_only(person) or account.id == person.id or not account.can_sign_in:
+        raise Conflict(N_("This person already has a login."))
+    for row in db.exec(select(ActingSession).where(ActingSession.person_id == person.id,
+                                                   ActingSession.ended_at.is_(None))).all():
+        finish(db, row, now, how="done")
+    db.exec(update(ActingSession).where(ActingSession.person_id == person.id)
+            .values(person_id=account.id))
+    db.exec(update(ActingLog).where(ActingLog.person_id == person.id).values(person_id=account.id))
+    for role in db.exec(select(RoleAssignment).where(RoleAssignment.user_id == person.id)).all():
+        db.delete(role)
+    audit.record(db, actor_id=actor_id, action="merge_managed_resident", target_type="user",
+                 target_id=person.id, user_id=account.id)
+    db.flush()
 
 
 def give_login(db: Session, actor: Actor, settings, *, person: User, phone: str, now: datetime):
@@ -87,7 +127,7 @@ def give_login(db: Session, actor: Actor, settings, *, person: User, phone: str,
     the number already belongs to another account. Returns ``resets.issue_slip``'s result."""
     from consult.accounts import resets, rules
 
-    if person.managed_by is None or person.can_sign_in:
+    if not is_managed_only(person):
         raise Conflict(N_("This person already has a login."))
     number = rules.normalize_phone(phone)
     if number is None:
@@ -240,7 +280,16 @@ def end_for_link(db: Session, *, person_id: int, proxy_id: int, now: datetime) -
         .values(ended_at=now, ended_how="link"))
 
 
+#: forms a family member sends for the person that are not logged on their record: a
+#: ballot a family member casts is flagged (``consult.voting``'s ``Ballot.assisted``), and a
+#: row saying "family voted for X in round R" beside it would tell whose flagged ballot it
+#: is. The person's own page finds such a ballot with their ballot key instead.
+UNLOGGED_FOR_FAMILY = frozenset({"ballot_review", "ballot_cast"})
+
+
 def log_action(db: Session, row: ActingSession, *, action: str, path: str, now: datetime) -> None:
+    if row.kind == "family" and action in UNLOGGED_FOR_FAMILY:
+        return
     db.add(ActingLog(session_id=row.id, person_id=row.person_id, helper_id=row.helper_id,
                      kind=row.kind, action=action[:64], path=path[:200], at=now))
 

@@ -28,6 +28,20 @@ from consult.web.templating import render
 
 HELP_KINDS = {"desk": N_("by staff at the desk"), "family": N_("by a family member")}
 
+#: what a form sent for the person did, by the page's handler (``ActingLog.action``), in
+#: words the person reads on their own record; never what was chosen or answered
+HELP_ACTIONS = {
+    "idea_create": N_("wrote an idea"),
+    "idea_submit": N_("submitted an idea"),
+    "idea_update": N_("edited an idea"),
+    "idea_withdraw": N_("withdrew an idea"),
+    "idea_support": N_("supported an idea, or withdrew the support"),
+    "idea_comment": N_("commented on an idea"),
+    "survey_answer": N_("answered a survey or form (what was answered is not shown)"),
+    "verify_submit": N_("asked to be verified as a resident"),
+    "ballot_cast": N_("cast a ballot"),
+}
+
 
 def _areas(db, actor):
     return [area for area in communities.places_of_kind(db, "area")
@@ -67,7 +81,7 @@ def _person(request: Request, actor, person, **extra) -> dict:
             "can_reset": may_act_for(db, "issue_desk_reset", actor, person) and person.can_sign_in,
             "needs_login": person.managed_by is not None and not person.can_sign_in,
             "family_waiting": family.pending_for_person(db, person.id),
-            "help_kinds": HELP_KINDS, "form": {}, "errors": {}, "error": None, **extra}
+            "help_kinds": HELP_KINDS, "help_actions": HELP_ACTIONS, "form": {}, "errors": {}, "error": None, **extra}
 
 
 async def person_page(request: Request):
@@ -131,7 +145,7 @@ async def helped_page(request: Request):
     db = get_db(request)
     return render(request, "accounts/helped.html", {
         "sessions": acting.sessions_of(db, user.id), "log": acting.help_log(db, user.id),
-        "help_kinds": HELP_KINDS})
+        "help_kinds": HELP_KINDS, "help_actions": HELP_ACTIONS})
 
 
 routes = [

@@ -66,7 +66,7 @@ RESULTS = obj({"round_id": INTEGER, "rule": STRING, "parameters": {"type": "obje
                "notice_until": STRING, "finalized_at": {"type": ["string", "null"]},
                "ideas": {"type": "array", "items": IDEA}})
 PAPER = obj({"serial": STRING, "status": STRING, "receipt": {"type": ["string", "null"]}})
-TURNOUT = obj({"counted": INTEGER, "by_channel": {"type": "object"}, "by_status": {"type": "object"},
+TURNOUT = obj({"counted": INTEGER, "assisted": INTEGER, "by_channel": {"type": "object"}, "by_status": {"type": "object"},
                "areas": {"type": "array", "items": obj({"place_id": INTEGER, "name": STRING,
                                                         "ballots": INTEGER, "eligible": NULLABLE_INT})},
                "building_groups": {"type": "array", "items": obj({"place_id": INTEGER, "name": STRING,
@@ -202,7 +202,7 @@ async def turnout(request: Request):
     vr = _round(request)
     actor = _staff_actor(request, vr, "view_turnout")
     seen = services.turnout(get_db(request), actor, vr)
-    return ok({"counted": seen.total, "by_channel": seen.by_channel, "by_status": seen.by_status,
+    return ok({"counted": seen.total, "assisted": seen.assisted, "by_channel": seen.by_channel, "by_status": seen.by_status,
                "areas": [{"place_id": r.place.id, "name": r.place.name, "ballots": r.voted,
                           "eligible": r.eligible} for r in seen.areas],
                "building_groups": [{"place_id": r.place.id, "name": r.place.name, "ballots": r.voted}

@@ -39,6 +39,7 @@ class SettingsBody(Body):
     eligibility: str | None = None
     double_key: bool | None = None
     notice_days: int | None = None
+    assisted_voting: bool | None = None
 
 
 def _form_value(name: str, value) -> tuple[str, str]:

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import select
 
 from consult import clock, consultations
+from consult.accounts import acting
 from consult.accounts.models import User
 from consult.communities import services as communities
 from consult.communities.demo import AREAS, _name
@@ -155,14 +156,14 @@ def _open_vote(db: Session, rng: random.Random, item: Round, places: dict[str, P
         weights = [popularity[i.id] * (4 if i.area_id == person.area_id else 1) for i in ideas]
         chosen = _pick(rng, ideas, weights, budget)
         prefix, digest = _receipt()
-        ballots.append({"round_id": item.id, "voter_key": secrecy.paper_key(item.id, person.id),
+        ballots.append({"round_id": item.id, "voter_key": secrecy.user_key(item.id, person.user_id),
                         "channel": "paper", "status": "counted", "area_id": person.area_id,
                         "building_group_id": person.building_group_id, "serial": serial,
                         "receipt_prefix": prefix, "receipt_hash": digest, "created_at": at,
                         "updated_at": at, "entered_by": staff_id})
         choices.append(chosen)
         entries.append({"round_id": item.id, "serial": serial, "position": 1,
-                        "voter_key": secrecy.paper_key(item.id, person.id), "entered_by": staff_id,
+                        "voter_key": secrecy.user_key(item.id, person.user_id), "entered_by": staff_id,
                         "choices": sorted([i, 1, None] for i in chosen), "entered_at": at})
     _insert_ballots(db, item.id, ballots, choices)
     if entries:
@@ -187,6 +188,12 @@ def _paper_voters(db: Session, rng: random.Random, places: dict[str, Place], now
                                 name=_name(rng), id_last4=f"{rng.randrange(10000):04d}",
                                 created_at=now - 5 * DAY, created_by=entered_by)
             people.append((person, entered_by))
+    db.add_all([p for p, _ in people])
+    db.flush()
+    for person, entered_by in people:  # each is a managed resident (issue 17: one concept)
+        record = acting.new_managed_resident(db, staff_id=entered_by, name=person.name,
+                                             area=db.get(Place, person.area_id), now=now - 5 * DAY)
+        person.user_id = record.id
     db.add_all([p for p, _ in people])
     db.flush()
     return people

@@ -9,7 +9,9 @@ key, which is not in the database (``consult.voting.secrecy``), of
   web or on a paper ballot that staff enter for them (a paper-only resident linked to
   the account they opened later votes under the account's key);
 - ``round:<round>:home:<home id>``: one ballot per home (owner eligibility);
-- ``round:<round>:paper:<paper voter id>``: a resident without an account, registered by staff;
+- ``round:<round>:paper:<paper voter id>``: a resident without an account, registered by staff
+  before voting_0009 (since then a paper-only voter is a managed resident, an account
+  record without a login, and votes under ``user``; the migration re-keyed these);
 
 or ``import:<voter id>`` for a ballot read from a pabulib file (no person behind it).
 
@@ -77,6 +79,9 @@ class VoteSettings(SQLModel, table=True):
     double_key: bool = Field(default=False)
     #: length of the notice period (公示期) after publication, in days
     notice_days: int = Field(default=7)
+    #: a linked family member (亲情账号) may cast the ballot of a resident they act for;
+    #: such a ballot is flagged ``Ballot.assisted`` (residents' rounds only; issue 17)
+    assisted_voting: bool = Field(default=False)
     #: what an import brought along: the file's META and its project ids by idea id
     source: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     updated_at: datetime = Field(default_factory=utcnow)
@@ -84,7 +89,9 @@ class VoteSettings(SQLModel, table=True):
 
 
 class PaperVoter(SQLModel, table=True):
-    """A resident who votes only on paper and has no account, registered by staff."""
+    """A resident who votes only on paper, registered by staff: the voting register's entry
+    for a managed resident (``user_id``: their record without a login, or the account
+    they opened and were linked to later)."""
 
     __tablename__ = "paper_voter"
     __table_args__ = (
@@ -101,8 +108,9 @@ class PaperVoter(SQLModel, table=True):
     note: str = Field(default="", max_length=100)
     created_at: datetime = Field(default_factory=utcnow)
     created_by: int | None = Field(default=None, foreign_key="user.id")
-    #: the account the resident opened later, linked by staff: from then on they vote as
-    #: that account, on paper or online (``services.link_paper_voter``)
+    #: the person: their managed resident record (no login), or the account they opened
+    #: themselves and staff linked once (``services.link_paper_voter``); they vote as it,
+    #: on paper or online. None only for rows from before voting_0009
     user_id: int | None = Field(default=None, foreign_key="user.id")
 
 
@@ -141,6 +149,11 @@ class Ballot(SQLModel, table=True):
     created_at: datetime = Field(default_factory=today)
     updated_at: datetime = Field(default_factory=today)
     entered_by: int | None = Field(default=None, foreign_key="user.id")
+    #: cast (last) by a family member acting for the voter (``VoteSettings.assisted_voting``):
+    #: counted in turnout as 代办. It names nobody: the person's record does not log the
+    #: ballot (``consult.accounts.acting.UNLOGGED_FOR_FAMILY``), their own page finds it by
+    #: their key
+    assisted: bool = Field(default=False)
 
 
 class BallotChoice(SQLModel, table=True):

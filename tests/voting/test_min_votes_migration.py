@@ -21,7 +21,6 @@ BEFORE = "voting_0007_city_scale"
 
 def test_rounds_without_saved_settings_keep_no_minimum(url, settings):  # noqa: F811
     upgrade(url)
-    command.downgrade(alembic_config(url), BEFORE)
     engine = make_engine(url)
     at = datetime(2026, 11, 30, 1, 0, tzinfo=UTC)
     with Session(engine) as db:
@@ -30,11 +29,13 @@ def test_rounds_without_saved_settings_keep_no_minimum(url, settings):  # noqa: 
         old = add_vote_round(db, scope=tree["area_a"], author=author, opens_at=at, closes_at=at)
         saved = add_vote_round(db, scope=tree["area_a"], author=author, opens_at=at, closes_at=at,
                                settings={"ballot_kind": "approval", "rule": "greedy", "min_score": 3})
+        # a round of before the option, counted with the defaults: it has no settings row
         db.execute(delete(VoteSettings).where(VoteSettings.round_id == old.round.id))
         db.commit()
         old_id, saved_id = old.round.id, saved.round.id
     engine.dispose()
 
+    command.downgrade(alembic_config(url), BEFORE)
     upgrade(url)
     engine = make_engine(url)
     with Session(engine) as db:

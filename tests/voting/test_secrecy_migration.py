@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from alembic import command
 from sqlmodel import Session, select
 
+from consult.accounts.models import User
 from consult.clock import to_local
 from consult.communities import services as places
 from consult.db.engine import make_engine
@@ -55,10 +56,18 @@ _OLD_BALLOT = sa.table("ballot", *(sa.column(c) for c in (
 _OLD_CHOICE = sa.table("ballot_choice", *(sa.column(c) for c in ("id", "ballot_id", "idea_id", "points", "rank")))
 
 
+def _later_settings_column(engine, change: str) -> None:
+    """The round is made with today's models: a column a later migration adds to
+    ``vote_settings`` (voting_0010) is there while it is made, and gone before upgrading."""
+    with engine.begin() as conn:
+        conn.execute(sa.text(f"ALTER TABLE vote_settings {change}"))
+
+
 def test_old_ballots_are_re_keyed_and_back(url, settings):
     upgrade(url)
     command.downgrade(alembic_config(url), BEFORE)  # the ballot tables as they were
     engine = make_engine(url)
+    _later_settings_column(engine, "ADD COLUMN assisted_voting BOOLEAN NOT NULL DEFAULT FALSE")
     at = datetime(2026, 11, 30, 18, 30, tzinfo=UTC)  # 02:30 on 1 December in Beijing
     with Session(engine) as db:
         tree = factories.place_tree(db)
@@ -82,6 +91,7 @@ def test_old_ballots_are_re_keyed_and_back(url, settings):
                           choices=[[idea, 3, None]], entered_by=staff.id, entered_at=at))
         db.commit()
         ids = (voter.id, owner.id, home.id, person.id)
+    _later_settings_column(engine, "DROP COLUMN assisted_voting")
     engine.dispose()
 
     upgrade(url)
@@ -99,7 +109,11 @@ def test_old_ballots_are_re_keyed_and_back(url, settings):
         assert home_ballot.cast_by == secrecy.user_key(rid, owner_id)
         assert services.own_web_ballot(home_ballot, owner_id) and not services.own_web_ballot(home_ballot, voter_id)
         paper = ballots["paper"]
-        assert paper.voter_key == secrecy.paper_key(rid, person_id) and points[paper.id] == 3
+        # voting_0004 keyed it by the paper voter; voting_0009 made the paper voter a managed
+        # resident, and the ballot follows the record's key
+        record = db.get(User, db.get(PaperVoter, person_id).user_id)
+        assert record.managed_at is not None and record.password_hash is None
+        assert paper.voter_key == secrecy.user_key(rid, record.id) and points[paper.id] == 3
         assert db.exec(select(PaperEntry.voter_key)).one() == paper.voter_key
         assert ballots["import"].voter_key == "import:7" and points[ballots["import"].id] == 4
         assert len(stored) == 4

@@ -30,6 +30,7 @@ def _settings_form(settings) -> dict:
         "budget": "" if settings.budget_fen is None else f"{settings.budget_fen // 100}.{settings.budget_fen % 100:02d}",
         "eligibility": settings.eligibility, "double_key": "1" if settings.double_key else "",
         "notice_days": str(settings.notice_days),
+        "assisted_voting": "1" if settings.assisted_voting else "",
     }
 
 
@@ -71,7 +72,7 @@ async def settings_save(request: Request):
     values = {k: str(form.get(k, "")) for k in (
         "ballot_kind", "min_choices", "max_choices", "max_points", "max_points_per_idea",
         "ranking_length", "points_per_rank", "rule", "min_score", "k", "budget", "eligibility",
-        "double_key", "notice_days") if k in form or k != "min_score"}  # left out: the default
+        "double_key", "notice_days", "assisted_voting") if k in form or k != "min_score"}  # left out: the default
     return form_view(
         request, lambda: services.save_settings(get_db(request), require(request, "use_account"),
                                                 vr, values, clock.utcnow()),

@@ -46,6 +46,9 @@ def _paper_context(request: Request, vr: services.VoteRound, **extra) -> dict:
     if chosen_voter:  # "enter this person's ballot" from the voter list
         context["form"] = {"home_id" if vr.settings.eligibility == "owners" else "paper_voter_id": chosen_voter}
     context.update(extra)
+    context["unlinked"] = services.not_linked(db, context["voters"])
+    context["desk_residents"] = (services.desk_residents(db, actor, vr)
+                                 if vr.settings.eligibility == "residents" else [])
     return context
 
 
@@ -166,7 +169,8 @@ async def paper_voter_add(request: Request):
     form = await read_form(request)
     vr = _round(request)
     actor = _staff_actor(request, vr, "enter_paper_ballot")
-    values = {k: str(form.get(k, "")) for k in ("area_id", "building_group_id", "name", "id_last4", "note")}
+    values = {k: str(form.get(k, "")) for k in ("area_id", "building_group_id", "name", "id_last4", "note",
+                                                  "resident_id")}
     return form_view(
         request, lambda: services.register_paper_voter(get_db(request), actor, vr, now=clock.utcnow(),
                                                        **values),

@@ -11,7 +11,7 @@ ROUND_STATES = ("upcoming", "open", "closed", "published", "finalized")
 #: voters vote under, so they are fixed from the moment voting opens.
 COUNT_FIELDS = ("ballot_kind", "min_choices", "max_choices", "max_points", "max_points_per_idea",
                 "ranking_length", "points_per_rank", "eligibility", "rule", "min_score", "k",
-                "budget_fen")
+                "budget_fen", "assisted_voting")
 
 #: Every privileged action on a vote round → the states it is allowed in. Nothing changes
 #: a round's voters, ballots or ideas once its results are published.

@@ -23,7 +23,7 @@ from consult.voting.rules.texts import (
 #: attributes of any settings object)
 SETTINGS_FIELDS = ("ballot_kind", "min_choices", "max_choices", "max_points",
                    "max_points_per_idea", "ranking_length", "points_per_rank", "rule",
-                   "min_score", "k", "budget_fen", "eligibility", "double_key", "notice_days")
+                   "min_score", "k", "budget_fen", "eligibility", "double_key", "notice_days", "assisted_voting")
 
 
 def _whole(text: object, *, low: int = 0, high: int = MAX_LIMIT) -> tuple[int | None, bool]:
@@ -79,6 +79,9 @@ def parse_settings(form: Mapping[str, object], consultation_budget_fen: int | No
         errors["eligibility"] = Msg(N_("Please choose who may vote."))
     values.eligibility = eligibility
     values.double_key = clean_text(form.get("double_key")) in ("1", "on", "true")
+    values.assisted_voting = clean_text(form.get("assisted_voting")) in ("1", "on", "true")
+    if values.assisted_voting and eligibility == "owners":
+        errors["assisted_voting"] = Msg(N_("Family members cannot vote for owners: an owner who cannot come signs a written proxy (委托书)."))
 
     values.points_per_rank = []
     points_text = unicodedata.normalize("NFKC", clean_text(form.get("points_per_rank")))

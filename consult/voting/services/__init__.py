@@ -84,7 +84,9 @@ from consult.voting.services.paper import (
 from consult.voting.services.paper_voters import (
     Linked,
     ListedVoter,
+    desk_residents,
     link_paper_voter,
+    not_linked,
     paper_voter_of,
     paper_voter_visible,
     paper_voters,
@@ -140,7 +142,7 @@ __all__ = [
     "cast", "ReceiptCheck", "check_receipt", "own_receipt", "staff_within", "PaperResult", "enter_paper",
     "Dispute", "disputes", "resolve_dispute", "PaperRow", "paper_rows", "homes_in_scope",
     "areas_in_scope", "paper_voters", "voter_list", "ListedVoter", "paper_voter_visible", "register_paper_voter", "Linked",
-    "link_paper_voter", "paper_voter_of", "TurnoutRow", "Turnout", "turnout", "counted_ballots",
+    "link_paper_voter", "not_linked", "desk_residents", "paper_voter_of", "TurnoutRow", "Turnout", "turnout", "counted_ballots",
     "ballot_lines", "count_round", "publish", "Recount", "recount", "ResultRow", "Results", "results",
     "file_objection", "open_objection", "objection_round_id", "edit_objection",
     "answer_objection", "finalize", "DueOutcome", "finalize_due", "VOTE_TYPES",

@@ -214,18 +214,23 @@ def cast(db: Session, actor: Actor, user: User | None, vr: VoteRound, raw: rules
               "status": "counted", "area_id": voter.area_id, "building_group_id": voter.building_group_id,
               "cast_by": secrecy.user_key(vr.id, user.id) if voter.home_id is not None else None,
               "receipt_prefix": code[:rules.RECEIPT_PREFIX], "receipt_hash": rules.receipt_hash(code),
-              "created_at": day, "updated_at": day}
+              "created_at": day, "updated_at": day, "assisted": assisted(actor)}
     ballot_id = db.execute(_NEW_BALLOT[db.get_bind().dialect.name], values).scalar()
     if ballot_id is None:
-        return _change(db, user.id, vr.id, voter.key, choices, now)
+        return _change(db, user.id, vr.id, voter.key, choices, now, assisted=assisted(actor))
     if choices:
         db.execute(_NEW_CHOICES, [{"ballot_id": ballot_id, "idea_id": c.idea_id,
                                    "points": c.points, "rank": c.rank} for c in choices])
     return Cast(code, False, ballot_id, voter.key)
 
 
+def assisted(actor: Actor) -> bool:
+    """A ballot a family member casts for the person (``VoteSettings.assisted_voting``)."""
+    return actor.helper == "family"
+
+
 def _change(db: Session, user_id: int, round_id: int, voter_key: str,
-            choices: list[rules.Choice], now: datetime) -> Cast:
+            choices: list[rules.Choice], now: datetime, *, assisted: bool = False) -> Cast:
     """Change the voter's existing web ballot: new receipt, choices replaced, same row.
     The same ballot again (its receipt already the one these choices give) changes nothing."""
     existing = _locked_ballot(db, round_id, voter_key)
@@ -237,7 +242,7 @@ def _change(db: Session, user_id: int, round_id: int, voter_key: str,
     if existing.receipt_hash == rules.receipt_hash(code):
         return Cast(code, False, existing.id, existing.voter_key, repeated=True)
     _set_receipt(existing, code)
-    existing.updated_at = rules.ballot_day(now)
+    existing.updated_at, existing.assisted = rules.ballot_day(now), assisted
     db.add(existing)
     db.flush()
     _replace_choices(db, existing.id, choices)

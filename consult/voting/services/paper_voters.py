@@ -2,6 +2,16 @@
 finding who a paper ballot is for, and linking a paper-only resident to the account
 they open later (their paper ballots then move to the account's key).
 
+A paper-only resident *is* a managed resident (issue 17: one concept): registering one
+makes the account record staff make for a person without a login
+(``consult.accounts.acting.new_managed_resident``: no phone, no password, the resident
+role at the area), and the ``paper_voter`` row is the voting register's entry for that
+person (area, building group, the identity card's last four to tell namesakes apart).
+Their ballots, on paper or cast for them at the desk, are keyed by that account
+(``secrecy.user_key``), so one constraint keeps them to one ballot per round whichever
+way they vote. Given a number later, the same record becomes their login (the desk);
+found to have registered separately, they are linked once (``link_paper_voter``).
+
 Staff see the paper-only residents of the places where they enter paper ballots: a
 sub-district's staff all of them, an area's committee its own residents.
 """
@@ -17,6 +27,7 @@ from sqlalchemy.orm import Session
 from sqlmodel import select
 
 from consult import permissions
+from consult.accounts import acting
 from consult.accounts import rules as account_rules
 from consult.accounts import services as accounts
 from consult.accounts.models import User
@@ -90,6 +101,32 @@ def voter_list(db: Session, actor: Actor, vr: VoteRound, query: object = "",
     return [ListedVoter(pv, home, place, channels.get(key)) for pv, home, place, key in rows]
 
 
+def not_linked(db: Session, voters: list[tuple[PaperVoter, Place]]) -> list[tuple[PaperVoter, Place]]:
+    """Those still only their managed record (no login): the ones staff may link to an
+    account the person opened on their own."""
+    ids = {pv.user_id for pv, _ in voters if pv.user_id is not None}
+    signs_in = set(db.exec(select(User.id).where(User.id.in_(ids), User.password_hash.is_not(None)
+                                                 | User.managed_at.is_(None))).all()) if ids else set()
+    return [(pv, area) for pv, area in voters if pv.user_id not in signs_in]
+
+
+def desk_residents(db: Session, actor: Actor, vr: VoteRound) -> list[User]:
+    """Managed residents of the round's scope, added at the desk, not yet registered for
+    paper ballots: staff choose one instead of adding the same person twice."""
+    from consult.communities.models import RoleAssignment
+
+    _may_enter_paper(actor, vr, db)
+    registered = select(PaperVoter.user_id).where(PaperVoter.user_id.is_not(None))
+    rows = db.exec(select(User, Place).join(RoleAssignment, RoleAssignment.user_id == User.id)
+                   .join(Place, Place.id == RoleAssignment.place_id)
+                   .where(RoleAssignment.role == "resident", Place.path.startswith(vr.scope.path),
+                          User.managed_at.is_not(None), User.password_hash.is_(None),
+                          User.id.not_in(registered))
+                   .order_by(User.display_name, User.id)).all()
+    return [user for user, area in rows
+            if permissions.allowed("enter_paper_ballot", actor, area.ids_from_root)]
+
+
 def _groups_by_id(db: Session, ids: set[int | None]) -> dict[int, Place]:
     ids.discard(None)
     return {p.id: p for p in db.exec(select(Place).where(Place.id.in_(ids))).all()} if ids else {}
@@ -106,11 +143,21 @@ def paper_voter_visible(actor: Actor, person: PaperVoter, area: Place,
 
 
 def register_paper_voter(db: Session, actor: Actor, vr: VoteRound, *, area_id, building_group_id,
-                         name: str, id_last4: str, note: str = "", now: datetime) -> PaperVoter:
-    """Register a resident without an account who votes on paper."""
+                         name: str, id_last4: str, note: str = "", now: datetime,
+                         resident_id="") -> PaperVoter:
+    """Register a resident without an account who votes on paper: a new managed resident,
+    or (``resident_id``) one staff already added at the desk, whose name it takes."""
     _may_enter_paper(actor, vr, db)
     require_round_action(db, vr, "register_paper_voter")
     errors: dict[str, Msg] = {}
+    chosen = None
+    if clean_text(resident_id):
+        number = parse_id(resident_id)
+        chosen = db.get(User, number) if number is not None else None
+        if not acting.is_managed_only(chosen) or db.exec(
+                select(PaperVoter.id).where(PaperVoter.user_id == chosen.id)).first() is not None:
+            raise FieldErrors({"resident_id": Msg(N_("Please choose a resident added at the desk who is not registered for paper ballots yet."))})
+        name = chosen.display_name
     area = _place_of_kind(db, area_id, "area")
     if area is None or not area.path.startswith(vr.scope.path) and not vr.scope.path.startswith(area.path):
         errors["area_id"] = Msg(N_("Please choose the resident's residential area."))
@@ -130,12 +177,20 @@ def register_paper_voter(db: Session, actor: Actor, vr: VoteRound, *, area_id, b
         errors["id_last4"] = Msg(N_("Please enter the last four characters of the identity card."))
     if len(note) > 100:
         errors["note"] = Msg(N_("This can have at most %(max)s characters."), {"max": 100})
+    if chosen is not None and area is not None and area.id not in {
+            place for role, place in communities.actor_for(db, chosen).roles if role == "resident"}:
+        errors["area_id"] = Msg(N_("This resident lives in another residential area."))
     if errors:
         raise FieldErrors(errors)
     voter = PaperVoter(area_id=area.id, building_group_id=group.id if group else None, name=name,
                        id_last4=id_last4, note=note, created_at=now, created_by=actor.user_id)
     try:
         with db.begin_nested():
+            db.add(voter)
+            db.flush()
+            person = chosen or acting.new_managed_resident(db, staff_id=actor.user_id, name=name,
+                                                           area=area, now=now, note=note)
+            voter.user_id = person.id
             db.add(voter)
             db.flush()
     except IntegrityError:
@@ -173,7 +228,8 @@ def link_paper_voter(db: Session, actor: Actor, vr: VoteRound, *, paper_voter_id
     person, area = row
     if not permissions.allowed("enter_paper_ballot", actor, area.ids_from_root):
         raise FieldErrors({"link_voter": Msg(N_("You can only register residents of the areas you serve."))})
-    if person.user_id is not None:
+    managed = db.get(User, person.user_id) if person.user_id is not None else None
+    if person.user_id is not None and not acting.is_managed_only(managed):
         raise FieldErrors({"link_voter": Msg(N_("%(name)s is already linked to an account."),
                                              {"name": person.name})})
     user = accounts.find_by_login(db, clean_text(phone))
@@ -188,7 +244,8 @@ def link_paper_voter(db: Session, actor: Actor, vr: VoteRound, *, paper_voter_id
                                              {"name": taken})})
     # The person's paper keys, one per vote round: a key names its round (``secrecy``).
     rounds = db.exec(select(Round.id).where(Round.kind == "vote")).all()
-    paper_keys = {secrecy.paper_key(round_id, person.id): round_id for round_id in rounds}
+    paper_keys = {(secrecy.user_key(round_id, managed.id) if managed is not None
+                   else secrecy.paper_key(round_id, person.id)): round_id for round_id in rounds}
     removed = published_both = 0
     for paper in db.exec(select(Ballot).where(Ballot.voter_key.in_(paper_keys))
                          .order_by(Ballot.round_id).with_for_update()).all():
@@ -215,6 +272,8 @@ def link_paper_voter(db: Session, actor: Actor, vr: VoteRound, *, paper_voter_id
                    .values(voter_key=new_key))
     person.user_id = user.id
     db.add(person)
+    if managed is not None:  # once: the managed record has no role left to vote or be helped as
+        acting.merge_managed_into(db, person=managed, account=user, actor_id=actor.user_id, now=now)
     audit.record(db, actor_id=actor.user_id, action="link_paper_voter", target_type="paper_voter",
                  target_id=person.id, place_id=area.id, user_id=user.id, removed=removed,
                  published_both=published_both)
@@ -284,7 +343,7 @@ def paper_voter_of(db: Session, actor: Actor, vr: VoteRound, *, phone: str = "",
     if row is None or not row[1].path.startswith(vr.scope.path):
         raise FieldErrors({"voter": Msg(N_("Please choose a registered paper-only resident."))})
     pv, _area = row
-    if pv.user_id is not None:  # linked to the account they opened: one voter, one key
+    if pv.user_id is not None:  # their managed record, or the account they opened: one key
         return Voter(secrecy.user_key(vr.id, pv.user_id), pv.user_id, pv.area_id, pv.building_group_id,
                      pv.name)
     return Voter(secrecy.paper_key(vr.id, pv.id), None, pv.area_id, pv.building_group_id, pv.name)

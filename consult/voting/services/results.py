@@ -72,6 +72,9 @@ class Turnout:
     unknown_area: int
     unknown_group: int
     eligible_total: int | None
+    #: counted ballots a family member cast for the voter (代办, ``Ballot.assisted``): one
+    #: figure for the round, never by area or building group
+    assisted: int = 0
 
 
 def turnout(db: Session, actor: Actor | None, vr: VoteRound, *, check: bool = True) -> Turnout:
@@ -113,8 +116,11 @@ def turnout(db: Session, actor: Actor | None, vr: VoteRound, *, check: bool = Tr
         groups.append((area, TurnoutRow(group, group_votes[group_id], eligible.get(group_id))))
     counted = by_status.get("counted", 0)
     eligible_total = sum(v for k, v in eligible.items() if places.get(k) and places[k].kind == "area") or None
+    assisted = db.exec(select(func.count()).select_from(Ballot).where(
+        Ballot.round_id == vr.id, Ballot.status == "counted", Ballot.assisted)).one() \
+        if vr.settings.assisted_voting else 0
     return Turnout(counted, dict(by_channel), dict(by_status), areas, groups,
-                   area_votes.get(None, 0), group_votes.get(None, 0), eligible_total)
+                   area_votes.get(None, 0), group_votes.get(None, 0), eligible_total, assisted)
 
 
 def _snapshot(seen: Turnout) -> dict:
@@ -124,7 +130,7 @@ def _snapshot(seen: Turnout) -> dict:
             "groups": [[area.id if area is not None else None, row.place.id, row.voted, row.eligible]
                        for area, row in seen.groups],
             "unknown_area": seen.unknown_area, "unknown_group": seen.unknown_group,
-            "eligible_total": seen.eligible_total}
+            "eligible_total": seen.eligible_total, "assisted": seen.assisted}
 
 
 def _from_snapshot(db: Session, kept: dict) -> Turnout:
@@ -135,7 +141,8 @@ def _from_snapshot(db: Session, kept: dict) -> Turnout:
     groups = [(places.get(area_id), TurnoutRow(places[group_id], voted, eligible))
               for area_id, group_id, voted, eligible in kept["groups"] if group_id in places]
     return Turnout(kept["total"], dict(kept["by_channel"]), dict(kept["by_status"]), areas, groups,
-                   kept["unknown_area"], kept["unknown_group"], kept["eligible_total"])
+                   kept["unknown_area"], kept["unknown_group"], kept["eligible_total"],
+                   kept.get("assisted", 0))
 
 
 def _eligible_by_place(db: Session, vr: VoteRound) -> dict[int, int]:

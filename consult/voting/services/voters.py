@@ -85,6 +85,10 @@ def voter_homes(db: Session, actor: Actor, user_id: int, scope: Place) -> list[t
             if permissions.allowed("vote_for_home", actor, estate.ids_from_root)]
 
 
+FAMILY_MAY_NOT_VOTE = N_("This vote does not allow family members to vote for a resident. The resident votes themselves, online, at the desk or on paper.")
+FAMILY_NO_OWNERS = N_("Family members cannot vote in an owners' vote. An owner who cannot vote signs a written proxy (委托书).")
+
+
 def not_eligible_message(vr: VoteRound) -> Msg:
     if vr.settings.eligibility == "owners":
         return Msg(N_("Only owners of record of a home in %(place)s can vote in this round, one ballot per home."),
@@ -98,6 +102,11 @@ def voter_for(db: Session, actor: Actor, user: User | None, vr: VoteRound,
     """The voter this account votes as in this round, or a clear refusal."""
     if user is None or not actor.authenticated:
         raise NotSignedIn()
+    if actor.helper == "family" and not permissions.may_cast_vote(
+            actor, vr.scope.ids_from_root, state="open", eligibility=vr.settings.eligibility,
+            assisted_voting=vr.settings.assisted_voting):
+        raise Forbidden(FAMILY_MAY_NOT_VOTE if vr.settings.eligibility == "residents" else FAMILY_NO_OWNERS,
+                        code="no_assisted_voting")
     if vr.settings.eligibility == "owners":
         homes = voter_homes(db, actor, user.id, vr.scope)
         if not homes:
@@ -110,7 +119,9 @@ def voter_for(db: Session, actor: Actor, user: User | None, vr: VoteRound,
         home, estate = chosen
         return Voter(secrecy.home_key(vr.id, home.id), user.id, _area_id(estate), home.building_group_id,
                      f"{estate.name} {home.code}", home.id)
-    place = resident_place(db, actor, vr.scope, "vote")
+    action = permissions.vote_action(actor, eligibility=vr.settings.eligibility,
+                                     assisted_voting=vr.settings.assisted_voting)
+    place = resident_place(db, actor, vr.scope, action)
     if place is None:
         raise Forbidden(not_eligible_message(vr), code="not_eligible")
     area = _area_id(place)
