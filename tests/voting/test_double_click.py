@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import re
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
@@ -111,7 +110,6 @@ def test_50_identical_casts_at_once_store_one_ballot_and_one_receipt(database_ur
 @pytest.mark.slow
 def test_50_identical_submissions_to_a_real_server_show_one_valid_receipt(database_url, settings,
                                                                           tmp_path):
-    started = time.monotonic()
     engine = make_engine(database_url)
     database = Database(engine)
     round_id, idea_ids, (by_form, by_api), _ = _arrange(database, settings, 2)
@@ -171,4 +169,3 @@ def test_50_identical_submissions_to_a_real_server_show_one_valid_receipt(databa
     assert {b.receipt_hash for b, _ in stored} == {rules.receipt_hash(c) for c in page_codes | api_codes}
     assert all(choices == sorted(chosen) for _, choices in stored)
     engine.dispose()
-    assert time.monotonic() - started < 90

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import time
 from pathlib import Path
 
 import pytest
@@ -275,13 +274,14 @@ def big_approval_text(voters: int, projects: int, seed: int) -> str:
     return "\n".join(lines) + "\n"
 
 
-def test_parsing_sixty_thousand_ballots_is_fast() -> None:
+def test_sixty_thousand_ballots_are_read_every_one() -> None:
+    """How fast is bench's (``python -m bench.bench_tally``: parse_and_greedy_60000_ballots,
+    greedy_vs_pabutools); here, that a large file is read whole and right."""
     text = big_approval_text(60_000, 100, seed=3)
-    started = time.process_time()  # CPU time: other processes on the machine do not count
     election = parse(text)
-    elapsed = time.process_time() - started
     assert len(election.votes) == 60_000
-    assert elapsed < 1.0, f"parsing took {elapsed:.2f} s of CPU"
+    assert len({v.voter_id for v in election.votes}) == 60_000
+    assert all(1 <= len(v.vote) <= 10 for v in election.votes)
 
 
 ident = st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789_/-", min_size=1, max_size=8)
