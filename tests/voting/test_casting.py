@@ -144,3 +144,27 @@ def test_a_round_id_no_database_holds_is_not_found(client, world):
         response = client.post(path, data={"csrf_token": token, "idea": [world.ideas[0].id],
                                            "answer": "x"}, follow_redirects=False)
         assert response.status_code == 404, path
+
+
+@pytest.mark.parametrize("verified_in", [None, "area_a", "area_b"])
+def test_a_new_ballot_is_two_inserts_and_stores_the_voters_group(db, world, engine, verified_in):
+    """The resident's building group (their latest approved verification in the ballot's
+    area) is read by the ballot's own INSERT: casting a new ballot is the ballot's insert
+    and its choices' insert, no statement of its own for the group."""
+    from tests.statements import count_statements
+
+    if verified_in is not None:
+        key = verified_in[-1]
+        db.add(VerificationRequest(user_id=world.people["voter"].id, area_id=world.tree[verified_in].id,
+                                   building_group_id=world.tree[f"group_{key}"].id, status="approved"))
+        db.flush()
+    light = services.load_ballot_round(db, world.round.id, world.now)
+    actor = world.actor("voter")
+    with count_statements(engine) as statements:
+        services.cast(db, actor, world.people["voter"], light,
+                      RawBallot(choices=ids(world.ideas, 0, 3)), world.now)
+    assert [s.split()[:3] for s in statements] == [["INSERT", "INTO", "ballot"],
+                                                   ["INSERT", "INTO", "ballot_choice"]]
+    stored = db.exec(select(Ballot)).one()
+    expected = world.tree["group_a"].id if verified_in == "area_a" else None
+    assert (stored.area_id, stored.building_group_id) == (world.tree["area_a"].id, expected)

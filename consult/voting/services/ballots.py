@@ -11,8 +11,8 @@ perhaps inserted a moment ago by their other request (PostgreSQL makes the inser
 for that transaction), and the request locks that row (``SELECT … FOR UPDATE``) and
 changes it. On SQLite write transactions are serialised anyway (``BEGIN IMMEDIATE``).
 
-Casting is the hot path: statements built once at import (the inserts,
-``voters._building_group``, ``rounds.load_ballot_round``, which also locks the round and
+Casting is the hot path: statements built once at import (the inserts, a resident's
+reading their building group as ``voters.RESIDENT_GROUP``, ``rounds.load_ballot_round``, which also locks the round and
 only then reads the clock: see ``rounds``).
 """
 
@@ -36,7 +36,7 @@ from consult.permissions import Actor
 from consult.voting import rules, secrecy
 from consult.voting.models import Ballot, BallotChoice, new_ballot_id
 from consult.voting.services.rounds import IdeaOnBallot, VoteRound, ballot_ideas, projects_of
-from consult.voting.services.voters import voter_for
+from consult.voting.services.voters import RESIDENT_GROUP, group_params, voter_for
 from consult.voting.tally import BallotError, Project
 
 
@@ -186,6 +186,10 @@ _BALLOT, _CHOICE = Ballot.__table__, BallotChoice.__table__
 _NEW_BALLOT = {dialect.dialect.name: dialect.insert(_BALLOT)
                .on_conflict_do_nothing(index_elements=[_BALLOT.c.round_id, _BALLOT.c.voter_key])
                .returning(_BALLOT.c.id) for dialect in (sqlite, postgresql)}
+# A resident's ballot: the same, its building group read by the insert itself (by dialect
+# and "is the voter's area known", see ``voters.RESIDENT_GROUP``).
+_NEW_RESIDENT_BALLOT = {(name, known): statement.values(building_group_id=RESIDENT_GROUP[known])
+                        for name, statement in _NEW_BALLOT.items() for known in (False, True)}
 _NEW_CHOICES = _CHOICE.insert()
 
 
@@ -202,7 +206,7 @@ def cast(db: Session, actor: Actor, user: User | None, vr: VoteRound, raw: rules
     changes nothing, so every one of them shows the voter the one stored receipt."""
     if problem := open_problem(vr):
         raise Conflict(problem, code="round_not_open")
-    voter = voter_for(db, actor, user, vr, home_id)
+    voter = voter_for(db, actor, user, vr, home_id, group=False)
     if vr.projects is not None:
         choices = _valid_choices(db, vr, raw, vr.projects)
     else:
@@ -211,11 +215,18 @@ def cast(db: Session, actor: Actor, user: User | None, vr: VoteRound, raw: rules
     new_id, day = new_ballot_id(), rules.ballot_day(now)
     code = secrecy.receipt(vr.id, new_id, choices)
     values = {"id": new_id, "round_id": vr.id, "voter_key": voter.key, "channel": "web",
-              "status": "counted", "area_id": voter.area_id, "building_group_id": voter.building_group_id,
+              "status": "counted", "area_id": voter.area_id,
               "cast_by": secrecy.user_key(vr.id, user.id) if voter.home_id is not None else None,
               "receipt_prefix": code[:rules.RECEIPT_PREFIX], "receipt_hash": rules.receipt_hash(code),
               "created_at": day, "updated_at": day, "assisted": assisted(actor)}
-    ballot_id = db.execute(_NEW_BALLOT[db.get_bind().dialect.name], values).scalar()
+    dialect = db.get_bind().dialect.name
+    if voter.home_id is not None:  # a home's ballot: the home's building group
+        insert_ballot = _NEW_BALLOT[dialect]
+        values["building_group_id"] = voter.building_group_id
+    else:  # a resident's: the group they gave when verified, read by the insert
+        insert_ballot = _NEW_RESIDENT_BALLOT[dialect, voter.area_id is not None]
+        values.update(group_params(voter))
+    ballot_id = db.execute(insert_ballot, values).scalar()
     if ballot_id is None:
         return _change(db, user.id, vr.id, voter.key, choices, now, assisted=assisted(actor))
     if choices:

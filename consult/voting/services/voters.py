@@ -60,12 +60,34 @@ def resident_place(db: Session, actor: Actor, scope: Place, action: str) -> Plac
 
 
 _VERIFICATION = VerificationRequest.__table__
-_APPROVED_GROUP = (core_select(_VERIFICATION.c.building_group_id)
-                   .where(_VERIFICATION.c.user_id == bindparam("user_id"),
-                          _VERIFICATION.c.status == "approved",
-                          _VERIFICATION.c.building_group_id.is_not(None))
-                   .order_by(_VERIFICATION.c.id.desc()).limit(1))
-_APPROVED_GROUP_IN_AREA = _APPROVED_GROUP.where(_VERIFICATION.c.area_id == bindparam("area_id"))
+
+
+def _approved_group(user: str, area: str | None):
+    """The building group a resident gave when verified (the latest approved request), in
+    the area bound to ``area`` (any area when None); the user bound to ``user``."""
+    query = core_select(_VERIFICATION.c.building_group_id).where(
+        _VERIFICATION.c.user_id == bindparam(user), _VERIFICATION.c.status == "approved",
+        _VERIFICATION.c.building_group_id.is_not(None))
+    if area is not None:
+        query = query.where(_VERIFICATION.c.area_id == bindparam(area))
+    return query.order_by(_VERIFICATION.c.id.desc()).limit(1)
+
+
+_APPROVED_GROUP = _approved_group("user_id", None)
+_APPROVED_GROUP_IN_AREA = _approved_group("user_id", "area_id")
+#: the same as a value in the statement that stores it (a web ballot's insert, which then
+#: needs no statement of its own for it), by "is the area known"; its parameters are
+#: ``group_user`` and ``group_area`` (see :func:`group_params`), names no column has
+RESIDENT_GROUP = {False: _approved_group("group_user", None).scalar_subquery(),
+                  True: _approved_group("group_user", "group_area").scalar_subquery()}
+
+
+def group_params(voter: Voter) -> dict:
+    """The parameters of ``RESIDENT_GROUP[voter.area_id is not None]`` for a resident voter."""
+    params = {"group_user": voter.user_id}
+    if voter.area_id is not None:
+        params["group_area"] = voter.area_id
+    return params
 
 
 def _building_group(db: Session, user_id: int, area_id: int | None) -> int | None:
@@ -98,8 +120,11 @@ def not_eligible_message(vr: VoteRound) -> Msg:
 
 
 def voter_for(db: Session, actor: Actor, user: User | None, vr: VoteRound,
-              home_id: object = None) -> Voter:
-    """The voter this account votes as in this round, or a clear refusal."""
+              home_id: object = None, *, group: bool = True) -> Voter:
+    """The voter this account votes as in this round, or a clear refusal.
+
+    ``group=False``: a resident's building group is not read (``building_group_id`` is
+    None); the caller reads it in the statement that stores it (``RESIDENT_GROUP``)."""
     if user is None or not actor.authenticated:
         raise NotSignedIn()
     if actor.helper == "family" and not permissions.may_cast_vote(
@@ -125,5 +150,5 @@ def voter_for(db: Session, actor: Actor, user: User | None, vr: VoteRound,
     if place is None:
         raise Forbidden(not_eligible_message(vr), code="not_eligible")
     area = _area_id(place)
-    return Voter(secrecy.user_key(vr.id, user.id), user.id, area, _building_group(db, user.id, area),
-                 user.display_name)
+    return Voter(secrecy.user_key(vr.id, user.id), user.id, area,
+                 _building_group(db, user.id, area) if group else None, user.display_name)
