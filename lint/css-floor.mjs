@@ -26,6 +26,7 @@ export const ACCEPTED = {
   "css-sticky": "partial: sticky on <thead>/<tr>; we make blocks sticky (with -webkit-sticky before it for iOS 12)",
   "css-paged-media": "@page only sets the print margins; without it the browser's own margins apply",
   "extended-system-fonts": "a font list falls back to its next family (`ui-monospace, monospace`)",
+  "css-page-break": "partial: `avoid` for page-break-before/-after and the newer break-* names; we print with page-break-inside: avoid, which the floor honours",
 };
 
 //: doiuse reads the grid track function `minmax()` (Chrome 57, Safari 10.1) as `max()`.
