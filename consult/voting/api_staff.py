@@ -108,7 +108,9 @@ async def settings_get(request: Request):
 async def settings_put(request: Request):
     data = await json_body(request)
     vr = _round(request)
-    form = dict(_form_value(name, data.get(name)) for name in SettingsBody.model_fields)
+    # a field left out is left out of the form too: the form's own default applies (the
+    # minimum of votes is 1 when left out, none when sent empty as null)
+    form = dict(_form_value(name, data[name]) for name in SettingsBody.model_fields if name in data)
     services.save_settings(get_db(request), require(request, "use_account"), vr, form, clock.utcnow())
     return ok(_settings_json(_round(request)))
 

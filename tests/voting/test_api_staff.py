@@ -46,6 +46,23 @@ def test_settings_read_and_replace(client, db, world):
     assert client.put(url, json=body, headers=api_headers(client, world, "moderator_b")).status_code == 403
 
 
+def test_settings_left_out_take_the_forms_defaults(client, db, world):
+    world.round.opens_at = clock.utcnow() + timedelta(days=1)
+    world.round.closes_at = clock.utcnow() + timedelta(days=8)
+    db.add(world.round)
+    db.flush()
+    url = f"/api/v1/rounds/{world.round.id}/settings"
+    staff = api_headers(client, world, "moderator")
+    left_out = client.put(url, json={"ballot_kind": "approval", "rule": "greedy"}, headers=staff)
+    assert left_out.status_code == 200, left_out.text
+    assert left_out.json()["min_score"] == 1  # nobody's choice is never selected
+    none = client.put(url, json={"ballot_kind": "approval", "rule": "greedy", "min_score": None},
+                      headers=staff)
+    assert none.status_code == 200 and none.json()["min_score"] is None
+    db.expire_all()
+    assert db.get(VoteSettings, world.round.id).min_score is None
+
+
 def test_settings_locked_once_voting_opened(client, db, world):
     staff = api_headers(client, world, "moderator")
     url = f"/api/v1/rounds/{world.round.id}/settings"
