@@ -97,7 +97,8 @@ def test_idea_from_proposal_to_shortlist(make_page, live_server, base_url, tmp_p
     check(moderator, js)
     moderator.fill("#review-request_revision-note", "请写明涉及哪几层。")
     submit(moderator, "form.review-form:has(input[value=request_revision]) button")
-    assert "已完成" in moderator.locator(".flash").inner_text()
+    flash = moderator.locator(".flash").inner_text()  # what happened, to which idea (issue 16 item 13)
+    assert "3号楼楼道声控灯更换" in flash and "修改" in flash and "通知" in flash
 
     # 3. the resident revises; the diff shows the change
     resident.goto(base_url + idea_path)
