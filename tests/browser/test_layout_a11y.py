@@ -127,7 +127,8 @@ def test_pages_show_the_scene(make_page, base_url, scene):
     page = open_page(make_page, base_url, scene, "verifications")
     assert page.locator("li.card").count() >= 1
     page.goto(f"{base_url}/staff/audit")
-    assert page.locator("tbody tr").first.locator("td").count() == 5
+    first = page.locator("ol.audit-log li").first  # the log reads as sentences (issue 16 item 16)
+    assert first.locator(".c-meta").count() == 1 and len(first.inner_text()) > 10
     page = open_page(make_page, base_url, scene, "notifications")
     assert page.locator("main li.unread").count() == 1
     page = open_page(make_page, base_url, scene, "building_group")
