@@ -51,7 +51,7 @@ def world(db, settings):
     ratings.set_criteria(db, admin, published, [ratings.CriterionRow(None, CriterionDraft("台账", 100, "staff"))])
     w["published_subject"] = ratings.add_subject(db, admin, published, kind="owners_committee",
                                                  place_id=tree["estate_a"].id)
-    ratings.publish(db, admin, published, NOW)
+    ratings.publish(db, admin, published, NOW, confirm_missing=True)  # no staff score was given
     w["objection"] = ratings.file_objection(db, actors["resident_in"], published,
                                             subject_id=w["published_subject"].id, text="请复核", now=NOW)
     w["campaign"], w["published"] = campaign, published
