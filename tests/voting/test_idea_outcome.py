@@ -18,7 +18,7 @@ def _published(client, db, world):
     close_round(db, world.round)
     _sign_in(client, world, "moderator")
     published = post_form(client, f"/rounds/{world.round.id}/vote/manage",
-                          f"/rounds/{world.round.id}/publish", {})
+                          f"/rounds/{world.round.id}/publish", {"confirm": "1"})
     assert published.status_code == 303
     return db.exec(select(VoteResult)).one()
 
