@@ -4,11 +4,10 @@ document shows the same models' schemas."""
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from consult.web.api import Body, body_model, read_body
+from tests.asyncrun import run
 
 
 class _Request:
@@ -30,7 +29,7 @@ class Sample(Body):
 
 
 def _read(raw: bytes, model=Sample):
-    return asyncio.run(read_body(_Request(raw), model))
+    return run(read_body(_Request(raw), model))
 
 
 def test_unknown_field_and_wrong_type_name_the_field():

@@ -7,7 +7,6 @@ exactly when each piece of the body arrives and when the route starts.
 from __future__ import annotations
 
 import asyncio
-from concurrent.futures import ThreadPoolExecutor
 
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -16,6 +15,7 @@ from starlette.routing import Route
 
 from consult.web.bodies import BodyLimitMiddleware
 from consult.web.errors import server_error
+from tests.asyncrun import run
 
 
 def _app(events: list):
@@ -28,11 +28,6 @@ def _app(events: list):
 
 
 
-def _run(coro):
-    """Run ``coro`` in a thread of its own: a session-wide browser (Playwright's sync API)
-    may hold a running event loop in the main thread, where ``asyncio.run`` is refused."""
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, coro).result()
 
 async def _call(app, chunks, *, site, headers=(), delay=0.0, stall=False, method="POST"):
     """Send ``chunks`` (``delay`` seconds apart; ``stall``: then nothing) and collect the answer.
@@ -80,7 +75,7 @@ def test_the_route_starts_only_after_the_whole_body_arrived(app):
     site = app
     events: list = []
     _, app = _wrapped(events)
-    answer, order = _run(_call(app, [b"a" * 100] * 5, delay=0.05, site=site))
+    answer, order = run(_call(app, [b"a" * 100] * 5, delay=0.05, site=site))
     assert answer["status"] == 200 and answer["body"] == b'{"length":500}'
     assert events == ["route"] and order == ["chunk"] * 5  # the route ran after all five
 
@@ -89,7 +84,7 @@ def test_a_stalled_body_is_refused_with_408_and_the_route_never_runs(app):
     site = app
     events: list = []
     _, app = _wrapped(events, idle_seconds=0.2)
-    answer, _ = _run(_call(app, [b"a" * 10], stall=True, site=site))
+    answer, _ = run(_call(app, [b"a" * 10], stall=True, site=site))
     assert answer["status"] == 408 and events == []
     assert answer["headers"][b"connection"] == b"close"
 
@@ -98,7 +93,7 @@ def test_a_trickling_body_is_cut_off_by_the_total_time(app):
     site = app
     events: list = []
     _, app = _wrapped(events, idle_seconds=1, total_seconds=0.3)
-    answer, _ = _run(_call(app, [b"a"] * 50, delay=0.05, site=site))
+    answer, _ = run(_call(app, [b"a"] * 50, delay=0.05, site=site))
     assert answer["status"] == 408 and events == []
 
 
@@ -106,7 +101,7 @@ def test_too_large_without_content_length_is_413_before_the_route(app):
     site = app
     events: list = []
     _, app = _wrapped(events)
-    answer, _ = _run(_call(app, [b"a" * 600, b"a" * 600], site=site))  # chunked: no length
+    answer, _ = run(_call(app, [b"a" * 600, b"a" * 600], site=site))  # chunked: no length
     assert answer["status"] == 413 and events == []
 
 
@@ -115,9 +110,9 @@ def test_too_large_multipart_without_content_length_is_413(app):
     events: list = []
     _, app = _wrapped(events)
     headers = [(b"content-type", b"multipart/form-data; boundary=x")]
-    ok, _ = _run(_call(app, [b"a" * 3000], headers=headers, site=site))
+    ok, _ = run(_call(app, [b"a" * 3000], headers=headers, site=site))
     assert ok["status"] == 200  # the upload limit is the larger one
-    too_big, _ = _run(_call(app, [b"a" * 3000, b"a" * 3000], headers=headers, site=site))
+    too_big, _ = run(_call(app, [b"a" * 3000, b"a" * 3000], headers=headers, site=site))
     assert too_big["status"] == 413 and events == ["route"]
 
 
@@ -126,7 +121,7 @@ def test_large_bodies_are_held_in_a_temporary_file_and_replayed_whole(app):
     events: list = []
     _, app = _wrapped(events, max_bytes=3 * 1024 * 1024)
     chunks = [bytes([n]) * 65536 for n in range(40)]  # 2.5 MB: past the in-memory spool
-    answer, _ = _run(_call(app, chunks, site=site))
+    answer, _ = run(_call(app, chunks, site=site))
     assert answer["status"] == 200 and answer["body"] == b'{"length":2621440}'
 
 
@@ -134,7 +129,7 @@ def test_a_get_without_a_body_goes_straight_through(app):
     site = app
     events: list = []
     _, app = _wrapped(events)
-    answer, order = _run(_call(app, [], method="GET", site=site))
+    answer, order = run(_call(app, [], method="GET", site=site))
     assert answer["status"] == 200 and order == []
 
 
@@ -153,5 +148,5 @@ def test_an_unhandled_error_says_the_connection_closes(app):
     scope = {"type": "http", "method": "GET", "path": "/", "raw_path": b"/", "query_string": b"",
              "headers": [(b"host", b"testserver")], "app": app, "scheme": "http",
              "server": ("testserver", 80), "root_path": ""}
-    response = _run(server_error(Request(scope), RuntimeError("boom")))
+    response = run(server_error(Request(scope), RuntimeError("boom")))
     assert response.status_code == 500 and response.headers["connection"] == "close"
