@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from fractions import Fraction
 from pathlib import Path
 
 from sqlalchemy import func
@@ -14,12 +15,14 @@ from sqlmodel import select
 
 from consult import permissions
 from consult.accounts.models import User
+from consult.communities.models import Place
 from consult.db.ids import parse_id
 from consult.delivery import rules
 from consult.delivery.models import (
     DeliveryDocument,
     DeliveryPhoto,
     Milestone,
+    Project,
     ProjectRating,
     SignOff,
 )
@@ -295,3 +298,21 @@ def _save_rating(db: Session, item: ProjectRating, duplicate: str) -> ProjectRat
     except IntegrityError:
         raise Conflict(duplicate, code="already_rated") from None
     return item
+
+
+# -- feeding a star campaign (registered in ``ratings.PROJECT_SOURCES``) ------------------
+
+
+def rateable_projects(db: Session, place) -> list[tuple[int, str]]:
+    """Accepted (or in use) projects inside ``place``, for a campaign's subject form."""
+    return [(pid, f"{title}（{year}）") for pid, title, year in db.exec(
+        select(Project.id, Project.title, Project.year).join(Place, Place.id == Project.place_id)
+        .where(Place.path.startswith(place.path), Project.state.in_(("accepted", "in_use")))
+        .order_by(Project.year.desc(), Project.title)).all()]
+
+
+def mean_stars(db: Session, project_ids: set[int]) -> dict[int, tuple[Fraction, int]]:
+    """Each rated project's mean stars (exact) and number of ratings, both waves together."""
+    return {pid: (Fraction(int(total), int(n)), int(n)) for pid, total, n in db.exec(
+        select(ProjectRating.project_id, func.sum(ProjectRating.stars), func.count())
+        .where(ProjectRating.project_id.in_(project_ids)).group_by(ProjectRating.project_id)).all()}
