@@ -100,3 +100,13 @@ def test_a_file_that_is_not_a_pdf_is_refused_with_a_clear_message(client, db, w)
                         files=[("documents", ("fake.pdf", b"MZ", "application/pdf"))],
                         headers={"accept-language": "en"})
     assert english.status_code == 422 and "This file is not a PDF document." in english.text
+
+
+def test_the_api_lists_a_milestones_documents(client, db, w, settings):
+    now = clock.utcnow()
+    p = project(db, w, state="in_progress", now=now)
+    works.add_milestone(db, w.actor("moderator_in"), p.id, title="施工方案", happened_on=now.date(), body="",
+                        phase="before", photos=[], documents=[("方案.pdf", PDF)], media_dir=settings.media_dir, now=now)
+    doc = db.exec(select(DeliveryDocument)).one()
+    (milestone,) = client.get(f"/api/v1/projects/{p.id}").json()["milestones"]
+    assert milestone["documents"] == [{"url": f"/project-documents/{doc.id}", "filename": "方案.pdf", "size": len(PDF)}]
