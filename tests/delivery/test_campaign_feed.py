@@ -96,3 +96,15 @@ def test_ratings_never_import_delivery():
             "print(sorted(m for m in sys.modules if m.startswith('consult.delivery')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_staff_choose_the_source_on_the_criteria_form(client, db, w):
+    admin = w.actor("admin")
+    campaign = ratings.create_campaign(db, admin, place_id=w.tree["root"].id, title="2026 星级项目", year="2026")
+    factories.sign_in(client, w.user("admin").login)
+    page = f"/staff/ratings/{campaign.id}"
+    assert '<option value="project">居民对项目的评价</option>' in client.get(page).text
+    done = post_form(client, page, f"/staff/ratings/{campaign.id}/criteria",
+                     {"rows": "1", "c0_id": "", "c0_name": "居民评价", "c0_weight": "100", "c0_source": "project"})
+    assert done.status_code == 303
+    assert [c.source for c in ratings.criteria_of(db, campaign)] == ["project"]
