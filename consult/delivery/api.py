@@ -41,7 +41,9 @@ DETAIL = obj({
     "pledge_totals": {"type": "array", "items": obj({"kind": STRING, "unit": STRING, "pledged": INTEGER,
                                                      "received": INTEGER, "used": INTEGER})},
     "milestones": {"type": "array", "items": obj({"id": INTEGER, "title": STRING, "date": STRING,
-                                                  "phase": STRING, "photos": {"type": "array", "items": STRING}})},
+                                                  "phase": STRING, "photos": {"type": "array", "items": STRING},
+                                                  "documents": {"type": "array", "items": obj({
+                                                      "url": STRING, "filename": STRING, "size": INTEGER})}})},
     "ratings": obj({"count": INTEGER, "mean": STRING, "distribution": {"type": "object"},
                     "wave": NULLABLE_INT}),
     "timeline": {"type": "array", "items": obj({"at": STRING, "action": STRING, "by": NULLABLE_STRING,
@@ -103,6 +105,7 @@ async def project_detail(request: Request):
     pledges = money.pledges(db, p.id)
     today = clock.utcnow().date()
     ratings = works.rating_summary(db, p, today)
+    documents = works.milestone_documents(db, p.id)
 
     def name(item):
         shown = money.public_name(item)
@@ -122,7 +125,10 @@ async def project_detail(request: Request):
         "pledge_totals": [{k: row[k] for k in ("kind", "unit", "pledged", "received", "used")}
                           for row in money.pledge_totals(pledges)],
         "milestones": [{"id": m.id, "title": m.title, "date": m.happened_on, "phase": m.phase,
-                        "photos": [f"/media/{k}.jpg" for k in keys]} for m, keys in works.milestones(db, p.id)],
+                        "photos": [f"/media/{k}.jpg" for k in keys],
+                        "documents": [{"url": request.url_for("project_document", document_id=d.id).path,
+                                       "filename": d.filename, "size": d.size} for d in documents.get(m.id, [])]}
+                       for m, keys in works.milestones(db, p.id)],
         "ratings": {"count": ratings.total, "mean": ratings.mean,
                     "distribution": {str(k): v for k, v in ratings.counts.items()}, "wave": ratings.wave},
         "timeline": [{"at": e.at, "action": e.action, "by": who, "note": e.note, "params": e.params}

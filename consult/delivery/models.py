@@ -176,6 +176,21 @@ class DeliveryPhoto(SQLModel, table=True):
     position: int = 0
 
 
+class DeliveryDocument(SQLModel, table=True):
+    """A PDF of a milestone (a plan, an invoice, a report), kept as uploaded under
+    ``media/delivery/<key>.pdf`` and served only as a download."""
+
+    __tablename__ = "delivery_document"
+
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="delivery_project.id", index=True, ondelete="CASCADE")
+    milestone_id: int = Field(foreign_key="delivery_milestone.id", index=True, ondelete="CASCADE")
+    key: str = Field(max_length=64)
+    filename: str = Field(max_length=120)
+    size: int
+    position: int = 0
+
+
 class SignOff(SQLModel, table=True):
     """Acceptance (验收): one sign-off by staff and one by a residents' representative,
     two different people; the second makes the project accepted."""

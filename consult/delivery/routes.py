@@ -19,8 +19,9 @@ from consult.parsing import format_yuan
 from consult.web.auth import current_actor, current_user, require
 from consult.web.csrf import read_form
 from consult.web.db import get_db
-from consult.web.downloads import CSV_TYPE, XLSX_TYPE, download, qr_svg
-from consult.web.forms import FormPage, form_view
+from consult.web.downloads import CSV_TYPE, XLSX_TYPE, download, download_file, qr_svg
+from consult.web.forms import FormPage, form_view, named_files
+from consult.web.forms import uploaded_files as files
 from consult.web.responses import redirect_to
 from consult.web.templating import render, translator_for
 
@@ -30,6 +31,8 @@ NAMES = {"state": rules.STATE_NAMES, "category": rules.CATEGORIES, "party": rule
          "event": rules.EVENTS, "kind": rules.KINDS, "result": rules.RESULTS, "phase": rules.PHASES,
          "capacity": rules.CAPACITIES, "receipt": money.RECEIPTS, "item": rules.ITEM_LABELS}
 
+
+PDF_TYPE = "application/pdf"
 
 #: the projects the overview lists at most (the tables above them count them all)
 LIST_LIMIT = 200
@@ -41,17 +44,6 @@ def _render(request: Request, name: str, context: dict, status: int = 200):
 
 def _media_dir(request: Request):
     return request.app.state.settings.media_dir
-
-
-async def files(form, name: str) -> list[bytes]:
-    """The uploaded files of one input that carry something."""
-    found = []
-    for item in form.getlist(name):
-        if hasattr(item, "read") and getattr(item, "filename", None):
-            data = await item.read()
-            if data:
-                found.append(data)
-    return found
 
 
 def _text(form, *names: str) -> dict[str, str]:
@@ -88,6 +80,7 @@ def project_context(request: Request, project_id, **extra) -> dict:
         "public_name": money.public_name,
         "mine": [p for p in pledges if p.user_id is not None and p.user_id == actor.user_id],
         "milestones": works.milestones(db, project.id), "signoffs": signed,
+        "documents": works.milestone_documents(db, project.id),
         "ratings": works.rating_summary(db, project, today),
         "my_rating": works.my_rating(db, actor.user_id, project, today),
         "timeline": projects.timeline(db, project.id),
@@ -333,16 +326,23 @@ async def pledge_step(request: Request):
 
 
 async def milestone(request: Request):
-    form = await read_form(request, max_files=rules.MAX_PHOTOS + 1)
+    form = await read_form(request, max_files=rules.MAX_PHOTOS + rules.MAX_DOCUMENTS + 1)
     db = get_db(request)
     values = _text(form, "title", "happened_on", "body", "phase")
     photos = await files(form, "photos")
+    documents = await named_files(form, "documents")
     return form_view(request, lambda: works.add_milestone(
         db, current_actor(request), request.path_params["project_id"], title=values["title"],
         happened_on=rules.parse_date(values["happened_on"]), body=values["body"], phase=values["phase"],
-        photos=photos, media_dir=_media_dir(request), now=clock.utcnow()),
+        photos=photos, documents=documents, media_dir=_media_dir(request), now=clock.utcnow()),
         again=_manage_again(request, "milestone", values), message=N_("The milestone is added."),
         done=lambda m: _to_project(request, m.project_id, "project_manage"))
+
+
+async def document(request: Request):
+    """A milestone's PDF, as a download (never shown inline)."""
+    item, path = works.document_file(get_db(request), request.path_params["document_id"], _media_dir(request))
+    return download_file(path, item.filename, PDF_TYPE, sha256=item.key)
 
 
 async def paper_rating(request: Request):
@@ -480,6 +480,7 @@ routes = [
     Route("/projects/{project_id:int}/meeting", meeting, methods=["POST"], name="project_meeting"),
     Route("/pledges/{pledge_id:int}/{step}", pledge_step, methods=["POST"], name="pledge_step"),
     Route("/projects/{project_id:int}/milestones", milestone, methods=["POST"], name="project_milestone"),
+    Route("/project-documents/{document_id:int}", document, methods=["GET"], name="project_document"),
     Route("/projects/{project_id:int}/paper-rating", paper_rating, methods=["POST"], name="project_paper_rating"),
     Route("/projects/{project_id:int}/check", check_page, methods=["GET"], name="project_check"),
     Route("/projects/{project_id:int}/checklist", checklist_page, methods=["GET"], name="project_checklist"),

@@ -14,6 +14,8 @@ TITLE_MAX = 80
 NOTE_MAX = 500
 REASON_MAX = 200
 MAX_PHOTOS = 6
+#: PDF documents a milestone carries at most
+MAX_DOCUMENTS = 3
 COMMENT_MAX = 300
 
 #: the field report's four kinds of project

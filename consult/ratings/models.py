@@ -15,7 +15,7 @@ from sqlmodel import Field, SQLModel
 from consult.clock import utcnow
 
 SUBJECT_KINDS = ("owners_committee", "building_group", "project")
-SOURCES = ("staff", "forum", "survey", "contest")
+SOURCES = ("staff", "forum", "survey", "contest", "project")
 SURVEY_MEASURES = ("rate", "mean")
 
 
@@ -63,6 +63,9 @@ class Subject(SQLModel, table=True):
     ref: str = Field(default="", max_length=60)
     name: str = Field(max_length=120)
     survey_id: int | None = Field(default=None, foreign_key="survey.id")
+    # the delivered project whose residents' ratings feed a ``project`` criterion (no
+    # foreign key: ratings' tables know nothing of the delivery domain's)
+    project_id: int | None = Field(default=None, index=True)
     result_total: str | None = Field(default=None, max_length=64)
     result_stars: int | None = None
     result_scores: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))

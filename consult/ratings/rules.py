@@ -26,6 +26,7 @@ SOURCE_NAMES = {
     "forum": N_("Representatives' forum ratings"),
     "survey": N_("Satisfaction survey"),
     "contest": N_("Public star votes"),
+    "project": N_("Residents' rating of the project"),
 }
 MEASURE_NAMES = {
     "rate": N_("satisfaction rate"),

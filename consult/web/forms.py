@@ -76,3 +76,19 @@ def form_view(request: Request, act: Callable[[], T], *, again: FormPage,
     if message is not None:
         flash(request, message if isinstance(message, Msg) else Msg(message))
     return response
+
+
+async def named_files(form, name: str) -> list[tuple[str, bytes]]:
+    """The uploaded files of one input that carry something, with their file names."""
+    found = []
+    for item in form.getlist(name):
+        if hasattr(item, "read") and getattr(item, "filename", None):
+            data = await item.read()
+            if data:
+                found.append((str(item.filename), data))
+    return found
+
+
+async def uploaded_files(form, name: str) -> list[bytes]:
+    """The uploaded files of one input that carry something."""
+    return [data for _, data in await named_files(form, name)]

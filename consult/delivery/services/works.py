@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from fractions import Fraction
 from pathlib import Path
 
 from sqlalchemy import func
@@ -14,12 +15,22 @@ from sqlmodel import select
 
 from consult import permissions
 from consult.accounts.models import User
+from consult.communities.models import Place
+from consult.db.ids import parse_id
 from consult.delivery import rules
-from consult.delivery.models import DeliveryPhoto, Milestone, ProjectRating, SignOff
+from consult.delivery.models import (
+    DeliveryDocument,
+    DeliveryPhoto,
+    Milestone,
+    Project,
+    ProjectRating,
+    SignOff,
+)
 from consult.delivery.services.common import event, load, require
 from consult.delivery.services.projects import follow
-from consult.errors import Conflict, FieldErrors, Forbidden, NotSignedIn
+from consult.errors import Conflict, FieldErrors, Forbidden, NotFound, NotSignedIn
 from consult.i18n import N_, Msg
+from consult.media import documents as pdfs
 from consult.media.images import MAX_UPLOAD_BYTES, ImageError, process_upload, store
 from consult.parsing import clean_text
 from consult.permissions import Actor
@@ -34,6 +45,35 @@ PHOTO_MESSAGES = {
 
 #: the largest photo file accepted (8 MB, as ideas')
 MAX_PHOTO_BYTES = MAX_UPLOAD_BYTES
+
+DOCUMENT_MESSAGES = {
+    "too_large": N_("The document is %(size_mb)s MB; documents can be at most %(max_mb)s MB."),
+    "not_a_pdf": N_("This file is not a PDF document. Please choose a PDF file."),
+}
+
+#: the largest PDF accepted (10 MB)
+MAX_DOCUMENT_BYTES = pdfs.MAX_PDF_BYTES
+
+
+def documents_dir(media_dir: Path) -> Path:
+    return media_dir / "delivery"
+
+
+def checked_documents(documents: list[tuple[str, bytes]], field: str = "documents",
+                      limit: int = rules.MAX_DOCUMENTS) -> list[tuple[str, str, bytes]]:
+    """Every document checked (a PDF, not too large) before anything is stored:
+    (key, file name, data)."""
+    if len(documents) > limit:
+        raise FieldErrors({field: Msg(N_("At most %(max)s documents."), {"max": limit})})
+    done = []
+    for filename, data in documents:
+        try:
+            key = pdfs.check_pdf(data, MAX_DOCUMENT_BYTES)
+        except pdfs.DocumentError as exc:
+            raise FieldErrors({field: Msg(DOCUMENT_MESSAGES[exc.code], dict(exc.params))}) from None
+        name = clean_text(Path(filename.replace("\\", "/")).name)[:120] or "document.pdf"
+        done.append((key, name if name.lower().endswith(".pdf") else name[:116] + ".pdf", data))
+    return done
 
 
 def processed_photos(photos: list[bytes], field: str = "photos", limit: int = rules.MAX_PHOTOS) -> list:
@@ -58,7 +98,9 @@ def store_photos(processed: list, media_dir: Path) -> list[str]:
 
 def add_milestone(db: Session, actor: Actor, project_id, *, title: str, happened_on: date | None,
                   body: str, phase: str, photos: list[bytes], media_dir: Path,
-                  now: datetime) -> Milestone:
+                  now: datetime, documents: list[tuple[str, bytes]] = ()) -> Milestone:
+    """A milestone with up to 6 photos (EXIF stripped) and 3 PDF documents
+    (``documents`` are (file name, data) pairs); nothing is stored when one is refused."""
     loaded = load(db, project_id)
     require(actor, loaded, "manage_project", "milestone")
     title, body = clean_text(title), clean_text(body)
@@ -66,14 +108,19 @@ def add_milestone(db: Session, actor: Actor, project_id, *, title: str, happened
     if errors:
         raise FieldErrors(errors)
     processed = processed_photos(photos)
+    papers = checked_documents(list(documents))
     item = Milestone(project_id=loaded.project.id, title=title, happened_on=happened_on, body=body,
                      phase=phase, created_by=actor.user_id, created_at=now)
     db.add(item)
     db.flush()
     for position, key in enumerate(store_photos(processed, media_dir)):
         db.add(DeliveryPhoto(project_id=item.project_id, milestone_id=item.id, key=key, position=position))
+    for position, (key, name, data) in enumerate(papers):
+        pdfs.write_named(documents_dir(media_dir), pdfs.pdf_path(documents_dir(media_dir), key).name, data)
+        db.add(DeliveryDocument(project_id=item.project_id, milestone_id=item.id, key=key, filename=name,
+                                size=len(data), position=position))
     event(db, loaded.project, actor.user_id, "milestone", now, note=title, milestone=item.id,
-          phase=phase, on=happened_on.isoformat(), photos=len(processed))
+          phase=phase, on=happened_on.isoformat(), photos=len(processed), documents=len(papers))
     db.flush()
     return item
 
@@ -87,6 +134,26 @@ def milestones(db: Session, project_id: int) -> list[tuple[Milestone, list[str]]
                      .order_by(DeliveryPhoto.position)).all():
         photos.setdefault(p.milestone_id, []).append(p.key)
     return [(m, photos.get(m.id, [])) for m in items]
+
+
+def milestone_documents(db: Session, project_id: int) -> dict[int, list[DeliveryDocument]]:
+    """Each milestone's PDF documents, in their order."""
+    found: dict[int, list[DeliveryDocument]] = {}
+    for d in db.exec(select(DeliveryDocument).where(DeliveryDocument.project_id == project_id)
+                     .order_by(DeliveryDocument.milestone_id, DeliveryDocument.position)).all():
+        found.setdefault(d.milestone_id, []).append(d)
+    return found
+
+
+def document_file(db: Session, document_id, media_dir: Path) -> tuple[DeliveryDocument, Path]:
+    """A document and its stored file (NotFound when either is missing)."""
+    item = db.get(DeliveryDocument, parse_id(document_id) or 0)
+    if item is None:
+        raise NotFound()
+    path = pdfs.pdf_path(documents_dir(media_dir), item.key)
+    if not path.is_file():
+        raise NotFound()
+    return item, path
 
 
 def idea_panel(db: Session, idea_id: int, today: date):
@@ -231,3 +298,21 @@ def _save_rating(db: Session, item: ProjectRating, duplicate: str) -> ProjectRat
     except IntegrityError:
         raise Conflict(duplicate, code="already_rated") from None
     return item
+
+
+# -- feeding a star campaign (registered in ``ratings.PROJECT_SOURCES``) ------------------
+
+
+def rateable_projects(db: Session, place) -> list[tuple[int, str]]:
+    """Accepted (or in use) projects inside ``place``, for a campaign's subject form."""
+    return [(pid, f"{title}（{year}）") for pid, title, year in db.exec(
+        select(Project.id, Project.title, Project.year).join(Place, Place.id == Project.place_id)
+        .where(Place.path.startswith(place.path), Project.state.in_(("accepted", "in_use")))
+        .order_by(Project.year.desc(), Project.title)).all()]
+
+
+def mean_stars(db: Session, project_ids: set[int]) -> dict[int, tuple[Fraction, int]]:
+    """Each rated project's mean stars (exact) and number of ratings, both waves together."""
+    return {pid: (Fraction(int(total), int(n)), int(n)) for pid, total, n in db.exec(
+        select(ProjectRating.project_id, func.sum(ProjectRating.stars), func.count())
+        .where(ProjectRating.project_id.in_(project_ids)).group_by(ProjectRating.project_id)).all()}

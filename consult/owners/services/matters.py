@@ -4,8 +4,6 @@ files that go with them: a matter's documents and the scanned proxy forms."""
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,6 +18,7 @@ from consult.communities.models import Place
 from consult.config import Settings
 from consult.errors import Conflict, FieldErrors, NotFound
 from consult.i18n import N_, Msg
+from consult.media.documents import is_pdf, write_named
 from consult.media.images import ImageError, process_upload
 from consult.owners import register, rules
 from consult.owners.models import OwnerAttachment, OwnerBallot, OwnerMatter, OwnerMatterRegister
@@ -141,7 +140,7 @@ def _store_upload(settings: Settings, data: bytes) -> tuple[str, str]:
     if len(data) > MAX_FILE_BYTES:
         raise FieldErrors({"file": Msg(N_("The file is too large; at most %(max)s MB."),
                                        {"max": MAX_FILE_BYTES // (1024 * 1024)})})
-    if data.startswith(b"%PDF-"):
+    if is_pdf(data):
         body, content_type, suffix = data, "application/pdf", ".pdf"
     else:
         try:
@@ -150,14 +149,7 @@ def _store_upload(settings: Settings, data: bytes) -> tuple[str, str]:
             raise FieldErrors({"file": Msg(N_("Please choose a PDF file or a photo (JPEG, PNG)."))}) from None
         content_type, suffix = "image/jpeg", ".jpg"
     name = hashlib.sha256(body).hexdigest() + suffix
-    folder = _files_dir(settings)
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / name
-    if not target.exists():
-        fd, temporary = tempfile.mkstemp(dir=folder, prefix=".upload-")
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(body)
-        os.replace(temporary, target)
+    write_named(_files_dir(settings), name, body)
     return name, content_type
 
 

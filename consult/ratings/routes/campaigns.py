@@ -100,6 +100,7 @@ def _manage_context(request: Request, campaign_id, **extra) -> dict:
         "contests": services.contests_for(db, campaign),
         "subject_kinds": SUBJECT_KINDS,
         "subject_places": services.subject_places(db, place),
+        "subject_projects": services.project_choices(db, place),
         "surveys": services.surveys_within(db, place),
         "forums": services.forums_of(db, campaign),
         "thresholds": [str(t) for t in campaign.thresholds],
@@ -184,7 +185,7 @@ async def criteria_save(request: Request):
 
 async def subject_add(request: Request):
     data = await read_form(request)
-    values = {k: str(data.get(k, "")) for k in ("kind", "place_id", "name", "ref", "survey_id")}
+    values = {k: str(data.get(k, "")) for k in ("kind", "place_id", "name", "ref", "survey_id", "project_id")}
 
     def action(db, actor, campaign):
         services.add_subject(db, actor, campaign, **values)

@@ -80,6 +80,12 @@ from consult.ratings.services.objections import (
     get_objection,
     objections_of,
 )
+from consult.ratings.services.projects import (
+    PROJECT_SOURCES,
+    ProjectSource,
+    project_choices,
+    project_ratings,
+)
 
 __all__ = [
     "photo_message",
@@ -104,6 +110,7 @@ __all__ = [
     "state_of",
     "subject_places",
     "subjects_of",
+    "PROJECT_SOURCES", "ProjectSource", "project_choices", "project_ratings",
     "surveys_within",
     "HistoryRow",
     "Scoreboard",

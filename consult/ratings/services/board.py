@@ -32,6 +32,7 @@ from consult.ratings.models import (
 )
 from consult.ratings.services.campaigns import _editable, criteria_of, subjects_of
 from consult.ratings.services.common import _get
+from consult.ratings.services.projects import project_ratings
 from consult.surveys import rules as survey_rules
 from consult.surveys.models import Answer, Question
 
@@ -58,6 +59,8 @@ class Scoreboard:
     rows: list[SubjectScore]
     frozen: bool
     evidence: dict[tuple[int, int], str] = field(default_factory=dict)
+    #: (subject, criterion) → the number of residents' ratings behind a ``project`` score
+    counts: dict[tuple[int, int], int] = field(default_factory=dict)
 
 
 def _survey_scores(db: Session, survey_ids: set[int]) -> dict[int, dict[str, Fraction | None]]:
@@ -125,6 +128,14 @@ def compute(db: Session, campaign: Campaign) -> Scoreboard:
                 .group_by(ContestEntry.contest_id, ContestEntry.subject_id)).all():
             for c in contest_criteria[contest_id]:
                 scores[(subject_id, c.id)] = rules.five_to_100(Fraction(int(total), n))
+    counts: dict[tuple[int, int], int] = {}
+    if by_source["project"]:
+        rated = project_ratings(db, {s.project_id for s in subjects if s.project_id})
+        for s in subjects:
+            if s.project_id in rated:
+                mean, n = rated[s.project_id]
+                for c in by_source["project"]:
+                    scores[(s.id, c.id)], counts[(s.id, c.id)] = rules.five_to_100(mean), n
 
     weights = {c.id: c.weight for c in criteria}
     rows = []
@@ -135,7 +146,7 @@ def compute(db: Session, campaign: Campaign) -> Scoreboard:
                                  stars=rules.stars_for(total, campaign.thresholds),
                                  complete=all(v is not None for v in mine.values())))
     _rank(rows)
-    return Scoreboard(campaign, criteria, rows, frozen=False, evidence=evidence)
+    return Scoreboard(campaign, criteria, rows, frozen=False, evidence=evidence, counts=counts)
 
 
 def _rank(rows: list[SubjectScore]) -> None:

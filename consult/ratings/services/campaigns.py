@@ -18,7 +18,7 @@ from sqlmodel import select
 from consult import clock, permissions
 from consult.audit import services as audit
 from consult.communities.models import Place
-from consult.db.ids import find
+from consult.db.ids import find, parse_id
 from consult.errors import Conflict, FieldErrors, NotFound
 from consult.i18n import N_, Msg
 from consult.permissions import Actor
@@ -31,6 +31,7 @@ from consult.ratings.models import (
     Subject,
 )
 from consult.ratings.services.common import _get, _int, _require
+from consult.ratings.services.projects import project_choices
 from consult.surveys.models import Survey
 
 
@@ -187,11 +188,23 @@ SUBJECT_PLACE_KIND = {"owners_committee": "estate", "building_group": "building_
 
 
 def add_subject(db: Session, actor: Actor, campaign: Campaign, *, kind: str, place_id=None,
-                name: str = "", ref: str = "", survey_id=None, now: datetime | None = None) -> Subject:
-    """An owners' committee is named after its estate; a building group after itself."""
+                name: str = "", ref: str = "", survey_id=None, project_id=None,
+                now: datetime | None = None) -> Subject:
+    """An owners' committee is named after its estate; a building group after itself; a
+    completed project may be linked to a delivered one (named after it), whose residents'
+    ratings then feed a ``project`` criterion."""
     scope = _editable(db, actor, campaign, now=now)
     place = None
     errors: dict[str, Msg] = {}
+    project = None
+    if str(project_id or "").strip():
+        titles = dict(project_choices(db, scope))
+        project = parse_id(project_id)
+        if kind != "project" or project not in titles:
+            errors["project_id"] = Msg(N_("Please choose an accepted project inside %(place)s."),
+                                       {"place": scope.name})
+        elif not name.strip():
+            name = titles[project]
     if kind in SUBJECT_PLACE_KIND:
         place = find(db, Place, place_id)
         if place is None or place.kind != SUBJECT_PLACE_KIND[kind] or not place.path.startswith(scope.path):
@@ -208,7 +221,8 @@ def add_subject(db: Session, actor: Actor, campaign: Campaign, *, kind: str, pla
     if errors:
         raise FieldErrors(errors)
     subject = Subject(campaign_id=campaign.id, kind=kind, place_id=place.id if place else None,
-                      ref=ref.strip()[:60], name=name.strip(), survey_id=survey.id if survey else None)
+                      ref=ref.strip()[:60], name=name.strip(), survey_id=survey.id if survey else None,
+                      project_id=project)
     try:
         with db.begin_nested():
             db.add(subject)
