@@ -21,12 +21,17 @@ def test_settings_body_names_every_field_the_form_sets():
     assert set(SettingsBody.model_fields) == set(SETTINGS_FIELDS)
 
 
-def test_settings_read_and_replace(client, db, world):
+def _settings_of_an_upcoming_round(db, world) -> str:
+    """The round opens tomorrow, so its settings may still change: their API address."""
     world.round.opens_at = clock.utcnow() + timedelta(days=1)
     world.round.closes_at = clock.utcnow() + timedelta(days=8)
     db.add(world.round)
     db.flush()
-    url = f"/api/v1/rounds/{world.round.id}/settings"
+    return f"/api/v1/rounds/{world.round.id}/settings"
+
+
+def test_settings_read_and_replace(client, db, world):
+    url = _settings_of_an_upcoming_round(db, world)
     staff = api_headers(client, world, "moderator")
     shown = client.get(url, headers=staff)
     assert shown.status_code == 200 and shown.json()["ballot_kind"] == "approval_budget"
@@ -47,11 +52,7 @@ def test_settings_read_and_replace(client, db, world):
 
 
 def test_settings_left_out_take_the_forms_defaults(client, db, world):
-    world.round.opens_at = clock.utcnow() + timedelta(days=1)
-    world.round.closes_at = clock.utcnow() + timedelta(days=8)
-    db.add(world.round)
-    db.flush()
-    url = f"/api/v1/rounds/{world.round.id}/settings"
+    url = _settings_of_an_upcoming_round(db, world)
     staff = api_headers(client, world, "moderator")
     left_out = client.put(url, json={"ballot_kind": "approval", "rule": "greedy"}, headers=staff)
     assert left_out.status_code == 200, left_out.text
