@@ -38,6 +38,11 @@ def clean_text(value: object) -> str:
     return str(value or "").replace("\r\n", "\n").strip()
 
 
+def as_text(value: object) -> str:
+    """A stored value as a form field's text (a setting, a field to compare): None is empty."""
+    return "" if value is None else str(value)
+
+
 def parse_money(text: str) -> tuple[int | None, Msg | None]:
     """Yuan as typed (``1,234.5``, ``￥800``, ``3000元``) → integer fen, exactly; empty → None."""
     text = unicodedata.normalize("NFKC", text or "").strip()

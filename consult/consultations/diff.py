@@ -17,6 +17,8 @@ from typing import Any, Literal, NamedTuple
 
 from markupsafe import Markup, escape
 
+from consult.parsing import as_text
+
 __all__ = [
     "FieldDiff",
     "Op",
@@ -191,11 +193,6 @@ class FieldDiff:
         return render_html(self.segments)
 
 
-def _as_text(value: Any) -> str:
-    """Show a stored value as text; a missing or empty value compares as ""."""
-    return "" if value is None else str(value)
-
-
 def diff_fields(
     old: Mapping[str, Any], new: Mapping[str, Any], fields: Iterable[str]
 ) -> list[FieldDiff]:
@@ -206,7 +203,7 @@ def diff_fields(
     """
     result: list[FieldDiff] = []
     for name in fields:
-        before, after = _as_text(old.get(name)), _as_text(new.get(name))
+        before, after = as_text(old.get(name)), as_text(new.get(name))
         result.append(
             FieldDiff(
                 field=name,

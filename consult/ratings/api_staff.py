@@ -8,7 +8,7 @@ from __future__ import annotations
 from starlette.requests import Request
 
 from consult import clock
-from consult.parsing import parse_local_datetime
+from consult.parsing import as_text, parse_local_datetime
 from consult.ratings import services
 from consult.web.api import INTEGER, STRING, Body, api_route, json_body, obj, ok
 from consult.web.auth import current_actor, require
@@ -42,10 +42,6 @@ class ForumBody(Body):
     agenda: str = ""
 
 
-def _text(value) -> str:
-    return "" if value is None else str(value)
-
-
 async def campaign_create(request: Request):
     data = await json_body(request)
     campaign = services.create_campaign(
@@ -61,7 +57,7 @@ async def contest_create(request: Request):
         get_db(request), require(request, "view_staff_area"), place_id=str(data["place_id"]),
         title=data["title"], description=data.get("description", ""),
         opens_at=parse_local_datetime(data["opens_at"]), closes_at=parse_local_datetime(data["closes_at"]),
-        campaign_id=_text(data.get("campaign_id")), now=clock.utcnow())
+        campaign_id=as_text(data.get("campaign_id")), now=clock.utcnow())
     return ok({"id": contest.id, "title": contest.title, "opens_at": contest.opens_at,
                "closes_at": contest.closes_at}, status=201)
 

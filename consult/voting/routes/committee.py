@@ -8,6 +8,7 @@ from starlette.requests import Request
 from consult import clock
 from consult.errors import FieldErrors, Forbidden, UserError
 from consult.i18n import N_, Msg
+from consult.parsing import as_text
 from consult.voting import rules, services
 from consult.voting.routes.common import _round, _staff, _staff_actor, again, render
 from consult.web.auth import refusal, require
@@ -22,20 +23,16 @@ from consult.web.responses import redirect_to
 def _settings_form(settings) -> dict:
     return {
         "ballot_kind": settings.ballot_kind, "min_choices": str(settings.min_choices or 0),
-        "max_choices": _text(settings.max_choices), "max_points": _text(settings.max_points),
-        "max_points_per_idea": _text(settings.max_points_per_idea),
-        "ranking_length": _text(settings.ranking_length),
+        "max_choices": as_text(settings.max_choices), "max_points": as_text(settings.max_points),
+        "max_points_per_idea": as_text(settings.max_points_per_idea),
+        "ranking_length": as_text(settings.ranking_length),
         "points_per_rank": ",".join(str(p) for p in settings.points_per_rank or []),
-        "rule": settings.rule, "min_score": _text(settings.min_score), "k": _text(settings.k),
+        "rule": settings.rule, "min_score": as_text(settings.min_score), "k": as_text(settings.k),
         "budget": "" if settings.budget_fen is None else f"{settings.budget_fen // 100}.{settings.budget_fen % 100:02d}",
         "eligibility": settings.eligibility, "double_key": "1" if settings.double_key else "",
         "notice_days": str(settings.notice_days),
         "assisted_voting": "1" if settings.assisted_voting else "",
     }
-
-
-def _text(value) -> str:
-    return "" if value is None else str(value)
 
 
 def _manage_context(request: Request, vr: services.VoteRound, **extra) -> dict:
@@ -78,7 +75,7 @@ async def settings_save(request: Request):
                                                 vr, values, clock.utcnow()),
         again=again("voting/manage.html",
                     lambda **problem: _manage_context(
-                        request, vr, form={"min_score": _text(vr.settings.min_score), **values}, **problem)),
+                        request, vr, form={"min_score": as_text(vr.settings.min_score), **values}, **problem)),
         message=N_("The vote settings were saved."),
         done=lambda _: redirect_to(request, "vote_manage", rid=vr.id))
 
