@@ -10,6 +10,8 @@ finalize-due carry on the ideas of rounds that have closed, confirm vote outcome
              or a survey addressed to them, and remind members of an activity they
              signed up for the day before, and credit the points clubs' participation
              points (run it hourly)
+publish-jobs run the publications of vote results that were asked for and that no worker
+             has finished (a worker stopped while counting); run it every few minutes
 send-due     send the text messages deferred past quiet hours (run it after 08:00)
 points-check check the points ledger: every transfer sums to zero, every member's
              cached balance equals the sum of their entries (exit 1 if not)
@@ -168,6 +170,25 @@ def cmd_finalize_due(args) -> int:
     return 0
 
 
+def cmd_publish_jobs(args) -> int:
+    """For a timer every few minutes: a publication asked for on a page is run after that
+    page's answer, by the worker that answered; if that worker stopped first (a restart, a
+    crash), the job waits here. Each is run once, whoever gets to it first."""
+    from consult import clock
+    from consult.db import Database, make_engine
+    from consult.voting import pending_jobs, run_publish_job
+
+    database = Database(make_engine(_settings().database_url))
+    with database.session() as db:
+        waiting = pending_jobs(db, clock.utcnow())
+    for job_id in waiting:
+        state = run_publish_job(database, job_id)
+        print(f"publication job {job_id}: {state or 'taken by another worker'}")
+    if not waiting:
+        print("no publication waits")
+    return 0
+
+
 def cmd_checks_due(args) -> int:
     """For a daily timer: the register's safety checks due within 30 days or overdue and
     its open repairs, printed one a line, and a notification per area to its moderators;
@@ -287,6 +308,8 @@ def main(argv: list[str] | None = None) -> int:
     due = sub.add_parser("checks-due", help="list safety checks and repairs due or overdue; notify each area's moderators")
     due.add_argument("--days", type=int, default=30, help="how far ahead a check counts as due (default 30)")
     due.set_defaults(func=cmd_checks_due)
+    sub.add_parser("publish-jobs", help="run the publications of vote results that no worker has finished"
+                   ).set_defaults(func=cmd_publish_jobs)
     sub.add_parser("send-due", help="send the text messages deferred past quiet hours"
                    ).set_defaults(func=cmd_send_due)
     sub.add_parser("points-check", help="check the points ledger (sums to zero, cached balances)"

@@ -172,3 +172,26 @@ def test_finalize_due_reminds_club_members_and_credits_participation_once(cli_en
         assert len(db.exec(select(Participation)).all()) >= posted
     assert "0 participation points entries posted" in run(env, "finalize-due").stdout  # once
     database.engine.dispose()
+
+
+@pytest.mark.slow
+def test_publish_jobs_runs_what_a_stopped_worker_left(cli_env):
+    from consult.voting import VoteResult
+    from consult.voting.models import PublishJob
+
+    url, env = cli_env
+    assert run(env, "migrate").returncode == 0 and run(env, "demo").returncode == 0
+    assert "no publication waits" in run(env, "publish-jobs").stdout
+    database = Database(make_engine(url))
+    with database.session(write=True) as db:  # asked for; the worker stopped before counting
+        round_id = db.exec(select(VoteResult.round_id)).one()
+        db.add(PublishJob(round_id=round_id, state="queued", ballots=1))
+        db.commit()
+    ran = run(env, "publish-jobs")
+    assert ran.returncode == 0, ran.stderr
+    assert "publication job" in ran.stdout and ": done" in ran.stdout  # published already: done
+    with database.session() as db:
+        assert db.exec(select(PublishJob.state)).one() == "done"
+        assert len(db.exec(select(VoteResult).where(VoteResult.round_id == round_id)).all()) == 1
+    assert "no publication waits" in run(env, "publish-jobs").stdout
+    database.engine.dispose()

@@ -47,6 +47,8 @@ TEMPLATES: dict[str, str] = {
     "points_awarded": N_("Your attendance at “%(title)s” was approved: %(points)s points."),
     "project_rating_open": N_("“%(title)s” was completed: please rate it, 1 to 5 stars."),
     "pledge_received": N_("Your pledge to “%(title)s” has been received. Thank you!"),
+    "vote_publish_done": N_("The results of “%(title)s” are published: counting is done and the notice period has started."),
+    "vote_publish_failed": N_("Publishing the results of “%(title)s” did not succeed. Open the round's page to see why and try again."),
     "safety_checks_due": N_("Safety checks in your area: %(due)s due soon, %(overdue)s overdue (checks and repairs)."),
 }
 

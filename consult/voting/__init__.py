@@ -11,6 +11,8 @@ service modules, ``rules``, ``tally``, ``pabulib``) is the domain's own.
 - ``finalize_due``: the daily confirmation of outcomes whose notice period has ended
 - ``tell_voters``: the daily notices of rounds open and closing soon (once per person)
 - ``OUTCOME_HOOKS``: what else a confirmed outcome does (delivery makes its projects)
+- ``pending_jobs``, ``run_publish_job``: publications asked for and not yet run (the
+  ``python -m consult publish-jobs`` command)
 - ``pb_main``: the ``python -m consult pb`` command (pabulib files)
 - ``load_demo``: the demonstration votes of ``python -m consult demo``
 - ``configure_exports``: the directory of the exports built at publication (unset:
@@ -29,6 +31,8 @@ _SURFACE = {
     "tell_voters": "consult.voting.services:tell_voters",
     # where delivery registers what a confirmed outcome also does (its projects)
     "OUTCOME_HOOKS": "consult.voting.services.outcome:OUTCOME_HOOKS",
+    "pending_jobs": "consult.voting.services.jobs:pending_jobs",
+    "run_publish_job": "consult.voting.services.jobs:run_publish_job",
     "pb_main": "consult.voting.cli:main",
     "load_demo": "consult.voting.demo:load",
     "configure_exports": "consult.voting.services.exports:configure",

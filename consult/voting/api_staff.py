@@ -11,14 +11,16 @@ same fields, read from the round's settings).
 
 from __future__ import annotations
 
+from starlette.background import BackgroundTask
 from starlette.requests import Request
 
 from consult import clock, permissions
-from consult.errors import Forbidden
+from consult.errors import Forbidden, NotFound
 from consult.voting import services
 from consult.web.api import INTEGER, STRING, Body, api_route, json_body, obj, ok
 from consult.web.auth import current_actor, require, require_user
 from consult.web.db import get_db
+from consult.web.templating import translator_for
 
 
 class SettingsBody(Body):
@@ -68,6 +70,12 @@ RESULT = obj({"round_id": INTEGER, "rule": STRING, "ballots": INTEGER,
               "selected": {"type": "array", "items": INTEGER}, "published_at": STRING,
               "notice_until": STRING, "finalized_at": {"type": ["string", "null"]}},
              ["round_id", "selected", "published_at", "notice_until"])
+NULLABLE_TIME = {"type": ["string", "null"]}
+JOB = obj({"round_id": INTEGER, "state": {"type": "string", "enum": ["queued", "running", "done", "failed"]},
+           "ballots": INTEGER, "requested_at": STRING, "started_at": NULLABLE_TIME,
+           "finished_at": NULLABLE_TIME, "seconds": INTEGER, "may_retry": {"type": "boolean"},
+           "error": {"type": ["string", "null"]}, "result": {"anyOf": [RESULT, {"type": "null"}]}},
+          ["round_id", "state", "ballots", "requested_at", "seconds", "may_retry", "error", "result"])
 OBJECTION = obj({"id": INTEGER, "round_id": INTEGER, "body": STRING, "created_at": STRING,
                  "edited_at": {"type": ["string", "null"]}, "answer": {"type": ["string", "null"]},
                  "answered_at": {"type": ["string", "null"]}}, ["id", "round_id", "body"])
@@ -116,10 +124,39 @@ async def settings_put(request: Request):
 
 
 async def publish(request: Request):
+    """Ask for the publication (202): counted after the answer, as from the page; the job's
+    URL (``Location``) tells how it goes and, when done, the result."""
     services.lock_round(get_db(request), request.path_params["rid"])  # then the clock, as the page
     vr = _round(request)
-    result = services.publish(get_db(request), require(request, "use_account"), vr, clock.utcnow())
-    return ok(_result_json(vr, result), status=201)
+    job = services.request_publish(get_db(request), require(request, "use_account"), vr, clock.utcnow())
+    response = ok(_job_json(request, vr, services.job_view(job, clock.utcnow()), None), status=202)
+    response.headers["location"] = str(request.url_for("api:api_vote_publish_job", rid=vr.id).path)
+    response.background = BackgroundTask(services.run_publish_job, request.app.state.database, job.id)
+    return response
+
+
+async def publish_job(request: Request):
+    vr = _round(request)
+    actor = require(request, "use_account")
+    path = vr.scope.ids_from_root
+    if not (permissions.allowed("publish_results", actor, path)
+            or permissions.allowed("manage_consultation", actor, path)):
+        raise Forbidden()
+    job = services.job_of(get_db(request), vr.id)
+    if job is None:
+        raise NotFound()
+    view = services.job_view(job, clock.utcnow())
+    result = services.published_result(get_db(request), vr.id) if view.state == "done" else None
+    return ok(_job_json(request, vr, view, result))
+
+
+def _job_json(request: Request, vr: services.VoteRound, view, result) -> dict:
+    t = translator_for(request)
+    return {"round_id": vr.id, "state": view.state, "ballots": view.ballots,
+            "requested_at": view.requested_at, "started_at": view.started_at,
+            "finished_at": view.finished_at, "seconds": view.seconds, "may_retry": view.may_retry,
+            "error": view.error.translate(t) if view.error else None,
+            "result": _result_json(vr, result) if result is not None else None}
 
 
 async def finalize(request: Request):
@@ -229,8 +266,12 @@ routes = [
               tag=TAG, summary="Replace a vote round's settings, checked as the settings form is (staff)",
               body=SettingsBody, response=SETTINGS),
     api_route("/rounds/{rid:int}/publish", publish, method="POST", name="api_vote_publish", tag=TAG,
-              summary="Count the closed round and publish its result; the notice period starts (staff)",
-              response=RESULT, status=201),
+              summary="Ask for the closed round's result to be counted and published (staff): "
+                      "counted after the answer; the job (Location) tells when it is done",
+              response=JOB, status=202),
+    api_route("/rounds/{rid:int}/publish-job", publish_job, name="api_vote_publish_job", tag=TAG,
+              summary="How the publication asked for goes: queued, running, done (with the result) "
+                      "or failed (with why) (staff)", response=JOB),
     api_route("/rounds/{rid:int}/finalize", finalize, method="POST", name="api_vote_finalize", tag=TAG,
               summary="After the notice period, confirm the outcome: the selected ideas become projects "
                       "(staff)", response=RESULT),

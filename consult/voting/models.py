@@ -217,6 +217,35 @@ class VoteResult(SQLModel, table=True):
     turnout: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
 
 
+class PublishJob(SQLModel, table=True):
+    """Publishing a round's result, run off the request (``services.jobs``): counting a
+    city's million ballots takes a minute or more, which no request should wait for.
+
+    One row per round (a retry after a failure reuses it): the unique round makes two
+    publications of one round at once impossible, whatever the workers do. Its state is
+    queued → running → done or failed; publication itself stays one transaction (the
+    round's row locked, ``services.results.publish``), so a job whose worker died left
+    nothing half-published and is simply run again.
+    """
+
+    __tablename__ = "vote_publish_job"
+
+    id: int | None = Field(default=None, primary_key=True)
+    round_id: int = Field(foreign_key="consultation_round.id", unique=True, ondelete="CASCADE")
+    #: queued | running | done | failed
+    state: str = Field(default="queued", max_length=8)
+    requested_by: int | None = Field(default=None, foreign_key="user.id")
+    requested_at: datetime = Field(default_factory=utcnow)
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+    #: the counted ballots when it was asked for (what the page says it is counting)
+    ballots: int = 0
+    attempts: int = 0
+    #: a failure's message (msgid) and its parameters, translated when shown
+    error: str | None = Field(default=None, max_length=500)
+    error_params: dict | None = Field(default=None, sa_column=Column(JSON, nullable=True))
+
+
 class VoteExport(SQLModel, table=True):
     """A published round's ballots as a file, built once at publication (``services.exports``):
     the file's name in the exports directory, its SHA-256 and size."""

@@ -148,6 +148,21 @@ def test_vote_change_check_close_publish(make_page, live_server, base_url, js):
     check(moderator, js)
     moderator.check("#f-confirm")  # publishing asks for confirmation (issue 16 item 13)
     submit(moderator, f"form[action='/rounds/{rid}/publish'] button")
+    # the job's page, counting after the answer, links the results once they are published:
+    # its script follows the count; without script, its refresh link
+    assert path_of(moderator) == f"/rounds/{rid}/publish/job"
+    check(moderator, js)
+    results_link = f"main a[href='/rounds/{rid}/results']"
+    if js:
+        moderator.wait_for_selector(results_link, timeout=30_000)
+    else:
+        for _ in range(30):
+            if moderator.locator(results_link).count():
+                break
+            moderator.wait_for_timeout(1000)
+            submit(moderator, f"main a[href='/rounds/{rid}/publish/job']")
+    assert "结果已公布" in moderator.locator("main").inner_text()
+    submit(moderator, results_link)
     assert path_of(moderator) == f"/rounds/{rid}/results"
     chart = moderator.locator("svg.vote-chart")
     assert chart.is_visible() and chart.get_attribute("role") == "img"

@@ -83,9 +83,15 @@ def test_publish_objection_answer_finalize(client, db, world):
     close_round(db, world.round)
     assert client.post(f"/api/v1/rounds/{rid}/publish", headers=resident).status_code == 403
     assert client.post(f"/api/v1/rounds/{rid}/publish", json={"now": 1}, headers=staff).status_code == 422
-    published = client.post(f"/api/v1/rounds/{rid}/publish", headers=staff)
-    assert published.status_code == 201, published.text
-    assert published.json()["selected"][0] == world.ideas[0].id and published.json()["ballots"] == 1
+    asked = client.post(f"/api/v1/rounds/{rid}/publish", headers=staff)
+    assert asked.status_code == 202, asked.text  # counted after the answer (the test client waits for it)
+    assert asked.json()["state"] == "queued" and asked.json()["ballots"] == 1
+    assert asked.headers["location"] == f"/api/v1/rounds/{rid}/publish-job"
+    assert client.get(asked.headers["location"], headers=resident).status_code == 403
+    job = client.get(asked.headers["location"], headers=staff)
+    assert job.status_code == 200 and job.json()["state"] == "done", job.text
+    published = job.json()["result"]
+    assert published["selected"][0] == world.ideas[0].id and published["ballots"] == 1
     assert client.post(f"/api/v1/rounds/{rid}/publish", headers=staff).status_code == 409
     assert client.post(f"/api/v1/rounds/{rid}/objections", json={"body": 5}, headers=resident).status_code == 422
     filed = client.post(f"/api/v1/rounds/{rid}/objections", json={"body": "计票有误？"}, headers=resident)

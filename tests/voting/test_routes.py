@@ -297,7 +297,9 @@ def test_publish_results_page_and_exports(client, db, world):
     close_round(db, world.round)
     published = post_form(client, page, f"/rounds/{world.round.id}/publish", {"confirm": "1"})
     assert published.status_code == 303
-    results = client.get(published.headers["location"])
+    job = client.get(published.headers["location"])  # the job's page: counted after the 303
+    assert job.status_code == 200 and job.context["job"].state == "done"
+    results = client.get(f"/rounds/{world.round.id}/results")
     assert results.status_code == 200
     assert [r.idea.title for r in results.context["results"].rows if r.selected][:2] == ["增设座椅", "楼道灯更换"]
     assert '<svg class="vote-chart"' in results.text and 'role="img"' in results.text

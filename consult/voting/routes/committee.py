@@ -3,10 +3,11 @@
 
 from __future__ import annotations
 
+from starlette.background import BackgroundTask
 from starlette.requests import Request
 
 from consult import clock
-from consult.errors import FieldErrors, Forbidden, UserError
+from consult.errors import FieldErrors, Forbidden, NotFound, UserError
 from consult.i18n import N_, Msg
 from consult.parsing import as_text
 from consult.voting import rules, services
@@ -47,8 +48,10 @@ def _manage_context(request: Request, vr: services.VoteRound, **extra) -> dict:
         "locked": vr.state != "upcoming", "result": result, "staff": staff,
         "recount": None, "turnout": services.turnout(db, None, vr, check=False),
         "missing_costs": sum(1 for i in ideas if i.cost_fen is None), "ideas": len(ideas),
-        "kinds": rules.BALLOT_KINDS, "rules_": rules.SELECTION_RULES,
+        "kinds": rules.BALLOT_KINDS, "rules_": rules.SELECTION_RULES, "job": None,
     }
+    if result is None and (job := services.job_of(db, vr.id)) is not None:
+        context["job"] = services.job_view(job, clock.utcnow())
     if result is not None:
         try:
             context["recount"] = services.recount(db, vr, result)
@@ -88,6 +91,8 @@ def _publish_confirmed(form) -> None:
 
 
 async def publish(request: Request):
+    """Ask for the result to be published: checked now, counted after the answer
+    (``services.jobs``), on a page that follows the count."""
     form = await read_form(request)
     services.lock_round(get_db(request), request.path_params["rid"])  # then the clock
     vr = _round(request)
@@ -95,13 +100,35 @@ async def publish(request: Request):
 
     def act():
         _publish_confirmed(form)
-        return services.publish(get_db(request), actor, vr, clock.utcnow())
+        return services.request_publish(get_db(request), actor, vr, clock.utcnow())
+
+    def done(job):
+        response = redirect_to(request, "vote_publish_job", rid=vr.id)
+        # run after the answer, in the thread pool: the request's commit (the job queued) first
+        response.background = BackgroundTask(services.run_publish_job, request.app.state.database, job.id)
+        return response
 
     return form_view(
         request, act,
         again=again("voting/manage.html", lambda **problem: _manage_context(request, vr, **problem)),
-        message=N_("The results are published. The notice period has started."),
-        done=lambda _: redirect_to(request, "vote_results", rid=vr.id))
+        message=N_("Counting has started. This page shows how it goes and tells you when the results are published."),
+        done=done)
+
+
+async def publish_job_page(request: Request):
+    """How the publication asked for goes: while counting, the page's script follows it
+    (``follow``: seconds; without script its refresh link does); when done it links the
+    results; when it failed it says why and offers to try again."""
+    vr = _round(request)
+    staff = _staff(request, vr)
+    if not (staff["manage_consultation"] or staff["publish_results"]):
+        raise Forbidden(refusal(request, "publish_results", vr.scope.ids_from_root))
+    job = services.job_of(get_db(request), vr.id)
+    if job is None:
+        raise NotFound()
+    view = services.job_view(job, clock.utcnow())
+    return render(request, "voting/publish_job.html", {"vr": vr, "job": view, "staff": staff,
+                                                        "follow": 3 if view.working else None})
 
 
 async def turnout_page(request: Request):

@@ -16,6 +16,7 @@ One module per concept:
 - ``counting``: counting in the database (scores by ``GROUP BY``, the ballots streamed once)
 - ``results``: turnout, publishing, the published results (and their turnout, kept)
 - ``reminders``: telling a round's audience it is open and closes soon
+- ``jobs``: publishing as a job, run after the request that asks for it
 - ``outcome``: objections in the notice period, the outcome confirmed
 - ``exports``: open data: the ``.pb`` and CSV files built once at publication
 - ``exchange``: open data: pabulib imports
@@ -59,6 +60,14 @@ from consult.voting.services.exports import (
     export_file,
     export_pb,
 )
+from consult.voting.services.jobs import (
+    JobView,
+    job_of,
+    job_view,
+    pending_jobs,
+    request_publish,
+    run_publish_job,
+)
 from consult.voting.services.outcome import (
     DueOutcome,
     answer_objection,
@@ -100,6 +109,7 @@ from consult.voting.services.results import (
     Results,
     Turnout,
     TurnoutRow,
+    check_publishable,
     publish,
     recount,
     results,
@@ -143,9 +153,10 @@ __all__ = [
     "Dispute", "disputes", "resolve_dispute", "PaperRow", "paper_rows", "homes_in_scope",
     "areas_in_scope", "paper_voters", "voter_list", "ListedVoter", "paper_voter_visible", "register_paper_voter", "Linked",
     "link_paper_voter", "not_linked", "desk_residents", "paper_voter_of", "TurnoutRow", "Turnout", "turnout", "counted_ballots",
-    "ballot_lines", "count_round", "publish", "Recount", "recount", "ResultRow", "Results", "results",
+    "ballot_lines", "count_round", "check_publishable", "publish", "Recount", "recount", "ResultRow", "Results", "results",
     "file_objection", "open_objection", "objection_round_id", "edit_objection",
     "answer_objection", "finalize", "DueOutcome", "finalize_due", "VOTE_TYPES",
     "export_election", "export_pb", "export_csv", "ExportFile", "export_file", "PbImportError", "IMPORT_AUTHOR", "Imported",
     "import_election", "imported_project_ids", "tell_voters",
+    "JobView", "job_of", "job_view", "pending_jobs", "request_publish", "run_publish_job",
 ]

@@ -179,14 +179,13 @@ def _eligible_by_place(db: Session, vr: VoteRound) -> dict[int, int]:
 # -- counting and publishing --------------------------------------------------------------
 
 
-def publish(db: Session, actor: Actor | None, vr: VoteRound, now: datetime) -> VoteResult:
-    """Count the closed round and publish the result; the notice period starts now.
+def check_publishable(db: Session, actor: Actor | None, vr: VoteRound) -> int:
+    """Lock the round and refuse (nothing changed) a publication its state does not allow:
+    not closed yet, published already, paper ballots waiting. Returns the counted ballots.
 
-    ``actor`` None is the command line (an import published at once). The round is
-    locked first (``lock_round``): ballots in flight are stored before they are counted.
-    A caller that judged ``vr.state`` and read ``now`` after locking it already (the
-    page) only repeats the lock.
-    """
+    Both the request that asks for a publication (``services.jobs.request_publish``) and
+    the publication itself check it, so a job asked for in time still refuses a round that
+    changed before it ran."""
     if actor is not None and not permissions.allowed("publish_results", actor, _scope_path(vr)):
         raise Forbidden()
     lock_round(db, vr.id)
@@ -199,9 +198,20 @@ def publish(db: Session, actor: Actor | None, vr: VoteRound, now: datetime) -> V
     if waiting:
         raise Conflict(N_("%(n)s paper ballots wait for a second entry or a moderator's decision. Finish them before publishing."),
                        n=waiting, code="paper_waiting")
-    ideas = ideas_on_ballot(db, vr)
-    total = db.exec(select(func.count()).select_from(Ballot).where(
+    return db.exec(select(func.count()).select_from(Ballot).where(
         Ballot.round_id == vr.id, Ballot.status == "counted")).one()
+
+
+def publish(db: Session, actor: Actor | None, vr: VoteRound, now: datetime) -> VoteResult:
+    """Count the closed round and publish the result; the notice period starts now.
+
+    ``actor`` None is the command line (an import published at once). The round is
+    locked first (``lock_round``): ballots in flight are stored before they are counted.
+    A caller that judged ``vr.state`` and read ``now`` after locking it already (the
+    page) only repeats the lock.
+    """
+    total = check_publishable(db, actor, vr)
+    ideas = ideas_on_ballot(db, vr)
     with exports.Builder(vr.settings.ballot_kind, total) as files:
         counted = count_round(db, vr, ideas, sink=files.add)
         result = VoteResult(round_id=vr.id, rule=counted.result.rule, parameters=counted.parameters,
