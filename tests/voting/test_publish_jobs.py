@@ -7,10 +7,11 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import func, update
+from sqlalchemy import delete, func, update
 from sqlmodel import select
 
 from consult import clock
+from consult.communities.models import RoleAssignment
 from consult.errors import Conflict, Forbidden
 from consult.notifications.models import Notification
 from consult.voting import services
@@ -191,3 +192,12 @@ def test_a_failed_job_on_its_page_offers_to_try_again(client, db, database, worl
     assert 'name="csrf_token"' in failed.text and "重试" in failed.text
     manage = client.get(f"/rounds/{vr.id}/vote/manage")
     assert "上一次公布没有成功" in manage.text
+
+
+def test_a_job_whose_asker_lost_the_role_is_refused_not_published(db, database, world):
+    vr = _closed_with_a_ballot(db, world)
+    job = services.request_publish(db, world.actor("moderator"), vr, clock.utcnow())
+    db.execute(delete(RoleAssignment).where(RoleAssignment.user_id == world.people["moderator"].id))
+    db.flush()
+    assert services.run_publish_job(database, job.id) == "failed"
+    assert _job(db, vr.id).error == "You are not allowed to do this." and _results(db) == 0

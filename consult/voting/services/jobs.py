@@ -31,7 +31,7 @@ from sqlmodel import select
 from consult import clock
 from consult.accounts.models import User
 from consult.communities import services as communities
-from consult.errors import UserError
+from consult.errors import Problem, UserError
 from consult.i18n import N_, Msg
 from consult.notifications import services as notifications
 from consult.permissions import Actor
@@ -151,7 +151,7 @@ def run_publish_job(database, job_id: int, now: Callable[[], datetime] | None = 
                     raise UserError(N_("The person who asked for the publication no longer has an account."))
             publish(db, actor, vr, now())
             db.commit()
-    except UserError as exc:
+    except Problem as exc:  # refused as publishing refuses (the round changed, the role went)
         with database.session() as db:
             done_already = published_result(db, round_id) is not None
         if not done_already:
