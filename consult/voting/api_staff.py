@@ -126,7 +126,8 @@ async def settings_put(request: Request):
 async def publish(request: Request):
     """Ask for the publication (202): counted after the answer, as from the page; the job's
     URL (``Location``) tells how it goes and, when done, the result."""
-    services.lock_round(get_db(request), request.path_params["rid"])  # then the clock, as the page
+    if services.active_job(get_db(request), request.path_params["rid"], clock.utcnow()) is None:
+        services.lock_round(get_db(request), request.path_params["rid"])  # then the clock, as the page
     vr = _round(request)
     job = services.request_publish(get_db(request), require(request, "use_account"), vr, clock.utcnow())
     response = ok(_job_json(request, vr, services.job_view(job, clock.utcnow()), None), status=202)

@@ -147,7 +147,7 @@ def test_a_job_whose_publication_committed_is_marked_done(db, database, world):
     assert _results(db) == 1 and _job(db, vr.id).error is None
 
 
-def test_the_pages_follow_the_job(client, db, world):
+def test_the_pages_follow_the_job(client, db, database, world):
     vr = _closed_with_a_ballot(db, world)
     page = f"/rounds/{vr.id}/vote/manage"
     job_page = f"/rounds/{vr.id}/publish/job"
@@ -170,9 +170,11 @@ def test_the_pages_follow_the_job(client, db, world):
     assert client.get(job_page).status_code == 403
     factories.sign_in(client, world.people["moderator"].login)
 
-    # the button asks again: the same job, counted after the answer (the test client waits)
+    # the button again (an old page): the same job's page; the worker that queued it counts
     asked = post_form(client, page, f"/rounds/{vr.id}/publish", {"confirm": "1"})
     assert asked.status_code == 303 and asked.headers["location"] == job_page
+    assert _job(db, vr.id).state == "queued" and _results(db) == 0
+    assert services.run_publish_job(database, _job(db, vr.id).id) == "done"
     done = client.get(job_page)
     assert done.context["job"].state == "done" and done.context["follow"] is None
     assert "data-follow" not in done.text and "结果已公布，公示期开始。" in done.text
@@ -201,3 +203,34 @@ def test_a_job_whose_asker_lost_the_role_is_refused_not_published(db, database, 
     db.flush()
     assert services.run_publish_job(database, job.id) == "failed"
     assert _job(db, vr.id).error == "You are not allowed to do this." and _results(db) == 0
+
+
+def test_a_click_while_counting_does_not_wait_for_the_round(client, db, world, monkeypatch):
+    """The count holds the round's lock; asking again answers with the running job at once."""
+    vr = _closed_with_a_ballot(db, world)
+    services.request_publish(db, world.actor("moderator"), vr, clock.utcnow())
+    db.execute(update(PublishJob).where(PublishJob.round_id == vr.id).values(state="running"))
+    db.flush()
+
+    def locked(*args, **kwargs):
+        raise AssertionError("waited for the round's lock")
+
+    monkeypatch.setattr(services, "lock_round", locked)
+    monkeypatch.setattr(jobs, "check_publishable", locked)
+    factories.sign_in(client, world.people["moderator"].login)
+    again = post_form(client, f"/rounds/{vr.id}/vote/manage", f"/rounds/{vr.id}/publish", {"confirm": "1"})
+    assert again.status_code == 303 and again.headers["location"] == f"/rounds/{vr.id}/publish/job"
+    with pytest.raises(Forbidden):  # and who may not publish is still refused
+        services.request_publish(db, world.actor("voter"), world.load(), clock.utcnow())
+    assert _job(db, vr.id).state == "running" and _results(db) == 0
+
+
+def test_the_button_counts_after_its_answer(client, db, world):
+    vr = _closed_with_a_ballot(db, world)
+    factories.sign_in(client, world.people["moderator"].login)
+    asked = post_form(client, f"/rounds/{vr.id}/vote/manage", f"/rounds/{vr.id}/publish", {"confirm": "1"})
+    assert asked.status_code == 303 and asked.headers["location"] == f"/rounds/{vr.id}/publish/job"
+    assert _job(db, vr.id).state == "done" and _results(db) == 1  # the test client waits for it
+    again = post_form(client, f"/rounds/{vr.id}/vote/manage", f"/rounds/{vr.id}/publish", {"confirm": "1"})
+    assert again.status_code == 409 and "本轮结果已经公布" in again.text  # nothing queued again
+    assert _job(db, vr.id).attempts == 1

@@ -94,6 +94,10 @@ async def publish(request: Request):
     """Ask for the result to be published: checked now, counted after the answer
     (``services.jobs``), on a page that follows the count."""
     form = await read_form(request)
+    if services.active_job(get_db(request), request.path_params["rid"], clock.utcnow()) is not None:
+        # counting already (a second click, an old page): its page, without waiting for
+        # the round's lock, which the count holds
+        return redirect_to(request, "vote_publish_job", rid=request.path_params["rid"])
     services.lock_round(get_db(request), request.path_params["rid"])  # then the clock
     vr = _round(request)
     actor = require(request, "use_account")

@@ -62,6 +62,7 @@ from consult.voting.services.exports import (
 )
 from consult.voting.services.jobs import (
     JobView,
+    active_job,
     job_of,
     job_view,
     pending_jobs,
@@ -158,5 +159,5 @@ __all__ = [
     "answer_objection", "finalize", "DueOutcome", "finalize_due", "VOTE_TYPES",
     "export_election", "export_pb", "export_csv", "ExportFile", "export_file", "PbImportError", "IMPORT_AUTHOR", "Imported",
     "import_election", "imported_project_ids", "tell_voters",
-    "JobView", "job_of", "job_view", "pending_jobs", "request_publish", "run_publish_job",
+    "JobView", "active_job", "job_of", "job_view", "pending_jobs", "request_publish", "run_publish_job",
 ]

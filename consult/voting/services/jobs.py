@@ -28,16 +28,16 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 from sqlmodel import select
 
-from consult import clock
+from consult import clock, permissions
 from consult.accounts.models import User
 from consult.communities import services as communities
-from consult.errors import Problem, UserError
+from consult.errors import Forbidden, Problem, UserError
 from consult.i18n import N_, Msg
 from consult.notifications import services as notifications
 from consult.permissions import Actor
 from consult.voting.models import PublishJob
 from consult.voting.services.results import check_publishable, publish
-from consult.voting.services.rounds import VoteRound, load_round, published_result
+from consult.voting.services.rounds import VoteRound, _scope_path, load_round, published_result
 
 log = logging.getLogger(__name__)
 
@@ -81,6 +81,16 @@ def job_of(db: Session, round_id: int) -> PublishJob | None:
     return db.exec(select(PublishJob).where(PublishJob.round_id == round_id)).first()
 
 
+def active_job(db: Session, round_id: int, now: datetime) -> PublishJob | None:
+    """The round's job if it is queued or running (and not stale). Asked before the round
+    is locked: while a publication counts it holds the round's lock, which a second click
+    must not wait for."""
+    job = job_of(db, round_id)
+    if job is not None and job.state in ("queued", "running") and not _stale(job, now):
+        return job
+    return None
+
+
 def job_view(job: PublishJob, now: datetime) -> JobView:
     end = job.finished_at if job.state in ("done", "failed") and job.finished_at else now
     return JobView(
@@ -95,10 +105,14 @@ def request_publish(db: Session, actor: Actor, vr: VoteRound, now: datetime) -> 
     """Ask for the round's result to be published: the same refusals as publishing
     (``check_publishable``: permission, state, paper ballots waiting), then the round's job,
     queued. Asked again while it is queued or running (a second click), the same job."""
+    if not permissions.allowed("publish_results", actor, _scope_path(vr)):
+        raise Forbidden()
+    if (running := active_job(db, vr.id, now)) is not None:
+        return running
     ballots = check_publishable(db, actor, vr)
+    if (running := active_job(db, vr.id, now)) is not None:  # queued while we waited for the lock
+        return running
     job = job_of(db, vr.id)
-    if job is not None and job.state in ("queued", "running") and not _stale(job, now):
-        return job
     if job is None:
         job = PublishJob(round_id=vr.id)
         db.add(job)
