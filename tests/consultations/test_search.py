@@ -220,3 +220,16 @@ def test_a_cached_search_page_shows_an_edit(client, db, world):
                          place_id=idea.place_id, media_dir=world.media_dir, now=world.now)
     assert client.get(url, params={"q": "充电棚"}).context["page"].total == 0
     assert titles(client.get(url, params={"q": "停放架"}).context["page"]) == ["自行车停放架"]
+
+
+def test_control_characters_in_a_query_are_spaces_on_the_page_and_in_the_api(client, db, world):
+    bulk(db, world, "电动车 充电棚")
+    url = f"/consultations/{world.consultation.id}/ideas"
+    api = f"/api/v1/consultations/{world.consultation.id}/ideas"
+    for query in ("\x00充电棚\x1f", "电动车\x00充电棚", "车\t充电", '"充电棚" OR *'):
+        page = client.get(url, params={"q": query})
+        assert page.status_code == 200, query
+        found = client.get(api, params={"q": query})
+        assert found.status_code == 200, query
+        expected = [] if "OR" in query else ["电动车 充电棚"]
+        assert [i["title"] for i in found.json()["ideas"]] == expected, query
