@@ -5,6 +5,7 @@ from alembic import context
 from consult.config import Settings
 from consult.db.engine import make_engine
 from consult.db.models import metadata
+from consult.db.search import modelled
 
 config = context.config
 
@@ -27,6 +28,7 @@ def run_migrations_online() -> None:
             target_metadata=metadata,
             render_as_batch=connection.dialect.name == "sqlite",
             compare_type=True,
+            include_name=modelled,  # not the search's FTS5 tables and trigram indexes
         )
         with context.begin_transaction():
             context.run_migrations()

@@ -4,9 +4,12 @@
 
 Prints ``ideas_search_ms`` (milliseconds for one search through the service, in
 process, best of three rounds, for a two-character Chinese query that matches a few
-ideas; target < 50), ``ideas_search_common_ms`` (a query matching every idea, the
-worst case for ranking) and ``ideas_search_queries`` (SQL statements of one search
-page rendered afresh; target: as many as the plain list).
+ideas; target < 50: under three characters a search reads the list's ideas, see
+``consult/db/search.py``), ``ideas_search_trigram_ms`` (a three-character query, found
+through the index), ``ideas_search_common_ms`` and ``ideas_search_common_trigram_ms``
+(queries matching every idea, by a scan and through the index: the worst cases for
+ranking) and ``ideas_search_queries`` (SQL statements of one search page rendered
+afresh; target: as many as the plain list).
 """
 
 from __future__ import annotations
@@ -95,6 +98,8 @@ def main() -> None:
                 lambda: services.list_ideas(db, consultation, query="充电棚")), "ms")
             report("ideas_search_common_ms", best_ms(
                 lambda: services.list_ideas(db, consultation, query="楼道", sort="supported")), "ms")
+            report("ideas_search_common_trigram_ms", best_ms(
+                lambda: services.list_ideas(db, consultation, query="楼道声控", sort="supported")), "ms")
         settings = Settings.from_env(database_url=url, secret_key="bench-secret",
                                      media_dir=Path(tmp) / "media", allowed_hosts=("testserver",))
         app = create_app(settings, database)

@@ -6,7 +6,8 @@ instead of their own variants, so a field means the same on every page and in th
 * text: as typed, without surrounding whitespace, Windows line ends normalised;
 * money: yuan as typed (``1,234.5``, ``￥800``, ``3000元``) to integer fen, exactly,
   never through a float; a problem comes back as a message in the catalogue;
-* a search: :func:`search_pattern`, a LIKE pattern finding the words anywhere;
+* a search: :func:`search_pattern`, a LIKE pattern finding the words anywhere (what a
+  search matches; :mod:`consult.db.search` finds it through an index);
 * local date-times: one format, ISO 8601 to the minute (``2026-03-01T09:00``, what a
   ``datetime-local`` field sends; a space may stand for the ``T``, seconds and an offset
   may follow). Without an offset the time is Beijing wall time. Anything else,

@@ -60,17 +60,18 @@ def api_route(path: str, endpoint: Callable[[Request], Awaitable[Response]], *, 
               body: type[Body] | dict | None = None, response: dict | None = None,
               params: dict | None = None, status: int = 200, multipart: dict | None = None,
               form: type[Body] | None = None, files: dict[str, str] | None = None,
-              media_type: str | None = None) -> Route:
+              repeated: dict[str, int] | None = None, media_type: str | None = None) -> Route:
     """An API route with its description. ``body`` is the pydantic model of its JSON body
     (a schema dict is turned into one by :func:`body_model`); the body is validated
     against it before the route runs, and the OpenAPI document shows its JSON schema, so
     the two cannot disagree. A POST, PUT or PATCH without a body takes :class:`NoBody`.
 
     A multipart body (a file with a few text fields) is ``form``, the model of its text
-    fields, and ``files`` (name → description): read and validated the same way
+    fields, and ``files`` (name → description), a file field that may come up to N times
+    named in ``repeated`` (name → N): read and validated the same way
     (:func:`read_form_body`), the files in ``request.state.api_files``."""
     if form is not None:
-        multipart = form_schema(form, files or {})
+        multipart = form_schema(form, files or {}, repeated or {})
     if isinstance(body, dict):
         body = body_model(name, body)
     if body is None and multipart is None and method in ("POST", "PUT", "PATCH"):
@@ -82,7 +83,7 @@ def api_route(path: str, endpoint: Callable[[Request], Awaitable[Response]], *, 
             if auth and not current_actor(request).authenticated:
                 raise NotSignedIn()
             request.state.api_body, request.state.api_files = await read_form_body(
-                request, form, files or {})
+                request, form, files or {}, repeated or {})
         if model is not None:
             if auth and not current_actor(request).authenticated:
                 raise NotSignedIn()  # who asks comes before what they sent
@@ -169,33 +170,55 @@ def body_errors(exc: ValidationError) -> FieldErrors:
     return FieldErrors(errors)
 
 
-def form_schema(model: type[Body], files: dict[str, str]) -> dict:
+def form_schema(model: type[Body], files: dict[str, str], repeated: dict[str, int] | None = None
+                ) -> dict:
     schema = model.model_json_schema()
     schema.pop("title", None)
+    binary = {"type": "string", "format": "binary"}
     schema["properties"] = {**schema.get("properties", {}), **{
-        name: {"type": "string", "format": "binary", "description": text}
+        name: ({"type": "array", "items": binary, "maxItems": (repeated or {})[name],
+                "description": text} if name in (repeated or {}) else {**binary, "description": text})
         for name, text in files.items()}}
     return schema
 
 
-async def read_form_body(request: Request, model: type[Body], files: dict[str, str]
-                         ) -> tuple[dict, dict[str, tuple[str, bytes]]]:
+#: file parts beyond those a form takes that are still read, to say which field had too many
+_EXTRA_FILES = 8
+
+
+async def read_form_body(request: Request, model: type[Body], files: dict[str, str],
+                         repeated: dict[str, int] | None = None) -> tuple[dict, dict]:
     """A multipart body: its text fields validated by ``model`` (unknown ones refused, a
-    field sent twice refused), its files (name → (filename, content)), one of each at most."""
+    field sent twice refused), its files (name → (filename, content)), one of each at most,
+    or for a name in ``repeated`` (name → N) a list of up to N; a file field sent as text,
+    or one file too many, is refused naming the field."""
     from starlette.datastructures import UploadFile
 
-    form = await request.form(max_files=len(files), max_fields=len(model.model_fields) + 2)
+    repeated = repeated or {}
+    limits = {name: repeated.get(name, 1) for name in files}
+    form = await request.form(max_files=sum(limits.values()) + _EXTRA_FILES,
+                              max_fields=len(model.model_fields) + 2)
     text: dict[str, str] = {}
-    found: dict[str, tuple[str, bytes]] = {}
+    found: dict[str, Any] = {name: [] for name in repeated}
     errors: dict[str, Msg] = {}
     for name, value in form.multi_items():
-        if name in files:
-            if isinstance(value, UploadFile):
-                found[name] = (value.filename or "", await value.read())
-        elif isinstance(value, str):
+        if name not in files:
+            if not isinstance(value, str):  # a file where the form takes none
+                errors[name] = Msg(N_("This field is not part of the request; remove it."))
+                continue
             if name in text:
                 errors[name] = Msg(N_("This field is given more than once."))
             text[name] = value
+        elif not isinstance(value, UploadFile):
+            errors[name] = Msg(N_("Please send a file here."))
+        elif name not in repeated:
+            if name in found:
+                errors[name] = Msg(N_("This field is given more than once."))
+            found[name] = (value.filename or "", await value.read())
+        elif len(found[name]) >= limits[name]:
+            errors[name] = Msg(N_("At most %(max)s files."), {"max": limits[name]})
+        else:
+            found[name].append((value.filename or "", await value.read()))
     if "\x00" in "".join(text.values()):
         raise UserError(N_("Text in the request holds a NUL character, which cannot be stored."),
                         code="invalid_json")

@@ -104,6 +104,33 @@ def test_photo_upload_over_api(client, db, world):
     assert refused.status_code == 422 and "photos" in refused.json()["error"]["fields"]
 
 
+def test_photo_upload_fields_are_checked_like_every_api_body(client, db, world):
+    """The multipart body is validated before the route runs (consult.web.api): each bad
+    field is a 422 naming it, and nothing changes."""
+    idea = new_idea(db, world)
+    author = _auth(db, world, "resident_a")
+    url = f"/api/v1/ideas/{idea.id}/photos"
+    photo = ("a.jpg", jpeg(), "image/jpeg")
+    bad = [({"data": {"title": "新标题"}, "files": {"photos": photo}}, "title"),
+           ({"data": {"photos": "not a file"}}, "photos"),
+           ({"files": [("photos", photo)] * 4}, "photos"),
+           ({"files": {"photos": photo, "photo": photo}}, "photo")]
+    for request, field in bad:
+        response = client.post(url, headers={**author, "accept-language": "en"}, **request)
+        assert response.status_code == 422, (field, response.text)
+        assert set(response.json()["error"]["fields"]) == {field}
+    assert client.post(url, headers=author, files=[("photos", photo)] * 4).json()["error"][
+        "fields"]["photos"] == "最多 3 个文件。"
+    db.refresh(idea)
+    assert idea.version == 1 and client.get(f"/api/v1/ideas/{idea.id}").json()["photos"] == []
+    three = client.post(url, headers=author, files=[("photos", photo)] * 3)
+    assert three.status_code == 201 and len(three.json()["photos"]) == 3
+    schema = client.get("/api/v1/openapi.json").json()["paths"]["/api/v1/ideas/{iid}/photos"][
+        "post"]["requestBody"]["content"]["multipart/form-data"]["schema"]
+    assert schema["properties"]["photos"]["type"] == "array"
+    assert schema["properties"]["photos"]["maxItems"] == 3 and set(schema["properties"]) == {"photos"}
+
+
 def test_rounds_close_and_vote_round_ideas(client, db, world):
     idea = new_idea(db, world, cost="2500")
     moderator = _auth(db, world, "moderator_a")

@@ -292,6 +292,11 @@ def test_matters_are_searched_by_title(client, world, db):
                            closes_at=first.closes_at, paper_double_key=False, now=first.created_at)
     assert [m.title for m in services.matters_of(db, world.estate, "电梯")] == ["使用维修资金更换电梯"]
     assert [m.title for m in services.matters_of(db, world.estate, "物业")] == ["续聘物业服务企业"]
+    # three characters or more: through the index (consult/db/search.py), the same answers
+    assert [m.title for m in services.matters_of(db, world.estate, "维修资金")] == ["使用维修资金更换电梯"]
+    assert [m.title for m in services.matters_of(db, world.estate, "服务企业")] == ["续聘物业服务企业"]
+    assert services.matters_of(db, world.estate, "电梯维修") == []
+    assert services.matters_of(db, world.estate, '"NEAR(物业') == []
     assert len(services.matters_of(db, world.estate)) == 2
     factories.sign_in(client, world.moderator.login)
     page = client.get(f"/estates/{world.estate.id}/owners", params={"q": "电梯"})

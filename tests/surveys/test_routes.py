@@ -362,3 +362,9 @@ def test_surveys_are_searched_by_title(client, db, staff, tree):
     assert len(client.get("/surveys").context["open"]) == 2
     api = client.get("/api/v1/surveys", params={"q": "满意"}).json()
     assert [s["title"] for s in api["surveys"]] == ["物业满意度测评"]
+    # three characters or more: through the index (consult/db/search.py), the same answers
+    indexed = client.get("/surveys", params={"q": "充电棚选址"})
+    assert [i["survey"].title for i in indexed.context["open"]] == ["电动车充电棚选址征询"]
+    api = client.get("/api/v1/surveys", params={"q": "满意度测评"}).json()
+    assert [s["title"] for s in api["surveys"]] == ["物业满意度测评"]
+    assert client.get("/api/v1/surveys", params={"q": "测评满意"}).json()["surveys"] == []

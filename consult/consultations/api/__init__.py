@@ -39,6 +39,7 @@ from consult.consultations.api.consultations import (
 )
 from consult.consultations.api.history import diff, list_versions, my_ideas, timeline
 from consult.consultations.api.ideas import (
+    PhotosBody,
     bulk_review,
     create_idea,
     get_idea,
@@ -59,7 +60,6 @@ _IDEA_OUT = obj({**IDEA["properties"], "author": STRING,
                  "merged_from": {"type": "array", "items": obj({"id": INTEGER, "title": STRING,
                                                                  "author": STRING})}})
 _REASON = obj({"reason": STRING})
-_FILE = {"type": "string", "format": "binary"}
 
 
 routes = [
@@ -117,7 +117,8 @@ routes = [
               body=obj({**IDEA_BODY["properties"], "remove_photos": ID_LIST}), response=_IDEA_OUT),
     api_route("/ideas/{iid:int}/photos", upload_photos, method="POST", name="api_idea_photos",
               tag=TAG, summary="Add photos (multipart/form-data field \"photos\", up to 3, each ≤ 8 MB)",
-              multipart=obj({"photos": {"type": "array", "items": _FILE}}), response=_IDEA_OUT, status=201),
+              form=PhotosBody, files={"photos": "a photo (JPEG, PNG or WebP), up to 8 MB"},
+              repeated={"photos": rules.MAX_PHOTOS}, response=_IDEA_OUT, status=201),
     api_route("/ideas/{iid:int}/submit", idea_action, method="POST", name="api_idea_submit",
               tag=TAG, summary="Submit a draft while a collection round is open", response=_IDEA_OUT),
     api_route("/ideas/{iid:int}/withdraw", idea_action, method="POST", name="api_idea_withdraw",

@@ -9,9 +9,8 @@ from consult import clock
 from consult.consultations import rules, services
 from consult.consultations.api.common import _idea_out, _str, _visible, idea_json
 from consult.db.ids import parse_count
-from consult.errors import Forbidden, UserError
-from consult.i18n import N_
-from consult.web.api import json_body, ok
+from consult.errors import Forbidden
+from consult.web.api import Body, json_body, ok
 from consult.web.auth import current_actor, require, require_user
 from consult.web.db import get_db
 
@@ -75,21 +74,17 @@ async def update_idea(request: Request):
     return ok(_idea_out(db, idea))
 
 
+class PhotosBody(Body):
+    """Adding photos to an idea: no text fields, the files are ``photos`` (up to three)."""
+
+
 async def upload_photos(request: Request):
-    """Multipart ``photos`` (up to three files); the body limit answers 413 when too large."""
+    """Multipart ``photos`` (read and checked by ``api_route``: up to three files, no other
+    field); the body limit answers 413 when too large."""
     db = get_db(request)
     require_user(request)
     idea = _visible(request)
-    try:
-        form = await request.form(max_files=rules.MAX_PHOTOS, max_fields=10)
-    except Exception:
-        raise UserError(N_("The form could not be read. Please try again."), code="bad_form") from None
-    photos = []
-    for item in form.getlist("photos"):
-        if hasattr(item, "read"):
-            content = await item.read()
-            if content:
-                photos.append(content)
+    photos = [content for _, content in request.state.api_files["photos"] if content]
     services.update_idea(
         db, current_actor(request), idea, title=idea.title, description=idea.description,
         category_id=idea.category_id, place_id=idea.place_id,

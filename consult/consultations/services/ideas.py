@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 
-from sqlalchemy import and_, bindparam, case, func, or_
+from sqlalchemy import and_, bindparam, func, or_
 from sqlalchemy.orm import Session
 from sqlmodel import select
 
@@ -30,10 +30,10 @@ from consult.consultations.models import (
 )
 from consult.consultations.services.common import round_state
 from consult.consultations.services.voted import VoteOutcome, vote_outcome
+from consult.db import search
 from consult.db.ids import parse_id as _int
 from consult.errors import NotFound
 from consult.i18n import N_
-from consult.parsing import search_pattern
 from consult.permissions import Actor
 
 PER_PAGE = 20
@@ -120,12 +120,15 @@ def list_ideas(db: Session, consultation: Consultation, *, category_id=None, sta
                place_id=None, sort: str = "newest", page=1, per_page: int = PER_PAGE,
                query: str | None = None) -> IdeaPage:
     """A page of the public idea list with filters and an optional text search over title
-    and description (ideas whose title matches first, then the list's order): one statement
-    however many ideas (three when the page asked for lies past the end: a count, then the
-    last page)."""
+    and description (ranked: ideas whose title has it first, then by relevance, then the
+    list's order; see :mod:`consult.db.search`, which also says why a query under three
+    characters reads every idea of the list): one statement however many ideas (three
+    when the page asked for lies past the end: a count, then the last page)."""
     params = {"cid": consultation.id, "per_page": per_page}
-    if (pattern := search_pattern(query)) is not None:
-        params["q"] = pattern
+    searching = None
+    if (found := search.text_query(query)) is not None:
+        params.update(found.params())
+        searching = "index" if found.indexed else "scan"
     if (category := _int(category_id)) is not None:
         params["category"] = category
     if state in rules.IDEA_STATES and state != "draft":
@@ -134,7 +137,7 @@ def list_ideas(db: Session, consultation: Consultation, *, category_id=None, sta
         params["place"] = place
     page_select, count_select = _list_statements(
         sort == "supported", "category" in params, "state" in params, "place" in params,
-        "q" in params)
+        searching, db.get_bind().dialect.name)
 
     def rows_of(number: int) -> list:
         return db.execute(page_select, {**params, "skip": (number - 1) * per_page}).all()
@@ -154,12 +157,17 @@ def list_ideas(db: Session, consultation: Consultation, *, category_id=None, sta
     return IdeaPage(rows=rows, total=total, page=page, pages=max(1, -(-total // per_page)))
 
 
-@lru_cache(maxsize=16)
+#: the columns of an idea a search looks in, the title first (it ranks)
+_SEARCHED = ("title", "description")
+
+
+@lru_cache(maxsize=32)
 def _list_statements(by_support: bool, by_category: bool, by_state: bool, by_place: bool,
-                     by_query: bool = False):
+                     searching: str | None = None, dialect: str = "sqlite"):
     """The statements of one kind of list page, built once (building them took longer
-    than running them); values come as parameters: cid, category, state, place, q (a
-    LIKE pattern, see :func:`search_pattern`), skip and per_page.
+    than running them); values come as parameters: cid, category, state, place, skip,
+    per_page and, ``searching`` through the index or by a scan, the search's (see
+    :meth:`consult.db.search.TextQuery.params`).
 
     The page statement picks the page's ids first from the ideas' own columns (an
     index serves each order), then looks up names, first photo and comment count for
@@ -176,24 +184,35 @@ def _list_statements(by_support: bool, by_category: bool, by_state: bool, by_pla
         conditions.append(Idea.place_id.in_(select(Place.id).where(Place.path.startswith(place_path))))
     order = ((Idea.support_count.desc(), Idea.id.desc()) if by_support
              else (Idea.submitted_at.desc(), Idea.id.desc()))
-    if by_query:
-        in_title = Idea.title.ilike(bindparam("q"), escape="\\")
-        conditions.append(or_(in_title, Idea.description.ilike(bindparam("q"), escape="\\")))
-        order = (case((in_title, 0), else_=1), *order)  # ranked: a match in the title first
-    ids = (select(Idea.id).where(*conditions).order_by(*order)
-           .offset(bindparam("skip")).limit(bindparam("per_page")).correlate(None))
+    ids = select(Idea.id).where(*conditions)
     count = select(func.count()).select_from(Idea).where(*conditions)
+    ranks: tuple = ()
+    if searching is not None:
+        indexed, table = searching == "index", Idea.__table__
+        ids, rank = search.ranked(ids, dialect, table, _SEARCHED, indexed)
+        count = count.where(search.contains(dialect, table, _SEARCHED, indexed))
+        ranks = tuple(term.label(f"rank_{n}") for n, term in enumerate(rank))
+        ids = ids.add_columns(*ranks)
+    ids = (ids.order_by(*ranks, *order).offset(bindparam("skip")).limit(bindparam("per_page"))
+           .correlate(None))
     photo = (select(IdeaPhoto.key).where(IdeaPhoto.idea_id == Idea.id, IdeaPhoto.position == 0)
              .limit(1).scalar_subquery())
     comments = (select(func.count()).select_from(Comment)
                 .where(Comment.idea_id == Idea.id, Comment.hidden_at.is_(None)).scalar_subquery())
-    page = (select(Idea, Category.name.label("category_name"), Place.name.label("place_name"),
-                   photo.label("photo_key"), comments.label("comment_count"),
-                   count.correlate(None).scalar_subquery().label("total"))
-            .select_from(Idea)
-            .join(Category, Category.id == Idea.category_id)
-            .join(Place, Place.id == Idea.place_id)
-            .where(Idea.id.in_(ids)).order_by(*order))
+    columns = (Idea, Category.name.label("category_name"), Place.name.label("place_name"),
+               photo.label("photo_key"), comments.label("comment_count"))
+    if not ranks:
+        page = (select(*columns, count.correlate(None).scalar_subquery().label("total"))
+                .where(Idea.id.in_(ids)).order_by(*order))
+    else:
+        # a search's page: its ids come with their ranks (the index's own, on SQLite, is
+        # only known inside the statement that reads the index), which order the page,
+        # and with the count of all matches, taken in the same pass over them
+        found = ids.add_columns(func.count().over().label("total")).subquery("found")
+        page = (select(*columns, found.c.total).join(found, found.c.id == Idea.id)
+                .order_by(*(found.c[term.name] for term in ranks), *order))
+    page = (page.select_from(Idea).join(Category, Category.id == Idea.category_id)
+            .join(Place, Place.id == Idea.place_id))
     return page, count
 
 
@@ -280,15 +299,15 @@ def merge_candidates(db: Session, idea: Idea, query: object = None, *,
     """The ideas ``idea`` may be merged into, for the moderator to choose from: those whose
     title or description contains ``query``, else those with a similar title. Only ideas of
     the same consultation still in the running, never the idea itself."""
-    pattern = search_pattern(query)
-    if pattern is None:
+    found = search.text_query(query)
+    if found is None:
         return [i for i in similar_ideas(db, idea.consultation_id, idea.title, exclude=idea.id,
                                          limit=limit) if i.state in rules.ACTIVE]
+    matching = search.contains(db.get_bind().dialect.name, Idea.__table__, _SEARCHED, found.indexed)
     return list(db.exec(select(Idea).where(
         Idea.consultation_id == idea.consultation_id, Idea.id != idea.id,
-        Idea.state.in_(rules.ACTIVE),
-        or_(Idea.title.ilike(pattern, escape="\\"), Idea.description.ilike(pattern, escape="\\")))
-        .order_by(Idea.id).limit(limit)).all())
+        Idea.state.in_(rules.ACTIVE), matching)
+        .order_by(Idea.id).limit(limit), params=found.params()).all())
 
 
 @dataclass

@@ -16,6 +16,7 @@ from consult.audit import services as audit
 from consult.communities import services as communities
 from consult.communities.models import Place
 from consult.config import Settings
+from consult.db import search
 from consult.errors import Conflict, FieldErrors, NotFound
 from consult.i18n import N_, Msg
 from consult.media.documents import is_pdf, write_named
@@ -32,7 +33,6 @@ from consult.owners.services.common import (
     state_of,
 )
 from consult.owners.services.homes import estate_homes
-from consult.parsing import search_pattern
 from consult.permissions import Actor
 
 
@@ -54,10 +54,14 @@ def parse_when(value: datetime | str | None) -> datetime | None:
 def matters_of(db: Session, estate: Place, query: str | None = None) -> list[OwnerMatter]:
     """The estate's matters, newest first; with ``query``, only those whose title has it."""
     conditions = [OwnerMatter.estate_id == estate.id]
-    if (pattern := search_pattern(query)) is not None:
-        conditions.append(OwnerMatter.title.ilike(pattern, escape="\\"))
+    params = {}
+    if (found := search.text_query(query)) is not None:
+        conditions.append(search.contains(
+            db.get_bind().dialect.name, OwnerMatter.__table__, ("title",), found.indexed))
+        params = found.params()
     return list(db.exec(select(OwnerMatter).where(*conditions)
-                        .order_by(OwnerMatter.opens_at.desc(), OwnerMatter.id.desc())).all())
+                        .order_by(OwnerMatter.opens_at.desc(), OwnerMatter.id.desc()),
+                        params=params).all())
 
 
 def estates_for(db: Session, actor: Actor) -> list[tuple[Place, list[OwnerMatter]]]:

@@ -92,10 +92,11 @@ def create_contest(db: Session, actor: Actor, *, place_id, title: str, descripti
         campaign = find(db, Campaign, campaign_id)
         if campaign is None or not may_manage(db, actor, campaign):
             problems["campaign_id"] = Msg(N_("Please choose a campaign."))
+        else:  # its votes count for the campaign: only while it is prepared (said before
+            # any slip on the form, which correcting would not help)
+            require_campaign_action(campaign, "attach_contest", now)
     if problems:
         raise FieldErrors(problems)
-    if campaign is not None:  # its votes count for the campaign: only while it is prepared
-        require_campaign_action(campaign, "attach_contest", now)
     contest = Contest(title=title.strip(), description=description.strip()[:2000], place_id=place.id,
                       opens_at=opens_at, closes_at=closes_at, campaign_id=campaign.id if campaign else None,
                       created_by=actor.user_id)

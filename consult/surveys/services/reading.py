@@ -20,9 +20,9 @@ from consult import permissions
 from consult.communities.models import (
     Place,
 )
+from consult.db import search
 from consult.db.ids import parse_id
 from consult.errors import Conflict, NotFound
-from consult.parsing import search_pattern
 from consult.permissions import Actor
 from consult.surveys import rules
 from consult.surveys.models import Option, Question, Response, Survey
@@ -117,10 +117,13 @@ def list_surveys(db: Session, limit: int = 100, query: str | None = None) -> lis
     """Every survey with its place, newest first (two lists on the page: open and others);
     with ``query``, only those whose title has it."""
     statement = select(Survey, Place).join(Place, Place.id == Survey.place_id)
-    if (pattern := search_pattern(query)) is not None:
-        statement = statement.where(Survey.title.ilike(pattern, escape="\\"))
+    params = {}
+    if (found := search.text_query(query)) is not None:
+        statement = statement.where(search.contains(
+            db.get_bind().dialect.name, Survey.__table__, ("title",), found.indexed))
+        params = found.params()
     return list(db.exec(statement.order_by(Survey.opens_at.desc(), Survey.id.desc())
-                        .limit(limit)).all())
+                        .limit(limit), params=params).all())
 
 
 def answered_ids(db: Session, user_id: int | None, survey_ids: list[int]) -> set[int]:
