@@ -29,7 +29,7 @@ def official(election: Election) -> set[str]:
 
 
 def test_the_data_files_are_there() -> None:
-    assert len(FILES) == 8
+    assert len(FILES) == 10
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
