@@ -38,6 +38,8 @@ Selection rules (``select``), ``RULES``:
   otherwise (a tie included) the equal-shares one.  The same as pabutools'
   ``popularity_comparison(..., sat_class=Cost_Sat)`` of the two rules, with its
   tie resolved towards the primary rule.
+- ``equalshares-comparison``: ``equalshares`` (no completion), then the same
+  comparison step.
 - ``top-k``: the ``k`` highest scores, whatever they cost.
 
 Without ``min_score`` the greedy rules consider every project, including those with
