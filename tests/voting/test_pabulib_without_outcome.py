@@ -1,6 +1,6 @@
 """Real pabulib files whose official outcome the file itself cannot reproduce
 (tests/data/pabulib/without_outcome/, see the README there): no ``selected`` column
-(Toulouse 2022), a rule the format leaves open (``unknown`` in Budapest 2022,
+(Toulouse 2022; Dieppe 2018 from the Stanford data set), a rule the format leaves open (``unknown`` in Budapest 2022,
 ``greedy-custom`` in Amsterdam 2021 Diamantbuurt).
 
 They must still be read exactly (CRLF lines, ``7000.0`` costs, a quoted comment with
@@ -24,10 +24,11 @@ FILES = sorted(DATA.glob("*.pb"))
 TOULOUSE = DATA / "France_Toulouse_2022_15_-_Croix_de_Pierre_Route_dEspagne.pb"
 BUDAPEST = DATA / "Hungary_Budapest_2022_VIII_Jozsefvaros.pb"
 DIAMANTBUURT = DATA / "Netherlands_Amsterdam_2021_Diamantbuurt.pb"
+DIEPPE = DATA / "Canada_Stanford_Dataset_PB_Dieppe_2018_vote_approvals.pb"
 
 
 def test_the_files_are_there() -> None:
-    assert FILES == sorted([TOULOUSE, BUDAPEST, DIAMANTBUURT])
+    assert FILES == sorted([TOULOUSE, BUDAPEST, DIAMANTBUURT, DIEPPE])
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
@@ -61,8 +62,9 @@ def test_toulouse_by_its_rule(capsys) -> None:
     assert result["selected"] == ["44", "41", "43", "49", "47", "48", "42"]
 
 
-@pytest.mark.parametrize(("path", "rule"), [(BUDAPEST, "unknown"), (DIAMANTBUURT, "greedy-custom")],
-                         ids=["unknown", "greedy-custom"])
+@pytest.mark.parametrize(("path", "rule"), [(BUDAPEST, "unknown"), (DIEPPE, "unknown"),
+                                          (DIAMANTBUURT, "greedy-custom")],
+                         ids=["unknown-budapest", "unknown-dieppe", "greedy-custom"])
 def test_a_rule_the_format_leaves_open_is_refused_until_one_is_named(capsys, path: Path,
                                                                       rule: str) -> None:
     assert main(["tally", str(path)]) == 2
