@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from pabutools.election import (
     ApprovalBallot,
     ApprovalProfile,
+    Cardinality_Sat,
     Cost_Sat,
     Instance,
     parse_pabulib,
@@ -177,8 +178,10 @@ def test_equal_shares_add1_with_many_increments(
 @given(elections())
 def test_equal_shares_add1_comparison(rule: str, election: tuple[list[Project], Ballots, int]) -> None:
     """The comparison step is pabutools' popularity comparison of MES (with the add-one
-    completion or without one) and greedy under cost satisfaction; where pabutools finds a
-    tie (both returned) MES stands."""
+    completion or without one) and greedy, each under cost utilities, a voter's preference
+    between the two outcomes counted as the number of her approved projects each selects
+    (equalshares.net's "satisfaction"); where pabutools finds a tie (both returned) MES
+    stands."""
     projects, ballots, budget = election
     add1 = rule == "equalshares/add1-comparison"
     pabu = Pabu(projects, ballots, budget)
@@ -189,7 +192,7 @@ def test_equal_shares_add1_comparison(rule: str, election: tuple[list[Project], 
                                                       tie_breaking=pabu.ties, **kw),
     ]
     winners = [sorted(p.name for p in w)
-               for w in popularity_comparison(pabu.instance(), pabu.profile, Cost_Sat, rules)]
+               for w in popularity_comparison(pabu.instance(), pabu.profile, Cardinality_Sat, rules)]
     ours = select(rule, projects, approval_scores(projects, ballots), budget,
                   approvals=ballots).selected
     mes = pabu.equal_shares(add1=add1)
