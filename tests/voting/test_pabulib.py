@@ -332,3 +332,15 @@ def test_threshold_is_inclusive_and_selected_2_is_outside_the_rule() -> None:
     assert result.scores["L20/09/IX"] == 50 == int(election.meta["min_project_score_threshold"])
     assert "L20/09/IX" in result.selected and "L20/05/IX" not in result.selected
     assert next(p for p in election.projects if p.id == "L20/05/IX").fields["selected"] == "2"
+
+
+@pytest.mark.parametrize("path", [p for p in FILES if all(
+    "votes" in q.fields and "score" in q.fields for q in load(p).projects)], ids=lambda p: p.stem)
+def test_points_files_votes_column_counts_the_ballots_naming_each_project(path: Path) -> None:
+    """Cumulative and ordinal files carry both columns: ``score`` (the points, checked
+    above) and ``votes``, the number of ballots that name the project."""
+    from consult.voting.tally import approval_scores
+
+    election = load(path)
+    counted = approval_scores(election.tally_projects(), (set(v.vote) for v in election.votes))
+    assert counted == {p.id: int(p.fields["votes"]) for p in election.projects}
