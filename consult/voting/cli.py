@@ -1,5 +1,5 @@
 """``consult pb tally FILE.pb [--rule RULE]``: recount a pabulib file;
-``consult pb import FILE.pb [--place ID] [--title T] [--publish]``: load one.
+``consult pb import FILE.pb [--place ID] [--title T] [--publish] [--rule RULE]``: load one.
 
 Why: anyone (and our tests) can recount a published or imported election
 from the command line with the same code the platform uses.  ``tally`` prints
@@ -51,6 +51,8 @@ def _parser() -> argparse.ArgumentParser:
                        "(default: the sub-district)")
     load_.add_argument("--title", help="the consultation's title (default: the file's description)")
     load_.add_argument("--publish", action="store_true", help="count and publish the result at once")
+    load_.add_argument("--rule", choices=RULES, help="the round's selection rule (default: the "
+                       "file's META rule; needed when that is unknown, greedy-custom or greedy-exclusive)")
     return parser
 
 
@@ -99,7 +101,8 @@ def _import(args) -> int:
             return EXIT_BAD_INPUT
         now = clock.utcnow()
         try:
-            imported = services.import_election(db, election, place=place, now=now, title=args.title)
+            imported = services.import_election(db, election, place=place, now=now, title=args.title,
+                                                rule=args.rule)
         except services.PbImportError as error:
             print(f"{args.file}: {error}", file=sys.stderr)
             return EXIT_BAD_INPUT

@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 from pabutools.election import (
     ApprovalBallot,
     ApprovalProfile,
+    Cardinality_Sat,
     Cost_Sat,
     Instance,
     parse_pabulib,
@@ -172,24 +173,29 @@ def test_equal_shares_add1_with_many_increments(
     assert equal_shares(projects, ballots, budget) == expected
 
 
+@pytest.mark.parametrize("rule", ["equalshares/add1-comparison", "equalshares-comparison"])
 @settings(max_examples=300, deadline=None)
 @given(elections())
-def test_equal_shares_add1_comparison(election: tuple[list[Project], Ballots, int]) -> None:
-    """The comparison step is pabutools' popularity comparison of MES (add-one) and greedy
-    under cost satisfaction; where pabutools finds a tie (both returned) MES stands."""
+def test_equal_shares_add1_comparison(rule: str, election: tuple[list[Project], Ballots, int]) -> None:
+    """The comparison step is pabutools' popularity comparison of MES (with the add-one
+    completion or without one) and greedy, each under cost utilities, a voter's preference
+    between the two outcomes counted as the number of her approved projects each selects
+    (equalshares.net's "satisfaction"); where pabutools finds a tie (both returned) MES
+    stands."""
     projects, ballots, budget = election
+    add1 = rule == "equalshares/add1-comparison"
     pabu = Pabu(projects, ballots, budget)
     rules = [
         lambda i, p, **kw: method_of_equal_shares(i, p, sat_class=Cost_Sat, tie_breaking=pabu.ties,
-                                                  voter_budget_increment=1, **kw),
+                                                  voter_budget_increment=1 if add1 else None, **kw),
         lambda i, p, **kw: greedy_utilitarian_welfare(i, p, sat_class=Cost_Sat,
                                                       tie_breaking=pabu.ties, **kw),
     ]
     winners = [sorted(p.name for p in w)
-               for w in popularity_comparison(pabu.instance(), pabu.profile, Cost_Sat, rules)]
-    ours = select("equalshares/add1-comparison", projects, approval_scores(projects, ballots),
-                  budget, approvals=ballots).selected
-    mes = pabu.equal_shares(add1=True)
+               for w in popularity_comparison(pabu.instance(), pabu.profile, Cardinality_Sat, rules)]
+    ours = select(rule, projects, approval_scores(projects, ballots), budget,
+                  approvals=ballots).selected
+    mes = pabu.equal_shares(add1=add1)
     if len(winners) > 1:
         assert ours == mes
     else:
@@ -200,6 +206,7 @@ def test_equal_shares_add1_comparison(election: tuple[list[Project], Ballots, in
 
 APPROVAL_FILES = [
     "Netherlands_Assen_2024.pb",
+    "Netherlands_Assen_2025.pb",
     "Poland_Warszawa_2019_RudaMarymontLas_Bielanski.pb",
     "Poland_Gdynia_2025_Karwiny__small.pb",
     "Poland_Warszawa_2018_rejon_4.pb",

@@ -86,3 +86,16 @@ def test_import_of_what_the_platform_cannot_represent_stores_nothing(env, capsys
 def test_cli_module_entry_point_knows_import(capsys):
     assert main(["import", "--help"]) == 0
     assert "--publish" in capsys.readouterr().out
+
+
+def test_import_of_a_file_whose_rule_is_unknown_needs_rule(env, capsys):
+    with env.session(write=True) as db:
+        place_id = places.create_place(db, kind="subdistrict", name="布达佩斯测试街道").id
+        db.commit()
+    path = DATA / "without_outcome" / "Hungary_Budapest_2022_VIII_Jozsefvaros.pb"
+    assert main(["import", str(path), "--place", str(place_id)]) == 2
+    assert "the file's rule is 'unknown'" in capsys.readouterr().err
+    assert main(["import", str(path), "--place", str(place_id), "--rule", "greedy", "--publish"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    election = pabulib.load(path)
+    assert set(report["selected"]) == set(pabulib.tally_election(election, "greedy").selected)

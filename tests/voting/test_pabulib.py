@@ -29,7 +29,7 @@ def official(election: Election) -> set[str]:
 
 
 def test_the_data_files_are_there() -> None:
-    assert len(FILES) == 8
+    assert len(FILES) == 11
 
 
 @pytest.mark.parametrize("path", FILES, ids=lambda p: p.stem)
@@ -321,3 +321,26 @@ def test_any_election_round_trips(election: Election) -> None:
     assert again.meta == election.meta
     assert again.projects == election.projects
     assert again.votes == election.votes
+
+
+def test_threshold_is_inclusive_and_selected_2_is_outside_the_rule() -> None:
+    """Katowice 2022 Zarzecze: L20/09/IX scores exactly the threshold (50) and was funded;
+    L20/05/IX, marked ``selected=2`` (funded outside the vote's rule: its 46 points are
+    below the threshold and its cost above what was left), is not the rule's."""
+    election = load(DATA / "Poland_Katowice_2022_Zarzecze.pb")
+    result = tally_election(election)
+    assert result.scores["L20/09/IX"] == 50 == int(election.meta["min_project_score_threshold"])
+    assert "L20/09/IX" in result.selected and "L20/05/IX" not in result.selected
+    assert next(p for p in election.projects if p.id == "L20/05/IX").fields["selected"] == "2"
+
+
+@pytest.mark.parametrize("path", [p for p in FILES if all(
+    "votes" in q.fields and "score" in q.fields for q in load(p).projects)], ids=lambda p: p.stem)
+def test_points_files_votes_column_counts_the_ballots_naming_each_project(path: Path) -> None:
+    """Cumulative and ordinal files carry both columns: ``score`` (the points, checked
+    above) and ``votes``, the number of ballots that name the project."""
+    from consult.voting.tally import approval_scores
+
+    election = load(path)
+    counted = approval_scores(election.tally_projects(), (set(v.vote) for v in election.votes))
+    assert counted == {p.id: int(p.fields["votes"]) for p in election.projects}

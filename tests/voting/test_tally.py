@@ -378,3 +378,16 @@ def test_a_minimum_score_applies_to_every_rule() -> None:
     assert select("equalshares/add1-comparison", projects, scores, 30, approvals=approvals,
                   min_score=2).selected == ["A"]
     assert select("top-k", projects, scores, 30, min_score=1, k=3).scores == scores
+
+
+def test_the_comparison_step_counts_approved_projects_not_their_cost() -> None:
+    """equalshares.net's comparison step (and pabulib's checker): a voter prefers the outcome
+    that selects more of her approved projects.  Here the one voter whose outcomes differ
+    gets one dear project from equal shares and two cheap ones from greedy: by cost she
+    would keep equal shares, by count she prefers greedy, and greedy is taken."""
+    from consult.voting.tally import more_popular
+
+    projects = [Project("big", 50), Project("s1", 10), Project("s2", 10)]
+    assert more_popular(projects, [["big", "s1", "s2"]], ["big"], ["s1", "s2"]) == ["s1", "s2"]
+    # a tie in the count (one each) keeps the primary outcome
+    assert more_popular(projects, [["big", "s1"]], ["big"], ["s1"]) == ["big"]

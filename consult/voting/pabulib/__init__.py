@@ -26,16 +26,17 @@ line.  Columns we do not interpret are kept as written so that
 ``parse(dump(e)) == e``.
 
 The package's modules: ``files`` (the format: reading and writing) and ``counting``
-(``tally_election``); every name is here.
+(``tally_election``, ``check_rule``); every name is here.
 """
 
 from __future__ import annotations
 
-from consult.voting.pabulib.counting import tally_election
+from consult.voting.pabulib.counting import check_rule, tally_election
 from consult.voting.pabulib.files import (
     INTEGER_META,
     MAX_DECIMALS,
     MONEY_META,
+    OPEN_RULES,
     POINTS_TYPES,
     SECTIONS,
     VOTE_TYPES,
@@ -49,6 +50,6 @@ from consult.voting.pabulib.files import (
     write,
 )
 
-__all__ = ["INTEGER_META", "MAX_DECIMALS", "MONEY_META", "POINTS_TYPES", "SECTIONS", "VOTE_TYPES",
+__all__ = ["INTEGER_META", "MAX_DECIMALS", "MONEY_META", "OPEN_RULES", "POINTS_TYPES", "SECTIONS", "VOTE_TYPES",
            "Election", "PbFormatError", "PbProject", "PbVote", "dump", "load", "parse", "write",
-           "tally_election"]
+           "check_rule", "tally_election"]

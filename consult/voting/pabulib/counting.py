@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from consult.voting.pabulib.files import Election
+from consult.voting.pabulib.files import OPEN_RULES, Election
 from consult.voting.tally import (
     RULES,
     Project,
@@ -36,8 +36,7 @@ def tally_election(
     ``ValueError`` when the file lacks what the rule needs.
     """
     rule = rule or election.meta.get("rule")
-    if rule not in RULES:
-        raise ValueError(f"unknown or missing rule {rule!r}; expected one of {', '.join(RULES)}")
+    check_rule(rule)
     projects = election.tally_projects()
     kind = election.vote_type
     approvals = None
@@ -60,6 +59,16 @@ def tally_election(
         min_score=int(threshold) if threshold is not None else None,
         k=k,
     )
+
+
+def check_rule(rule: str | None, *, option: str = "--rule") -> None:
+    """ValueError unless ``rule`` is one we count; a rule the format leaves open says so."""
+    if rule in OPEN_RULES:
+        raise ValueError(f"the file's rule is {rule!r} ({OPEN_RULES[rule]}), so it cannot be "
+                         f"recounted by its own rule; name one with {option} "
+                         f"({', '.join(RULES)})")
+    if rule not in RULES:
+        raise ValueError(f"unknown or missing rule {rule!r}; expected one of {', '.join(RULES)}")
 
 
 def _once(ids: Sequence[str]) -> tuple[str, ...]:

@@ -25,6 +25,13 @@ INTEGER_META = ("num_projects", "num_votes", "min_project_score_threshold")
 MONEY_META = ("budget",)
 #: More decimals than this in a cost is no currency's: refused rather than scaled forever.
 MAX_DECIMALS = 6
+#: META ``rule`` values the format allows that say how the city chose without being a
+#: rule a recount can apply: the file is read, and a recount needs a rule named for it.
+OPEN_RULES = {
+    "unknown": "the rule the city applied is not known",
+    "greedy-custom": "a city-specific variant of greedy, described in the file's comment",
+    "greedy-exclusive": "greedy with projects that exclude one another, which the file does not list",
+}
 
 
 class PbFormatError(ValueError):

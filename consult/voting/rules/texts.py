@@ -34,6 +34,7 @@ RULE_NAMES = {
     "greedy-no-skip": N_("Greedy by score, stopping at the first idea that does not fit"),
     "greedy-threshold": N_("Greedy by score among ideas reaching a minimum score"),
     "equalshares": N_("Method of Equal Shares"),
+    "equalshares-comparison": N_("Method of Equal Shares, then compared with the greedy outcome"),
     "equalshares/add1": N_("Method of Equal Shares (with the add-one completion)"),
     "equalshares/add1-comparison": N_("Method of Equal Shares (add-one completion, then compared with the greedy outcome)"),
     "top-k": N_("The ideas with the highest scores, whatever they cost"),

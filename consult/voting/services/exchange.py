@@ -17,7 +17,7 @@ from consult.accounts.models import User
 from consult.audit import services as audit
 from consult.communities.models import Place
 from consult.consultations import Category, Consultation, Idea, IdeaRound, Round, clean_text
-from consult.voting import pabulib, rules, tally
+from consult.voting import pabulib, rules
 from consult.voting.models import Ballot, BallotChoice, VoteSettings, new_ballot_id
 from consult.voting.services.rounds import VoteRound
 from consult.voting.services.voters import _area_id
@@ -40,11 +40,13 @@ class Imported:
     ballots: int = 0
 
 
-def _import_settings(election: pabulib.Election) -> VoteSettings:
+def _import_settings(election: pabulib.Election, rule: str | None = None) -> VoteSettings:
     meta = election.meta
-    rule = meta.get("rule")
-    if rule not in tally.RULES:
-        raise PbImportError(f"unknown or missing rule {rule!r}; expected one of {', '.join(tally.RULES)}")
+    rule = rule or meta.get("rule")
+    try:
+        pabulib.check_rule(rule)
+    except ValueError as error:
+        raise PbImportError(str(error)) from None
 
     def number(key: str) -> int | None:
         value = meta.get(key, "").strip()
@@ -107,13 +109,16 @@ def _import_author(db: Session) -> User:
 
 
 def import_election(db: Session, election: pabulib.Election, *, place: Place, now: datetime,
-                    title: str | None = None) -> Imported:
+                    title: str | None = None, rule: str | None = None) -> Imported:
     """Create a consultation with one closed vote round, its ideas and the file's ballots.
+
+    The round counts by the file's META ``rule``, or by ``rule`` when given (a file whose
+    rule is ``unknown`` or another the format leaves open needs one).
 
     Costs become fen (×100); the project order of the file is the ideas' order, which
     the tie-breaking uses. Rows are inserted in bulk: a 4,000-ballot file takes a moment.
     """
-    settings = _import_settings(election)
+    settings = _import_settings(election, rule)
     meta = election.meta
     name = clean_text(title or meta.get("description") or "pabulib")[:120]
     year = int(meta["instance"]) if meta.get("instance", "").isdigit() and 2000 <= int(meta["instance"]) <= 2100 else now.year

@@ -32,12 +32,16 @@ Selection rules (``select``), ``RULES``:
   voter_budget_increment=1)`` computes (tests/voting/test_against_pabutools.py).
 - ``equalshares/add1-comparison``: ``equalshares/add1``, then the comparison step
   (equalshares.net, "comparison with the utilitarian method"): the outcome of
-  ``greedy`` is computed too, and each voter prefers the outcome that spends more
-  on projects she approved (cost satisfaction); if strictly more voters prefer the
-  greedy outcome than prefer the equal-shares one, the greedy outcome is selected,
-  otherwise (a tie included) the equal-shares one.  The same as pabutools'
-  ``popularity_comparison(..., sat_class=Cost_Sat)`` of the two rules, with its
-  tie resolved towards the primary rule.
+  ``greedy`` is computed too, and each voter prefers the outcome that funds more of
+  the projects she approved (her satisfaction is their number, as equalshares.net's
+  comparison step and pabulib's checker count it; the rules themselves still use cost
+  utilities); if strictly more voters prefer the greedy outcome than prefer the
+  equal-shares one, the greedy outcome is selected, otherwise (a tie included) the
+  equal-shares one.  The same as pabutools' ``popularity_comparison(...,
+  sat_class=Cardinality_Sat)`` of the two rules, with its tie resolved towards the
+  primary rule.
+- ``equalshares-comparison``: ``equalshares`` (no completion), then the same
+  comparison step.
 - ``top-k``: the ``k`` highest scores, whatever they cost.
 
 Without ``min_score`` the greedy rules consider every project, including those with

@@ -91,19 +91,21 @@ def more_popular(
     other: list[str],
 ) -> list[str]:
     """The comparison step: ``other`` replaces ``primary`` only if strictly more voters
-    prefer it, a voter preferring the outcome that spends more on projects she approved."""
+    prefer it, a voter preferring the outcome that funds more of the projects she approved
+    (as equalshares.net's comparison step and pabulib's checker count it: her satisfaction
+    is the number of her approved projects selected, whatever they cost)."""
     first, second = set(primary), set(other)
     if first == second:
         return primary
     if not isinstance(approvals, Approvals):
         approvals = Approvals.of(projects, approvals)
-    # what each voter's approved projects cost in the primary outcome, minus in the other
+    # how many of each voter's approved projects the primary outcome funds, minus the other
     margin = [0] * approvals.voters
     for project, voters in zip(projects, approvals.supporters, strict=True):
         weight = (project.id in first) - (project.id in second)
         if weight:
             for voter in voters:
-                margin[voter] += weight * project.cost
+                margin[voter] += weight
     for_primary = sum(1 for m in margin if m > 0)
     for_other = sum(1 for m in margin if m < 0)
     return other if for_other > for_primary else primary

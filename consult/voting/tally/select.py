@@ -13,10 +13,12 @@ RULES = (
     "greedy-no-skip",
     "greedy-threshold",
     "equalshares",
+    "equalshares-comparison",
     "equalshares/add1",
     "equalshares/add1-comparison",
     "top-k",
 )
+EQUAL_SHARES_RULES = tuple(rule for rule in RULES if rule.startswith("equalshares"))
 
 
 def select(
@@ -55,13 +57,13 @@ def select(
         if min_score is None:
             raise ValueError("greedy-threshold needs min_score")
         chosen = greedy_threshold(projects, scores, budget, min_score)
-    elif rule in ("equalshares", "equalshares/add1", "equalshares/add1-comparison"):
+    elif rule in EQUAL_SHARES_RULES:
         if approvals is None:
             raise ValueError(f"{rule} needs approval ballots")
         if not isinstance(approvals, Approvals):
             approvals = Approvals.of(projects, approvals)
-        chosen = equal_shares(projects, approvals, budget, add1=rule != "equalshares")
-        if rule == "equalshares/add1-comparison":
+        chosen = equal_shares(projects, approvals, budget, add1=rule.startswith("equalshares/add1"))
+        if rule.endswith("-comparison"):
             chosen = more_popular(projects, approvals, chosen, greedy(projects, scores, budget))
     elif rule == "top-k":
         if k is None:
