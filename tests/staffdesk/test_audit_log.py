@@ -47,3 +47,21 @@ def test_owners_actions_read_as_sentences_with_links_to_the_estate_and_the_vote(
     assert "申请将li关联为业主名册中的业主" in page
     for code in ("create_owner_matter", "import_owner_register", "void_owner_ballot", "request_owner_link"):
         assert code not in page
+
+
+def test_the_log_shows_an_entry_of_every_kind_even_when_its_object_is_gone(client, db, settings):
+    """Every kind of object is looked up (a missing one leaves the sentence without a name or
+    a link, never an error page)."""
+    from consult.audit import services as audit
+    from consult.staffdesk.audit_log import KINDS
+
+    world = build_world(db, settings)
+    area = world.tree["area_a"]
+    for kind in [*KINDS, "round", "phone"]:
+        audit.record(db, actor_id=world.people["moderator"].id, action="grant_role", target_type=kind,
+                     target_id=999_999, place_id=area.id)
+    db.flush()
+    factories.sign_in(client, world.people["moderator"].login)
+    page = client.get("/staff/audit")
+    assert page.status_code == 200
+    assert page.text.count("授予了角色") >= len(KINDS) + 2

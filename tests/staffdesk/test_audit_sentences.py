@@ -87,3 +87,23 @@ def test_every_sentence_is_still_written_somewhere():
     """A sentence for an action nobody writes any more is a stale catalogue entry."""
     codes = recorded()
     assert not sorted(set(SENTENCES) - set(codes))
+
+
+def test_every_kind_names_real_fields_and_real_pages(client):
+    """Each kind of object the log names reads a field its table has, and links to a page the
+    app has, with the parameter that page takes."""
+    from starlette.routing import NoMatchFound
+
+    app = client.app
+    for name, kind in KINDS.items():
+        columns = kind.model.model_fields
+        if kind.label:
+            assert kind.label in columns, (name, kind.label)
+        if kind.via:
+            other, field = kind.via
+            assert other in KINDS and field in columns, (name, kind.via)
+        if kind.route:
+            try:
+                app.url_path_for(kind.route, **{kind.param: 1})
+            except NoMatchFound:
+                raise AssertionError(f"{name}: no page {kind.route}({kind.param}=…)") from None
