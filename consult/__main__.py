@@ -8,8 +8,9 @@ finalize-due carry on the ideas of rounds that have closed, confirm vote outcome
              notice period (公示期) has ended, mix the answers of anonymous surveys that
              have closed, and tell each person once of a vote open to them, closing soon,
              or a survey addressed to them, and remind members of an activity they
-             signed up for the day before, and credit the points clubs' participation
-             points (run it hourly)
+             signed up for the day before, credit the points clubs' participation
+             points, and drop the photos kept with an idea form nobody sent again
+             (run it hourly)
 publish-jobs run the publications of vote results that were asked for and that no worker
              has finished (a worker stopped while counting); run it every few minutes
 send-due     send the text messages deferred past quiet hours (run it after 08:00)
@@ -130,7 +131,7 @@ def cmd_finalize_due(args) -> int:
     each person is told once of a vote open to them, closing soon, or a survey addressed to them,
     and the day before an activity of the points club, of the activity they signed up for."""
     from consult import clock
-    from consult.consultations import carry_due
+    from consult.consultations import carry_due, drop_abandoned_photos
     from consult.db import Database, make_engine
     from consult.delivery import projects_from_outcome  # noqa: F401  loading it: an outcome makes projects
     from consult.i18n import translator
@@ -151,11 +152,14 @@ def cmd_finalize_due(args) -> int:
         told["survey_addressed"] = tell_audiences(db, now)
         told["points_activity_reminder"] = remind_due(db, now)
         credited = credit_due(db, now)
+        dropped = drop_abandoned_photos(db, _settings().media_dir, now)
         db.commit()
     for step in carried:
         print(f"round {step.round.id} ({step.round.kind}): closed, {step.carried} ideas carried into the next round")
     for survey_id in mixed:
         print(f"survey {survey_id}: closed, its anonymous answers are mixed")
+    if dropped:
+        print(f"{dropped} photos kept with an idea form nobody sent again were dropped")
     for outcome in outcomes:
         if outcome.problem is None:
             print(f"round {outcome.round_id} ({outcome.title}): confirmed, {outcome.selected} selected")

@@ -195,3 +195,40 @@ def test_publish_jobs_runs_what_a_stopped_worker_left(cli_env):
         assert len(db.exec(select(VoteResult).where(VoteResult.round_id == round_id)).all()) == 1
     assert "no publication waits" in run(env, "publish-jobs").stdout
     database.engine.dispose()
+
+
+@pytest.mark.slow
+def test_finalize_due_drops_the_photos_of_idea_forms_nobody_sent_again(cli_env, settings, tmp_path):
+    """Issue 16 item 6: a photo kept with a refused idea form for more than a day is dropped,
+    its row and its files."""
+    import os
+    from datetime import timedelta
+
+    from consult import clock
+    from consult.consultations.models import PendingPhoto
+    from tests import factories
+
+    url, env = cli_env
+    media = tmp_path / "media"
+    env = {**env, "CONSULT_MEDIA_DIR": str(media)}
+    assert run(env, "migrate").returncode == 0
+    key = "ab" * 32
+    files = [media / "pending" / f"{key}.jpg", media / "pending" / f"{key}_t.jpg"]
+    files[0].parent.mkdir(parents=True)
+    two_days_ago = clock.utcnow() - timedelta(days=2)
+    for path in files:
+        path.write_bytes(b"jpeg")
+        os.utime(path, (two_days_ago.timestamp(), two_days_ago.timestamp()))
+    database = Database(make_engine(url))
+    with database.session(write=True) as db:
+        user = factories.user(db, settings, name="忘了写标题的居民")
+        db.add(PendingPhoto(token="t" * 22, user_id=user.id, key=key, width=64, height=48,
+                            created_at=two_days_ago))
+        db.commit()
+    done = run(env, "finalize-due")
+    assert done.returncode == 0, done.stderr
+    assert "1 photos kept with an idea form nobody sent again were dropped" in done.stdout
+    with database.session() as db:
+        assert db.exec(select(PendingPhoto)).all() == []
+    assert not any(path.exists() for path in files)
+    database.engine.dispose()

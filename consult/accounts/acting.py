@@ -208,7 +208,7 @@ def _start(db: Session, *, helper_id: int, person: User, kind: str, reason: str,
                         reason=reason, started_at=now, expires_at=now + timedelta(minutes=MINUTES))
     db.add(row)
     db.flush()
-    audit.record(db, actor_id=helper_id, action=f"acting_start_{kind}", target_type="user",
+    audit.record(db, actor_id=helper_id, action="acting_start_family" if kind == "family" else "acting_start_desk", target_type="user",
                  target_id=person.id, reason=reason or None, session_id=row.id)
     return raw
 
@@ -250,7 +250,7 @@ def describe(row: ActingSession, person: User, helper: User) -> Acting:
 def finish(db: Session, row: ActingSession, now: datetime, *, how: str) -> None:
     row.ended_at, row.ended_how = now, how
     db.add(row)
-    audit.record(db, actor_id=row.helper_id, action=f"acting_end_{row.kind}", target_type="user",
+    audit.record(db, actor_id=row.helper_id, action="acting_end_family" if row.kind == "family" else "acting_end_desk", target_type="user",
                  target_id=row.person_id, session_id=row.id, how=how)
     db.flush()
 

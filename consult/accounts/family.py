@@ -311,7 +311,7 @@ def decide_reset(db: Session, actor: Actor, reset_id, *, approve: bool, now: dat
     else:
         row.ended_at = now
     db.add(row)
-    audit.record(db, actor_id=actor.user_id, action="family_reset_" + ("approved" if approve else "refused"),
+    audit.record(db, actor_id=actor.user_id, action="family_reset_approved" if approve else "family_reset_refused",
                  target_type="user", target_id=row.user_id, reset_id=row.id)
     db.flush()
     return row

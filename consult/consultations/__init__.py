@@ -39,6 +39,8 @@ _SURFACE = {
     "round_state": "consult.consultations.rules:round_state",
     # ideas of rounds that closed go on by themselves (``finalize-due``)
     "carry_due": "consult.consultations.services.rounds:carry_due",
+    # photos kept with a refused idea form and never claimed are dropped (``finalize-due``)
+    "drop_abandoned_photos": "consult.consultations.services.pending:drop_abandoned_photos",
     # ideas of these authors that were shortlisted (the points club credits them, issue 19)
     "shortlisted_by": "consult.consultations.services.ideas:shortlisted_by",
     "load_demo": "consult.consultations.demo:load",

@@ -177,6 +177,24 @@ class IdeaPhoto(SQLModel, table=True):
     height: int
 
 
+class PendingPhoto(SQLModel, table=True):
+    """A photo sent with an idea form that came back with a mistake (issue 16 item 6):
+    kept, cleaned like every photo, for the person who sent it under the form's token
+    (a hidden field), until the form succeeds and it becomes an :class:`IdeaPhoto`.
+    Abandoned ones are dropped by ``services.drop_abandoned_photos`` (``finalize-due``).
+    Its files are under ``<media>/pending/``, shown only to its owner."""
+
+    __tablename__ = "idea_pending_photo"
+
+    id: int | None = Field(default=None, primary_key=True)
+    token: str = Field(max_length=32, index=True)
+    user_id: int = Field(foreign_key="user.id", index=True, ondelete="CASCADE")
+    key: str = Field(max_length=64)
+    width: int
+    height: int
+    created_at: datetime = Field(default_factory=utcnow, index=True)
+
+
 class Support(SQLModel, table=True):
     """One support (附议) per person per idea: the database enforces it."""
 

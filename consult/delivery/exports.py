@@ -80,6 +80,8 @@ def check_rows(db: Session, areas) -> list[list]:
 
 
 TABLES = {"projects": project_rows, "pledges": pledge_rows, "spending": spending_rows, "checks": check_rows}
+#: each table's name, for its sheet and its file (in the reader's language: 项目.xlsx)
+NAMES = {"projects": N_("Projects"), "pledges": N_("Pledges"), "spending": N_("Spending"), "checks": N_("Checks")}
 HEADERS = {
     "projects": (N_("No."), N_("Year"), N_("Title"), N_("Category"), N_("Place"), N_("Location"), N_("State"),
                  N_("Budget (yuan)"), N_("Delivered by"), N_("Unit"), N_("Kept up by"), N_("Unit"),
@@ -116,7 +118,7 @@ def csv_bytes(what: str, rows: list[list], t: Translator) -> bytes:
 def xlsx(what: str, rows: list[list], t: Translator) -> bytes:
     book = Workbook()
     sheet = book.active
-    sheet.title = what
+    sheet.title = t(NAMES[what])
     for row in _table(what, rows, t):
         sheet.append(row)
     for cell in sheet[1]:

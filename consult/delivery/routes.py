@@ -417,7 +417,7 @@ async def register_page(request: Request):
     areas = None if root else sorted({rules.area_of(p.ids_from_root) or p.id for p in mine})
     return _render(request, "delivery/register.html", {
         "due": register.due_list(db, today, area_ids=areas), "counts": register.register_counts(db, today),
-        "today": today})
+        "today": today, "export_names": exports.NAMES})
 
 
 # -- creating and exporting -----------------------------------------------------------
@@ -457,9 +457,10 @@ async def export(request: Request):
     db = get_db(request)
     t = translator_for(request)
     rows = exports.TABLES[what](db, exports.scope_areas(db, actor))
+    name = t(exports.NAMES[what])
     if fmt == "csv":
-        return download(exports.csv_bytes(what, rows, t), f"{what}.csv", CSV_TYPE)
-    return download(exports.xlsx(what, rows, t), f"{what}.xlsx", XLSX_TYPE)
+        return download(exports.csv_bytes(what, rows, t), f"{name}.csv", CSV_TYPE)
+    return download(exports.xlsx(what, rows, t), f"{name}.xlsx", XLSX_TYPE)
 
 
 routes = [

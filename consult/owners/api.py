@@ -29,7 +29,7 @@ RATIO = obj({"fraction": STRING, "percent": STRING})
 MATTER = obj({"id": INTEGER, "estate_id": INTEGER, "title": STRING, "kind": STRING,
               "major": BOOLEAN, "description": STRING, "opens_at": STRING, "closes_at": STRING,
               "state": {"type": "string", "enum": [s.value for s in rules.MatterState]},
-              "paper_double_key": BOOLEAN})
+              "paper_double_key": BOOLEAN, "notice_days": INTEGER, "notice_ends_at": STRING})
 BALLOT = obj({"id": INTEGER, "matter_id": INTEGER, "home_id": STRING, "owner": STRING,
               "choice": NULLABLE_STRING, "channel": STRING, "status": STRING, "active": BOOLEAN,
               "paper_serial": NULLABLE_STRING, "proxy_holder": NULLABLE_STRING,
@@ -44,7 +44,7 @@ RESULT = obj({"matter": STRING, "area_total": AREA, "owners_total": INTEGER, "ar
               "owners_voted": INTEGER, "area_agree": AREA, "owners_agree": INTEGER,
               "area_disagree": AREA, "owners_disagree": INTEGER, "area_abstain": AREA,
               "owners_abstain": INTEGER, "area_agree_ratio": RATIO, "owners_agree_ratio": RATIO,
-              "quorum_met": BOOLEAN, "passed": BOOLEAN,
+              "quorum_met": BOOLEAN, "passed": BOOLEAN, "notice_days": INTEGER, "notice_ends_at": STRING,
               "voided": obj({"count": INTEGER, "reasons": {"type": "array", "items": STRING}})})
 HOME = obj({"id": INTEGER, "home_id": STRING, "building": STRING, "room": STRING, "area": AREA,
             "developer_held": BOOLEAN,
@@ -66,7 +66,8 @@ def matter_json(matter: OwnerMatter, now) -> dict:
             "kind": matter.kind, "major": rules.is_major(matter.kind),
             "description": matter.description, "opens_at": matter.opens_at,
             "closes_at": matter.closes_at, "state": services.state_of(matter, now).value,
-            "paper_double_key": matter.paper_double_key}
+            "paper_double_key": matter.paper_double_key, "notice_days": matter.notice_days,
+            "notice_ends_at": services.notice_ends(matter)}
 
 
 def ballot_json(ballot: OwnerBallot, *, with_choice: bool = True) -> dict:
@@ -146,7 +147,8 @@ async def matter_create(request: Request):
         db, current_actor(request), estate, title=str(data.get("title", "")),
         kind=str(data.get("kind", "")), description=str(data.get("description", "")),
         opens_at=str(data.get("opens_at", "")), closes_at=str(data.get("closes_at", "")),
-        paper_double_key=data.get("paper_double_key") is True, now=now)
+        paper_double_key=data.get("paper_double_key") is True, now=now,
+        notice_days=data.get("notice_days"))
     return ok(matter_json(matter, now), status=201)
 
 
@@ -274,6 +276,7 @@ async def result_get(request: Request):
     body = outcome_json(outcome)
     reasons = services.voided_reasons(db, matter)
     body["voided"] = {"count": len(reasons), "reasons": reasons}
+    body.update({"notice_days": matter.notice_days, "notice_ends_at": services.notice_ends(matter)})
     body.update({"area_disagree": str(outcome.area_disagree),
                  "owners_disagree": outcome.owners_disagree,
                  "area_abstain": str(outcome.area_abstain),
@@ -303,7 +306,12 @@ routes = [
               summary="Put a matter to the owners (times ISO 8601; without offset they are Beijing time)",
               body=obj({"title": STRING, "kind": {"type": "string", "enum": [k.value for k in rules.MatterKind]},
                         "description": STRING, "opens_at": STRING, "closes_at": STRING,
-                        "paper_double_key": BOOLEAN}, ["title", "kind", "opens_at", "closes_at"]),
+                        "paper_double_key": BOOLEAN,
+                        "notice_days": {"type": "integer", "minimum": rules.NOTICE_DAYS_RANGE[0],
+                                        "maximum": rules.NOTICE_DAYS_RANGE[1],
+                                        "description": "days the result stays posted after the close "
+                                                       f"(公告期); {rules.NOTICE_DAYS} when left out"}},
+                       ["title", "kind", "opens_at", "closes_at"]),
               response=MATTER, status=201),
     api_route("/owners/matters/{matter_id:int}", matter_get, name="api_owners_matter",
               tag="owners", auth=False,

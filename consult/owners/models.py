@@ -38,6 +38,9 @@ class OwnerMatter(SQLModel, table=True):
     closes_at: datetime
     #: Paper ballots count only once two staff members have keyed them identically.
     paper_double_key: bool = Field(default=False)
+    #: Days the result stays posted (公告) after the close, while owners may object in
+    #: writing; chosen when the matter is put, ``rules.NOTICE_DAYS`` unless said otherwise.
+    notice_days: int = Field(default=7, sa_column_kwargs={"server_default": "7"})
     created_by: int | None = Field(default=None, foreign_key="user.id")
     created_at: datetime = Field(default_factory=utcnow)
 

@@ -42,6 +42,14 @@ def fresh_resident(live_server) -> str:
     return phone
 
 
+def photo_file(path, color):
+    """A 640×480 phone-like JPEG at ``path``."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (640, 480), color).save(buffer, "JPEG")
+    path.write_bytes(buffer.getvalue())
+    return path
+
+
 def open_consultation(live_db) -> int:
     """The demo's 恒丰 consultation of this year, whose collection round is open."""
     with live_db.session() as db:
@@ -61,10 +69,7 @@ def check(page, js: bool = True) -> None:
 def test_idea_from_proposal_to_shortlist(make_page, live_server, base_url, tmp_path, js):
     cid = open_consultation(live_server.database)
     title = f"3号楼楼道声控灯更换（{'甲' if js else '乙'}）"
-    photo = tmp_path / "lamp.jpg"
-    buffer = io.BytesIO()
-    Image.new("RGB", (640, 480), (90, 120, 160)).save(buffer, "JPEG")
-    photo.write_bytes(buffer.getvalue())
+    photo = photo_file(tmp_path / "lamp.jpg", (90, 120, 160))
 
     # 1. the resident proposes an idea with a photo
     resident = make_page(js=js, user=fresh_resident(live_server))
@@ -155,3 +160,30 @@ def test_consultation_pages_fit_a_phone_and_pass_axe(make_page, live_server, bas
         assert admin.title(), path
         check(admin)
     assert admin.locator("svg.qr").count() == 1  # the notice, visited last, has its QR code
+
+
+def test_a_photo_chosen_before_a_mistake_is_kept_on_a_phone_without_javascript(make_page, live_server, base_url,
+                                                                              tmp_path):
+    """Issue 16 item 6: the form comes back for a missing title; the photo she chose is
+    shown, kept, and goes with the idea once the title is there: no choosing it again."""
+    cid = open_consultation(live_server.database)
+    photo = photo_file(tmp_path / "stairs.jpg", (160, 120, 90))
+    resident = make_page(js=False, user=fresh_resident(live_server))
+    resident.goto(f"{base_url}/consultations/{cid}/ideas/new")
+    resident.fill("#f-description", "5号楼楼梯没有扶手，老人上下楼不方便。")
+    resident.select_option("#f-category_id", label="实事项目")
+    resident.set_input_files("#f-photos", str(photo))
+    submit(resident, "main form button[type=submit]")
+    kept = resident.locator("#kept-photos")
+    assert "无需重新选择" in kept.inner_text()
+    assert "请重新选择照片" not in resident.locator("main").inner_text()
+    thumbnail = kept.locator("img").get_attribute("src")
+    shown = resident.request.get(base_url + thumbnail)
+    assert shown.status == 200 and shown.headers["content-type"] == "image/jpeg"
+    check_layout(resident)
+    resident.fill("#f-title", "5号楼楼梯加装扶手")
+    submit(resident, "main form button[type=submit]")
+    assert path_of(resident).endswith("/confirm")
+    submit(resident, "form[action$='/submit'] button")
+    assert path_of(resident).startswith("/ideas/")
+    assert resident.locator(".photo-grid img").count() == 1

@@ -229,8 +229,11 @@ def test_exports_for_staff(client, db, w, now):
     assert rows[0][:3] == ["序号", "年份", "标题"] and len(rows[0]) == 15
     assert rows[1][2] == "'=HYPERLINK(1)"
     assert rows[1][7] == "10000.00"
-    book = load_workbook(io.BytesIO(client.get("/staff/projects/export/checks.xlsx").content))
-    assert book.active.max_row == 1
+    assert "%E9%A1%B9%E7%9B%AE.csv" in body.headers["content-disposition"]  # 项目.csv
+    checks = client.get("/staff/projects/export/checks.xlsx")
+    assert "%E8%87%AA%E6%9F%A5.xlsx" in checks.headers["content-disposition"]  # 自查.xlsx (issue 16 item 16)
+    book = load_workbook(io.BytesIO(checks.content))
+    assert book.active.max_row == 1 and book.active.title == "自查"
     client.post("/logout", data={"csrf_token": csrf_from(client.get("/projects").text)})
     assert client.get("/staff/projects/export/projects.csv", follow_redirects=False).status_code in (303, 401)
 

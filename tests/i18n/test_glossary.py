@@ -70,3 +70,11 @@ def test_words_for_the_round_kind_the_mean_and_a_405():
     assert zh("Average") == "平均值"
     assert "权限" not in zh("This address cannot do that") + zh("This address does not accept that kind of request.")
     assert zh("Round %(n)s: %(kind)s", n=1, kind="征集建议") == "第 1 轮：征集建议"
+
+
+def test_only_a_survey_question_has_a_题型():
+    """One catalogue serves every page: "Kind" (a budget entry's, an activity's) is 类型;
+    a survey question's type has its own msgid."""
+    zh = translator("zh_Hans")
+    assert zh("Kind") == "类型"
+    assert zh("Question type") == "题型"

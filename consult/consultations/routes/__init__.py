@@ -60,6 +60,7 @@ from consult.consultations.routes.idea import (
     idea_page,
     idea_review,
     idea_support,
+    kept_photo,
     media,
 )
 from consult.consultations.routes.lists import ideas_page, my_ideas_page
@@ -105,4 +106,5 @@ routes = [
     Route("/comments/{comment_id:int}/unhide", comment_unhide, methods=["POST"], name="comment_unhide"),
     Route("/me/ideas", my_ideas_page, methods=["GET"], name="my_ideas"),
     Route("/media/{file}", media, methods=["GET"], name="media"),
+    Route("/ideas/kept-photos/{pid:int}", kept_photo, methods=["GET"], name="idea_kept_photo"),
 ]

@@ -3,6 +3,8 @@ and withdrawing."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from starlette.requests import Request
 
 from consult import clock, permissions
@@ -14,7 +16,7 @@ from consult.errors import FieldErrors, Forbidden
 from consult.i18n import N_, Msg
 from consult.web.auth import current_actor, current_user, require, require_user
 from consult.web.csrf import read_form
-from consult.web.db import get_db
+from consult.web.db import get_db, keep_writes
 from consult.web.forms import form_view
 from consult.web.responses import flash, redirect_to
 
@@ -22,7 +24,7 @@ _IDEA_FIELDS = ("title", "description", "category_id", "place_id", "estimated_co
 
 
 def _idea_form_context(request: Request, consultation: Consultation, *, idea: Idea | None,
-                       form: dict, errors: dict) -> dict:
+                       form: dict, errors: dict, kept: list | None = None) -> dict:
     db = get_db(request)
     actor = current_actor(request)
     scope = services.scope_of(db, consultation)
@@ -32,6 +34,8 @@ def _idea_form_context(request: Request, consultation: Consultation, *, idea: Id
         "place_options": [(p.id, p.name) for p in services.idea_place_choices(db, actor, scope)],
         "photos": services.photos_of(db, idea.id) if idea else [],
         "max_photos": rules.MAX_PHOTOS,
+        # photos sent with the form's refused tries, kept under form["photo_token"]
+        "kept_photos": kept or [],
     }
 
 
@@ -40,17 +44,42 @@ def _idea_form(request: Request, consultation: Consultation, *, idea: Idea | Non
                   _idea_form_context(request, consultation, idea=idea, form=form, errors={}))
 
 
-def _idea_form_again(request: Request, idea: Idea | None, form: dict,
+def _idea_form_again(request: Request, idea: Idea | None, form: dict, sent: _SentPhotos,
                      consultation: Consultation | None = None):
-    """The idea form shown again with its fields' messages, the request's writes rolled back."""
+    """The idea form shown again with its fields' messages, the request's writes rolled back,
+    and the photos sent so far kept for the next try (issue 16 item 6: a browser keeps no
+    chosen file): those writes are kept though the answer is an error."""
 
     def build(errors: dict) -> dict:
         db = get_db(request)
         db.rollback()
+        token, kept = services.keep_photos(db, current_actor(request).user_id, sent.token, sent.photos,
+                                           sent.remove, media_dir=_settings(request).media_dir,
+                                           now=clock.utcnow())
+        keep_writes(request)
         shown = consultation or services.get_consultation(db, idea.consultation_id)
-        return _idea_form_context(request, shown, idea=idea, form=form, errors=errors)
+        return _idea_form_context(request, shown, idea=idea, form={**form, "photo_token": token},
+                                  errors=errors, kept=kept)
 
     return again("consultations/idea_form.html", build, shows=(FieldErrors,))
+
+
+@dataclass(frozen=True)
+class _SentPhotos:
+    """The photos an idea form carries: sent now, and kept from its refused tries (their
+    token, and those ticked to remove)."""
+
+    photos: list[bytes]
+    token: str
+    remove: list[str]
+
+    @classmethod
+    async def read(cls, form) -> _SentPhotos:
+        return cls(await _photos(form), str(form.get("photo_token", "")),
+                   [str(v) for v in form.getlist("remove_kept")])
+
+    def service_args(self) -> dict:
+        return {"photos": self.photos, "photo_token": self.token, "remove_kept": self.remove}
 
 
 async def idea_new(request: Request):
@@ -75,12 +104,12 @@ async def idea_create(request: Request):
     consultation = services.get_consultation(db, _path_param(request, "cid"))
     user = require_user(request)
     values = {k: str(form.get(k, "")) for k in _IDEA_FIELDS}
-    photos = await _photos(form)
+    sent = await _SentPhotos.read(form)
     return form_view(
         request, lambda: services.create_draft(
-            db, current_actor(request), user, consultation, **values,
-            photos=photos, media_dir=_settings(request).media_dir, now=clock.utcnow()),
-        again=_idea_form_again(request, None, {**values, "photos_sent": len(photos)}, consultation),
+            db, current_actor(request), user, consultation, **values, **sent.service_args(),
+            media_dir=_settings(request).media_dir, now=clock.utcnow()),
+        again=_idea_form_again(request, None, {**values, "photos_sent": len(sent.photos)}, sent, consultation),
         done=lambda idea: redirect_to(request, "idea_confirm", iid=idea.id))
 
 
@@ -102,17 +131,17 @@ async def idea_update(request: Request):
     idea = services.visible_idea(db, actor, _path_param(request, "iid"))
     require_user(request)
     values = {k: str(form.get(k, "")) for k in _IDEA_FIELDS}
-    photos = await _photos(form)
+    sent = await _SentPhotos.read(form)
 
     def act() -> Idea:
-        services.update_idea(db, actor, idea, **values, photos=photos,
+        services.update_idea(db, actor, idea, **values, **sent.service_args(),
                              remove_photos=[str(v) for v in form.getlist("remove_photo")],
                              media_dir=_settings(request).media_dir, now=clock.utcnow())
         return idea
 
     # a draft goes on to the check before it goes public; a public idea says its new version
     return form_view(
-        request, act, again=_idea_form_again(request, idea, {**values, "photos_sent": len(photos)}),
+        request, act, again=_idea_form_again(request, idea, {**values, "photos_sent": len(sent.photos)}, sent),
         message=lambda saved: None if saved.state == "draft" else Msg(
             N_("Your changes were saved as version %(n)s."), {"n": saved.version}),
         done=lambda saved: redirect_to(request, "idea_confirm" if saved.state == "draft" else "idea",

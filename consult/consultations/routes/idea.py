@@ -244,3 +244,14 @@ async def media(request: Request):
         raise NotFound()
     return FileResponse(path, media_type="image/jpeg", headers={
         "cache-control": f"public, max-age={YEAR_SECONDS}, immutable"})
+
+
+async def kept_photo(request: Request):
+    """The thumbnail of a photo kept with a refused idea form: only for the person who sent
+    it (anyone else, signed in or not, gets the same 404)."""
+    user = current_user(request)
+    row = services.pending_photo(get_db(request), user.id if user else None, request.path_params["pid"])
+    path = services.pending_dir(_settings(request).media_dir) / f"{row.key}_t.jpg" if row else None
+    if path is None or not path.is_file():
+        raise NotFound()
+    return FileResponse(path, media_type="image/jpeg", headers={"cache-control": "private, max-age=86400"})

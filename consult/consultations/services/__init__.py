@@ -74,6 +74,13 @@ from consult.consultations.services.outcomes import (
     stats,
 )
 from consult.consultations.services.panels import IDEA_PANELS, IdeaPanel, idea_panels
+from consult.consultations.services.pending import (
+    drop_abandoned_photos,
+    keep_photos,
+    pending_dir,
+    pending_photo,
+    pending_photos,
+)
 from consult.consultations.services.review import (
     OWN_IDEA,
     OWN_MERGE_TARGET,
@@ -116,11 +123,11 @@ __all__ = [
     "bulk_review", "Carried", "carry_due", "carry_forward", "categories_of",
     "check_round_action", "close_round",
     "consultations_overview", "create_consultation", "create_draft", "create_held_vote",
-    "diff_versions", "export_rows", "extend_round", "get_consultation", "get_idea",
+    "diff_versions", "drop_abandoned_photos", "export_rows", "extend_round", "get_consultation", "get_idea",
     "get_round", "hide_comment", "idea_detail", "idea_panels", "idea_place_choices", "ideas_changed",
-    "ideas_in_round", "list_header", "list_ideas", "list_menus", "manageable_scopes",
+    "ideas_in_round", "keep_photos", "list_header", "list_ideas", "list_menus", "manageable_scopes",
     "may_review_in", "my_ideas", "open_round", "photo_message", "photos_of", "pipeline",
-    "places_in_scope", "record_outcome", "report_comment", "reported_comments", "review_idea",
+    "pending_dir", "pending_photo", "pending_photos", "places_in_scope", "record_outcome", "report_comment", "reported_comments", "review_idea",
     "review_queue", "round_changes", "round_state", "rounds_of", "scope_of", "similar_ideas", "merge_candidates",
     "stats", "submit_idea", "support_idea", "timeline", "unhide_comment", "unsupport_idea",
     "update_consultation", "update_idea", "update_round", "versions", "visible_idea",

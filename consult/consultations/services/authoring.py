@@ -34,6 +34,7 @@ from consult.consultations.services.common import (
     scope_of,
 )
 from consult.consultations.services.ideas import photos_of
+from consult.consultations.services.pending import claim, claimable
 from consult.db.ids import find
 from consult.db.ids import parse_id as _int
 from consult.errors import Conflict, FieldErrors, Forbidden
@@ -86,6 +87,21 @@ def _idea_values(db: Session, consultation: Consultation, *, title, description,
             "estimated_cost_fen": cost_fen}
 
 
+def _kept(db: Session, user_id: int, token: str, remove_kept) -> int:
+    """How many photos kept from a refused form (issue 16 item 6) this one attaches."""
+    return len(claimable(db, user_id, token, remove_kept))
+
+
+def _attach_kept(db: Session, idea: Idea, user_id: int, token: str, remove_kept, media_dir: Path,
+                 start: int) -> int:
+    """The kept photos become the idea's, from ``start``; returns how many."""
+    claimed = claim(db, user_id, token, remove_kept, media_dir=media_dir)
+    for offset, row in enumerate(claimed):
+        db.add(IdeaPhoto(idea_id=idea.id, key=row.key, position=start + offset, width=row.width,
+                         height=row.height))
+    return len(claimed)
+
+
 def _store_photos(db: Session, idea: Idea, processed: list, media_dir: Path,
                   start: int) -> None:
     for offset, image in enumerate(processed):
@@ -96,8 +112,12 @@ def _store_photos(db: Session, idea: Idea, processed: list, media_dir: Path,
 
 def create_draft(db: Session, actor: Actor, user: User, consultation: Consultation, *,
                  title: str, description: str, category_id, place_id, estimated_cost: str = "",
-                 photos: list[bytes] = (), media_dir: Path, now: datetime) -> Idea:
-    """A new idea starts as the author's private draft; submitting it makes it public."""
+                 photos: list[bytes] = (), media_dir: Path, now: datetime, photo_token: str = "",
+                 remove_kept=()) -> Idea:
+    """A new idea starts as the author's private draft; submitting it makes it public.
+
+    ``photo_token``: the photos kept from the form's refused tries, attached first (but
+    those in ``remove_kept``), then the ones sent now."""
     values = _idea_values(db, consultation, title=title, description=description,
                           category_id=category_id, place_id=place_id, estimated_cost=estimated_cost)
     place = values["place"]
@@ -105,7 +125,8 @@ def create_draft(db: Session, actor: Actor, user: User, consultation: Consultati
         raise Forbidden(N_("Only verified residents of this area can submit ideas here."))
     if open_round(rounds_of(db, consultation.id), now, "collect") is None:
         raise Conflict(N_("Ideas can only be submitted while a collection round is open."))
-    if len(photos) > rules.MAX_PHOTOS:
+    kept = _kept(db, user.id, photo_token, remove_kept)
+    if kept + len(photos) > rules.MAX_PHOTOS:
         raise FieldErrors({"photos": Msg(N_("At most %(max)s photos."), {"max": rules.MAX_PHOTOS})})
     processed = _process_photos(list(photos))
     idea = Idea(consultation_id=consultation.id, author_id=user.id, title=values["title"],
@@ -115,7 +136,8 @@ def create_draft(db: Session, actor: Actor, user: User, consultation: Consultati
                 created_at=now, updated_at=now)
     db.add(idea)
     db.flush()
-    _store_photos(db, idea, processed, media_dir, 0)
+    start = _attach_kept(db, idea, user.id, photo_token, remove_kept, media_dir, 0)
+    _store_photos(db, idea, processed, media_dir, start)
     db.flush()
     return idea
 
@@ -165,9 +187,11 @@ def submit_idea(db: Session, actor: Actor, idea: Idea, now: datetime) -> Idea:
 
 def update_idea(db: Session, actor: Actor, idea: Idea, *, title: str, description: str,
                 category_id, place_id, estimated_cost: str = "", photos: list[bytes] = (),
-                remove_photos: list[int] = (), media_dir: Path, now: datetime) -> Idea:
+                remove_photos: list[int] = (), media_dir: Path, now: datetime, photo_token: str = "",
+                remove_kept=()) -> Idea:
     """Edit an idea. After submission every edit is a new immutable version; an edit in
-    answer to a revision request sends the idea back for review."""
+    answer to a revision request sends the idea back for review. ``photo_token`` and
+    ``remove_kept`` as for :func:`create_draft`: photos kept from refused tries."""
     consultation = get_consultation(db, idea.consultation_id)
     is_author = idea.author_id == actor.user_id
     old_place = db.get(Place, idea.place_id)
@@ -189,10 +213,11 @@ def update_idea(db: Session, actor: Actor, idea: Idea, *, title: str, descriptio
     existing = photos_of(db, idea.id)
     remove = {int(p) for p in remove_photos if _int(p) is not None}
     kept = [p for p in existing if p.id not in remove]
-    if len(kept) + len(photos) > rules.MAX_PHOTOS:
+    waiting = _kept(db, actor.user_id, photo_token, remove_kept)
+    if len(kept) + waiting + len(photos) > rules.MAX_PHOTOS:
         raise FieldErrors({"photos": Msg(N_("At most %(max)s photos."), {"max": rules.MAX_PHOTOS})})
     processed = _process_photos(list(photos))
-    changed = (values["title"] != idea.title or values["description"] != idea.description
+    changed = (bool(waiting) or values["title"] != idea.title or values["description"] != idea.description
                or values["category"].id != idea.category_id or place.id != idea.place_id
                or values["estimated_cost_fen"] != idea.estimated_cost_fen
                or bool(processed) or len(kept) != len(existing))
@@ -209,7 +234,8 @@ def update_idea(db: Session, actor: Actor, idea: Idea, *, title: str, descriptio
     for position, photo in enumerate(kept):
         db.add(IdeaPhoto(idea_id=idea.id, key=photo.key, position=position, width=photo.width,
                          height=photo.height))
-    _store_photos(db, idea, processed, media_dir, len(kept))
+    start = len(kept) + _attach_kept(db, idea, actor.user_id, photo_token, remove_kept, media_dir, len(kept))
+    _store_photos(db, idea, processed, media_dir, start)
     db.flush()
     if idea.state == "draft":
         db.add(idea)

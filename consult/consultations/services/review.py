@@ -40,6 +40,10 @@ from consult.i18n import N_, Msg
 from consult.notifications import services as notifications
 from consult.permissions import Actor
 
+#: each review action's code in the audit log (written out, so every code can be found)
+AUDIT_ACTIONS = {"shortlist": "idea_shortlist", "request_revision": "idea_request_revision",
+                 "merge": "idea_merge", "reject": "idea_reject", "restore": "idea_restore"}
+
 
 def _notify_review(db: Session, idea: Idea, action: str, note: str, target: Idea | None) -> None:
     link = f"/ideas/{idea.id}"
@@ -126,7 +130,7 @@ def review_idea(db: Session, actor: Actor, idea: Idea, action: str, *, note: str
     db.add(TimelineEntry(idea_id=idea.id, at=now, actor_id=actor.user_id, actor_role=role,
                          action=timeline_action, note=note or None, round_id=idea.current_round_id,
                          details=details))
-    audit.record(db, actor_id=actor.user_id, action=f"idea_{action}", target_type="idea",
+    audit.record(db, actor_id=actor.user_id, action=AUDIT_ACTIONS[action], target_type="idea",
                  target_id=idea.id, place_id=place.id, reason=note or None,
                  merged_into=target.id if target else None)
     _notify_review(db, idea, action, note, target)

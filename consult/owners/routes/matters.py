@@ -40,7 +40,8 @@ async def estate_page(request: Request):
 
 def _new_matter_context(estate, **extra) -> dict:
     return {"estate": estate, "form": {"kind": "ordinary"}, "errors": {}, "error": None,
-            "kind_values": [k.value for k in rules.MatterKind], **_names(), **extra}
+            "kind_values": [k.value for k in rules.MatterKind], "notice_days": rules.NOTICE_DAYS,
+            **_names(), **extra}
 
 
 async def matter_new_page(request: Request):
@@ -54,7 +55,8 @@ async def matter_create(request: Request):
     form = await read_form(request)
     db = get_db(request)
     estate = services.get_estate(db, request.path_params["estate_id"])
-    values = {k: str(form.get(k, "")) for k in ("title", "kind", "description", "opens_at", "closes_at")}
+    values = {k: str(form.get(k, "")) for k in ("title", "kind", "description", "opens_at", "closes_at",
+                                                "notice_days")}
     double_key = form.get("paper_double_key") == "1"
     return form_view(
         request, lambda: services.create_matter(db, current_actor(request), estate,
@@ -133,4 +135,4 @@ async def notice_page(request: Request):
     return render(request, "owners/notice.html", {
         "matter": matter, "estate": estate, "link": link, "qr": qr_svg(link, scale=5),
         "major": rules.is_major(matter.kind), "attachments": services.attachments_of(db, matter),
-        **_names()})
+        "notice_ends": services.notice_ends(matter), **_names()})

@@ -20,7 +20,7 @@ async def result_page(request: Request):
     url = str(request.url_for("owners_result", matter_id=matter.id))
     return render(request, "owners/result.html", {
         "matter": matter, "estate": estate, "outcome": outcome, "qr": qr_svg(url, 4), "page_url": url,
-        "voided": services.voided_reasons(db, matter),
+        "voided": services.voided_reasons(db, matter), "notice_ends": services.notice_ends(matter),
         "can": _can(request, estate), **_names()})
 
 

@@ -75,6 +75,8 @@ from consult.owners.rules.links import (
 from consult.owners.rules.matters import (
     MAJOR_KINDS,
     MAJOR_MAJORITY,
+    NOTICE_DAYS,
+    NOTICE_DAYS_RANGE,
     ORDINARY_MAJORITY,
     QUORUM,
     Channel,
@@ -90,6 +92,7 @@ from consult.owners.rules.matters import (
     link_needs_the_owner,
     majority_rule,
     matter_state,
+    notice_ends,
     register_may_change,
     result_published,
 )
@@ -120,6 +123,8 @@ __all__ = [
     "MAJOR_KINDS",
     "MAJOR_MAJORITY",
     "MatterKind",
+    "NOTICE_DAYS",
+    "NOTICE_DAYS_RANGE",
     "MatterState",
     "ORDINARY_MAJORITY",
     "QUORUM",
@@ -132,6 +137,7 @@ __all__ = [
     "link_needs_the_owner",
     "majority_rule",
     "matter_state",
+    "notice_ends",
     "register_may_change",
     "result_published",
     "Outcome",

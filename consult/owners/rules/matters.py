@@ -103,6 +103,21 @@ class MatterState(StrEnum):
     CLOSED = "closed"
 
 
+#: How long an owners' result stays posted after the close unless the matter says otherwise.
+#: Neither the Civil Code nor the guidance for owners' assemblies (业主大会和业主委员会指导规则,
+#: art. 24: decisions are announced 公告 in the estate) fixes a length; seven days is the
+#: platform's choice, the same week the residents' votes use, and a matter may set 1 to 60.
+NOTICE_DAYS = 7
+NOTICE_DAYS_RANGE = (1, 60)
+
+
+def notice_ends(closes_at: datetime, notice_days: int) -> datetime:
+    """The end of the notice period (公告期): ``notice_days`` whole days after the close."""
+    from datetime import timedelta
+
+    return closes_at + timedelta(days=notice_days)
+
+
 def matter_state(opens_at: datetime, closes_at: datetime, now: datetime) -> MatterState:
     """Voting runs from ``opens_at`` (included) to ``closes_at`` (excluded)."""
     if now < opens_at:

@@ -223,7 +223,7 @@ def refuse_link(db: Session, actor: Actor, link_id: int, *, now: datetime) -> Ow
     link.status = "refused" if holder else "cancelled"
     link.decided_by, link.decided_at = actor.user_id, now
     db.add(link)
-    audit.record(db, actor_id=actor.user_id, action=f"{link.status}_owner_link", target_type="user",
+    audit.record(db, actor_id=actor.user_id, action="refused_owner_link" if holder else "cancelled_owner_link", target_type="user",
                  target_id=link.user_id, place_id=estate.id, name=link.name, link_id=link.id,
                  requested_by=link.requested_by)
     db.flush()

@@ -84,8 +84,11 @@ def estates_for(db: Session, actor: Actor) -> list[tuple[Place, list[OwnerMatter
 def create_matter(db: Session, actor: Actor, estate: Place, *, title: str, kind: str,
                   description: str, opens_at: datetime | str | None,
                   closes_at: datetime | str | None, paper_double_key: bool,
-                  now: datetime) -> OwnerMatter:
-    """Put a matter to the owners; it is counted against a copy of today's register."""
+                  now: datetime, notice_days: int | str | None = None) -> OwnerMatter:
+    """Put a matter to the owners; it is counted against a copy of today's register.
+
+    ``notice_days``: how long the result stays posted after the close (公告期), while
+    owners may object in writing; empty means :data:`rules.NOTICE_DAYS`."""
     _check("manage_owner_matter", actor, estate)
     errors: dict[str, Msg] = {}
     title, description = title.strip(), description.strip()
@@ -106,6 +109,11 @@ def create_matter(db: Session, actor: Actor, estate: Place, *, title: str, kind:
         errors["closes_at"] = Msg(N_("Voting must close after it opens."))
     elif closes <= now:
         errors["closes_at"] = Msg(N_("The closing time has already passed."))
+    days = _notice_days(notice_days)
+    if days is None:
+        low, high = rules.NOTICE_DAYS_RANGE
+        errors["notice_days"] = Msg(N_("Please give a whole number of days from %(low)s to %(high)s."),
+                                    {"low": low, "high": high})
     if errors:
         raise FieldErrors(errors)
     homes = estate_homes(db, estate)
@@ -114,7 +122,7 @@ def create_matter(db: Session, actor: Actor, estate: Place, *, title: str, kind:
                        code="no_register")
     matter = OwnerMatter(estate_id=estate.id, title=title, kind=kind, description=description,
                          opens_at=opens, closes_at=closes, paper_double_key=paper_double_key,
-                         created_by=actor.user_id, created_at=now)
+                         notice_days=days, created_by=actor.user_id, created_at=now)
     db.add(matter)
     db.flush()
     db.add(OwnerMatterRegister(matter_id=matter.id, homes_csv=register.format_homes_csv(homes),
@@ -123,6 +131,28 @@ def create_matter(db: Session, actor: Actor, estate: Place, *, title: str, kind:
                  target_id=matter.id, place_id=estate.id, title=title, kind=kind)
     db.flush()
     return matter
+
+
+def _notice_days(value: int | str | None) -> int | None:
+    """The notice period asked for, in days; None when it is not a whole number in range."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return rules.NOTICE_DAYS
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, str):
+        text = value.strip()
+        if not text.isascii() or not text.isdigit():
+            return None
+        value = int(text)
+    if not isinstance(value, int):
+        return None
+    low, high = rules.NOTICE_DAYS_RANGE
+    return value if low <= value <= high else None
+
+
+def notice_ends(matter: OwnerMatter):
+    """When the result stops being posted: the notice period's end."""
+    return rules.notice_ends(matter.closes_at, matter.notice_days)
 
 
 def attachments_of(db: Session, matter: OwnerMatter) -> list[OwnerAttachment]:
