@@ -7,7 +7,7 @@ trigram tokenizer, kept in step by triggers and filled here from the ideas alrea
 there; on PostgreSQL a GIN index with gin_trgm_ops on each column.
 
 Revision ID: consultations_0002_search
-Revises: consultations_0001
+Revises: consultations_0002
 Create Date: 2026-12-04 15:00:00.000000
 """
 from alembic import op
@@ -16,7 +16,7 @@ from consult.db import search
 
 
 revision = 'consultations_0002_search'
-down_revision = 'consultations_0001'
+down_revision = 'consultations_0002'
 branch_labels = None
 depends_on = None
 

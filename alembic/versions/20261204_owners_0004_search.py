@@ -4,7 +4,7 @@ An estate's matters were searched by title with a LIKE scan; from three characte
 index now finds the rows, as for ideas (see consult/db/search.py).
 
 Revision ID: owners_0004_search
-Revises: owners_0003
+Revises: owners_0004
 Create Date: 2026-12-04 15:00:00.000000
 """
 from alembic import op
@@ -13,7 +13,7 @@ from consult.db import search
 
 
 revision = 'owners_0004_search'
-down_revision = 'owners_0003'
+down_revision = 'owners_0004'
 branch_labels = None
 depends_on = None
 
