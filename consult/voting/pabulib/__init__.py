@@ -46,9 +46,10 @@ from consult.voting.pabulib.files import (
     dump,
     load,
     parse,
-    write,
+    write_head,
+    write_votes,
 )
 
 __all__ = ["INTEGER_META", "MAX_DECIMALS", "MONEY_META", "POINTS_TYPES", "SECTIONS", "VOTE_TYPES",
-           "Election", "PbFormatError", "PbProject", "PbVote", "dump", "load", "parse", "write",
-           "tally_election"]
+           "Election", "PbFormatError", "PbProject", "PbVote", "dump", "load", "parse", "write_head",
+           "write_votes", "tally_election"]
