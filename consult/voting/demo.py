@@ -100,8 +100,10 @@ def _insert_ballots(db: Session, round_id: int, ballots: list[dict], choices: li
     the rows' physical order is the order of insertion, which must not be the voters'."""
     pairs = list(zip(ballots, choices, strict=True))
     random.SystemRandom().shuffle(pairs)
-    for ballot, _ in pairs:
+    for ballot, chosen in pairs:
         ballot["id"] = new_ballot_id()
+        # both demo rounds are approval kinds: the line is the ideas ascending
+        ballot["line"] = rules.counted_line("approval", [(idea_id, 1, None) for idea_id in chosen])
         ballot["created_at"] = ballot["updated_at"] = rules.ballot_day(ballot["created_at"])
     if pairs:
         db.execute(insert(Ballot), [ballot for ballot, _ in pairs])

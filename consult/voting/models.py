@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, UniqueConstraint, text
+from sqlalchemy import JSON, BigInteger, Column, ForeignKey, Index, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from consult.clock import utcnow
@@ -154,6 +154,11 @@ class Ballot(SQLModel, table=True):
     #: ballot (``consult.accounts.acting.UNLOGGED_FOR_FAMILY``), their own page finds it by
     #: their key
     assisted: bool = Field(default=False)
+    #: the ballot as counted (``rules.counted_line``), written with its choices: counting a
+    #: city's million ballots sorts this one column instead of aggregating the choices of
+    #: each. None: not written (ballots stored before voting_0011 by code that did not);
+    #: counting then builds it from the choices. A recount always does.
+    line: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
 class BallotChoice(SQLModel, table=True):

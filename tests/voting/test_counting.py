@@ -7,13 +7,14 @@ import io
 from pathlib import Path
 
 import pytest
+from sqlalchemy import delete
 from sqlmodel import select
 
 from consult.consultations.models import Idea
 from consult.errors import Conflict, FieldErrors, Forbidden, NotFound
 from consult.notifications.models import Notification
 from consult.voting import pabulib, rules, services, tally
-from consult.voting.models import Ballot, VoteResult, VoteSettings
+from consult.voting.models import Ballot, BallotChoice, VoteResult, VoteSettings
 from consult.voting.rules import RawBallot
 from consult.voting.services import ballots
 from tests.voting.conftest import DAY, add_vote_round, close_round, ids, set_settings
@@ -79,8 +80,19 @@ def test_recount_notices_a_changed_ballot(db, world):
     close_round(db, world.round)
     result = _publish(db, world)
     ballot = db.exec(select(Ballot).where(Ballot.round_id == world.round.id)).first()
-    ballots._replace_choices(db, ballot.id, [rules.Choice(world.ideas[1].id)])
+    ballots._replace_choices(db, ballot.id, [rules.Choice(world.ideas[1].id)], "approval_budget")
     assert not services.recount(db, world.load(), result).matches
+
+
+def test_recount_notices_choices_changed_behind_the_counted_line(db, world):
+    """Publication reads each ballot's stored line; a recount builds them from the choices."""
+    _three_ballots(db, world)
+    close_round(db, world.round)
+    result = _publish(db, world)
+    ballot = db.exec(select(Ballot).where(Ballot.round_id == world.round.id)).first()
+    db.execute(delete(BallotChoice).where(BallotChoice.ballot_id == ballot.id))
+    again = services.recount(db, world.load(), result)
+    assert not again.matches and again.count.digest != result.ballot_digest
 
 
 def test_results_page_data(db, world):

@@ -47,9 +47,10 @@ from consult.voting.pabulib.files import (
     dump,
     load,
     parse,
-    write,
+    write_head,
+    write_votes,
 )
 
 __all__ = ["INTEGER_META", "MAX_DECIMALS", "MONEY_META", "OPEN_RULES", "POINTS_TYPES", "SECTIONS", "VOTE_TYPES",
-           "Election", "PbFormatError", "PbProject", "PbVote", "dump", "load", "parse", "write",
-           "check_rule", "tally_election"]
+           "Election", "PbFormatError", "PbProject", "PbVote", "dump", "load", "parse", "write_head",
+           "write_votes", "check_rule", "tally_election"]

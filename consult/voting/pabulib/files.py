@@ -384,23 +384,18 @@ def dump(election: Election) -> str:
     return out.getvalue()
 
 
-def write(out: TextIO, meta: dict[str, str], projects: Sequence[PbProject], num_votes: int,
-          votes: Iterable[tuple[str, str, str | None]]) -> None:
-    """Write a ``.pb`` file to ``out`` as it goes, the same text as :func:`dump` of the
-    election with these votes: ``votes`` are (voter id, project ids "a,b", points "1,2" or
-    None), exactly ``num_votes`` of them (the META's count), all with points or none."""
+def write_head(out: TextIO, meta: dict[str, str], projects: Sequence[PbProject], num_votes: int,
+               points: bool) -> None:
+    """Write a ``.pb`` file's head to ``out``, up to the VOTES section's column names, as
+    :func:`dump` writes it for an election of ``num_votes`` votes (the META's count) with
+    points (``points``) or without; the votes follow by :func:`write_votes`."""
     writer = csv.writer(out, delimiter=";", lineterminator="\n")
     _write_head(writer, _counted_meta(meta, len(projects), num_votes), projects, ())
     writer.writerow(["VOTES"])
-    votes = iter(votes)
-    first = next(votes, None)
-    points = meta.get("vote_type") == "cumulative" or (first is not None and first[2] is not None)
     writer.writerow(["voter_id", "vote", "points"] if points else ["voter_id", "vote"])
-    if first is None:
-        return
-    if points:
-        writer.writerow((first[0], first[1], first[2] or ""))
-        writer.writerows((voter, vote, p or "") for voter, vote, p in votes)
-    else:
-        writer.writerow(first[:2])
-        writer.writerows(row[:2] for row in votes)
+
+
+def write_votes(out: TextIO, rows: Iterable[Sequence[str]]) -> None:
+    """Write votes after :func:`write_head`: rows (voter id, project ids "a,b"[, points
+    "1,2"]), with points exactly when the head says so, as :func:`dump` writes them."""
+    csv.writer(out, delimiter=";", lineterminator="\n").writerows(rows)

@@ -48,8 +48,10 @@ from consult.voting.rules.counting import (
     canonical_ballot,
     count,
     count_scores,
+    counted_line,
     method_description,
     money_unit,
+    split_counted_line,
 )
 from consult.voting.rules.groups import BallotGroup, ballot_groups
 from consult.voting.rules.lifecycle import (
@@ -160,6 +162,8 @@ __all__ = [
     "serial_problem",
     "money_unit",
     "canonical_ballot",
+    "counted_line",
+    "split_counted_line",
     "ballot_digest",
     "Count",
     "count",

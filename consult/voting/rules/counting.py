@@ -33,6 +33,24 @@ def canonical_ballot(kind: str, choices: Iterable[tuple[int, int, int | None]]) 
     return ",".join(str(i) for i, _, _ in sorted(choices))
 
 
+def counted_line(kind: str, choices: Iterable[tuple[int, int, int | None]]) -> str:
+    """What a ballot row keeps to be counted without its choices (``Ballot.line``): its
+    canonical line, and for an ordinal ballot a tab and its points in rank order
+    (``12>3>40\t3,2,1``). A tab sorts before every character of a line, so sorting these
+    sorts the lines in the digest's order (``split_counted_line`` takes them apart)."""
+    choices = list(choices)
+    line = canonical_ballot(kind, choices)
+    if kind != "ordinal":
+        return line
+    return line + "\t" + ",".join(str(p) for _, p, _ in sorted(choices, key=lambda c: c[2] or 0))
+
+
+def split_counted_line(stored: str) -> tuple[str, str]:
+    """(canonical line, an ordinal ballot's points "p1,p2,…" or "") of ``counted_line``."""
+    line, _, points = stored.partition("\t")
+    return line, points
+
+
 def ballot_digest(kind: str, ballots: Iterable[Iterable[tuple[int, int, int | None]]]) -> str:
     """SHA-256 of the counted ballots: their canonical lines sorted, each ending in a newline.
 

@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import delete, insert
+from sqlalchemy import delete, insert, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 from sqlmodel import select
@@ -138,7 +138,15 @@ def _set_receipt(ballot: Ballot, code: str | None = None) -> str:
     return code
 
 
-def _replace_choices(db: Session, ballot_id: int, choices: list[rules.Choice], new: bool = False) -> None:
+def counted_line(kind: str, choices: list[rules.Choice]) -> str:
+    """The ballot's ``Ballot.line``: what counting reads instead of its choices."""
+    return rules.counted_line(kind, [(c.idea_id, c.points, c.rank) for c in choices])
+
+
+def _replace_choices(db: Session, ballot_id: int, choices: list[rules.Choice], kind: str,
+                     new: bool = False) -> None:
+    """Write a ballot's choices, and its counted line with them (one transaction)."""
+    db.execute(update(Ballot).where(Ballot.id == ballot_id).values(line=counted_line(kind, choices)))
     if not new:
         db.exec(delete(BallotChoice).where(BallotChoice.ballot_id == ballot_id))
     if choices:
@@ -218,7 +226,8 @@ def cast(db: Session, actor: Actor, user: User | None, vr: VoteRound, raw: rules
               "status": "counted", "area_id": voter.area_id,
               "cast_by": secrecy.user_key(vr.id, user.id) if voter.home_id is not None else None,
               "receipt_prefix": code[:rules.RECEIPT_PREFIX], "receipt_hash": rules.receipt_hash(code),
-              "created_at": day, "updated_at": day, "assisted": assisted(actor)}
+              "created_at": day, "updated_at": day, "assisted": assisted(actor),
+              "line": counted_line(vr.settings.ballot_kind, choices)}
     dialect = db.get_bind().dialect.name
     if voter.home_id is not None:  # a home's ballot: the home's building group
         insert_ballot = _NEW_BALLOT[dialect]
@@ -228,7 +237,7 @@ def cast(db: Session, actor: Actor, user: User | None, vr: VoteRound, raw: rules
         values.update(group_params(voter))
     ballot_id = db.execute(insert_ballot, values).scalar()
     if ballot_id is None:
-        return _change(db, user.id, vr.id, voter.key, choices, now, assisted=assisted(actor))
+        return _change(db, user.id, vr, voter.key, choices, now, assisted=assisted(actor))
     if choices:
         db.execute(_NEW_CHOICES, [{"ballot_id": ballot_id, "idea_id": c.idea_id,
                                    "points": c.points, "rank": c.rank} for c in choices])
@@ -240,10 +249,11 @@ def assisted(actor: Actor) -> bool:
     return actor.helper == "family"
 
 
-def _change(db: Session, user_id: int, round_id: int, voter_key: str,
+def _change(db: Session, user_id: int, vr: VoteRound, voter_key: str,
             choices: list[rules.Choice], now: datetime, *, assisted: bool = False) -> Cast:
     """Change the voter's existing web ballot: new receipt, choices replaced, same row.
     The same ballot again (its receipt already the one these choices give) changes nothing."""
+    round_id = vr.id
     existing = _locked_ballot(db, round_id, voter_key)
     if existing is None:
         raise Conflict()
@@ -256,7 +266,7 @@ def _change(db: Session, user_id: int, round_id: int, voter_key: str,
     existing.updated_at, existing.assisted = rules.ballot_day(now), assisted
     db.add(existing)
     db.flush()
-    _replace_choices(db, existing.id, choices)
+    _replace_choices(db, existing.id, choices, vr.settings.ballot_kind)
     return Cast(code, True, existing.id, existing.voter_key)
 
 

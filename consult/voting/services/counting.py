@@ -9,13 +9,17 @@ and in bounded memory:
   position of the ranking (``row_number()``), weighted by the points per rank;
 - the digest (``rules.ballot_digest``: the canonical lines sorted, each ending in a
   newline) is hashed while the lines stream from the database in that order
-  (``ballot_lines``; on PostgreSQL each line is built by ``string_agg`` and sorted by
-  ``COLLATE "C"``, the code-point order Python sorts by; on SQLite the choices stream in
-  ballot order and the lines are sorted here);
+  (``ballot_lines``): each ballot keeps its line (``Ballot.line``, written with its
+  choices), so on PostgreSQL the count sorts one column by ``COLLATE "C"``, the
+  code-point order Python sorts by (at a million ballots about a second, where
+  building each line from its choices by ``string_agg`` over a join took most of the
+  count); on SQLite the lines are sorted here. A ballot without a stored line has it
+  built from its choices;
 - the equal-shares rules read the approvals as compact columns of voter numbers
   (``tally.Approvals``), filled from the same stream.
 
-A recount repeats exactly this; ``tests/voting/test_city_counting.py`` checks it
+A recount repeats this with every line built from the choices (``stored=False``), so it
+also checks the stored lines; ``tests/voting/test_city_counting.py`` checks both
 against ``rules.count`` of ``counted_ballots`` on both databases.
 """
 
@@ -113,53 +117,79 @@ def _line_parts(kind: str):
     return func.coalesce(line, ""), literal_column("''")
 
 
-def ballot_lines(db: Session, round_id: int, kind: str) -> Iterator[tuple[str, str]]:
-    """Every counted ballot as (canonical line, ordinal points "p1,p2,…" or ""), the lines
-    in the digest's order (sorted by code point), streamed."""
-    join = _B.outerjoin(_C, _C.c.ballot_id == _B.c.id)
-    where = (_B.c.round_id == round_id, _COUNTED)
+def counted_lines(db: Session, round_id: int, kind: str, *, stored: bool = True
+                  ) -> Iterator[list[str]]:
+    """Every counted ballot's ``rules.counted_line``, in the digest's order (sorted by code
+    point), streamed in lists of up to ``STREAM_ROWS``.
+
+    ``stored``: read each ballot's ``Ballot.line`` (one column sorted; a ballot without
+    one has it built from its choices); False (a recount): build every line from the
+    choices, checking the stored lines."""
     if db.get_bind().dialect.name == "postgresql":
         # sorting a city's lines in memory rather than on disk, for this transaction only
         db.execute(text(f"SET LOCAL work_mem = '{SORT_MEMORY_MB}MB'"))
-        line, points = _line_parts(kind)
-        statement = (core_select(line.collate("C").label("line"), points).select_from(join)
-                     .where(*where).group_by(_B.c.id).order_by(literal_column("line")))
-        for row in db.execute(statement.execution_options(yield_per=STREAM_ROWS)):
-            yield row[0], row[1]
+        if stored:
+            built = core_select(_stored_line(kind)).where(_C.c.ballot_id == _B.c.id).scalar_subquery()
+            statement = (core_select(func.coalesce(_B.c.line, built).collate("C").label("line"))
+                         .where(_B.c.round_id == round_id, _COUNTED).order_by(literal_column("line")))
+        else:
+            statement = (core_select(_stored_line(kind).collate("C").label("line"))
+                         .select_from(_B.outerjoin(_C, _C.c.ballot_id == _B.c.id))
+                         .where(_B.c.round_id == round_id, _COUNTED).group_by(_B.c.id)
+                         .order_by(literal_column("line")))
+        yield from db.execute(statement.execution_options(yield_per=STREAM_ROWS)).scalars().partitions()
         return
-    # SQLite: no ordered aggregates; the choices stream in ballot order, lines sorted here.
-    statement = (core_select(_B.c.id, _C.c.idea_id, _C.c.points, _C.c.rank).select_from(join)
-                 .where(*where).order_by(_B.c.id, *_rank_order()))
-    lines: list[tuple[str, str]] = []
-    current, choices = None, []
-    for ballot_id, idea_id, points, rank in db.execute(statement.execution_options(yield_per=STREAM_ROWS)):
+    # SQLite: no ordered aggregates; the choices (of the ballots without a stored line)
+    # stream in ballot order, lines sorted here.
+    joined = _C.c.ballot_id == _B.c.id
+    if stored:
+        joined = joined & _B.c.line.is_(None)
+    statement = (core_select(_B.c.id, _B.c.line if stored else literal_column("NULL"),
+                             _C.c.idea_id, _C.c.points, _C.c.rank)
+                 .select_from(_B.outerjoin(_C, joined))
+                 .where(_B.c.round_id == round_id, _COUNTED).order_by(_B.c.id, *_rank_order()))
+    lines: list[str] = []
+    current, kept, choices = None, None, []
+    for ballot_id, line, idea_id, points, rank in db.execute(statement.execution_options(yield_per=STREAM_ROWS)):
         if ballot_id != current:
             if current is not None:
-                lines.append(_line(kind, choices))
-            current, choices = ballot_id, []
+                lines.append(kept if kept is not None else rules.counted_line(kind, choices))
+            current, kept, choices = ballot_id, line, []
         if idea_id is not None:
             choices.append((idea_id, points, rank))
     if current is not None:
-        lines.append(_line(kind, choices))
+        lines.append(kept if kept is not None else rules.counted_line(kind, choices))
     lines.sort()
-    yield from lines
+    for start in range(0, len(lines), STREAM_ROWS):
+        yield lines[start:start + STREAM_ROWS]
 
 
-def _line(kind: str, choices: list[tuple[int, int, int | None]]) -> tuple[str, str]:
-    points = ",".join(str(p) for _, p, _ in sorted(choices, key=lambda c: c[2] or 0)) if kind == "ordinal" else ""
-    return rules.canonical_ballot(kind, choices), points
+def ballot_lines(db: Session, round_id: int, kind: str, *, stored: bool = True
+                 ) -> Iterator[tuple[str, str]]:
+    """Every counted ballot as (canonical line, ordinal points "p1,p2,…" or ""), in the
+    digest's order (``counted_lines``, one at a time)."""
+    for chunk in counted_lines(db, round_id, kind, stored=stored):
+        for line in chunk:
+            yield rules.split_counted_line(line)
 
 
-#: what may watch the ballots stream by while counting: (canonical line, ordinal points)
-LineSink = Callable[[str, str], None]
+def _stored_line(kind: str):
+    """``rules.counted_line`` of a ballot's choices, as one SQL aggregate (PostgreSQL)."""
+    line, points = _line_parts(kind)
+    return line + "\t" + points if kind == "ordinal" else line
+
+
+#: what may watch the ballots stream by while counting: lists of ``rules.counted_line``
+LineSink = Callable[[list[str]], None]
 
 
 def count_round(db: Session, vr: VoteRound, ideas: list[IdeaOnBallot] | None = None,
-                sink: LineSink | None = None) -> rules.Count:
+                sink: LineSink | None = None, *, stored: bool = True) -> rules.Count:
     """Count the round's ballots now (publication stores this; a recount repeats it).
 
     ``sink`` sees every counted ballot as it streams by (publication writes the exports
-    from it), in the digest's order."""
+    from it), in the digest's order. ``stored`` False: the lines built from the choices,
+    not read from the ballots (``ballot_lines``), as a recount does."""
     ideas = ideas if ideas is not None else ideas_on_ballot(db, vr)
     # on a copy: the check fills in defaults, and the round's own settings stay as saved
     problems = rules.settings_problems(VoteSettings(**{
@@ -175,14 +205,17 @@ def count_round(db: Session, vr: VoteRound, ideas: list[IdeaOnBallot] | None = N
         supporters = [array("l") for _ in ideas] if mes else None
         digest = hashlib.sha256()
         total = 0
-        for line, points in ballot_lines(db, vr.id, kind):
-            digest.update(line.encode() + b"\n")
-            if supporters is not None and line:
-                for pid in line.split(","):
-                    supporters[position[pid]].append(total)
+        for chunk in counted_lines(db, vr.id, kind, stored=stored):
+            lines = [line.partition("\t")[0] for line in chunk] if kind == "ordinal" else chunk
+            digest.update(("\n".join(lines) + "\n").encode())
+            if supporters is not None:
+                for voter, line in enumerate(lines, start=total):
+                    if line:
+                        for pid in line.split(","):
+                            supporters[position[pid]].append(voter)
             if sink is not None:
-                sink(line, points)
-            total += 1
+                sink(chunk)
+            total += len(chunk)
     except (BallotError, KeyError):
         raise Conflict(N_("A ballot names an idea that is no longer in this round; the round cannot be counted."),
                        code="uncountable") from None

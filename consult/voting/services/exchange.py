@@ -154,13 +154,11 @@ def import_election(db: Session, election: pabulib.Election, *, place: Place, no
     ballot_rows = [{"id": new_ballot_id(), "round_id": item.id, "voter_key": f"import:{n}",
                     "channel": "import", "status": "counted", "created_at": day, "updated_at": day}
                    for n in range(1, len(election.votes) + 1)]
-    if ballot_rows:
-        db.execute(insert(Ballot), ballot_rows)
     ballot_ids = [row["id"] for row in ballot_rows]
     choice_rows = []
     ordinal = settings.ballot_kind == "ordinal"
     per_rank = settings.points_per_rank or []
-    for ballot_id, vote in zip(ballot_ids, election.votes, strict=True):
+    for row, ballot_id, vote in zip(ballot_rows, ballot_ids, election.votes, strict=True):
         # A project named twice (accepted with a warning): its first rank, its points summed.
         chosen: dict[str, dict] = {}
         for r, pid in enumerate(vote.vote):
@@ -172,6 +170,10 @@ def import_election(db: Session, election: pabulib.Election, *, place: Place, no
             chosen[pid] = {"ballot_id": ballot_id, "idea_id": idea_ids[pid], "points": points,
                            "rank": r + 1 if ordinal else None}
         choice_rows.extend(chosen.values())
+        row["line"] = rules.counted_line(settings.ballot_kind, [
+            (c["idea_id"], c["points"], c["rank"]) for c in chosen.values()])
+    if ballot_rows:
+        db.execute(insert(Ballot), ballot_rows)
     if choice_rows:
         db.execute(insert(BallotChoice), choice_rows)
     audit.record(db, actor_id=None, action="import_pabulib", target_type="round", target_id=item.id,

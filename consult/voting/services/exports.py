@@ -11,7 +11,10 @@ Exports are anonymous and shuffled: the ballots are shuffled once, when the file
 built, and numbered 1…N after shuffling, so neither order nor number tells who voted.
 The shuffle is a scatter shuffle with bounded memory: every ballot goes to one of up to
 256 temporary buckets by a random byte (``os.urandom``), then each bucket is shuffled
-(``random.SystemRandom``) and written out; every order is equally likely.
+(``_shuffle``: sorted on random keys from ``os.urandom``) and written out; every order
+is equally likely. The files are written a bucket at a time (``csv.writer.writerows``
+over the bucket), not a ballot at a time: at a million ballots that is most of
+publication's time saved.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from __future__ import annotations
 import contextlib
 import csv
 import hashlib
+import io
+import itertools
 import os
 import random
 import tempfile
@@ -37,7 +42,7 @@ from consult.errors import NotFound
 from consult.i18n import N_
 from consult.voting import pabulib, rules
 from consult.voting.models import Ballot, VoteExport, VoteResult
-from consult.voting.services.counting import ballot_lines
+from consult.voting.services.counting import counted_lines
 from consult.voting.services.rounds import (
     IdeaOnBallot,
     VoteRound,
@@ -132,14 +137,29 @@ def vote_of(kind: str, line: str, points: str) -> tuple[str, str | None]:
 # -- building -----------------------------------------------------------------------------
 
 
-def _shuffled(buckets: list[IO[str]]) -> Iterator[str]:
+def _shuffle(lines: list[str]) -> list[str]:
+    """The lines in a uniformly random order, by sorting them on random 64-bit keys from
+    the operating system's generator (``os.urandom``); should two keys be equal (about
+    once in 10¹² shuffles of a bucket), ``random.SystemRandom`` shuffles instead. Either
+    way every order is equally likely; this is the module's per-bucket shuffle, done in C."""
+    import numpy as np
+
+    if len(lines) < 2:
+        return lines
+    keys = np.frombuffer(os.urandom(8 * len(lines)), dtype=np.uint64)
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    if bool((ordered[1:] == ordered[:-1]).any()):
+        random.SystemRandom().shuffle(lines)
+        return lines
+    return np.array(lines, dtype=object)[order].tolist()
+
+
+def _shuffled(buckets: list[IO[str]]) -> Iterator[list[str]]:
     """The lines of every bucket, each bucket shuffled (the module's scatter shuffle)."""
-    shuffle = random.SystemRandom().shuffle
     for bucket in buckets:
         bucket.seek(0)
-        lines = bucket.read().splitlines()
-        shuffle(lines)
-        yield from lines
+        yield _shuffle(bucket.read().splitlines())
 
 
 class Builder:
@@ -154,9 +174,9 @@ class Builder:
         self._buckets: list[IO[str]] = [tempfile.TemporaryFile("w+", encoding="ascii", newline="\n")
                                         for _ in range(count)]
         self._mask = count - 1
-        self._random = b""
-        self._used = 0
         self.ballots = 0
+        #: the files' votes have points (cumulative, ordinal)
+        self.points = kind in ("cumulative", "ordinal")
 
     def __enter__(self) -> Builder:
         return self
@@ -165,37 +185,52 @@ class Builder:
         for bucket in self._buckets:
             bucket.close()
 
-    def add(self, line: str, points: str) -> None:
-        if self._used == len(self._random):
-            self._random, self._used = os.urandom(_CHUNK), 0
-        bucket = self._buckets[self._random[self._used] & self._mask]
-        self._used += 1
-        bucket.write(f"{line}\t{points}\n")
-        self.ballots += 1
+    def add(self, lines: list[str]) -> None:
+        """Ballots as the count streams them (``rules.counted_line`` each), each to a
+        bucket picked by a random byte."""
+        parts: list[list[str]] = [[] for _ in self._buckets]
+        mask = self._mask
+        for line, byte in zip(lines, os.urandom(len(lines)), strict=True):
+            parts[byte & mask].append(line)
+        for bucket, part in zip(self._buckets, parts, strict=True):
+            if part:
+                bucket.write("\n".join(part) + "\n")
+        self.ballots += len(lines)
 
-    def votes(self) -> Iterator[tuple[str, str, str | None]]:
-        for number, item in enumerate(_shuffled(self._buckets), start=1):
-            line, _, points = item.partition("\t")
-            yield (str(number), *vote_of(self.kind, line, points))
+    def _chunks(self) -> Iterator[tuple[list[str], list[str], list[str] | None]]:
+        """The votes, bucket by bucket, each bucket shuffled, numbered 1…N in that order:
+        (voter ids, project ids "a,b", points "1,2" or None for approval)."""
+        number = 1
+        for lines in _shuffled(self._buckets):
+            voters = list(map(str, range(number, number + len(lines))))
+            number += len(lines)
+            if not self.points:
+                yield voters, lines, None
+                continue
+            pairs = [vote_of(self.kind, *rules.split_counted_line(item)) for item in lines]
+            yield voters, [v for v, _ in pairs], [p or "" for _, p in pairs]
 
     def write(self, round_id: int, meta: dict[str, str], projects: list[pabulib.PbProject]
               ) -> list[VoteExport]:
         """Write the ``.pb`` and the CSV (UTF-8 with the byte-order mark Excel needs; every
         cell is a number or numbers and commas, so none reads as a formula) side by side,
-        from one pass over the shuffled ballots."""
+        from one pass over the shuffled ballots, a bucket at a time."""
         folder = directory()
         folder.mkdir(parents=True, exist_ok=True)
         with _Output(folder, round_id, "pb") as pb, _Output(folder, round_id, "csv") as table:
             table.file.write("\ufeff")
-            rows = csv.writer(table.file, lineterminator="\r\n")
-            rows.writerow(["voter_id", "ideas", "points"])
-
-            def both() -> Iterator[tuple[str, str, str | None]]:
-                for voter, vote, points in self.votes():
-                    rows.writerow((voter, vote, points or ""))
-                    yield voter, vote, points
-
-            pabulib.write(pb.file, meta, projects, self.ballots, both())
+            csv.writer(table.file, lineterminator="\r\n").writerow(["voter_id", "ideas", "points"])
+            # an ordinal round without ballots has no points column, as ``pabulib.dump`` writes it
+            pabulib.write_head(pb.file, meta, projects, self.ballots, self.points and self.ballots > 0)
+            for voters, votes, points in self._chunks():
+                piece = io.StringIO()
+                rows = csv.writer(piece, lineterminator="\r\n")
+                rows.writerows(zip(voters, votes, points or itertools.repeat(""), strict=False))
+                table.file.write(piece.getvalue())
+                piece = io.StringIO()
+                pabulib.write_votes(piece, zip(voters, votes, points, strict=True) if points is not None
+                                    else zip(voters, votes, strict=True))
+                pb.file.write(piece.getvalue())
         return [pb.stored, table.stored]
 
 
@@ -264,8 +299,8 @@ def build(db: Session, vr: VoteRound, result: VoteResult, ideas: list[IdeaOnBall
     total = db.exec(select(func.count()).select_from(Ballot).where(
         Ballot.round_id == vr.id, Ballot.status == "counted")).one()
     with Builder(kind, total) as builder:
-        for line, points in ballot_lines(db, vr.id, kind):
-            builder.add(line, points)
+        for chunk in counted_lines(db, vr.id, kind):
+            builder.add(chunk)
         stored = builder.write(vr.id, *head(vr, result, ideas))
     return record(db, stored)
 

@@ -124,7 +124,7 @@ def enter_paper(db: Session, actor: Actor, vr: VoteRound, *, serial: str, voter:
     except IntegrityError:  # a colleague keyed the same serial or voter at the same moment
         raise Conflict(N_("This serial number or voter was entered at the same moment by someone else. Please check the list and try again."),
                        code="already_voted") from None
-    _replace_choices(db, ballot.id, checked.choices, new=True)
+    _replace_choices(db, ballot.id, checked.choices, vr.settings.ballot_kind, new=True)
     db.add(PaperEntry(round_id=vr.id, serial=serial, position=1, voter_key=voter.key,
                       choices=canonical, entered_by=actor.user_id, entered_at=now))
     audit.record(db, actor_id=actor.user_id, action="enter_paper_ballot", target_type="round",
@@ -219,7 +219,8 @@ def resolve_dispute(db: Session, actor: Actor, vr: VoteRound, *, serial: str, ke
     except IntegrityError:
         raise Conflict(N_("The voter of that entry already has another ballot; it cannot be kept."),
                        code="already_voted") from None
-    _replace_choices(db, ballot.id, [rules.Choice(i, p, r) for i, p, r in entry.choices])
+    _replace_choices(db, ballot.id, [rules.Choice(i, p, r) for i, p, r in entry.choices],
+                     vr.settings.ballot_kind)
     audit.record(db, actor_id=actor.user_id, action="resolve_paper_ballot", target_type="round",
                  target_id=vr.id, place_id=vr.scope.id, serial=serial, kept=int(keep))
     db.flush()

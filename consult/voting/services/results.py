@@ -247,8 +247,9 @@ class Recount:
 
 
 def recount(db: Session, vr: VoteRound, result: VoteResult) -> Recount:
-    """Count again from the stored ballots and compare with the published result."""
-    counted = count_round(db, vr)
+    """Count again from the stored ballots' choices (not their counted lines, which this
+    checks) and compare with the published result."""
+    counted = count_round(db, vr, stored=False)
     matches = (counted.selected_ids == list(result.selected)
                and counted.result.scores == dict(result.scores)
                and counted.digest == result.ballot_digest)

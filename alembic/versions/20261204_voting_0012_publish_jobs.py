@@ -1,7 +1,7 @@
 """publishing a result as a job: vote_publish_job (issue 14 item 1)
 
-Revision ID: voting_0011_publish_jobs
-Revises: voting_0010_assisted_voting
+Revision ID: voting_0012_publish_jobs
+Revises: voting_0011_counted_line
 Create Date: 2026-12-04 15:30:00.000000
 """
 from alembic import op
@@ -9,8 +9,8 @@ import sqlalchemy as sa
 import sqlmodel
 
 
-revision = 'voting_0011_publish_jobs'
-down_revision = 'voting_0010_assisted_voting'
+revision = 'voting_0012_publish_jobs'
+down_revision = 'voting_0011_counted_line'
 branch_labels = None
 depends_on = None
 
