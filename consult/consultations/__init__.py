@@ -9,6 +9,7 @@ API are its own; its tests may import those modules directly.
 from consult.surface import surface
 
 _SURFACE = {
+    "Comment": "consult.consultations.models:Comment",  # the audit log names these objects (consult.staffdesk.audit_log)
     # tables others read and join: a vote round is a consultation's round
     "Category": "consult.consultations.models:Category",
     "Consultation": "consult.consultations.models:Consultation",

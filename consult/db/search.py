@@ -191,9 +191,12 @@ def create_triggers(table: str, columns: Sequence[str]) -> list[str]:
     ]
 
 
-def create_statements(dialect: str, table: str, columns: Sequence[str]) -> list[str]:
+def create_statements(dialect: str, table: str, columns: Sequence[str],
+                      trgm_schema: str | None = None) -> list[str]:
     """The SQL that makes ``columns`` of ``table`` searchable through an index, filling
-    it from the rows already there."""
+    it from the rows already there. ``trgm_schema``: where pg_trgm's operator class lives,
+    when it is not on the search path (the extension is one per database, made in the
+    schema that first created it)."""
     _checked(table, columns)
     if dialect == "sqlite":
         fts = f"{table}_fts"
@@ -205,7 +208,8 @@ def create_statements(dialect: str, table: str, columns: Sequence[str]) -> list[
         ]
     if dialect == "postgresql":
         return ["CREATE EXTENSION IF NOT EXISTS pg_trgm", *(
-            f"CREATE INDEX ix_{table}_{name}_trgm ON {table} USING gin ({name} gin_trgm_ops)"
+            f"CREATE INDEX ix_{table}_{name}_trgm ON {table} USING gin "
+            f"({name} {_quoted(trgm_schema) + '.' if trgm_schema else ''}gin_trgm_ops)"
             for name in columns)]
     return []
 
@@ -222,8 +226,19 @@ def drop_statements(dialect: str, table: str, columns: Sequence[str]) -> list[st
 
 def add_index(op, table: str, columns: Sequence[str]) -> None:
     """In a migration (``op`` is alembic's): make ``columns`` of ``table`` searchable."""
-    for statement in create_statements(op.get_bind().dialect.name, table, columns):
+    bind = op.get_bind()
+    schema = None
+    if bind.dialect.name == "postgresql":
+        op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+        schema = bind.exec_driver_sql(
+            "SELECT n.nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace "
+            "WHERE e.extname = 'pg_trgm'").scalar()
+    for statement in create_statements(bind.dialect.name, table, columns, schema):
         op.execute(statement)
+
+
+def _quoted(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
 
 
 def drop_index(op, table: str, columns: Sequence[str]) -> None:

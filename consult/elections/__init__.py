@@ -13,6 +13,8 @@ are its own. The recount commands stay light: naming them here loads nothing.
 from consult.surface import surface
 
 _SURFACE = {
+    "OwnerElection": "consult.elections.models:OwnerElection",
+    "ResidentElection": "consult.elections.models:ResidentElection",  # the audit log names these objects (consult.staffdesk.audit_log)
     "owners_cli_main": "consult.elections.cli:owners_main",
     "residents_cli_main": "consult.elections.cli:residents_main",
     "load_demo": "consult.elections.demo:load",

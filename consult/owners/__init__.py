@@ -10,6 +10,8 @@ API are its own; its tests may import those modules directly. The recount comman
 from consult.surface import surface
 
 _SURFACE = {
+    "OwnerBallot": "consult.owners.models:OwnerBallot",
+    "OwnerMatter": "consult.owners.models:OwnerMatter",  # the audit log names these objects (consult.staffdesk.audit_log)
     "cli_main": "consult.owners.cli:main",
     "load_demo": "consult.owners.demo:load",
     # for owners' committee elections (consult.elections): the register and who is one owner

@@ -12,6 +12,10 @@ day before an activity (``python -m consult finalize-due``).
 from consult.surface import surface
 
 _SURFACE = {
+    "Activity": "consult.points.models:Activity",
+    "Order": "consult.points.models:Order",
+    "Prize": "consult.points.models:Prize",
+    "RedemptionDay": "consult.points.models:RedemptionDay",  # the audit log names these objects (consult.staffdesk.audit_log)
     "load_demo": "consult.points.demo:load",
     "check_ledger": "consult.points.services.ledger:check",
     "remind_due": "consult.points.services.reminders:remind_due",

@@ -13,13 +13,12 @@ from sqlmodel import select
 from consult.accounts.models import FamilyLink, User
 from consult.audit import log as audit_log
 from consult.communities.models import Home, Place
-from consult.consultations import Consultation, Idea, Round
-from consult.consultations.models import Comment
-from consult.delivery.models import Project
-from consult.elections.models import OwnerElection, ResidentElection
+from consult.consultations import Comment, Consultation, Idea, Round
+from consult.delivery import Project
+from consult.elections import OwnerElection, ResidentElection
 from consult.i18n import N_, Msg
-from consult.owners.models import OwnerBallot, OwnerMatter
-from consult.points.models import Activity, Member, Order, PointsClub, Prize, RedemptionDay
+from consult.owners import OwnerBallot, OwnerMatter
+from consult.points import Activity, Member, Order, PointsClub, Prize, RedemptionDay
 from consult.ratings.models import Campaign, Criterion, Forum
 from consult.ratings.models import Objection as RatingObjection
 from consult.surveys.models import Survey
