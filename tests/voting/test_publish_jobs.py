@@ -234,3 +234,19 @@ def test_the_button_counts_after_its_answer(client, db, world):
     again = post_form(client, f"/rounds/{vr.id}/vote/manage", f"/rounds/{vr.id}/publish", {"confirm": "1"})
     assert again.status_code == 409 and "本轮结果已经公布" in again.text  # nothing queued again
     assert _job(db, vr.id).attempts == 1
+
+
+def test_asked_again_after_the_lock_sees_the_job_another_request_queued(db, database, world):
+    """Two retries at once: the second, past the round's lock, finds the job the first
+    queued (as committed), not the failed one it read before waiting."""
+    vr = _closed_with_a_ballot(db, world)
+    job = services.request_publish(db, world.actor("moderator"), vr, clock.utcnow())
+    db.execute(update(PublishJob).where(PublishJob.id == job.id).values(state="failed"))
+    db.flush()
+    assert services.job_of(db, vr.id).state == "failed"  # loaded by this session
+    with database.session(write=True) as other:  # the other retry, committed meanwhile
+        other.execute(update(PublishJob).where(PublishJob.id == job.id).values(state="running"))
+        other.commit()
+    again = services.request_publish(db, world.actor("moderator2"), world.load(), clock.utcnow())
+    assert again.id == job.id and again.state == "running"
+    assert _job(db, vr.id).requested_by == world.people["moderator"].id  # not queued over it

@@ -78,7 +78,10 @@ def _stale(job: PublishJob, now: datetime) -> bool:
 
 
 def job_of(db: Session, round_id: int) -> PublishJob | None:
-    return db.exec(select(PublishJob).where(PublishJob.round_id == round_id)).first()
+    """The round's job as the database has it now (not as this session first loaded it:
+    ``request_publish`` asks again after waiting for the round's lock)."""
+    return db.exec(select(PublishJob).where(PublishJob.round_id == round_id)
+                   .execution_options(populate_existing=True)).first()
 
 
 def active_job(db: Session, round_id: int, now: datetime) -> PublishJob | None:
@@ -86,9 +89,7 @@ def active_job(db: Session, round_id: int, now: datetime) -> PublishJob | None:
     is locked: while a publication counts it holds the round's lock, which a second click
     must not wait for."""
     job = job_of(db, round_id)
-    if job is not None and job.state in ("queued", "running") and not _stale(job, now):
-        return job
-    return None
+    return job if job is not None and job_view(job, now).working else None
 
 
 def job_view(job: PublishJob, now: datetime) -> JobView:
