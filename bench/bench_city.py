@@ -186,14 +186,17 @@ def build(url: str, voters: int) -> dict:
         for n in range(voters):
             ballot_id = ballot_ids[n] if ballot_ids else rng.randrange(1, 1 << 62)
             area = n % AREAS
-            ballots.append({"id": ballot_id, "round_id": round_id, "voter_key": f"city:{n}",
-                            "channel": "web", "status": "counted", "area_id": areas[area],
-                            "building_group_id": groups[area][(n // AREAS) % GROUPS_PER_AREA],
-                            "created_at": day, "updated_at": day})
             chosen: set[int] = set()
             want = rng.randrange(3, 6)
             while len(chosen) < want:
                 chosen.update(rng.choices(range(IDEAS), weights, k=want - len(chosen)))
+            # the counted line every writer stores with the choices (an approval ballot:
+            # its idea ids ascending, comma-joined; ``rules.counted_line``)
+            ballots.append({"id": ballot_id, "round_id": round_id, "voter_key": f"city:{n}",
+                            "channel": "web", "status": "counted", "area_id": areas[area],
+                            "building_group_id": groups[area][(n // AREAS) % GROUPS_PER_AREA],
+                            "line": ",".join(str(idea_ids[i]) for i in sorted(chosen)),
+                            "created_at": day, "updated_at": day})
             choices.extend({"ballot_id": ballot_id, "idea_id": idea_ids[i], "points": 1, "rank": None}
                            for i in chosen)
             if len(ballots) == BATCH:

@@ -55,12 +55,9 @@ def _prepare_sqlite(engine: Engine) -> None:
 
 
 def pool_options(settings) -> dict:
-    """The pool settings of ``settings`` for :func:`make_engine` (used on PostgreSQL only)."""
+    """The pool settings of ``settings`` for :func:`make_engine`."""
     return {"pool_size": settings.db_pool_size, "max_overflow": settings.db_max_overflow,
             "pool_timeout": settings.db_pool_timeout}
-
-
-_POOL_OPTIONS = ("pool_size", "max_overflow", "pool_timeout")
 
 
 def make_engine(url: str, **kwargs) -> Engine:
@@ -70,8 +67,17 @@ def make_engine(url: str, **kwargs) -> Engine:
         database = parsed.database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        for option in _POOL_OPTIONS:  # SQLite's pool is one connection a thread
-            kwargs.pop(option, None)
+        if database and database != ":memory:" and "pool_size" in kwargs:
+            # A file database has a QueuePool. Opening a SQLite connection (the file, its
+            # WAL, the pragmas) costs more than a cached page's whole request, so the pool
+            # keeps as many connections as endpoints may run at once (size + overflow,
+            # ``consult.web.offloop``) instead of opening and closing the overflow ones
+            # on every request.
+            kwargs["pool_size"] += kwargs.pop("max_overflow", 0)
+            kwargs["max_overflow"] = 0
+        elif not database or database == ":memory:":  # one connection a thread
+            for option in ("pool_size", "max_overflow", "pool_timeout"):
+                kwargs.pop(option, None)
         kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})
         engine = create_engine(url, **kwargs)
         _prepare_sqlite(engine)

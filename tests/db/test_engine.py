@@ -54,3 +54,29 @@ def test_read_sessions_use_deferred_transactions(tmp_path):
         db.execute(text("SELECT 1"))
     assert "BEGIN DEFERRED" in seen and "BEGIN IMMEDIATE" in seen
     engine.dispose()
+
+
+def test_a_file_database_keeps_a_connection_for_every_endpoint_thread(tmp_path):
+    """As many endpoints run at once as pool size + overflow (``consult.web.offloop``): on
+    SQLite every one of those connections stays open in the pool, none is opened and
+    closed per request (opening one costs more than a cached page)."""
+    from sqlalchemy import event
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'p.db'}", pool_size=4, max_overflow=4, pool_timeout=5)
+    opened = []
+    event.listen(engine, "connect", lambda *_: opened.append(1))
+    for _ in range(3):
+        held = [engine.connect() for _ in range(8)]
+        for conn in held:
+            conn.execute(text("SELECT 1"))
+            conn.close()
+    assert len(opened) == 8
+    assert engine.pool.size() == 8
+    engine.dispose()
+
+
+def test_a_memory_database_takes_no_pool_sizes():
+    engine = make_engine("sqlite://", pool_size=2, max_overflow=3, pool_timeout=5)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT 1")).scalar_one() == 1
+    engine.dispose()
