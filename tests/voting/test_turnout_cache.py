@@ -9,6 +9,7 @@ session of their own (``_view``); what a write session counts is never kept.
 
 from __future__ import annotations
 
+import importlib
 import re
 from dataclasses import replace
 
@@ -29,6 +30,8 @@ from tests.voting.conftest import DAY, add_vote_round, close_round, ids, set_set
 from tests.voting.test_secrecy_migration import url  # noqa: F401 (fixture)
 
 BEFORE = "voting_0012_publish_jobs"
+#: the module (``services.results`` is its function of the same name)
+results = importlib.import_module("consult.voting.services.results")
 _BALLOT = re.compile(r"\bballot\b")
 TRIGGERS = {
     "sqlite": {f"ballot_version_{event}" for event in ("insert", "delete", "update")}
@@ -261,6 +264,7 @@ def test_unsaved_settings_and_write_sessions_count_every_time(db, world, databas
         with count_statements(engine) as statements:
             services.turnout(db, None, world.load(), check=False)
         assert any(_BALLOT.search(s) for s in statements)
+    assert len(results._TURNOUT) == 0
 
 
 def test_after_publication_the_kept_result_is_shown_not_the_cache(db, world, database, engine):
