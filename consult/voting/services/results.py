@@ -97,10 +97,10 @@ def turnout(db: Session, actor: Actor | None, vr: VoteRound, *, check: bool = Tr
     """Ballots by residential area and building group: counts only, never choices.
 
     Published: as kept with the result (two queries). Before: counted from the ballots and
-    the register (six to eight queries), a million ballots' GROUP BY on every view; so a
-    read request keeps what it counted under ``_turnout_key``, and the next view while
-    nothing changed reads no ballot (three queries: the result, the register's versions,
-    the places, whose names are read anew).
+    the register (six to eight queries, a GROUP BY over every ballot of the round), which
+    a read request keeps under ``_turnout_key``: the next view while nothing changed reads
+    no ballot (three queries: the result, the register's versions, the places, whose
+    names are read anew).
     """
     if check and not staff_within(db, actor, vr, "view_turnout"):
         raise Forbidden()
