@@ -111,5 +111,19 @@ class Database:
 
     def session(self, write: bool = False) -> Session:
         """A new session; its transaction begins with its first statement (on SQLite a
-        write session's with ``BEGIN IMMEDIATE``)."""
-        return (self._write if write else self._read)()
+        write session's with ``BEGIN IMMEDIATE``). A read session says so in its ``info``
+        (``reads_only``)."""
+        session = (self._write if write else self._read)()
+        session.info["reads_only"] = not write
+        return session
+
+
+def reads_only(db: Session) -> bool:
+    """Was ``db`` handed out for reading (``Database.session(write=False)``: a GET)?
+
+    What such a session reads is what others committed, so a figure computed from it may
+    be kept for other requests under a version number it read. A write session's reads
+    include its own writes, which may yet be rolled back, and with them the version they
+    raised: a figure kept from it could stand later for a version that says otherwise.
+    A session made elsewhere (the command line, a job) counts as writing."""
+    return db.info.get("reads_only", False)

@@ -86,6 +86,31 @@ class VoteSettings(SQLModel, table=True):
     source: dict = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     updated_at: datetime = Field(default_factory=utcnow)
     updated_by: int | None = Field(default=None, foreign_key="user.id")
+    #: raised by the database, never by the app: triggers on ``ballot`` (migration
+    #: voting_0013) add one whenever a ballot of the round is inserted or deleted or changes
+    #: what turnout counts, in the writer's transaction, whoever the writer is (a web
+    #: ballot, paper entry, a dispute decided, an import, the demo, a deletion). The open
+    #: round's turnout is kept per process under it (``services.results.turnout``): it is
+    #: read with the round, so every worker sees a change on its next request
+    ballots_version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+
+
+class RegisterVersion(SQLModel, table=True):
+    """How often each table the eligible counts are read from has changed: one row per
+    table (``place``, ``role_assignment``, ``home``, ``paper_voter``), raised by the
+    database's triggers (migration voting_0013) in the writer's transaction.
+
+    The eligible residents and homes of a round's turnout change without a ballot (a
+    resident verified, a paper voter registered, a home added, a place moved). The
+    turnout kept per process (``services.results.turnout``) is keyed by these numbers too,
+    read in the request, so no worker shows the register as it was. A counter per table
+    rather than one for all: writers of different tables never wait for each other's row.
+    """
+
+    __tablename__ = "register_version"
+
+    name: str = Field(primary_key=True, max_length=40)
+    version: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
 
 
 class PaperVoter(SQLModel, table=True):

@@ -133,6 +133,14 @@ def build_world(db, settings) -> VoteWorld:
     return VoteWorld(db, tree, people, now, vote, home)
 
 
+@pytest.fixture(autouse=True)
+def _empty_turnout_cache():
+    """Each test starts with no kept turnout: ids and versions come again when tests roll back."""
+    services.clear_turnout_cache()
+    yield
+    services.clear_turnout_cache()
+
+
 @pytest.fixture
 def world(db, settings) -> VoteWorld:
     return build_world(db, settings)

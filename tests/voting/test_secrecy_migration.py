@@ -56,18 +56,25 @@ _OLD_BALLOT = sa.table("ballot", *(sa.column(c) for c in (
 _OLD_CHOICE = sa.table("ballot_choice", *(sa.column(c) for c in ("id", "ballot_id", "idea_id", "points", "rank")))
 
 
-def _later_settings_column(engine, change: str) -> None:
-    """The round is made with today's models: a column a later migration adds to
-    ``vote_settings`` (voting_0010) is there while it is made, and gone before upgrading."""
+#: the columns later migrations add to ``vote_settings`` (voting_0010, voting_0013)
+_LATER_SETTINGS = (("assisted_voting", "BOOLEAN NOT NULL DEFAULT FALSE"),
+                   ("ballots_version", "INTEGER NOT NULL DEFAULT 0"))
+
+
+def _later_settings_columns(engine, add: bool) -> None:
+    """The round is made with today's models: the columns later migrations add to
+    ``vote_settings`` are there while it is made, and gone before upgrading."""
     with engine.begin() as conn:
-        conn.execute(sa.text(f"ALTER TABLE vote_settings {change}"))
+        for name, kind in _LATER_SETTINGS:
+            change = f"ADD COLUMN {name} {kind}" if add else f"DROP COLUMN {name}"
+            conn.execute(sa.text(f"ALTER TABLE vote_settings {change}"))
 
 
 def test_old_ballots_are_re_keyed_and_back(url, settings):
     upgrade(url)
     command.downgrade(alembic_config(url), BEFORE)  # the ballot tables as they were
     engine = make_engine(url)
-    _later_settings_column(engine, "ADD COLUMN assisted_voting BOOLEAN NOT NULL DEFAULT FALSE")
+    _later_settings_columns(engine, add=True)
     at = datetime(2026, 11, 30, 18, 30, tzinfo=UTC)  # 02:30 on 1 December in Beijing
     with Session(engine) as db:
         tree = factories.place_tree(db)
@@ -91,7 +98,7 @@ def test_old_ballots_are_re_keyed_and_back(url, settings):
                           choices=[[idea, 3, None]], entered_by=staff.id, entered_at=at))
         db.commit()
         ids = (voter.id, owner.id, home.id, person.id)
-    _later_settings_column(engine, "DROP COLUMN assisted_voting")
+    _later_settings_columns(engine, add=False)
     engine.dispose()
 
     upgrade(url)

@@ -3,8 +3,9 @@
 Turnout is counted by area and building group, never with choices. Publishing counts
 the closed round (``counting``) and stores the result with its turnout, and writes the
 exports from the same pass over the ballots (``exports``): after publication neither the
-results nor the turnout page reads a ballot. A recount repeats the count from the stored
-ballots and compares it with what was published.
+results nor the turnout page reads a ballot. Before, the turnout is kept per process
+while neither the round's ballots nor the register change (``turnout``). A recount
+repeats the count from the stored ballots and compares it with what was published.
 """
 
 from __future__ import annotations
@@ -13,15 +14,18 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func
+from sqlalchemy import func, inspect
+from sqlalchemy import select as core_select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from sqlmodel import select
 
 from consult import consultations, permissions
 from consult.audit import services as audit
+from consult.cache import Cache
 from consult.communities.models import Home, Place, RoleAssignment
 from consult.consultations import Idea, IdeaRound
+from consult.db.engine import reads_only
 from consult.errors import Conflict, Forbidden, NotFound
 from consult.i18n import N_, Msg
 from consult.notifications import services as notifications
@@ -31,6 +35,7 @@ from consult.voting.models import (
     Ballot,
     Objection,
     PaperVoter,
+    RegisterVersion,
     VoteResult,
 )
 from consult.voting.services import exports
@@ -77,13 +82,66 @@ class Turnout:
     assisted: int = 0
 
 
+#: the turnout of the rounds last shown before publication, as plain values (``_snapshot``:
+#: no ORM object outlives its request), by ``_turnout_key``; shared by requests, read-only
+_TURNOUT = Cache(64)
+_REGISTER = RegisterVersion.__table__
+_REGISTER_VERSIONS = core_select(_REGISTER.c.name, _REGISTER.c.version).order_by(_REGISTER.c.name)
+
+
+def clear_turnout_cache() -> None:
+    _TURNOUT.clear()
+
+
 def turnout(db: Session, actor: Actor | None, vr: VoteRound, *, check: bool = True) -> Turnout:
-    """Ballots by residential area and building group: counts only, never choices (four queries)."""
+    """Ballots by residential area and building group: counts only, never choices.
+
+    Published: as kept with the result (two queries). Before: counted from the ballots and
+    the register (six to eight queries, a GROUP BY over every ballot of the round), which
+    a read request keeps under ``_turnout_key``: the next view while nothing changed reads
+    no ballot (three queries: the result, the register's versions, the places, whose
+    names are read anew).
+    """
     if check and not staff_within(db, actor, vr, "view_turnout"):
         raise Forbidden()
     result = published_result(db, vr.id)
     if result is not None and result.turnout is not None:
         return _from_snapshot(db, result.turnout)
+    key = _turnout_key(db, vr)
+    if key is None:
+        return _count_turnout(db, vr)
+    kept = _TURNOUT.get(key)
+    if kept is not None:
+        return _from_snapshot(db, kept)
+    seen = _count_turnout(db, vr)
+    _TURNOUT.put(key, _snapshot(seen))
+    return seen
+
+
+def _turnout_key(db: Session, vr: VoteRound) -> tuple | None:
+    """Everything the round's turnout depends on, or None when it is not to be kept.
+
+    The database raises the numbers in the key in every writer's transaction (triggers,
+    migration voting_0013): the round's ``ballots_version``, read with the round, and one
+    ``RegisterVersion`` per table the eligible are counted from, read here, before
+    counting, so that what is counted is never older than its key (on PostgreSQL it may
+    be newer: a ballot committed in between, whose own number the next request reads).
+    The settings' time tells a round's settings from those of a deleted round whose id
+    SQLite gave again (a new row starts at version 0 too).
+
+    Not kept: a round whose settings were never saved (no row, no version), and what a
+    write session counts (``reads_only``: its own writes may yet be rolled back, and a
+    publication counts afresh anyway)."""
+    settings = vr.settings
+    if not reads_only(db) or not inspect(settings).has_identity:
+        return None
+    register = tuple((name, version) for name, version in db.execute(_REGISTER_VERSIONS).all())
+    return (vr.id, settings.updated_at, settings.ballots_version, settings.eligibility,
+            settings.assisted_voting, vr.scope.id, vr.scope.path, register)
+
+
+def _count_turnout(db: Session, vr: VoteRound) -> Turnout:
+    """Turnout counted from the ballots and the register (four to six queries)."""
     rows = db.exec(select(Ballot.area_id, Ballot.building_group_id, Ballot.channel, Ballot.status,
                           func.count()).where(Ballot.round_id == vr.id)
                    .group_by(Ballot.area_id, Ballot.building_group_id, Ballot.channel,
@@ -124,8 +182,9 @@ def turnout(db: Session, actor: Actor | None, vr: VoteRound, *, check: bool = Tr
 
 
 def _snapshot(seen: Turnout) -> dict:
-    """Turnout as plain values, kept with a published result (``VoteResult.turnout``)."""
-    return {"total": seen.total, "by_channel": seen.by_channel, "by_status": seen.by_status,
+    """Turnout as plain values, kept with a published result (``VoteResult.turnout``) and,
+    before publication, in the per-process cache (``_TURNOUT``)."""
+    return {"total": seen.total, "by_channel": dict(seen.by_channel), "by_status": dict(seen.by_status),
             "areas": [[row.place.id, row.voted, row.eligible] for row in seen.areas],
             "groups": [[area.id if area is not None else None, row.place.id, row.voted, row.eligible]
                        for area, row in seen.groups],
@@ -134,7 +193,8 @@ def _snapshot(seen: Turnout) -> dict:
 
 
 def _from_snapshot(db: Session, kept: dict) -> Turnout:
-    """A published result's turnout as kept (one query: its places)."""
+    """A turnout as kept (one query: its places). ``kept`` is only read: a cached one is
+    shared by requests."""
     ids = {row[0] for row in kept["areas"]} | {i for row in kept["groups"] for i in row[:2] if i is not None}
     places = {p.id: p for p in db.exec(select(Place).where(Place.id.in_(ids))).all()} if ids else {}
     areas = [TurnoutRow(places[i], voted, eligible) for i, voted, eligible in kept["areas"] if i in places]
