@@ -14,20 +14,24 @@ from consult.web.auth import current_actor, current_user, require, require_user
 from consult.web.csrf import read_form
 from consult.web.db import get_db
 from consult.web.forms import FormPage, form_view
+from consult.web.offloop import from_memory
 from consult.web.responses import redirect_to, safe_next
-from consult.web.templating import render, render_fragment, translator_for
+from consult.web.templating import render, render_fragment, render_public, translator_for
 
 YEAR = 365 * 24 * 3600
 
 
+@from_memory  # a visitor not signed in gets the kept page without a thread (offloop)
 async def home(request: Request):
     """The same for everyone: the overview and its rendered body are kept for
     ``public_cache_seconds``; the body per language and sign-in state, with the overview
-    it shows (so both expire together), rendered for the app, never with the request."""
+    it shows (so both expire together), rendered for the app, never with the request.
+    Visitors not signed in get the whole page as kept for that overview (``render_public``)."""
     data, bodies = request.app.state.public_cache.get_or_compute(
         "overview", lambda: (services.overview_data(get_db(request)), {}))
     t = translator_for(request)
-    signed_in = current_user(request) is not None
+    user = current_user(request)
+    signed_in = user is not None
     body = bodies.get((t.locale, signed_in))
     if body is None:
         body = bodies[t.locale, signed_in] = render_fragment(
@@ -37,18 +41,20 @@ async def home(request: Request):
     # this shared part knows no domain).
     actor = current_actor(request)
     staff_tasks = request.app.state.staff_tasks if actor.holds_anywhere(permissions.STAFF) else None
-    user = current_user(request)
     # elder mode is offered once, to someone who has never chosen (issue 16 item 4)
     offer = ("elder" not in request.cookies and "elder_offered" not in request.cookies
              and not (user and user.elder_mode))
-    response = render(request, "communities/home.html", {
+    context = {
         "elder_offer": offer,
         "root": data.root,
         "areas": data.areas,
         "counts": data.counts,
         "body": body,
         "staff_tasks": staff_tasks(get_db(request), actor, clock.utcnow()) if staff_tasks else None,
-    })
+    }
+    response = (render(request, "communities/home.html", context) if signed_in else
+                render_public(request, "communities/home.html", context, made_from=bodies,
+                              key=offer))
     if offer:
         response.set_cookie("elder_offered", "1", max_age=YEAR, samesite="lax",
                             secure=request.app.state.settings.https, httponly=True)

@@ -42,10 +42,13 @@ API_DOMAINS = ("accounts", "communities", "notifications", "surveys", "ratings",
 #: Each app's caches (see ``consult.cache``): links by route name and parameters
 #: (links to many distinct ideas: bounded), the page frame's partials by name, language
 #: and parameters (e.g. many distinct unread counts), and public data that may be
-#: ``Settings.public_cache_seconds`` old (the home page's places, surveys' audiences).
+#: ``Settings.public_cache_seconds`` old (the home page's places, surveys' audiences),
+#: and whole pages as visitors who are not signed in see them (``render_public``: keyed
+#: on the versions they show, so a change is seen at once).
 URL_CACHE_ENTRIES = 20000
 FRAME_CACHE_ENTRIES = 2000
 PUBLIC_CACHE_ENTRIES = 1000
+PUBLIC_PAGE_ENTRIES = 2000
 
 
 def page_routes() -> list[BaseRoute]:
@@ -92,6 +95,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.url_cache = Cache(URL_CACHE_ENTRIES)
     app.state.frame_cache = Cache(FRAME_CACHE_ENTRIES)
     app.state.public_cache = Cache(PUBLIC_CACHE_ENTRIES, settings.public_cache_seconds)
+    app.state.public_pages = Cache(PUBLIC_PAGE_ENTRIES, settings.public_cache_seconds)
     # what the web edge asks of the domains, given here so that it imports none of them:
     # who the credentials name, the page frame's unread count, the places' names
     app.state.identity = identity

@@ -36,6 +36,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 _READ_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
+class NeedsDatabase(Exception):
+    """Raised by ``get_db`` while an endpoint tries to answer from memory on the event
+    loop (``consult.web.offloop.from_memory``): it must run in a thread instead."""
+
+
 class _Lazy:
     def __init__(self, database, write: bool, begins_first: bool = False):
         self.database = database
@@ -43,6 +48,8 @@ class _Lazy:
         self.begins_first = begins_first
         self.session: Session | None = None
         self.keep_on_error = False
+        #: True while the endpoint runs on the event loop, where the database is out of reach
+        self.on_loop = False
 
     def begin_if_first(self) -> None:
         """On SQLite, a write request (not multipart) takes the write lock now: the lock,
@@ -58,6 +65,8 @@ class _Lazy:
             self.close()
 
     def get(self) -> Session:
+        if self.on_loop:
+            raise NeedsDatabase()
         if self.session is None:
             self.session = self.database.session(write=self.write)
         return self.session

@@ -22,6 +22,14 @@ the form or the JSON never waits on the network), and a large upload's temporary
 is written through that loop's own threads. The response is sent from the server's
 loop as usual.
 
+An endpoint marked :func:`from_memory` (the home page) is first run on the loop, with
+the database out of reach: what a worker keeps in memory (a page kept for visitors
+who are not signed in) it answers in microseconds, where the hand-over to a thread
+and back costs more than the whole answer. The first time it reaches for the database
+(``get_db`` raises ``NeedsDatabase``, before any statement) it stops and runs again,
+whole, in a thread as above; so only endpoints that change nothing before their first
+statement are marked.
+
 At most as many endpoints run at once as the database pool has connections
 (``app.state.endpoint_threads``, a ``CapacityLimiter`` of pool size + overflow, made
 by the app): a request beyond that waits on the event loop for a thread, holding
@@ -42,7 +50,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-__all__ = ["endpoint_threads", "off_the_loop"]
+from consult.web.db import NeedsDatabase
+
+__all__ = ["endpoint_threads", "from_memory", "off_the_loop"]
 
 
 class _ThreadLoop(threading.local):
@@ -88,14 +98,34 @@ def _run(endpoint: Callable, request: Request) -> Response:
 
 def threaded(endpoint: Callable) -> Callable:
     """``endpoint`` as an async endpoint that runs it (and its session) in the thread pool."""
+    memory_first = getattr(endpoint, "from_memory", False)
+
     @functools.wraps(endpoint)
     async def run(request: Request) -> Response:
+        if memory_first:
+            lazy = request.state.db
+            lazy.on_loop = True
+            try:
+                return await endpoint(request)
+            except NeedsDatabase:
+                pass
+            finally:
+                lazy.on_loop = False
         # Starlette's run_in_threadpool is this call without a limiter of our own
         return await anyio.to_thread.run_sync(_run, endpoint, request,
                                               limiter=request.app.state.endpoint_threads)
 
     run.off_the_loop = True
     return run
+
+
+def from_memory(endpoint: Callable) -> Callable:
+    """Mark an ``async def`` endpoint to be tried on the event loop first (see the module's
+    docstring): it must do nothing but read memory until its first ``get_db``."""
+    if not inspect.iscoroutinefunction(endpoint):
+        raise TypeError("only an async endpoint can be tried on the event loop")
+    endpoint.from_memory = True
+    return endpoint
 
 
 def endpoint_threads(connections: int) -> anyio.CapacityLimiter:

@@ -91,6 +91,27 @@ def test_the_key_holds_filters_page_and_language(client, db, world):
     assert "<h1>Ideas</h1>" in _list(client, world).text
 
 
+def test_the_whole_page_kept_for_visitors_follows_its_kept_list_and_title(app, client, db, world):
+    """The page around the list is kept too for visitors not signed in
+    (``consult.web.templating.render_public``), with the kept list it shows."""
+    new_idea(db, world, title="楼道灯更换")
+    path = f"/consultations/{world.consultation.id}/ideas"
+    assert "楼道灯更换" in client.get(path).text
+    assert "楼道灯更换" in client.get(path).text
+    new_idea(db, world, author="resident_a2", title="加装扶手")  # raises ideas_version
+    assert "加装扶手" in client.get(path).text
+    # a new title (not a change the list's version follows) is in the page's key
+    db.execute(update(Consultation).where(Consultation.id == world.consultation.id).values(title="新的标题"))
+    db.flush()
+    assert "新的标题" in client.get(path).text
+    # the list's kept body cleared: the page is made again from the body made again
+    db.execute(update(Idea).where(Idea.title == "加装扶手").values(title="绕过服务"))
+    db.flush()
+    assert "绕过服务" not in client.get(path).text
+    app.state.ideas_list_cache.clear()
+    assert "绕过服务" in client.get(path).text
+
+
 @pytest.fixture
 def start(db, world):
     """Two submitted ideas (a with a photo, b supported once), a draft, a comment on a."""

@@ -1,4 +1,5 @@
-"""What every consultation page shares: the template names, ``render`` with them, a
+"""What every consultation page shares: the template names, ``render`` (and
+``render_public``) with them, a
 refused form's page shown again with them, ids from the address, cheap links for long
 lists and the uploaded photos of a form."""
 
@@ -13,6 +14,7 @@ from consult.errors import UserError
 from consult.web.forms import FormPage
 from consult.web.routing import path_for
 from consult.web.templating import render as _render
+from consult.web.templating import render_public as _render_public
 
 #: the names of states, kinds, roles… every consultation template gets as ``names``
 NAMES = {
@@ -28,6 +30,11 @@ def _named(context: dict) -> dict:
 
 def render(request: Request, name: str, context: dict, status: int = 200):
     return _render(request, name, _named(context), status=status)
+
+
+def render_public(request: Request, name: str, context: dict, **kept):
+    """``render`` of a page kept for visitors not signed in (``consult.web.templating``)."""
+    return _render_public(request, name, _named(context), **kept)
 
 
 def again(template: str, build: Callable[..., dict],

@@ -11,7 +11,14 @@ from starlette.requests import Request
 from consult import clock
 from consult.cache import Cache
 from consult.consultations import rules, services
-from consult.consultations.routes.common import NAMES, _linker, _path_param, _settings, render
+from consult.consultations.routes.common import (
+    NAMES,
+    _linker,
+    _path_param,
+    _settings,
+    render,
+    render_public,
+)
 from consult.i18n import N_
 from consult.parsing import MAX_QUERY
 from consult.web.auth import require_user
@@ -108,11 +115,17 @@ async def ideas_page(request: Request):
         view = _list_view(request, consultation, filters, page_number)
         if cacheable:
             cache.put(key, view)
-    return render(request, "consultations/ideas.html", {
+    context = {
         "consultation": consultation, "scope": view.scope, "page": view.page, "filters": filters,
         "categories": view.categories, "places": view.places, "body": view.body,
         "supports_needed": rules.supports_needed("collect", consultation.collect_settings or {}),
-    })
+    }
+    if not cacheable:
+        return render(request, "consultations/ideas.html", context)
+    # the whole page for visitors not signed in, kept with the kept body it shows and
+    # what the page adds around it (the title, the callout of a collect round open now)
+    return render_public(request, "consultations/ideas.html", context, made_from=view,
+                         key=(consultation.title, context["supports_needed"]))
 
 
 async def my_ideas_page(request: Request):
