@@ -168,15 +168,32 @@ def test_ballot_times_are_days_and_ids_are_random(db, vote):
 
 def test_casting_writes_nothing_but_the_ballot(db, world, vote):
     """No 'has voted' row, audit entry or notification is written with a ballot: whether
-    someone voted is found by computing their key."""
-    before = {t: sorted(map(repr, rows)) for t, (_, rows) in _dump(db).items()}
+    someone voted is found by computing their key. Besides the ballot, only the round's
+    ``ballots_version`` moves (raised by the database, voting_0013: what the turnout is
+    cached under), a number that says no more than the count of ballots."""
+    dumped = _dump(db)
+    before = {t: sorted(map(repr, rows)) for t, (_, rows) in dumped.items()}
+    columns, settings_before = dumped["vote_settings"]
     user = world.people["voter2"]
     services.cast(db, world.actor("voter2"), user, world.load(),
                   RawBallot(points=[(str(world.ideas[3].id), "5")]), world.now)
     db.flush()
-    after = {t: sorted(map(repr, rows)) for t, (_, rows) in _dump(db).items()}
+    dumped = _dump(db)
+    after = {t: sorted(map(repr, rows)) for t, (_, rows) in dumped.items()}
     changed = {t for t in after if after[t] != before.get(t)}
-    assert changed == {"ballot", "ballot_choice"}
+    assert changed == {"ballot", "ballot_choice", "vote_settings"}
+    version = columns.index("ballots_version")
+
+    def without_version(rows):
+        return sorted(repr([v for i, v in enumerate(row) if i != version]) for row in rows)
+
+    settings_after = dumped["vote_settings"][1]
+    assert without_version(settings_after) == without_version(settings_before)
+    raised = {row[columns.index("round_id")]: row[version] for row in settings_after}
+    for row in settings_before:
+        rid = row[columns.index("round_id")]
+        assert raised[rid] >= row[version]
+        assert (raised[rid] > row[version]) == (rid == world.round.id)
 
 
 def test_with_the_key_each_voter_finds_and_changes_their_ballot(db, world, vote):
