@@ -180,6 +180,29 @@ def ids(ideas, *indexes):
     return [str(ideas[i].id) for i in indexes]
 
 
+def one_ballot_cast(url: str, settings, now: datetime) -> int:
+    """On the migrated database at ``url`` (the migration tests' own file or schema): a
+    resident of area a casts one ballot in an open round, committed. Returns the round's id."""
+    from sqlmodel import Session
+
+    from consult.db.engine import make_engine
+    from consult.voting.rules import RawBallot
+
+    engine = make_engine(url)
+    with Session(engine) as db:
+        tree = factories.place_tree(db)
+        voter = factories.user(db, settings, name="甲")
+        places.grant_role(db, user=voter, role="resident", place=tree["area_a"])
+        vote = add_vote_round(db, scope=tree["area_a"], author=voter, opens_at=now - timedelta(days=1),
+                              closes_at=now + timedelta(days=1))
+        vr = services.load_round(db, vote.round.id, now)
+        services.cast(db, places.actor_for(db, voter), voter, vr, RawBallot(choices=ids(vote.ideas, 0)), now)
+        db.commit()
+        round_id = vote.round.id
+    engine.dispose()
+    return round_id
+
+
 def api_headers(client, world, key):
     """The Authorization header of a fresh API token of ``world.people[key]``."""
     response = client.post("/api/v1/auth/token", json={"login": world.people[key].login,

@@ -15,7 +15,7 @@ from dataclasses import replace
 
 import sqlalchemy as sa
 from alembic import command
-from sqlmodel import Session, select
+from sqlmodel import select
 
 from consult import clock
 from consult.communities import services as places
@@ -26,7 +26,13 @@ from consult.voting.models import Ballot, RegisterVersion, VoteResult, VoteSetti
 from consult.voting.rules import RawBallot
 from tests import factories
 from tests.statements import count_statements
-from tests.voting.conftest import DAY, add_vote_round, close_round, ids, set_settings
+from tests.voting.conftest import (
+    add_vote_round,
+    close_round,
+    ids,
+    one_ballot_cast,
+    set_settings,
+)
 from tests.voting.test_secrecy_migration import url  # noqa: F401 (fixture)
 
 BEFORE = "voting_0012_publish_jobs"
@@ -303,18 +309,8 @@ def test_after_publication_the_kept_result_is_shown_not_the_cache(db, world, dat
 
 def test_the_versions_and_their_triggers_come_and_go_keeping_every_ballot(url, settings):  # noqa: F811
     upgrade(url)
+    round_id = one_ballot_cast(url, settings, clock.utcnow())
     engine = make_engine(url)
-    now = clock.utcnow()
-    with Session(engine) as db:
-        tree = factories.place_tree(db)
-        voter = factories.user(db, settings, name="甲")
-        places.grant_role(db, user=voter, role="resident", place=tree["area_a"])
-        vote = add_vote_round(db, scope=tree["area_a"], author=voter, opens_at=now - DAY,
-                              closes_at=now + DAY)
-        vr = services.load_round(db, vote.round.id, now)
-        services.cast(db, places.actor_for(db, voter), voter, vr, RawBallot(choices=ids(vote.ideas, 0)), now)
-        db.commit()
-        round_id = vote.round.id
     with engine.connect() as conn:
         assert TRIGGERS[conn.dialect.name] <= _triggers(conn)
         assert conn.execute(sa.text("SELECT ballots_version FROM vote_settings")).scalar() == 1
