@@ -44,11 +44,12 @@ API_DOMAINS = ("accounts", "communities", "notifications", "surveys", "ratings",
 #: and parameters (e.g. many distinct unread counts), and public data that may be
 #: ``Settings.public_cache_seconds`` old (the home page's places, surveys' audiences),
 #: and whole pages as visitors who are not signed in see them (``render_public``: keyed
-#: on the versions they show, so a change is seen at once).
+#: on what they show, so a change is seen at once; an idea list's page is 12–100 KB, so
+#: at most about 50 MB a worker, whatever addresses are asked for).
 URL_CACHE_ENTRIES = 20000
 FRAME_CACHE_ENTRIES = 2000
 PUBLIC_CACHE_ENTRIES = 1000
-PUBLIC_PAGE_ENTRIES = 2000
+PUBLIC_PAGE_ENTRIES = 512
 
 
 def page_routes() -> list[BaseRoute]:
