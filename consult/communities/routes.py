@@ -52,9 +52,7 @@ async def home(request: Request):
         "body": body,
         "staff_tasks": staff_tasks(get_db(request), actor, clock.utcnow()) if staff_tasks else None,
     }
-    response = (render(request, "communities/home.html", context) if signed_in else
-                render_public(request, "communities/home.html", context, made_from=bodies,
-                              key=offer))
+    response = render_public(request, "communities/home.html", context, made_from=bodies, key=offer)
     if offer:
         response.set_cookie("elder_offered", "1", max_age=YEAR, samesite="lax",
                             secure=request.app.state.settings.https, httponly=True)

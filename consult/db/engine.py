@@ -65,9 +65,10 @@ def make_engine(url: str, **kwargs) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
-        if database and database != ":memory:":
+        in_a_file = bool(database) and database != ":memory:"
+        if in_a_file:
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        if database and database != ":memory:" and "pool_size" in kwargs:
+        if in_a_file and "pool_size" in kwargs:
             # A file database has a QueuePool. Opening a SQLite connection (the file, its
             # WAL, the pragmas) costs more than a cached page's whole request, so the pool
             # keeps as many connections as endpoints may run at once (size + overflow,
@@ -75,7 +76,7 @@ def make_engine(url: str, **kwargs) -> Engine:
             # on every request.
             kwargs["pool_size"] += kwargs.pop("max_overflow", 0)
             kwargs["max_overflow"] = 0
-        elif not database or database == ":memory:":  # one connection a thread
+        elif not in_a_file:  # one connection a thread
             for option in ("pool_size", "max_overflow", "pool_timeout"):
                 kwargs.pop(option, None)
         kwargs.setdefault("connect_args", {"check_same_thread": False, "timeout": 30})

@@ -107,9 +107,8 @@ class _KeptPage(HTMLResponse):
     context a rendering would have had, built only when a test asks for it."""
 
     def __init__(self, request: Request, name: str, context: dict, body: bytes, token: str,
-                 headers: dict, status: int):
-        super().__init__(body.replace(_TOKEN_MARK.encode(), token.encode()), status_code=status,
-                         headers=headers)
+                 headers: dict):
+        super().__init__(body.replace(_TOKEN_MARK.encode(), token.encode()), headers=headers)
         self._request, self._name, self._context = request, name, context
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -141,13 +140,12 @@ def render_public(request: Request, name: str, context: dict, *, made_from: obje
     cache = request.app.state.public_pages
     kept = cache.get(full_key)
     token = csrf.token(request)
-    if kept is None or kept[0] is not made_from:
+    if kept is None:
         full = page_context(request)
         full.update(context)
         full["csrf_token"] = _TOKEN_MARK
         page = render_page(request, name, full)
-        kept = (made_from, page.body, {k: v for k, v in page.headers.items() if k != "content-length"},
-                page.status_code)
+        kept = (made_from, page.body, {k: v for k, v in page.headers.items() if k != "content-length"})
         cache.put(full_key, kept)
-    _, body, headers, status = kept
-    return _KeptPage(request, name, context, body, token, headers, status)
+    _, body, headers = kept
+    return _KeptPage(request, name, context, body, token, headers)
