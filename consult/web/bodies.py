@@ -70,11 +70,11 @@ class BodyLimitMiddleware:
             await self.app(scope, receive, send)
             return
         try:
-            body = await asyncio.wait_for(self._read(receive, limit), self.total_seconds)
+            body = await self._read(receive, limit)
         except BodyTooLarge:
             await _send_error(scope, receive, send, 413)
             return
-        except (TimeoutError, BodyTooSlow):
+        except BodyTooSlow:
             await _send_error(scope, receive, send, 408)
             return
         except ClientDisconnect:
@@ -85,12 +85,21 @@ class BodyLimitMiddleware:
             body.close()
 
     async def _read(self, receive: Receive, limit: int) -> SpooledTemporaryFile:
+        """The whole body, each piece awaited for at most the idle time or what is left of
+        the total time. Why one deadline and not a ``wait_for`` around the whole read: an
+        inner ``wait_for`` whose piece arrives just as the outer one cancels it swallows
+        the cancellation (Python 3.11), and the trickle would then be read to its end."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + self.total_seconds
         body = SpooledTemporaryFile(max_size=_SPOOL_BYTES)
         received = 0
         try:
             while True:
+                left = deadline - loop.time()
+                if left <= 0:
+                    raise BodyTooSlow()
                 try:
-                    message = await asyncio.wait_for(receive(), self.idle_seconds)
+                    message = await asyncio.wait_for(receive(), min(self.idle_seconds, left))
                 except TimeoutError:
                     raise BodyTooSlow() from None
                 if message["type"] == "http.disconnect":
