@@ -20,7 +20,7 @@ from consult.web.db import get_db
 from consult.web.downloads import CSV_TYPE, XLSX_TYPE, download
 from consult.web.forms import FormPage, form_view
 from consult.web.responses import redirect_to
-from consult.web.templating import render, render_fragment, translator_for
+from consult.web.templating import render, render_fragment, render_public, translator_for
 
 # -- form parsing -----------------------------------------------------------------------
 
@@ -125,7 +125,7 @@ def _results(request: Request):
     figures = request.app.state.public_cache.get_or_compute(
         services.place_figures_key(form.survey, form.place),
         lambda: services.place_figures(db, form.survey, form.place))
-    return form, services.results(db, form, now, figures), staff
+    return form, services.results(db, form, now, figures), staff, figures
 
 
 def questions_html(result: services.Results, t: Translator) -> Markup:
@@ -139,14 +139,24 @@ def questions_html(result: services.Results, t: Translator) -> Markup:
     return html
 
 
+def _as_shown(row) -> tuple:
+    """Every column of ``row`` as read now: what a kept page showed of it."""
+    return tuple(getattr(row, column.key) for column in row.__table__.columns)
+
+
 async def results_page(request: Request):
-    form, result, staff = _results(request)
-    return render(request, "surveys/results.html", {
+    """A survey's results. For visitors not signed in (who see them only once the survey
+    has closed) the whole page is kept: with the survey's kept figures (per version) and
+    its kept audience, for as long as both are the ones kept and the survey and its
+    place read as they did (``render_public``)."""
+    form, result, staff, figures = _results(request)
+    return render_public(request, "surveys/results.html", {
         "form": form, "result": result, "is_staff": staff, "levels": rules.SATISFACTION_LEVELS,
         "state_names": rules.STATE_NAMES, "audience_names": rules.AUDIENCE_NAMES,
         "questions_html": questions_html(result, translator_for(request)),
         **format_helpers(),
-    })
+    }, made_from=(result.memo, figures),
+        key=(_as_shown(form.survey), _as_shown(form.place), result.state, staff))
 
 
 def _require_export(request: Request, form) -> None:
@@ -154,7 +164,7 @@ def _require_export(request: Request, form) -> None:
 
 
 async def results_xlsx(request: Request):
-    form, result, _ = _results(request)
+    form, result, *_ = _results(request)
     _require_export(request, form)
     body = exports.xlsx(result, services.raw_responses(get_db(request), form), form,
                         translator_for(request))
@@ -163,7 +173,7 @@ async def results_xlsx(request: Request):
 
 
 async def results_csv(request: Request):
-    form, result, _ = _results(request)
+    form, result, *_ = _results(request)
     _require_export(request, form)
     body = exports.csv_bytes(result, translator_for(request))
     name = translator_for(request)(N_("Survey results"))

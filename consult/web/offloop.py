@@ -31,28 +31,38 @@ whole, in a thread as above; so only endpoints that change nothing before their 
 statement are marked.
 
 At most as many endpoints run at once as the database pool has connections
-(``app.state.endpoint_threads``, a ``CapacityLimiter`` of pool size + overflow, made
-by the app): a request beyond that waits on the event loop for a thread, holding
+(``app.state.endpoint_threads``, :class:`EndpointThreads` of pool size + overflow,
+made by the app): a request beyond that waits on the event loop for a thread, holding
 nothing, instead of taking a thread that would wait for a connection and fail after
 the pool's timeout.
+
+Why the worker's own ``ThreadPoolExecutor`` (asyncio's ``run_in_executor``) and not
+``anyio.to_thread.run_sync`` (Starlette's ``run_in_threadpool``): the same hand-over,
+the request's context variables copied into the thread as Starlette does, but without
+anyio's limiter and cancel-scope bookkeeping on every request. On a cached page that
+bookkeeping was a large part of the answer: measured with ``python -m bench
+bench_consultations bench_surveys`` on this project's 2-core machine, the kept idea
+list went from 0.12 to 0.16 of bare Starlette's rate and a survey's results from 0.083
+to 0.10.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import functools
 import inspect
 import threading
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
-import anyio.to_thread
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from consult.web.db import NeedsDatabase
 
-__all__ = ["endpoint_threads", "from_memory", "off_the_loop"]
+__all__ = ["EndpointThreads", "endpoint_threads", "from_memory", "off_the_loop"]
 
 
 class _ThreadLoop(threading.local):
@@ -111,9 +121,7 @@ def threaded(endpoint: Callable) -> Callable:
                 pass
             finally:
                 lazy.on_loop = False
-        # Starlette's run_in_threadpool is this call without a limiter of our own
-        return await anyio.to_thread.run_sync(_run, endpoint, request,
-                                              limiter=request.app.state.endpoint_threads)
+        return await request.app.state.endpoint_threads.run(_run, endpoint, request)
 
     run.off_the_loop = True
     return run
@@ -128,9 +136,29 @@ def from_memory(endpoint: Callable) -> Callable:
     return endpoint
 
 
-def endpoint_threads(connections: int) -> anyio.CapacityLimiter:
-    """The limit on endpoints running at once in one worker: the pool's ``connections``."""
-    return anyio.CapacityLimiter(max(connections, 1))
+class EndpointThreads:
+    """The threads one worker runs its endpoints in, at most ``size`` at once; calls
+    beyond that wait in the executor's queue, holding nothing. Threads are started as
+    calls need them and end with the executor (``close``, or when it is collected)."""
+
+    def __init__(self, size: int):
+        self.size = max(size, 1)
+        self._executor = ThreadPoolExecutor(self.size, thread_name_prefix="endpoint")
+
+    async def run(self, function: Callable, *args):
+        """``function(*args)`` in one of the threads, with the caller's context variables
+        (the request's translator), as ``starlette.concurrency.run_in_threadpool`` runs it."""
+        context = contextvars.copy_context()
+        return await asyncio.get_running_loop().run_in_executor(
+            self._executor, functools.partial(context.run, function, *args))
+
+    def close(self) -> None:
+        self._executor.shutdown(wait=True)
+
+
+def endpoint_threads(connections: int) -> EndpointThreads:
+    """The threads of one worker's endpoints, as many as the pool's ``connections``."""
+    return EndpointThreads(connections)
 
 
 def off_the_loop(routes: Sequence[BaseRoute]) -> list[BaseRoute]:

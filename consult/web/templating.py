@@ -125,9 +125,10 @@ def render_public(request: Request, name: str, context: dict, *, made_from: obje
     """``render`` for a page whose content is the same for every visitor not signed in.
 
     ``made_from`` is the kept value the page shows (the idea list's kept body, the home
-    page's kept overview): the page is kept for as long as that object is the one kept
-    (the key holds its identity, and the kept page holds the object, so no other object
-    can take its identity meanwhile), plus ``key``, anything else it depends on. Kept per
+    page's kept overview), or a tuple of them (a survey's kept figures and its kept
+    audience): the page is kept for as long as each is the one kept (the key holds their
+    identities, and the kept page holds the objects, so no other object can take an
+    identity meanwhile), plus ``key``, anything else it depends on. Kept per
     worker (``app.state.public_pages``, bounded) under those and what the page frame
     depends on; a visitor who is signed in, or has a flash message waiting, gets
     ``render``. The token filled in is the visitor's own (``csrf.token``), so the forms
@@ -135,7 +136,8 @@ def render_public(request: Request, name: str, context: dict, *, made_from: obje
     if current_user(request) is not None or request.session.get("flash"):
         return render(request, name, context)
     url = request.url
-    full_key = (name, id(made_from), key, locale_of(request), request.cookies.get("elder") == "1",
+    made_id = tuple(map(id, made_from)) if type(made_from) is tuple else id(made_from)
+    full_key = (name, made_id, key, locale_of(request), request.cookies.get("elder") == "1",
                 url.path, url.query)
     cache = request.app.state.public_pages
     kept = cache.get(full_key)

@@ -14,7 +14,7 @@ from consult import clock
 from consult.parsing import local_input
 from consult.surveys.models import Question, Response
 from tests import factories
-from tests.conftest import post_form
+from tests.conftest import csrf_from, post_form
 from tests.surveys.builders import good_answers, person, survey
 
 
@@ -368,3 +368,64 @@ def test_surveys_are_searched_by_title(client, db, staff, tree):
     api = client.get("/api/v1/surveys", params={"q": "满意度测评"}).json()
     assert [s["title"] for s in api["surveys"]] == ["物业满意度测评"]
     assert client.get("/api/v1/surveys", params={"q": "测评满意"}).json()["surveys"] == []
+
+
+def test_a_closed_surveys_results_are_kept_whole_for_visitors_and_follow_every_change(
+        client, app, db, settings, staff, tree, monkeypatch):
+    """A visitor not signed in gets the results page kept whole (no rendering) until its
+    figures, its audience, or anything of the survey or its place read differently."""
+    from consult.surveys import services
+    from consult.web import templating
+
+    now = clock.utcnow()
+    form = survey(db, staff[1], tree["estate_a"], opens=now - timedelta(days=5),
+                  closes=now - timedelta(days=1))
+    _, resident = person(db, settings, "resident", tree["area_a"])
+    services.submit(db, resident, form, good_answers(form, level=5), now=now - timedelta(days=2))
+    db.flush()
+    url = f"/surveys/{form.survey.id}/results"
+    rendered = []
+    real = templating.render_page
+    monkeypatch.setattr(templating, "render_page",
+                        lambda request, name, *a, **k: rendered.append(name) or real(request, name, *a, **k))
+
+    def visit():
+        rendered.clear()
+        page = client.get(url)
+        assert page.status_code == 200
+        return page, rendered == []  # (the page, whether it was the kept one)
+
+    first, kept = visit()
+    assert not kept and _figures(first)[0] == 1
+    again, kept = visit()
+    assert kept and _figures(again)[0] == 1
+    assert again.text.replace(csrf_from(again.text), "") == first.text.replace(csrf_from(first.text), "")
+    # another worker's answer (here: the service, straight into the database) raises the version
+    _, second = person(db, settings, "resident", tree["area_a"])
+    services.submit(db, second, form, good_answers(form, level=1), now=now - timedelta(days=2))
+    db.flush()
+    page, kept = visit()
+    assert not kept and _figures(page)[0] == 2
+    assert visit()[1]
+    # the title changed without the version (a change of what the page shows, however made)
+    form.survey.title = "年度测评结果"
+    db.add(form.survey)
+    db.flush()
+    page, kept = visit()
+    assert not kept and "年度测评结果" in page.text
+    tree["estate_a"].name = "新名小区"  # its place read differently
+    db.add(tree["estate_a"])
+    db.flush()
+    page, kept = visit()
+    assert not kept and "新名小区" in page.text
+    # a new audience once the kept audience is read again
+    before = page.context["result"].audience
+    person(db, settings, "resident", tree["area_a"])
+    db.flush()
+    assert visit()[1]  # the audience is kept for public_cache_seconds
+    app.state.public_cache.clear()
+    page, kept = visit()
+    assert not kept and page.context["result"].audience == 3 != before  # the three residents
+    # signed in, the page is rendered for the person
+    factories.sign_in(client, staff[0].login)
+    assert not visit()[1]

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import re
 
-import anyio.to_thread
 from markupsafe import Markup
 from starlette.requests import Request
 from starlette.testclient import TestClient
@@ -104,13 +103,14 @@ def test_a_kept_home_page_is_answered_without_a_thread(app, client, db, settings
     client.cookies.set("elder_offered", "1")
     client.get("/")  # the overview read (a thread: the database), the page kept
     hops = []
-    real = anyio.to_thread.run_sync
+    threads = app.state.endpoint_threads
+    real = threads.run
 
-    async def counted(*args, **kwargs):
-        hops.append(args[1].__name__ if len(args) > 1 else "?")
-        return await real(*args, **kwargs)
+    async def counted(function, *args):
+        hops.append(args[0].__name__ if args else "?")  # _run(endpoint, request)
+        return await real(function, *args)
 
-    monkeypatch.setattr(anyio.to_thread, "run_sync", counted)
+    monkeypatch.setattr(threads, "run", counted)
     assert client.get("/").status_code == 200
     assert hops == []
     app.state.public_cache.clear()  # the overview must be read: the endpoint runs in a thread
