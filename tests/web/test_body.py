@@ -97,6 +97,35 @@ def test_a_trickling_body_is_cut_off_by_the_total_time(app):
     assert answer["status"] == 408 and events == []
 
 
+def test_the_total_time_holds_when_pieces_keep_arriving_as_it_runs_out(app):
+    """The race a loaded CI machine met: when a piece arrives just as the total time runs
+    out, Python 3.11's ``wait_for`` for the piece hands it over and swallows the
+    cancellation. Here pieces (empty ones) arrive all the time, so the time runs out
+    while one is arriving; the trickle must still be cut off then, not read to its end."""
+    site = app
+    events: list = []
+    _, app = _wrapped(events, idle_seconds=1, total_seconds=0.2)
+    pieces = 200_000  # seconds of pieces, were they all read
+
+    async def receive():
+        nonlocal pieces
+        pieces -= 1
+        return {"type": "http.request", "body": b"", "more_body": pieces > 0}
+
+    answer: dict = {}
+
+    async def send(message):
+        if message["type"] == "http.response.start":
+            answer["status"] = message["status"]
+
+    scope = {"type": "http", "method": "POST", "path": "/", "raw_path": b"/", "query_string": b"",
+             "headers": [(b"host", b"testserver")], "scheme": "http",
+             "server": ("testserver", 80), "client": ("127.0.0.1", 1), "root_path": "",
+             "http_version": "1.1", "app": site}
+    run(app(scope, receive, send))
+    assert answer["status"] == 408 and events == [] and pieces > 0
+
+
 def test_too_large_without_content_length_is_413_before_the_route(app):
     site = app
     events: list = []
