@@ -26,7 +26,7 @@ from consult.web.compression import Compression
 from consult.web.db import DatabaseMiddleware
 from consult.web.errors import HANDLERS
 from consult.web.jinja import STATIC, add_globals
-from consult.web.offloop import endpoint_threads, off_the_loop
+from consult.web.offloop import EndpointThreads, off_the_loop
 from consult.web.routing import IndexedRouter
 from consult.web.security import SecurityHeadersMiddleware
 
@@ -92,7 +92,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.state.database = database
     app.state.api_routes = api
     # as many endpoints at once as the pool has connections (pool size + overflow)
-    app.state.endpoint_threads = endpoint_threads(settings.db_pool_size + settings.db_max_overflow)
+    app.state.endpoint_threads = EndpointThreads(settings.db_pool_size + settings.db_max_overflow)
     app.state.url_cache = Cache(URL_CACHE_ENTRIES)
     app.state.frame_cache = Cache(FRAME_CACHE_ENTRIES)
     app.state.public_cache = Cache(PUBLIC_CACHE_ENTRIES, settings.public_cache_seconds)

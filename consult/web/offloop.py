@@ -42,8 +42,8 @@ the request's context variables copied into the thread as Starlette does, but wi
 anyio's limiter and cancel-scope bookkeeping on every request. On a cached page that
 bookkeeping was a large part of the answer: measured with ``python -m bench
 bench_consultations bench_surveys`` on this project's 2-core machine, the kept idea
-list went from 0.12 to 0.16 of bare Starlette's rate and a survey's results from 0.083
-to 0.10.
+list went from 0.12 to 0.14 of bare Starlette's rate and a survey's results from 0.083
+to 0.092 (before that page was kept whole).
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ from starlette.routing import BaseRoute, Route
 
 from consult.web.db import NeedsDatabase
 
-__all__ = ["EndpointThreads", "endpoint_threads", "from_memory", "off_the_loop"]
+__all__ = ["EndpointThreads", "from_memory", "off_the_loop"]
 
 
 class _ThreadLoop(threading.local):
@@ -137,13 +137,12 @@ def from_memory(endpoint: Callable) -> Callable:
 
 
 class EndpointThreads:
-    """The threads one worker runs its endpoints in, at most ``size`` at once; calls
-    beyond that wait in the executor's queue, holding nothing. Threads are started as
-    calls need them and end with the executor (``close``, or when it is collected)."""
+    """The threads one worker runs its endpoints in, at most ``size`` at once (the
+    pool's connections); calls beyond that wait in the executor's queue, holding
+    nothing. Threads are started as calls need them and end with the executor."""
 
     def __init__(self, size: int):
-        self.size = max(size, 1)
-        self._executor = ThreadPoolExecutor(self.size, thread_name_prefix="endpoint")
+        self._executor = ThreadPoolExecutor(max(size, 1), thread_name_prefix="endpoint")
 
     async def run(self, function: Callable, *args):
         """``function(*args)`` in one of the threads, with the caller's context variables
@@ -151,14 +150,6 @@ class EndpointThreads:
         context = contextvars.copy_context()
         return await asyncio.get_running_loop().run_in_executor(
             self._executor, functools.partial(context.run, function, *args))
-
-    def close(self) -> None:
-        self._executor.shutdown(wait=True)
-
-
-def endpoint_threads(connections: int) -> EndpointThreads:
-    """The threads of one worker's endpoints, as many as the pool's ``connections``."""
-    return EndpointThreads(connections)
 
 
 def off_the_loop(routes: Sequence[BaseRoute]) -> list[BaseRoute]:

@@ -22,7 +22,7 @@ from starlette.testclient import TestClient
 
 from consult.db import Database, make_engine
 from consult.web.db import DatabaseMiddleware, get_db, keep_writes
-from consult.web.offloop import endpoint_threads, off_the_loop
+from consult.web.offloop import EndpointThreads, off_the_loop
 from tests.statements import count_statements
 
 
@@ -83,7 +83,7 @@ def _app(database: Database) -> Starlette:
                                          Route("/count", count, methods=["GET", "POST"])]),
                     middleware=[Middleware(DatabaseMiddleware)])
     app.state.database = database
-    app.state.endpoint_threads = endpoint_threads(4)
+    app.state.endpoint_threads = EndpointThreads(4)
     return app
 
 

@@ -23,7 +23,7 @@ from consult.db import Database, make_engine
 from consult.db.migrate import upgrade
 from consult.voting import services as voting
 from consult.web.app import create_app
-from consult.web.offloop import endpoint_threads
+from consult.web.offloop import EndpointThreads
 
 #: how long the slow service waits for the other answer: generous, not a measure
 PATIENCE = 60
@@ -157,7 +157,7 @@ def test_no_more_endpoints_run_at_once_than_the_pool_has_connections(settings, o
 
     monkeypatch.setattr(voting, "vote_rounds", held)
     app = create_app(settings, own_database)
-    app.state.endpoint_threads = endpoint_threads(2)
+    app.state.endpoint_threads = EndpointThreads(2)
 
     async def scenario():
         calls = [asyncio.ensure_future(_call(app, "GET", "/votes")) for _ in range(3)]
